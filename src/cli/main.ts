@@ -1,0 +1,46 @@
+import { Command, CommanderError } from 'commander';
+import { isInputError } from '../core/errors.js';
+import { VERSION } from '../core/version.js';
+import { registerDetect } from './detect.js';
+import { registerNetpol } from './netpol.js';
+import { registerRbac } from './rbac.js';
+import { registerScan } from './scan.js';
+
+export function buildProgram(): Command {
+  const program = new Command('kubeward')
+    .description('Stop the trojan Helm chart: scan charts, audit RBAC, analyse NetworkPolicy, detect attacks, drill.')
+    .version(VERSION, '-V, --version')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride()
+    .configureOutput({ outputError: (text, write) => write(`kubeward: ${text.replace(/^error: /, '')}`) });
+  registerScan(program);
+  registerRbac(program);
+  registerNetpol(program);
+  registerDetect(program);
+  for (const command of program.commands) command.exitOverride();
+  return program;
+}
+
+/**
+ * Runs the CLI. Every error ends as one line on stderr and exit code 2: commander's usage errors
+ * (already printed), InputErrors (bad input), and anything else (a bug: the stack only with KUBEWARD_DEBUG).
+ */
+export async function main(argv: string[]): Promise<void> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      process.exitCode = error.exitCode === 0 ? 0 : 2;
+      return;
+    }
+    if (isInputError(error)) {
+      process.stderr.write(`kubeward: ${error.message}\n`);
+    } else {
+      const message = error instanceof Error ? error.message : String(error);
+      process.stderr.write(`kubeward: internal error: ${message.split('\n')[0]} (set KUBEWARD_DEBUG=1 for details)\n`);
+      if (process.env.KUBEWARD_DEBUG) process.stderr.write(`${(error as Error).stack}\n`);
+    }
+    process.exitCode = 2;
+  }
+}

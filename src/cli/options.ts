@@ -1,0 +1,121 @@
+import { Command, InvalidArgumentError, Option } from 'commander';
+import type { Config } from '../core/config.js';
+import { InputError } from '../core/errors.js';
+import type { Finding } from '../core/finding.js';
+import { atOrAbove, isSeverity, type Severity } from '../core/severity.js';
+import { loadConfig } from '../load/config.js';
+import { DEFAULT_MAX_FILE_BYTES, loadSources, type LoadOptions, type LoadResult } from '../load/sources.js';
+import { FORMATS, render, type Report } from '../report/index.js';
+import { useColor, warn, writeOutput } from './output.js';
+
+/** Options every command that reads sources shares (the helm flags mirror `helm template`'s). */
+export interface SourceFlags {
+  values?: string[];
+  set?: string[];
+  setString?: string[];
+  setFile?: string[];
+  namespace?: string;
+  release?: string;
+  kubeVersion?: string;
+  apiVersions?: string[];
+  repo?: string;
+  chartVersion?: string;
+  timeout?: number;
+  maxFileSize?: number;
+  config?: string | false;
+}
+
+export interface ReportFlags {
+  format?: string;
+  output?: string;
+  failOn?: Severity | 'none';
+  quiet?: boolean;
+}
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+function positiveNumber(name: string) {
+  return (value: string) => {
+    const number = Number(value);
+    if (!Number.isFinite(number) || number <= 0) throw new InvalidArgumentError(`${name} must be a positive number`);
+    return number;
+  };
+}
+
+export function addSourceOptions(command: Command): Command {
+  return command
+    .option('-f, --values <file>', 'helm values file (repeatable)', collect)
+    .option('--set <key=value>', 'helm --set value (repeatable)', collect)
+    .option('--set-string <key=value>', 'helm --set-string value (repeatable)', collect)
+    .option('--set-file <key=path>', 'helm --set-file value (repeatable)', collect)
+    .option('-n, --namespace <namespace>', 'namespace objects without one are installed into (helm release namespace)')
+    .option('--release <name>', 'helm release name', undefined)
+    .option('--kube-version <version>', 'Kubernetes version for Capabilities.KubeVersion')
+    .option('--api-versions <group/version>', 'API versions for Capabilities.APIVersions (repeatable)', collect)
+    .option('--repo <url>', 'chart repository URL for a remote chart (network is used only then)')
+    .option('--chart-version <version>', 'version of a remote chart')
+    .option('--timeout <seconds>', 'how long helm or kustomize may run', positiveNumber('--timeout'))
+    .option('--max-file-size <MiB>', `largest file read (default ${DEFAULT_MAX_FILE_BYTES / 1048576})`, positiveNumber('--max-file-size'))
+    .option('--config <file>', 'configuration file (default: nearest .kubeward.yaml upward)')
+    .option('--no-config', 'ignore .kubeward.yaml');
+}
+
+export function addReportOptions(command: Command, formats: readonly string[] = FORMATS, defaultFailOn = 'high'): Command {
+  return command
+    .addOption(new Option('--format <format>', 'output format').choices(formats as string[]))
+    .option('-o, --output <file>', 'write the report to a file (atomically) instead of stdout')
+    .addOption(
+      new Option('--fail-on <severity>', `exit 1 when an unsuppressed finding is at or above this (default ${defaultFailOn})`).choices([
+        'critical',
+        'high',
+        'medium',
+        'low',
+        'info',
+        'none',
+      ]),
+    )
+    .option('-q, --quiet', 'do not print warnings');
+}
+
+/** The configuration and the loaded inventory, with flags overriding the configuration. */
+export async function loadFromFlags(sources: string[], flags: SourceFlags): Promise<{ config: Config; loaded: LoadResult }> {
+  if (sources.length === 0) throw new InputError('no source given: name files, directories, charts, or - for stdin');
+  const { config } = loadConfig(flags.config);
+  const options: LoadOptions = {
+    values: flags.values ?? config.helm.values,
+    set: flags.set ?? config.helm.set,
+    setString: flags.setString,
+    setFile: flags.setFile,
+    namespace: flags.namespace ?? config.helm.namespace,
+    release: flags.release ?? config.helm.release,
+    kubeVersion: flags.kubeVersion ?? config.helm.kubeVersion,
+    apiVersions: flags.apiVersions,
+    repo: flags.repo,
+    version: flags.chartVersion,
+    timeoutMs: (flags.timeout ?? config.helm.timeoutSeconds ?? 60) * 1000,
+    maxFileBytes: flags.maxFileSize ? flags.maxFileSize * 1048576 : undefined,
+  };
+  const loaded = await loadSources(sources, options);
+  return { config, loaded };
+}
+
+export function failOnOf(flags: ReportFlags, config: Config, fallback: Severity = 'high'): Severity | 'none' {
+  const value = flags.failOn ?? config.failOn ?? fallback;
+  if (value !== 'none' && !isSeverity(value)) throw new InputError(`--fail-on must be a severity or none`);
+  return value;
+}
+
+/** 1 when an unsuppressed finding is at or above the threshold, else 0. */
+export function exitCodeFor(findings: readonly Finding[], failOn: Severity | 'none'): 0 | 1 {
+  if (failOn === 'none') return 0;
+  return findings.some((finding) => !finding.suppressed && atOrAbove(finding.severity, failOn)) ? 1 : 0;
+}
+
+/** Renders and writes the report, prints warnings, and sets the exit code from --fail-on. */
+export function emitReport(report: Report, flags: ReportFlags, config: Config): void {
+  const format = flags.format ?? config.format ?? 'table';
+  const text = render(report, format, { color: !flags.output && useColor() });
+  if (!flags.quiet) for (const warning of report.warnings) warn(warning);
+  writeOutput(text, flags.output);
+  process.exitCode = exitCodeFor(report.findings, failOnOf(flags, config));
+}

@@ -1,0 +1,37 @@
+import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { InputError } from '../core/errors.js';
+
+/**
+ * Writes a report to a file atomically (a temporary file in the same folder, then a rename), or to
+ * stdout. A failed run never leaves a partial report behind.
+ */
+export function writeOutput(text: string, file?: string): void {
+  if (!file || file === '-') {
+    process.stdout.write(text);
+    return;
+  }
+  const temporary = join(dirname(file), `.${basename(file)}.${process.pid}.tmp`);
+  try {
+    const descriptor = openSync(temporary, 'w', 0o644);
+    try {
+      writeSync(descriptor, text);
+      fsyncSync(descriptor);
+    } finally {
+      closeSync(descriptor);
+    }
+    renameSync(temporary, file);
+  } catch (error) {
+    rmSync(temporary, { force: true });
+    throw new InputError(`cannot write ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
+}
+
+export function warn(message: string): void {
+  process.stderr.write(`kubeward: warning: ${message}\n`);
+}
+
+/** Colour only on a terminal, and never when NO_COLOR is set (https://no-color.org). */
+export function useColor(stream: NodeJS.WriteStream = process.stdout): boolean {
+  return Boolean(stream.isTTY) && !process.env.NO_COLOR && process.env.TERM !== 'dumb';
+}

@@ -1,0 +1,73 @@
+import type { KubeObject } from './object.js';
+import type { Provenance } from './provenance.js';
+import { scopeResolver, type ScopeResolver } from './scope.js';
+
+/**
+ * The set of objects from one or more sources, indexed once. Objects are shared, never copied:
+ * engines receive the same KubeObject references the loaders produced.
+ */
+export class Inventory {
+  readonly objects: readonly KubeObject[];
+  readonly scopeOf: ScopeResolver;
+  private readonly provenance: Map<KubeObject, Provenance>;
+  private readonly kindIndex = new Map<string, KubeObject[]>();
+  private readonly namespaceIndex = new Map<string, KubeObject[]>();
+  private readonly nameIndex = new Map<string, KubeObject>();
+
+  constructor(entries: readonly { object: KubeObject; provenance?: Provenance }[]) {
+    this.objects = entries.map((entry) => entry.object);
+    this.provenance = new Map();
+    for (const { object, provenance } of entries) {
+      if (provenance) this.provenance.set(object, provenance);
+      push(this.kindIndex, object.kind, object);
+      push(this.namespaceIndex, object.metadata.namespace ?? '', object);
+      const key = nameKey(object.kind, object.metadata.namespace, object.metadata.name);
+      if (object.metadata.name && !this.nameIndex.has(key)) this.nameIndex.set(key, object);
+    }
+    this.scopeOf = scopeResolver(this.objects);
+  }
+
+  static of(objects: readonly KubeObject[]): Inventory {
+    return new Inventory(objects.map((object) => ({ object })));
+  }
+
+  get size(): number {
+    return this.objects.length;
+  }
+
+  provenanceOf(object: KubeObject): Provenance | undefined {
+    return this.provenance.get(object);
+  }
+
+  byKind(...kinds: string[]): KubeObject[] {
+    if (kinds.length === 1) return this.kindIndex.get(kinds[0]) ?? [];
+    return kinds.flatMap((kind) => this.kindIndex.get(kind) ?? []);
+  }
+
+  /** Objects whose metadata.namespace is `namespace` (`''` for cluster-scoped ones). */
+  inNamespace(namespace: string): KubeObject[] {
+    return this.namespaceIndex.get(namespace) ?? [];
+  }
+
+  get(kind: string, namespace: string | undefined, name: string): KubeObject | undefined {
+    return this.nameIndex.get(nameKey(kind, namespace, name));
+  }
+
+  /** Every namespace the inventory knows: declared Namespace objects and namespaces objects live in. */
+  namespaces(): string[] {
+    const names = new Set<string>();
+    for (const namespace of this.byKind('Namespace')) if (namespace.metadata.name) names.add(namespace.metadata.name);
+    for (const key of this.namespaceIndex.keys()) if (key) names.add(key);
+    return [...names].sort();
+  }
+}
+
+function nameKey(kind: string, namespace: string | undefined, name: string | undefined): string {
+  return `${kind}\u0000${namespace ?? ''}\u0000${name ?? ''}`;
+}
+
+function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
+}

@@ -1,0 +1,68 @@
+/** A Kubernetes object as parsed: plain JSON, never mutated after load. */
+export interface KubeObject {
+  apiVersion: string;
+  kind: string;
+  metadata: ObjectMeta;
+  [field: string]: unknown;
+}
+
+export interface ObjectMeta {
+  name?: string;
+  generateName?: string;
+  namespace?: string;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+  [field: string]: unknown;
+}
+
+/** How findings, alerts and reports name an object. */
+export interface ObjectRef {
+  apiVersion: string;
+  kind: string;
+  namespace?: string;
+  name: string;
+}
+
+export function refOf(object: KubeObject): ObjectRef {
+  const ref: ObjectRef = { apiVersion: object.apiVersion, kind: object.kind, name: nameOf(object) };
+  if (object.metadata.namespace) ref.namespace = object.metadata.namespace;
+  return ref;
+}
+
+export function nameOf(object: KubeObject): string {
+  return object.metadata.name ?? (object.metadata.generateName ? `${object.metadata.generateName}*` : '<unnamed>');
+}
+
+/** `Kind ns/name` or `Kind name`: the one way objects are printed for humans. */
+export function describeRef(ref: ObjectRef): string {
+  return ref.namespace ? `${ref.kind} ${ref.namespace}/${ref.name}` : `${ref.kind} ${ref.name}`;
+}
+
+/** The API group of an apiVersion: `apps/v1` → `apps`, `v1` → `` (core). */
+export function apiGroupOf(apiVersion: string): string {
+  const slash = apiVersion.indexOf('/');
+  return slash < 0 ? '' : apiVersion.slice(0, slash);
+}
+
+/**
+ * Is this a Kubernetes object: a mapping with string apiVersion and kind and a metadata mapping?
+ * Used by the loaders to skip (with a warning) documents that are not objects.
+ */
+export function isKubeObject(value: unknown): value is KubeObject {
+  if (!isRecord(value)) return false;
+  if (typeof value.apiVersion !== 'string' || value.apiVersion === '') return false;
+  if (typeof value.kind !== 'string' || value.kind === '') return false;
+  return value.metadata === undefined || isRecord(value.metadata);
+}
+
+export function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+export function labelsOf(object: KubeObject): Record<string, string> {
+  return object.metadata.labels ?? {};
+}
+
+export function annotationsOf(object: KubeObject): Record<string, string> {
+  return object.metadata.annotations ?? {};
+}

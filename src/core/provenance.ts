@@ -1,0 +1,31 @@
+/** A step in a path to a field: a mapping key or a list index. */
+export type PathSegment = string | number;
+
+/** Where an object came from, so every finding can point back to it. */
+export interface Provenance {
+  origin: 'file' | 'stdin' | 'chart' | 'kustomize' | 'cluster';
+  /** The file as the user named it (relative to the working directory), `-` for stdin; for charts the template file. */
+  file?: string;
+  /** 1-based line where the object starts in `file`. */
+  line?: number;
+  /** Charts: the template path from helm's `# Source:` comment, e.g. `mychart/charts/sub/templates/rbac.yaml`. */
+  template?: string;
+  /** Charts and kustomizations: what was rendered, as the user named it. */
+  source?: string;
+  /** Helm hooks: the values of the `helm.sh/hook` annotation (`pre-install`, `test`, …). */
+  hooks?: string[];
+  /** Cluster dumps: the kube context or dump file. */
+  cluster?: string;
+  /**
+   * The line of a field inside the object, when the source text is known. Computed lazily:
+   * only findings pay for positions.
+   */
+  locate?: (path: readonly PathSegment[]) => number | undefined;
+}
+
+/** The location a finding reports: the field's line when known, else the object's. */
+export function locationOf(provenance: Provenance | undefined, path?: readonly PathSegment[]): { file: string; line?: number } | undefined {
+  if (!provenance?.file) return undefined;
+  const line = provenance.locate?.(path ?? []) ?? provenance.line;
+  return line === undefined ? { file: provenance.file } : { file: provenance.file, line };
+}

@@ -1,0 +1,142 @@
+import { isRecord, type KubeObject, type ObjectMeta } from './object.js';
+import type { PathSegment } from './provenance.js';
+
+/** The fields of a PodSpec that kubeward reads; everything else stays reachable as unknown. */
+export interface PodSpec {
+  serviceAccountName?: string;
+  serviceAccount?: string;
+  automountServiceAccountToken?: boolean;
+  hostNetwork?: boolean;
+  hostPID?: boolean;
+  hostIPC?: boolean;
+  containers?: Container[];
+  initContainers?: Container[];
+  ephemeralContainers?: Container[];
+  volumes?: Record<string, unknown>[];
+  securityContext?: Record<string, unknown>;
+  [field: string]: unknown;
+}
+
+export interface Container {
+  name?: string;
+  image?: string;
+  restartPolicy?: string;
+  securityContext?: {
+    privileged?: boolean;
+    allowPrivilegeEscalation?: boolean;
+    runAsNonRoot?: boolean;
+    runAsUser?: number;
+    readOnlyRootFilesystem?: boolean;
+    capabilities?: { add?: string[]; drop?: string[] };
+    [field: string]: unknown;
+  };
+  ports?: { name?: string; containerPort?: number; protocol?: string; hostPort?: number }[];
+  env?: Record<string, unknown>[];
+  [field: string]: unknown;
+}
+
+/** The pod template of a workload: its spec, its metadata (labels that selectors see) and where it sits. */
+export interface PodTemplate {
+  spec: PodSpec;
+  metadata: ObjectMeta;
+  /** Path from the object's root to the PodSpec, e.g. `['spec','template','spec']`. */
+  specPath: PathSegment[];
+}
+
+export type ContainerKind = 'container' | 'initContainer' | 'sidecar' | 'ephemeralContainer';
+
+export interface ContainerRef {
+  container: Container;
+  /** `sidecar` is an init container with `restartPolicy: Always` (native sidecar, Kubernetes 1.28+). */
+  kind: ContainerKind;
+  /** Path from the object's root to the container, for field-level locations. */
+  path: PathSegment[];
+}
+
+/** Where each workload kind keeps its pod template (PodSpec and its metadata). */
+const TEMPLATE_PATHS: Record<string, PathSegment[]> = {
+  Pod: [],
+  Deployment: ['spec', 'template'],
+  StatefulSet: ['spec', 'template'],
+  DaemonSet: ['spec', 'template'],
+  ReplicaSet: ['spec', 'template'],
+  ReplicationController: ['spec', 'template'],
+  Job: ['spec', 'template'],
+  CronJob: ['spec', 'jobTemplate', 'spec', 'template'],
+  PodTemplate: ['template'],
+};
+
+export const WORKLOAD_KINDS: readonly string[] = Object.keys(TEMPLATE_PATHS).filter((kind) => kind !== 'PodTemplate');
+
+export function isWorkload(object: KubeObject): boolean {
+  return WORKLOAD_KINDS.includes(object.kind) && podTemplateOf(object) !== undefined;
+}
+
+/** The pod template of a Pod or pod controller, or undefined for any other object. */
+export function podTemplateOf(object: KubeObject): PodTemplate | undefined {
+  const templatePath = TEMPLATE_PATHS[object.kind];
+  if (!templatePath) return undefined;
+  let node: unknown = object;
+  for (const segment of templatePath) {
+    if (!isRecord(node)) return undefined;
+    node = node[segment as string];
+  }
+  if (!isRecord(node) || !isRecord(node.spec)) return undefined;
+  const metadata = isRecord(node.metadata) ? (node.metadata as ObjectMeta) : {};
+  return { spec: node.spec as PodSpec, metadata, specPath: [...templatePath, 'spec'] };
+}
+
+/** Every container of a workload: init containers (and native sidecars), containers, ephemeral containers. */
+export function containersOf(object: KubeObject): ContainerRef[] {
+  const template = podTemplateOf(object);
+  if (!template) return [];
+  const refs: ContainerRef[] = [];
+  const add = (field: 'initContainers' | 'containers' | 'ephemeralContainers', kindOf: (c: Container) => ContainerKind) => {
+    const list = template.spec[field];
+    if (!Array.isArray(list)) return;
+    list.forEach((container, index) => {
+      if (isRecord(container)) refs.push({ container, kind: kindOf(container), path: [...template.specPath, field, index] });
+    });
+  };
+  add('initContainers', (c) => (c.restartPolicy === 'Always' ? 'sidecar' : 'initContainer'));
+  add('containers', () => 'container');
+  add('ephemeralContainers', () => 'ephemeralContainer');
+  return refs;
+}
+
+/**
+ * The ServiceAccount a workload runs as, as the ServiceAccount admission plugin sets it:
+ * `serviceAccountName`, else the deprecated `serviceAccount`, else `default`.
+ */
+export function serviceAccountOf(spec: PodSpec): string {
+  return spec.serviceAccountName || spec.serviceAccount || 'default';
+}
+
+/**
+ * Is this workload run by a controller that is itself in the inventory (a Pod of a ReplicaSet of a
+ * Deployment)? Rules check the controller only, so a cluster dump does not report one problem three times.
+ */
+export function hasControllerIn(object: KubeObject, inventory: { get(kind: string, namespace: string | undefined, name: string): KubeObject | undefined }): boolean {
+  const owners = object.metadata.ownerReferences;
+  if (!Array.isArray(owners)) return false;
+  return owners.some(
+    (owner) =>
+      isRecord(owner) &&
+      owner.controller === true &&
+      typeof owner.kind === 'string' &&
+      WORKLOAD_KINDS.includes(owner.kind) &&
+      typeof owner.name === 'string' &&
+      inventory.get(owner.kind, object.metadata.namespace, owner.name) !== undefined,
+  );
+}
+
+/**
+ * Whether the ServiceAccount token is mounted into the pod: the pod's `automountServiceAccountToken`
+ * wins when set, else the ServiceAccount's, else true (the API server's default).
+ */
+export function tokenAutomounted(spec: PodSpec, serviceAccount: KubeObject | undefined): boolean {
+  if (typeof spec.automountServiceAccountToken === 'boolean') return spec.automountServiceAccountToken;
+  const fromAccount = serviceAccount?.automountServiceAccountToken;
+  if (typeof fromAccount === 'boolean') return fromAccount;
+  return true;
+}

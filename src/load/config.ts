@@ -1,0 +1,36 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import jsYaml from 'js-yaml';
+import { emptyConfig, parseConfig, type Config } from '../core/config.js';
+import { InputError } from '../core/errors.js';
+
+const CONFIG_NAMES = ['.kubeward.yaml', '.kubeward.yml'];
+
+/** The nearest `.kubeward.yaml` from `start` upward, or undefined. */
+export function findConfigFile(start = process.cwd()): string | undefined {
+  let directory = resolve(start);
+  for (;;) {
+    for (const name of CONFIG_NAMES) {
+      const candidate = join(directory, name);
+      if (existsSync(candidate)) return candidate;
+    }
+    const parent = dirname(directory);
+    if (parent === directory) return undefined;
+    directory = parent;
+  }
+}
+
+/** Reads the configuration: an explicit file, else the nearest one, else defaults. */
+export function loadConfig(explicit?: string | false): { config: Config; file?: string } {
+  if (explicit === false) return { config: emptyConfig() };
+  const file = explicit || findConfigFile();
+  if (!file) return { config: emptyConfig() };
+  let raw: unknown;
+  try {
+    raw = jsYaml.load(readFileSync(file, 'utf8'), { schema: jsYaml.CORE_SCHEMA });
+  } catch (error) {
+    if (error instanceof jsYaml.YAMLException) throw new InputError(`${file}:${(error.mark?.line ?? 0) + 1}: invalid YAML: ${error.reason}`);
+    throw new InputError(`${file}: cannot read: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
+  return { config: parseConfig(raw, file), file };
+}

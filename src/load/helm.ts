@@ -1,0 +1,152 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { InputError } from '../core/errors.js';
+import { displayPath } from './paths.js';
+import type { Provenance } from '../core/provenance.js';
+import { checkChartArchive } from './archive.js';
+import { findTool, oneLine, runTool } from './tools.js';
+import { parseYamlStream, type LoadedObject, type ParseResult } from './yaml.js';
+
+/** What `helm template` is given: the user's values and release settings, exactly as for `helm install`. */
+export interface HelmOptions {
+  release?: string;
+  namespace?: string;
+  values?: string[];
+  set?: string[];
+  setString?: string[];
+  setFile?: string[];
+  kubeVersion?: string;
+  apiVersions?: string[];
+  /** A remote chart: `--repo URL` with a chart name, or `repo/chart`, or `oci://…`. */
+  repo?: string;
+  version?: string;
+  timeoutMs?: number;
+  maxOutputBytes?: number;
+}
+
+export const DEFAULT_RELEASE = 'release-name';
+const DEFAULT_TIMEOUT_MS = 60_000;
+const DEFAULT_MAX_OUTPUT = 256 * 1024 * 1024;
+
+/**
+ * Renders a chart (directory, `.tgz`, or remote reference) with the real helm binary and parses
+ * what it prints. CRDs and hooks (tests included) are rendered: they are installed too.
+ */
+export async function renderChart(chart: string, options: HelmOptions): Promise<ParseResult> {
+  const local = existsSync(chart);
+  if (local && /\.(tgz|tar\.gz)$/.test(chart)) await checkChartArchive(chart);
+  const helm = await findTool('helm');
+  const args = ['template', options.release ?? DEFAULT_RELEASE, chart, '--include-crds'];
+  if (options.namespace) args.push('--namespace', options.namespace);
+  for (const file of options.values ?? []) args.push('--values', file);
+  for (const value of options.set ?? []) args.push('--set', value);
+  for (const value of options.setString ?? []) args.push('--set-string', value);
+  for (const value of options.setFile ?? []) args.push('--set-file', value);
+  if (options.kubeVersion) args.push('--kube-version', options.kubeVersion);
+  for (const apiVersion of options.apiVersions ?? []) args.push('--api-versions', apiVersion);
+  if (options.repo) args.push('--repo', options.repo);
+  if (options.version) args.push('--version', options.version);
+  const result = await runTool(helm, args, {
+    timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+    maxOutputBytes: options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT,
+    env: helmEnvironment(),
+  });
+  if (result.code !== 0) throw new InputError(`helm could not render ${chart}: ${oneLine(result.stderr)}`);
+  return parseHelmOutput(result.stdout, { chart, chartDir: local && !/\.(tgz|tar\.gz)$/.test(chart) ? chart : undefined });
+}
+
+/** Helm runs with the user's environment, but never asks for a kube context: `template` is client-only. */
+function helmEnvironment(): NodeJS.ProcessEnv {
+  return { ...process.env, HELM_KUBECONTEXT: '', KUBECONFIG: process.env.KUBECONFIG ?? '/dev/null' };
+}
+
+interface RenderContext {
+  chart: string;
+  /** The chart's directory when it is local, so findings can name the template file on disk. */
+  chartDir?: string;
+}
+
+const SOURCE_COMMENT = /^# Source: (.+)$/;
+
+/** Splits `helm template` output on its `# Source:` headers and parses each manifest with provenance. */
+export function parseHelmOutput(output: string, context: RenderContext): ParseResult {
+  const result: ParseResult = { objects: [], warnings: [] };
+  const lines = output.split('\n');
+  const ordinals = new Map<string, number>();
+  let start = 0;
+  let template: string | undefined;
+  const flush = (end: number) => {
+    if (end <= start) return;
+    const text = lines.slice(start, end).join('\n');
+    if (!text.trim()) return;
+    const templatePath = template ?? 'unknown';
+    const parsed = parseYamlStream(text, {
+      file: templatePath,
+      origin: 'chart',
+      firstLine: start + 1,
+      extra: { template: templatePath, source: context.chart },
+    });
+    result.warnings.push(...parsed.warnings.map((warning) => `${context.chart}: ${warning}`));
+    for (const entry of parsed.objects) result.objects.push(withTemplateLocation(entry, templatePath, context, ordinals));
+  };
+  for (let index = 0; index < lines.length; index++) {
+    const source = SOURCE_COMMENT.exec(lines[index]);
+    if (source && index > 0 && lines[index - 1].startsWith('---')) {
+      flush(index - 1);
+      start = index;
+      template = source[1].trim();
+    } else if (source && index === 0) {
+      template = source[1].trim();
+    }
+  }
+  flush(lines.length);
+  return result;
+}
+
+/**
+ * Findings on a rendered object point at its template file. Rendered lines do not map to template
+ * lines, so the object's line is the `kind:` line of the matching document in the template
+ * (the n-th object of that kind from that template), when the template is on disk.
+ */
+function withTemplateLocation(entry: LoadedObject, template: string, context: RenderContext, ordinals: Map<string, number>): LoadedObject {
+  const object = entry.object;
+  const hooks = object.metadata.annotations?.['helm.sh/hook'];
+  const provenance: Provenance = {
+    origin: 'chart',
+    template,
+    source: context.chart,
+    file: template,
+  };
+  if (hooks) provenance.hooks = hooks.split(',').map((hook) => hook.trim()).filter(Boolean);
+  if (context.chartDir) {
+    const onDisk = join(context.chartDir, template.split('/').slice(1).join('/'));
+    const key = `${template}\u0000${object.kind}`;
+    const ordinal = ordinals.get(key) ?? 0;
+    ordinals.set(key, ordinal + 1);
+    provenance.file = displayPath(onDisk);
+    provenance.line = kindLine(onDisk, object.kind, ordinal);
+  }
+  return { object, provenance };
+}
+
+const templateCache = new Map<string, string[] | null>();
+
+function kindLine(file: string, kind: string, ordinal: number): number | undefined {
+  let lines = templateCache.get(file);
+  if (lines === undefined) {
+    try {
+      lines = readFileSync(file, 'utf8').split('\n');
+    } catch {
+      lines = null;
+    }
+    templateCache.set(file, lines);
+  }
+  if (!lines) return undefined;
+  const pattern = new RegExp(`^\\s*kind:\\s*["']?${kind}["']?\\s*(#.*)?$`);
+  let seen = 0;
+  for (let index = 0; index < lines.length; index++) {
+    if (pattern.test(lines[index]) && seen++ === ordinal) return index + 1;
+  }
+  return 1;
+}
+

@@ -1,0 +1,196 @@
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { extname, join } from 'node:path';
+import { InputError } from '../core/errors.js';
+import { displayPath } from './paths.js';
+import { Inventory } from '../core/inventory.js';
+import type { KubeObject } from '../core/object.js';
+import { builtinScope, scopeResolver } from '../core/scope.js';
+import { renderChart, type HelmOptions } from './helm.js';
+import { findTool, oneLine, runTool } from './tools.js';
+import { parseJson, parseYamlStream, type LoadedObject, type ParseResult } from './yaml.js';
+
+/** What a source is, decided from what is on disk (or not): see detectSource. */
+export type SourceKind = 'manifests' | 'directory' | 'chart' | 'chart-archive' | 'remote-chart' | 'kustomize' | 'stdin';
+
+export interface LoadOptions extends HelmOptions {
+  /** Largest file read, in bytes. */
+  maxFileBytes?: number;
+  /** Reads stdin; injectable for tests. */
+  readStdin?: () => Promise<string>;
+}
+
+export interface LoadResult {
+  inventory: Inventory;
+  warnings: string[];
+  /** The sources as detected, for reports. */
+  sources: { path: string; kind: SourceKind }[];
+}
+
+export const DEFAULT_MAX_FILE_BYTES = 64 * 1024 * 1024;
+const MANIFEST_EXTENSIONS = new Set(['.yaml', '.yml', '.json']);
+const KUSTOMIZATION_FILES = ['kustomization.yaml', 'kustomization.yml', 'Kustomization'];
+const SKIPPED_DIRECTORIES = new Set(['.git', 'node_modules', '.terraform']);
+
+/**
+ * A directory with Chart.yaml is a chart; one with a kustomization file is a kustomization;
+ * a `.tgz` is a chart archive; `-` is stdin; anything else on disk is manifests. A path that does
+ * not exist but reads like `repo/chart` or `oci://…` (or any name, with `--repo`) is a remote chart.
+ */
+export function detectSource(path: string, options: Pick<HelmOptions, 'repo'> = {}): SourceKind {
+  if (path === '-') return 'stdin';
+  if (!existsSync(path)) {
+    if (options.repo || path.startsWith('oci://') || /^[\w.-]+\/[\w.-]+$/.test(path)) return 'remote-chart';
+    throw new InputError(`${path}: no such file or directory`);
+  }
+  const stat = statSync(path);
+  if (stat.isDirectory()) {
+    if (existsSync(join(path, 'Chart.yaml'))) return 'chart';
+    if (KUSTOMIZATION_FILES.some((name) => existsSync(join(path, name)))) return 'kustomize';
+    return 'directory';
+  }
+  if (/\.(tgz|tar\.gz)$/.test(path)) return 'chart-archive';
+  return 'manifests';
+}
+
+/** Loads every source into one inventory. Namespaced objects without a namespace land in `options.namespace` (else `default`), as on install. */
+export async function loadSources(paths: readonly string[], options: LoadOptions = {}): Promise<LoadResult> {
+  const loaded: LoadedObject[] = [];
+  const warnings: string[] = [];
+  const sources: LoadResult['sources'] = [];
+  for (const path of paths) {
+    const kind = detectSource(path, options);
+    sources.push({ path, kind });
+    const result = await loadSource(path, kind, options);
+    loaded.push(...result.objects);
+    warnings.push(...result.warnings);
+  }
+  applyDefaultNamespace(loaded.map((entry) => entry.object), options.namespace ?? 'default');
+  return { inventory: new Inventory(loaded), warnings, sources };
+}
+
+async function loadSource(path: string, kind: SourceKind, options: LoadOptions): Promise<ParseResult> {
+  switch (kind) {
+    case 'stdin': {
+      const text = await (options.readStdin ?? readStdin)();
+      checkSize('-', Buffer.byteLength(text), options);
+      return parseText(text, '-', 'stdin');
+    }
+    case 'manifests':
+      return parseFile(path, options);
+    case 'directory':
+      return loadDirectory(path, options);
+    case 'chart':
+    case 'chart-archive':
+    case 'remote-chart':
+      return renderChart(path, options);
+    case 'kustomize':
+      return renderKustomization(path, options);
+  }
+}
+
+function parseFile(path: string, options: LoadOptions): ParseResult {
+  const size = statSync(path).size;
+  checkSize(path, size, options);
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new InputError(`${path}: cannot read: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
+  return parseText(text, displayPath(path), 'file', extname(path).toLowerCase() === '.json');
+}
+
+function parseText(text: string, file: string, origin: 'file' | 'stdin', json = false): ParseResult {
+  const stripped = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  if (json || (origin === 'stdin' && /^\s*[{[]/.test(stripped))) {
+    try {
+      return parseJson(stripped, { file, origin });
+    } catch (error) {
+      if (json) throw error;
+      // Not JSON after all (a flow mapping in YAML): fall through to the YAML parser.
+    }
+  }
+  return parseYamlStream(stripped, { file, origin });
+}
+
+/** Walks a directory in sorted order; a sub-directory that is a chart or a kustomization is rendered, not read as files. */
+async function loadDirectory(root: string, options: LoadOptions): Promise<ParseResult> {
+  const result: ParseResult = { objects: [], warnings: [] };
+  const visit = async (directory: string) => {
+    const entries = readdirSync(directory, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name));
+    for (const entry of entries) {
+      const path = join(directory, entry.name);
+      let part: ParseResult | undefined;
+      if (entry.isDirectory()) {
+        if (SKIPPED_DIRECTORIES.has(entry.name)) continue;
+        const kind = detectSource(path);
+        if (kind === 'directory') await visit(path);
+        else part = await loadSource(path, kind, options);
+      } else if (entry.isFile() && MANIFEST_EXTENSIONS.has(extname(entry.name).toLowerCase())) {
+        part = parseFile(path, options);
+      }
+      if (part) {
+        result.objects.push(...part.objects);
+        result.warnings.push(...part.warnings);
+      }
+    }
+  };
+  await visit(root);
+  return result;
+}
+
+async function renderKustomization(directory: string, options: LoadOptions): Promise<ParseResult> {
+  const kubectl = await findTool('kubectl');
+  const run = await runTool(kubectl, ['kustomize', directory], {
+    timeoutMs: options.timeoutMs ?? 60_000,
+    maxOutputBytes: options.maxOutputBytes ?? 256 * 1024 * 1024,
+  });
+  if (run.code !== 0) throw new InputError(`kustomize could not build ${directory}: ${oneLine(run.stderr)}`);
+  const kustomization = KUSTOMIZATION_FILES.map((name) => join(directory, name)).find((file) => existsSync(file)) ?? directory;
+  const parsed = parseYamlStream(run.stdout, { file: displayPath(kustomization), origin: 'kustomize', extra: { source: directory } });
+  // Rendered lines do not exist on disk: findings point at the kustomization file itself.
+  for (const entry of parsed.objects) {
+    entry.provenance.line = undefined;
+    entry.provenance.locate = undefined;
+  }
+  return parsed;
+}
+
+function checkSize(file: string, bytes: number, options: LoadOptions): void {
+  const limit = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
+  if (bytes > limit) {
+    throw new InputError(`${file}: ${(bytes / 1048576).toFixed(1)} MiB is over the ${(limit / 1048576).toFixed(0)} MiB limit; raise it with --max-file-size`);
+  }
+}
+
+function readStdin(): Promise<string> {
+  return new Promise((resolveText, reject) => {
+    const chunks: Buffer[] = [];
+    process.stdin.on('data', (chunk: Buffer) => chunks.push(chunk));
+    process.stdin.on('end', () => resolveText(Buffer.concat(chunks).toString('utf8')));
+    process.stdin.on('error', reject);
+  });
+}
+
+/** Parses YAML text into an inventory, as a file would load: used by the rule tester and library users. */
+export function inventoryFromText(text: string, file = 'example.yaml', namespace = 'default'): LoadResult {
+  const parsed = parseYamlStream(text, { file });
+  applyDefaultNamespace(parsed.objects.map((entry) => entry.object), namespace);
+  return { inventory: new Inventory(parsed.objects), warnings: parsed.warnings, sources: [{ path: file, kind: 'manifests' }] };
+}
+
+/**
+ * Namespaced objects without `metadata.namespace` are created in the release (or kubectl) namespace.
+ * Setting it at load, before anything reads the objects, is what makes every engine agree on it.
+ */
+function applyDefaultNamespace(objects: KubeObject[], namespace: string): void {
+  const scopeOf = scopeResolver(objects);
+  for (const object of objects) {
+    if (!object.metadata.namespace && scopeOf(object.apiVersion, object.kind) === 'Namespaced') object.metadata.namespace = namespace;
+    if (object.metadata.namespace && builtinScope(object.apiVersion, object.kind) === 'Cluster' && scopeOf(object.apiVersion, object.kind) === 'Cluster') {
+      // The API server ignores a namespace on cluster-scoped objects; so do we.
+      delete object.metadata.namespace;
+    }
+  }
+}
+

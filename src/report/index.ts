@@ -1,0 +1,33 @@
+import { InputError } from '../core/errors.js';
+import { renderJson } from './json.js';
+import { renderJunit } from './junit.js';
+import { renderMarkdown } from './markdown.js';
+import type { Report } from './report.js';
+import { renderSarif } from './sarif.js';
+import { renderTable } from './table.js';
+
+export const FORMATS = ['table', 'json', 'sarif', 'junit', 'markdown'] as const;
+export type Format = (typeof FORMATS)[number];
+
+export function isFormat(value: string): value is Format {
+  return (FORMATS as readonly string[]).includes(value);
+}
+
+export function render(report: Report, format: string, options: { color?: boolean } = {}): string {
+  switch (format) {
+    case 'table':
+      return renderTable(report, options);
+    case 'json':
+      return renderJson(report);
+    case 'sarif':
+      return renderSarif(report);
+    case 'junit':
+      return renderJunit(report);
+    case 'markdown':
+      return renderMarkdown(report);
+    default:
+      throw new InputError(`unknown format "${format}" (use ${FORMATS.join(', ')})`);
+  }
+}
+
+export { buildReport, type Report } from './report.js';

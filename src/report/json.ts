@@ -1,0 +1,34 @@
+import type { Finding } from '../core/finding.js';
+import type { Report } from './report.js';
+
+/**
+ * The JSON contract: `{"kubeward", "findings": [...], "summary"}`. Keys are written in the contract's
+ * order; optional details (suppression, remediation, evidence) follow the contract's fields.
+ */
+export function renderJson(report: Report): string {
+  const body: Record<string, unknown> = {
+    kubeward: report.version,
+    findings: report.findings.map(findingJson),
+    summary: report.summary,
+  };
+  if (report.metrics) body.metrics = report.metrics;
+  if (report.warnings.length) body.warnings = report.warnings;
+  return JSON.stringify(body, null, 2) + '\n';
+}
+
+export function findingJson(finding: Finding): Record<string, unknown> {
+  const json: Record<string, unknown> = {
+    ruleId: finding.ruleId,
+    severity: finding.severity,
+    title: finding.title,
+    message: finding.message,
+    object: finding.object,
+  };
+  if (finding.location) json.location = finding.location;
+  json.stage = finding.stage;
+  json.suppressed = finding.suppressed;
+  if (finding.suppression) json.suppression = finding.suppression;
+  if (finding.remediation) json.remediation = finding.remediation;
+  if (finding.evidence) json.evidence = finding.evidence;
+  return json;
+}

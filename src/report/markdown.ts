@@ -1,0 +1,42 @@
+import { SEVERITIES } from '../core/severity.js';
+import { locationLabel, objectLabel, type Report } from './report.js';
+
+const ICON: Record<string, string> = { critical: '🟥', high: '🟧', medium: '🟨', low: '🟦', info: '⬜' };
+
+/** A pull-request comment: the verdict, the counts, a table of findings, suppressed ones folded away. */
+export function renderMarkdown(report: Report): string {
+  const open = report.findings.filter((finding) => !finding.suppressed);
+  const suppressed = report.findings.filter((finding) => finding.suppressed);
+  const out: string[] = [`### ${report.title ?? 'kubeward scan'}`, ''];
+  out.push(open.length ? `**${open.length} finding${open.length === 1 ? '' : 's'}** in ${report.sources.map(code).join(', ')}.` : `No findings in ${report.sources.map(code).join(', ')}.`, '');
+  out.push(`| ${SEVERITIES.join(' | ')} |`, `| ${SEVERITIES.map(() => '---').join(' | ')} |`, `| ${SEVERITIES.map((severity) => report.summary[severity]).join(' | ')} |`, '');
+  if (report.metrics?.length) {
+    out.push('| metric | value |', '| --- | --- |', ...report.metrics.map((metric) => `| ${cell(metric.name)} | ${cell(String(metric.value))}${metric.detail ? ` (${cell(metric.detail)})` : ''} |`), '');
+  }
+  if (open.length) {
+    out.push('| severity | rule | object | where | message |', '| --- | --- | --- | --- | --- |');
+    for (const finding of open) {
+      out.push(`| ${ICON[finding.severity]} ${finding.severity} | \`${finding.ruleId}\` | ${cell(objectLabel(finding))} | ${cell(locationLabel(finding))} | ${cell(finding.message)} |`);
+    }
+    out.push('');
+  }
+  if (suppressed.length) {
+    out.push(`<details><summary>${suppressed.length} suppressed</summary>`, '', '| rule | object | reason |', '| --- | --- | --- |');
+    for (const finding of suppressed) out.push(`| \`${finding.ruleId}\` | ${cell(objectLabel(finding))} | ${cell(finding.suppression?.reason ?? '')} |`);
+    out.push('', '</details>', '');
+  }
+  if (report.warnings.length) {
+    out.push(`<details><summary>${report.warnings.length} warning${report.warnings.length === 1 ? '' : 's'}</summary>`, '', ...report.warnings.map((warning) => `- ${cell(warning)}`), '', '</details>', '');
+  }
+  out.push(`<sub>kubeward ${report.version}</sub>`, '');
+  return out.join('\n');
+}
+
+/** Text safe inside a Markdown table cell. */
+function cell(text: string): string {
+  return text.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/\r?\n/g, '<br>').replace(/</g, '&lt;');
+}
+
+function code(text: string): string {
+  return `\`${text.replace(/`/g, "'")}\``;
+}

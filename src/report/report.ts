@@ -1,0 +1,53 @@
+import { summarize, type Finding } from '../core/finding.js';
+import { severityRank, type SeverityCounts } from '../core/severity.js';
+import { VERSION } from '../core/version.js';
+import type { RuleMeta } from '../rules/rule.js';
+
+/** The one value every formatter renders. */
+export interface Report {
+  version: string;
+  /** What was scanned, as the user named it. */
+  sources: string[];
+  findings: Finding[];
+  /** Metadata of every rule that ran (SARIF lists them even without results). */
+  rules: RuleMeta[];
+  warnings: string[];
+  summary: SeverityCounts;
+  /** Extra sections some commands add (the audit's metrics). */
+  metrics?: { name: string; value: string | number; detail?: string }[];
+  title?: string;
+}
+
+export function buildReport(input: { sources: string[]; findings: Finding[]; rules: RuleMeta[]; warnings?: string[]; title?: string }): Report {
+  return {
+    version: VERSION,
+    sources: input.sources,
+    findings: sortFindings(input.findings),
+    rules: input.rules,
+    warnings: input.warnings ?? [],
+    summary: summarize(input.findings),
+    title: input.title,
+  };
+}
+
+/** Most severe first, then by file and line, then rule: stable across runs. */
+export function sortFindings(findings: readonly Finding[]): Finding[] {
+  return [...findings].sort(
+    (a, b) =>
+      severityRank(a.severity) - severityRank(b.severity) ||
+      (a.location?.file ?? '').localeCompare(b.location?.file ?? '') ||
+      (a.location?.line ?? 0) - (b.location?.line ?? 0) ||
+      a.ruleId.localeCompare(b.ruleId) ||
+      a.message.localeCompare(b.message),
+  );
+}
+
+export function objectLabel(finding: Finding): string {
+  const { kind, namespace, name } = finding.object;
+  return namespace ? `${kind} ${namespace}/${name}` : `${kind} ${name}`;
+}
+
+export function locationLabel(finding: Finding): string {
+  if (!finding.location) return '';
+  return finding.location.line ? `${finding.location.file}:${finding.location.line}` : finding.location.file;
+}

@@ -1,0 +1,44 @@
+import { styleText } from 'node:util';
+import type { Finding } from '../core/finding.js';
+import { SEVERITIES, type Severity } from '../core/severity.js';
+import { objectLabel, type Report } from './report.js';
+
+type Style = Parameters<typeof styleText>[0];
+const SEVERITY_STYLE: Record<Severity, Style> = { critical: ['bold', 'red'], high: 'red', medium: 'yellow', low: 'cyan', info: 'gray' };
+
+/** The human format: findings grouped by object, most severe object first; colour only when asked (a TTY without NO_COLOR). */
+export function renderTable(report: Report, options: { color?: boolean } = {}): string {
+  const paint = (style: Style, text: string) => (options.color ? styleText(style, text) : text);
+  const groups = new Map<string, Finding[]>();
+  for (const finding of report.findings) {
+    const key = `${objectLabel(finding)}\u0000${finding.location?.file ?? ''}`;
+    const list = groups.get(key);
+    if (list) list.push(finding);
+    else groups.set(key, [finding]);
+  }
+  const out: string[] = [];
+  for (const findings of groups.values()) {
+    const first = findings[0];
+    const where = first.location ? paint('gray', ` ${first.location.file}`) : '';
+    out.push(`${paint('bold', objectLabel(first))}${where}`);
+    for (const finding of findings) {
+      const severity = finding.severity.toUpperCase().padEnd(8);
+      const line = finding.location?.line ? paint('gray', `:${finding.location.line}`.padEnd(6)) : ''.padEnd(6);
+      const text = `  ${line} ${paint(SEVERITY_STYLE[finding.severity], severity)} ${finding.ruleId.padEnd(28)} ${finding.message}`;
+      out.push(finding.suppressed ? `${paint('dim', text)} ${paint('gray', `(suppressed: ${finding.suppression?.reason || 'no reason'})`)}` : text);
+    }
+    out.push('');
+  }
+  for (const metric of report.metrics ?? []) out.push(`${metric.name}: ${metric.value}${metric.detail ? ` (${metric.detail})` : ''}`);
+  if (report.metrics?.length) out.push('');
+  const counts = SEVERITIES.filter((severity) => report.summary[severity] > 0).map((severity) => paint(SEVERITY_STYLE[severity], `${report.summary[severity]} ${severity}`));
+  const suppressed = report.findings.filter((finding) => finding.suppressed).length;
+  const total = report.findings.length - suppressed;
+  out.push(
+    total === 0
+      ? `${paint('green', 'No findings')} in ${report.sources.join(', ')}${suppressed ? ` (${suppressed} suppressed)` : ''}.`
+      : `${total} finding${total === 1 ? '' : 's'}: ${counts.join(', ')}${suppressed ? ` (${suppressed} suppressed)` : ''}.`,
+  );
+  return out.join('\n') + '\n';
+}
+
