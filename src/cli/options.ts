@@ -22,6 +22,7 @@ export interface SourceFlags {
   chartVersion?: string;
   timeout?: number;
   maxFileSize?: number;
+  maxRenderMemory?: number;
   config?: string | false;
 }
 
@@ -56,6 +57,7 @@ export function addSourceOptions(command: Command): Command {
     .option('--chart-version <version>', 'version of a remote chart')
     .option('--timeout <seconds>', 'how long helm or kustomize may run', positiveNumber('--timeout'))
     .option('--max-file-size <MiB>', `largest file read (default ${DEFAULT_MAX_FILE_BYTES / 1048576})`, positiveNumber('--max-file-size'))
+    .option('--max-render-memory <MiB>', 'memory helm or kustomize may use before it is stopped (default 2048)', positiveNumber('--max-render-memory'))
     .option('--config <file>', 'configuration file (default: nearest .kubeward.yaml upward)')
     .option('--no-config', 'ignore .kubeward.yaml');
 }
@@ -94,6 +96,7 @@ export async function loadFromFlags(sources: string[], flags: SourceFlags): Prom
     version: flags.chartVersion,
     timeoutMs: (flags.timeout ?? config.helm.timeoutSeconds ?? 60) * 1000,
     maxFileBytes: flags.maxFileSize ? flags.maxFileSize * 1048576 : undefined,
+    maxMemoryBytes: flags.maxRenderMemory ? flags.maxRenderMemory * 1048576 : undefined,
   };
   const loaded = await loadSources(sources, options);
   return { config, loaded };

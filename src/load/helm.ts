@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { InputError } from '../core/errors.js';
 import { displayPath } from './paths.js';
-import type { Provenance } from '../core/provenance.js';
+import type { PathSegment, Provenance } from '../core/provenance.js';
 import { checkChartArchive } from './archive.js';
 import { findTool, oneLine, runTool } from './tools.js';
 import { parseYamlStream, type LoadedObject, type ParseResult } from './yaml.js';
@@ -22,11 +22,13 @@ export interface HelmOptions {
   version?: string;
   timeoutMs?: number;
   maxOutputBytes?: number;
+  maxMemoryBytes?: number;
 }
 
 export const DEFAULT_RELEASE = 'release-name';
 const DEFAULT_TIMEOUT_MS = 60_000;
 const DEFAULT_MAX_OUTPUT = 256 * 1024 * 1024;
+const DEFAULT_MAX_MEMORY = 2048 * 1024 * 1024;
 
 /**
  * Renders a chart (directory, `.tgz`, or remote reference) with the real helm binary and parses
@@ -49,6 +51,7 @@ export async function renderChart(chart: string, options: HelmOptions): Promise<
   const result = await runTool(helm, args, {
     timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
     maxOutputBytes: options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT,
+    maxMemoryBytes: options.maxMemoryBytes ?? DEFAULT_MAX_MEMORY,
     env: helmEnvironment(),
   });
   if (result.code !== 0) throw new InputError(`helm could not render ${chart}: ${oneLine(result.stderr)}`);
@@ -87,7 +90,7 @@ export function parseHelmOutput(output: string, context: RenderContext): ParseRe
       extra: { template: templatePath, source: context.chart },
     });
     result.warnings.push(...parsed.warnings.map((warning) => `${context.chart}: ${warning}`));
-    for (const entry of parsed.objects) result.objects.push(withTemplateLocation(entry, templatePath, context, ordinals));
+    for (const entry of parsed.objects) result.objects.push(withTemplateLocation(entry, templatePath, context, ordinals, lines));
   };
   for (let index = 0; index < lines.length; index++) {
     const source = SOURCE_COMMENT.exec(lines[index]);
@@ -104,19 +107,21 @@ export function parseHelmOutput(output: string, context: RenderContext): ParseRe
 }
 
 /**
- * Findings on a rendered object point at its template file. Rendered lines do not map to template
- * lines, so the object's line is the `kind:` line of the matching document in the template
- * (the n-th object of that kind from that template), when the template is on disk.
+ * Findings on a rendered object point at its template file on disk. Rendered lines are not template
+ * lines, so the object's line is the `kind:` line of the matching document in the template (the n-th
+ * object of that kind from that template), and a field's line is the template line that renders to
+ * the same text (or, for a templated value, the line with the same key), found within that document.
  */
-function withTemplateLocation(entry: LoadedObject, template: string, context: RenderContext, ordinals: Map<string, number>): LoadedObject {
+function withTemplateLocation(
+  entry: LoadedObject,
+  template: string,
+  context: RenderContext,
+  ordinals: Map<string, number>,
+  renderedLines: readonly string[],
+): LoadedObject {
   const object = entry.object;
   const hooks = object.metadata.annotations?.['helm.sh/hook'];
-  const provenance: Provenance = {
-    origin: 'chart',
-    template,
-    source: context.chart,
-    file: template,
-  };
+  const provenance: Provenance = { origin: 'chart', template, source: context.chart, file: template };
   if (hooks) provenance.hooks = hooks.split(',').map((hook) => hook.trim()).filter(Boolean);
   if (context.chartDir) {
     const onDisk = join(context.chartDir, template.split('/').slice(1).join('/'));
@@ -124,14 +129,20 @@ function withTemplateLocation(entry: LoadedObject, template: string, context: Re
     const ordinal = ordinals.get(key) ?? 0;
     ordinals.set(key, ordinal + 1);
     provenance.file = displayPath(onDisk);
-    provenance.line = kindLine(onDisk, object.kind, ordinal);
+    const templateLines = readTemplate(onDisk);
+    if (templateLines) {
+      const kindIndex = kindLineIndex(templateLines, object.kind, ordinal);
+      provenance.line = kindIndex + 1;
+      const renderedLocate = entry.provenance.locate;
+      if (renderedLocate) provenance.locate = templateLocator(templateLines, kindIndex, renderedLines, renderedLocate);
+    }
   }
   return { object, provenance };
 }
 
 const templateCache = new Map<string, string[] | null>();
 
-function kindLine(file: string, kind: string, ordinal: number): number | undefined {
+function readTemplate(file: string): string[] | null {
   let lines = templateCache.get(file);
   if (lines === undefined) {
     try {
@@ -141,12 +152,63 @@ function kindLine(file: string, kind: string, ordinal: number): number | undefin
     }
     templateCache.set(file, lines);
   }
-  if (!lines) return undefined;
+  return lines;
+}
+
+function kindLineIndex(lines: readonly string[], kind: string, ordinal: number): number {
   const pattern = new RegExp(`^\\s*kind:\\s*["']?${kind}["']?\\s*(#.*)?$`);
   let seen = 0;
   for (let index = 0; index < lines.length; index++) {
-    if (pattern.test(lines[index]) && seen++ === ordinal) return index + 1;
+    if (pattern.test(lines[index]) && seen++ === ordinal) return index;
   }
-  return 1;
+  return 0;
 }
 
+const KEY = /^(?:-\s+)?([^\s:#{}[\],]+):(?:\s|$)/;
+
+function templateLocator(
+  templateLines: readonly string[],
+  kindIndex: number,
+  renderedLines: readonly string[],
+  renderedLocate: (path: readonly PathSegment[]) => number | undefined,
+): (path: readonly PathSegment[]) => number | undefined {
+  // The template document holding the object: between the `---` separators around its kind line.
+  let first = kindIndex;
+  while (first > 0 && !templateLines[first - 1].startsWith('---')) first--;
+  let last = kindIndex;
+  while (last + 1 < templateLines.length && !templateLines[last + 1].startsWith('---')) last++;
+  const objectStart = renderedLocate([]) ?? 1;
+  return (path) => {
+    if (path.length === 0) return kindIndex + 1;
+    const rendered = renderedLocate(path);
+    if (rendered === undefined || rendered < objectStart) return undefined;
+    const text = renderedLines[rendered - 1]?.trim() ?? '';
+    const same = (a: string) => a.trim() === text;
+    const found = nthMatch(templateLines, first, last, same, countBefore(renderedLines, objectStart, rendered, same));
+    if (found !== undefined) return found + 1;
+    const key = KEY.exec(text)?.[1];
+    if (!key) return undefined;
+    const sameKey = (a: string) => KEY.exec(a.trim())?.[1] === key;
+    const byKey = nthMatch(templateLines, first, last, sameKey, countBefore(renderedLines, objectStart, rendered, sameKey));
+    return byKey === undefined ? undefined : byKey + 1;
+  };
+}
+
+/** How many rendered lines of the object before `line` satisfy `test` (1-based lines). */
+function countBefore(lines: readonly string[], from: number, line: number, test: (text: string) => boolean): number {
+  let count = 0;
+  for (let index = from - 1; index < line - 1; index++) if (test(lines[index])) count++;
+  return count;
+}
+
+/** The n-th line in [first, last] satisfying `test`, else the last such line, else undefined. */
+function nthMatch(lines: readonly string[], first: number, last: number, test: (text: string) => boolean, n: number): number | undefined {
+  let seen = 0;
+  let lastMatch: number | undefined;
+  for (let index = first; index <= last; index++) {
+    if (!test(lines[index])) continue;
+    if (seen++ === n) return index;
+    lastMatch = index;
+  }
+  return lastMatch;
+}

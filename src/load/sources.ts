@@ -144,6 +144,7 @@ async function renderKustomization(directory: string, options: LoadOptions): Pro
   const run = await runTool(kubectl, ['kustomize', directory], {
     timeoutMs: options.timeoutMs ?? 60_000,
     maxOutputBytes: options.maxOutputBytes ?? 256 * 1024 * 1024,
+    maxMemoryBytes: options.maxMemoryBytes ?? 2048 * 1024 * 1024,
   });
   if (run.code !== 0) throw new InputError(`kustomize could not build ${directory}: ${oneLine(run.stderr)}`);
   const kustomization = KUSTOMIZATION_FILES.map((name) => join(directory, name)).find((file) => existsSync(file)) ?? directory;

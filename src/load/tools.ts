@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { createWriteStream, existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
@@ -112,6 +112,8 @@ export interface RunOptions {
   timeoutMs: number;
   /** Stop and fail when stdout grows past this many bytes (a template that loops writing). */
   maxOutputBytes: number;
+  /** Kill the tool when its resident memory passes this (Linux; a template that builds a huge string). */
+  maxMemoryBytes?: number;
   cwd?: string;
   env?: NodeJS.ProcessEnv;
   input?: string;
@@ -147,6 +149,14 @@ export function runTool(binary: string, args: string[], options: RunOptions): Pr
       () => kill(new InputError(`${name} did not finish within ${Math.round(options.timeoutMs / 1000)}s (a template that loops?); raise it with --timeout`)),
       options.timeoutMs,
     );
+    const memoryWatch = options.maxMemoryBytes
+      ? setInterval(() => {
+          const rss = child.pid ? residentBytes(child.pid) : undefined;
+          if (rss !== undefined && rss > (options.maxMemoryBytes ?? Infinity)) {
+            kill(new InputError(`${name} used more than ${Math.round((options.maxMemoryBytes ?? 0) / 1048576)} MiB of memory (a template that explodes?); refused`));
+          }
+        }, 100)
+      : undefined;
     child.stdout.on('data', (chunk: Buffer) => {
       outBytes += chunk.length;
       if (outBytes > options.maxOutputBytes) {
@@ -160,10 +170,12 @@ export function runTool(binary: string, args: string[], options: RunOptions): Pr
     });
     child.on('error', (error) => {
       clearTimeout(timer);
+      clearInterval(memoryWatch);
       reject(new InputError(`could not run ${binary}: ${error.message}`));
     });
     child.on('close', (code) => {
       clearTimeout(timer);
+      clearInterval(memoryWatch);
       if (failure) reject(failure);
       else resolve({ stdout: Buffer.concat(stdout).toString('utf8'), stderr: Buffer.concat(stderr).toString('utf8'), code });
     });
@@ -172,12 +184,34 @@ export function runTool(binary: string, args: string[], options: RunOptions): Pr
   });
 }
 
-/** The tool's own error message as one line: `Error: …` lines first, whitespace folded. */
+/** Resident memory of a process from /proc (Linux only; undefined elsewhere or once it has exited). */
+function residentBytes(pid: number): number | undefined {
+  try {
+    const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match ? Number(match[1]) * 1024 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The tool's own error message as one line: the `Error:` paragraph (helm continues it on indented
+ * lines), whitespace folded; without one, every line that is not a warning or a hint.
+ */
 export function oneLine(stderr: string): string {
-  const lines = stderr
-    .split('\n')
+  const lines = stderr.split('\n');
+  const first = lines.findIndex((line) => /^error\b/i.test(line.trim()));
+  let kept: string[];
+  if (first >= 0) {
+    const end = lines.findIndex((line, index) => index > first && line.trim() === '');
+    kept = lines.slice(first, end < 0 ? undefined : end);
+  } else {
+    kept = lines.filter((line) => line.trim() && !/^(WARNING|walk\.go|install\.go)/.test(line.trim()));
+  }
+  const text = kept
     .map((line) => line.trim())
-    .filter((line) => line && !line.startsWith('WARNING') && !/^walk\.go|^install\.go/.test(line));
-  const errors = lines.filter((line) => /^error/i.test(line));
-  return (errors.length ? errors : lines).join('; ').replace(/\s+/g, ' ').slice(0, 2000) || 'failed without a message';
+    .filter((line) => line && !line.startsWith('Use --debug'))
+    .join(' ')
+    .replace(/\s+/g, ' ');
+  return text.slice(0, 2000) || 'failed without a message';
 }

@@ -3,6 +3,7 @@ import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Node a
 import { InputError } from '../core/errors.js';
 import { isKubeObject, isRecord, type KubeObject } from '../core/object.js';
 import type { PathSegment, Provenance } from '../core/provenance.js';
+import { KUBERNETES_SCHEMA } from './yaml-schema.js';
 
 /**
  * YAML and JSON text to Kubernetes objects with line numbers.
@@ -109,7 +110,7 @@ export function parseJson(text: string, options: ParseOptions): ParseResult {
   try {
     value = JSON.parse(text);
   } catch (error) {
-    throw new InputError(`${options.file}:${jsonErrorLine(text, error)}: invalid JSON: ${(error as Error).message}`);
+    throw new InputError(`${options.file}:${jsonErrorLine(text, error)}: invalid JSON: ${jsonErrorReason(error)}`);
   }
   const result: ParseResult = { objects: [], warnings: [] };
   const document: RawDocument = { text, startLine: options.firstLine ?? 1, contentLine: options.firstLine ?? 1 };
@@ -124,7 +125,7 @@ export function parseJson(text: string, options: ParseOptions): ParseResult {
 function parseDocumentValue(document: RawDocument, file: string): unknown {
   if (MAY_HAVE_ALIAS.test(document.text)) return parseWithAliases(document, file);
   try {
-    return jsYaml.load(document.text, { schema: jsYaml.CORE_SCHEMA, filename: file });
+    return jsYaml.load(document.text, { schema: KUBERNETES_SCHEMA, filename: file });
   } catch (error) {
     if (error instanceof jsYaml.YAMLException) {
       const line = document.startLine + (error.mark?.line ?? 0);
@@ -137,7 +138,16 @@ function parseDocumentValue(document: RawDocument, file: string): unknown {
 
 function parseWithAliases(document: RawDocument, file: string): unknown {
   const lineCounter = new LineCounter();
-  const parsed = parseDocument(document.text, { lineCounter, schema: 'core', merge: true, uniqueKeys: true, prettyErrors: false });
+  const parsed = parseDocument(document.text, {
+    lineCounter,
+    version: '1.1',
+    schema: 'yaml-1.1',
+    // As sigs.k8s.io/yaml: timestamps stay strings, so drop the 1.1 timestamp tag.
+    customTags: (tags) => tags.filter((tag) => typeof tag === 'string' || tag.tag !== 'tag:yaml.org,2002:timestamp'),
+    merge: true,
+    uniqueKeys: true,
+    prettyErrors: false,
+  });
   const firstError = parsed.errors[0];
   if (firstError) {
     const line = document.startLine - 1 + (lineCounter.linePos(firstError.pos[0]).line || 1);
@@ -155,8 +165,10 @@ function collect(value: unknown, document: RawDocument, options: ParseOptions, r
   const locateInDocument = lazyLocator(document);
   const where = `${options.file}:${document.contentLine}`;
   if (isRecord(value) && Array.isArray(value.items) && typeof value.kind === 'string' && value.kind.endsWith('List')) {
+    const list = value;
     value.items.forEach((item, index) => {
       const itemPath = [...prefix, 'items', index];
+      inheritTypedListKind(item, list);
       if (!isKubeObject(item)) {
         result.warnings.push(`${where}: skipped items[${index}] of ${value.kind}: not a Kubernetes object`);
         return;
@@ -170,6 +182,17 @@ function collect(value: unknown, document: RawDocument, options: ParseOptions, r
     return;
   }
   result.objects.push(loaded(value, options, document, prefix.length ? (path) => locateInDocument([...prefix, ...path]) : locateInDocument));
+}
+
+/**
+ * Items of a typed list (`PodList`, `NamespaceList`, as the API server returns them) carry no kind
+ * or apiVersion of their own: they are of the list's item kind and group, as client-go decodes them.
+ */
+function inheritTypedListKind(item: unknown, list: Record<string, unknown>): void {
+  const listKind = list.kind as string;
+  if (!isRecord(item) || listKind === 'List') return;
+  if (item.kind === undefined) item.kind = listKind.slice(0, -'List'.length);
+  if (item.apiVersion === undefined && typeof list.apiVersion === 'string') item.apiVersion = list.apiVersion;
 }
 
 function loaded(object: KubeObject, options: ParseOptions, document: RawDocument, locate: (path: readonly PathSegment[]) => number | undefined): LoadedObject {
@@ -220,11 +243,114 @@ function offsetOf(root: YamlNode | null, path: readonly PathSegment[]): number |
   return offset;
 }
 
+/** The parser's reason without the quoted input it may echo (a Secret's value must never reach a message). */
+function jsonErrorReason(error: unknown): string {
+  return (error as Error).message.replace(/, ".*$/s, '').replace(/ in JSON at position.*$/s, '');
+}
+
+/** The line of a JSON syntax error: V8 does not always say where, so find the first bad byte ourselves. */
 function jsonErrorLine(text: string, error: unknown): number {
   const match = /position (\d+)/.exec((error as Error).message);
-  if (!match) return 1;
-  const position = Number(match[1]);
+  const position = match ? Number(match[1]) : firstJsonErrorOffset(text);
   let line = 1;
   for (let index = 0; index < position && index < text.length; index++) if (text.charCodeAt(index) === 10) line++;
   return line;
+}
+
+/**
+ * Offset of the first syntax error in a JSON text (called only after JSON.parse failed). A small
+ * iterative scanner: values, strings with escapes, numbers, literals, and the container stack.
+ */
+export function firstJsonErrorOffset(text: string): number {
+  const stack: ('{' | '[')[] = [];
+  // What may come next: a value, a key (or `}` right after `{`), `:`, or `,`/a closing bracket.
+  let expect: 'value' | 'key' | 'colon' | 'separator' | 'end' = 'value';
+  let index = 0;
+  const skipSpace = () => {
+    while (index < text.length && ' \t\n\r'.includes(text[index])) index++;
+  };
+  const afterValue = () => (stack.length ? 'separator' : 'end') as typeof expect;
+  for (;;) {
+    skipSpace();
+    if (index >= text.length) return text.length;
+    const char = text[index];
+    if (expect === 'end') return index;
+    if (expect === 'colon') {
+      if (char !== ':') return index;
+      index++;
+      expect = 'value';
+      continue;
+    }
+    if (expect === 'separator') {
+      const top = stack[stack.length - 1];
+      if (char === ',') {
+        index++;
+        expect = top === '{' ? 'key' : 'value';
+        continue;
+      }
+      if ((char === '}' && top === '{') || (char === ']' && top === '[')) {
+        index++;
+        stack.pop();
+        expect = afterValue();
+        continue;
+      }
+      return index;
+    }
+    if (expect === 'key') {
+      if (char === '}' && text[index - 1 - countSpaceBefore(text, index)] === '{') {
+        index++;
+        stack.pop();
+        expect = afterValue();
+        continue;
+      }
+      if (char !== '"') return index;
+      const end = scanString(text, index);
+      if (end < 0) return index;
+      index = end;
+      expect = 'colon';
+      continue;
+    }
+    // A value.
+    if (char === '{' || char === '[') {
+      stack.push(char);
+      index++;
+      skipSpace();
+      if (char === '[' && text[index] === ']') {
+        index++;
+        stack.pop();
+        expect = afterValue();
+      } else {
+        expect = char === '{' ? 'key' : 'value';
+      }
+      continue;
+    }
+    if (char === '"') {
+      const end = scanString(text, index);
+      if (end < 0) return index;
+      index = end;
+      expect = afterValue();
+      continue;
+    }
+    const literal = /^(true|false|null|-?(0|[1-9]\d*)(\.\d+)?([eE][-+]?\d+)?)/.exec(text.slice(index, index + 400));
+    if (!literal) return index;
+    index += literal[0].length;
+    expect = afterValue();
+  }
+}
+
+function countSpaceBefore(text: string, index: number): number {
+  let count = 0;
+  while (index - 1 - count >= 0 && ' \t\n\r'.includes(text[index - 1 - count])) count++;
+  return count;
+}
+
+/** End offset (exclusive) of the JSON string starting at `start`, or -1 when it is malformed. */
+function scanString(text: string, start: number): number {
+  for (let index = start + 1; index < text.length; index++) {
+    const code = text.charCodeAt(index);
+    if (code === 34) return index + 1;
+    if (code === 92) index++;
+    else if (code < 32) return -1;
+  }
+  return -1;
 }

@@ -30,3 +30,23 @@ describe('rule metadata', () => {
     }
   });
 });
+
+describe('the rule tester itself', () => {
+  it('catches a rule whose examples are wrong', () => {
+    const broken = {
+      ...builtinRules[0],
+      examples: {
+        valid: [{ name: 'actually bad', yaml: builtinRules[0].examples.invalid[0].yaml }],
+        invalid: [{ name: 'wrong count', yaml: builtinRules[0].examples.invalid[0].yaml, violations: 99 }],
+      },
+    };
+    const outcomes = testRuleExamples(broken);
+    expect(outcomes.every((outcome) => outcome.problems.length > 0)).toBe(true);
+  });
+
+  it('catches a violation path that points at no field', () => {
+    const broken = { ...builtinRules[0], check: () => [{ message: 'x', path: ['spec', 'nope'] }] };
+    const [outcome] = testRuleExamples({ ...broken, examples: { valid: [], invalid: [{ name: 'x', yaml: builtinRules[0].examples.invalid[0].yaml, violations: 1 }] } });
+    expect(outcome.problems).toEqual([expect.stringMatching(/path spec\.nope does not exist/)]);
+  });
+});

@@ -1,0 +1,52 @@
+import jsYaml from 'js-yaml';
+
+/**
+ * The scalars Kubernetes reads. kubectl, helm and the API server parse YAML with sigs.k8s.io/yaml,
+ * which resolves plain scalars the YAML 1.1 way of go-yaml v2: `yes`/`on`/`y` are booleans,
+ * `0644` is octal (420), `1_000` is 1000, and timestamps stay strings. A scanner that reads YAML 1.2
+ * instead sees `defaultMode: 0644` as 644: not what gets installed.
+ */
+
+const TRUE = new Set(['y', 'Y', 'yes', 'Yes', 'YES', 'true', 'True', 'TRUE', 'on', 'On', 'ON']);
+const FALSE = new Set(['n', 'N', 'no', 'No', 'NO', 'false', 'False', 'FALSE', 'off', 'Off', 'OFF']);
+
+const bool = new jsYaml.Type('tag:yaml.org,2002:bool', {
+  kind: 'scalar',
+  resolve: (data: string | null) => data !== null && (TRUE.has(data) || FALSE.has(data)),
+  construct: (data: string) => TRUE.has(data),
+  predicate: (object: unknown) => typeof object === 'boolean',
+  represent: (object: object) => String(object),
+});
+
+/** Go's strconv.ParseInt(s, 0, 64) after removing underscores: 0x, 0o, 0b, and a leading 0 for octal. */
+const INTEGER = /^[-+]?(0b[01]+|0o?[0-7]+|0x[0-9a-fA-F]+|[1-9][0-9]*|0)$/;
+
+export function parseGoInt(text: string): number | undefined {
+  const plain = text.replace(/_/g, '');
+  if (!INTEGER.test(plain)) return undefined;
+  const negative = plain.startsWith('-');
+  const digits = plain.replace(/^[-+]/, '');
+  let value: number;
+  if (digits.startsWith('0b')) value = parseInt(digits.slice(2), 2);
+  else if (digits.startsWith('0x')) value = parseInt(digits.slice(2), 16);
+  else if (digits.startsWith('0o')) value = parseInt(digits.slice(2), 8);
+  else if (digits.length > 1 && digits.startsWith('0')) value = parseInt(digits.slice(1), 8);
+  else value = parseInt(digits, 10);
+  return negative ? -value : value;
+}
+
+const int = new jsYaml.Type('tag:yaml.org,2002:int', {
+  kind: 'scalar',
+  resolve: (data: string | null) => data !== null && data !== '' && !data.startsWith('_') && parseGoInt(data) !== undefined,
+  construct: (data: string) => parseGoInt(data),
+  predicate: (object: unknown) => typeof object === 'number' && Number.isInteger(object),
+  represent: (object: object) => String(object),
+});
+
+// js-yaml exports its built-in types at runtime; its type definitions do not declare them.
+const builtin = (jsYaml as unknown as { types: Record<'null' | 'float', jsYaml.Type> }).types;
+
+export const KUBERNETES_SCHEMA = jsYaml.FAILSAFE_SCHEMA.extend({
+  implicit: [builtin.null, bool, int, builtin.float],
+  explicit: [],
+});

@@ -1,0 +1,116 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { writeTree } from '../helpers/chart.js';
+import { REPO, runCli } from '../helpers/cli.js';
+import { sarifValidator } from '../helpers/sarif.js';
+
+const pod = (name: string, annotations = '', image = 'app:1.0', privileged = false) =>
+  `apiVersion: v1\nkind: Pod\nmetadata:\n  name: ${name}\n  namespace: shop\n${annotations ? `  annotations:\n    kubeward.io/ignore: "${annotations}"\n` : ''}spec:\n  serviceAccountName: ${name}\n  containers:\n  - name: c\n    image: ${image}\n    securityContext: {privileged: ${privileged}}\n`;
+
+const json = (stdout: string) => JSON.parse(stdout) as { findings: { ruleId: string; suppressed: boolean; suppression?: unknown; object: { name: string } }[]; summary: Record<string, number> };
+
+describe('exit codes and --fail-on', () => {
+  const tree = writeTree({ 'medium.yaml': pod('m', '', 'app:latest'), 'high.yaml': pod('h', '', 'app:1', true) });
+  it.each([
+    [['medium.yaml'], [], 0],
+    [['medium.yaml'], ['--fail-on', 'medium'], 1],
+    [['high.yaml'], [], 1],
+    [['high.yaml'], ['--fail-on', 'critical'], 0],
+    [['high.yaml'], ['--fail-on', 'none'], 0],
+  ])('%s %s → %i', async (sources, flags, code) => {
+    expect((await runCli(['scan', ...sources, ...flags, '--format', 'json'], { cwd: tree })).code).toBe(code);
+  });
+
+  it('--fail-on comes from .kubeward.yaml when the flag is absent, and the flag wins', async () => {
+    const project = writeTree({ '.kubeward.yaml': 'failOn: medium\n', 'deploy/m.yaml': pod('m', '', 'app:latest') });
+    mkdirSync(join(project, 'deploy/nested'), { recursive: true });
+    // The config is found from the working directory upward.
+    expect((await runCli(['scan', '../m.yaml'], { cwd: join(project, 'deploy/nested') })).code).toBe(1);
+    expect((await runCli(['scan', '../m.yaml', '--fail-on', 'high'], { cwd: join(project, 'deploy/nested') })).code).toBe(0);
+    expect((await runCli(['scan', '../m.yaml', '--no-config'], { cwd: join(project, 'deploy/nested') })).code).toBe(0);
+  });
+});
+
+describe('suppression', () => {
+  it('honours the annotation for the listed rules only, keeping suppressed findings in the report', async () => {
+    const tree = writeTree({ 'p.yaml': pod('p', 'privileged-container,image-latest-tag; debug pod, removed after the incident', 'app:latest', true) });
+    const result = await runCli(['scan', 'p.yaml', '--format', 'json'], { cwd: tree });
+    expect(result.code).toBe(0);
+    const report = json(result.stdout);
+    expect(report.findings.map((finding) => [finding.ruleId, finding.suppressed])).toEqual([
+      ['privileged-container', true],
+      ['image-latest-tag', true],
+    ]);
+    expect(report.findings[0].suppression).toEqual({ source: 'annotation', reason: 'debug pod, removed after the incident' });
+    expect(report.summary.high).toBe(0);
+  });
+
+  it('honours .kubeward.yaml ignore entries by object match until they expire', async () => {
+    const config = [
+      'ignore:',
+      '  - rule: privileged-container',
+      '    match: {kind: Pod, namespace: shop, name: "node-*"}',
+      '    reason: CNI agent needs the host network stack',
+      '    expires: 2999-12-31',
+      '  - rule: privileged-container',
+      '    match: {name: old}',
+      '    reason: was accepted once',
+      '    expires: 2001-01-01',
+    ].join('\n');
+    const tree = writeTree({ '.kubeward.yaml': config, 'a.yaml': pod('node-agent', '', 'app:1', true), 'b.yaml': pod('old', '', 'app:1', true), 'c.yaml': pod('web', '', 'app:1', true) });
+    const result = await runCli(['scan', '.', '--format', 'json'], { cwd: tree });
+    const report = json(result.stdout);
+    expect(report.findings.map((finding) => [finding.object.name, finding.suppressed]).sort()).toEqual([
+      ['node-agent', true],
+      ['old', false],
+      ['web', false],
+    ]);
+    expect(result.code).toBe(1);
+  });
+
+  it.each([
+    ['an unknown field', 'ignores:\n  - rule: x\n', /\.kubeward\.yaml: unknown field "ignores"/],
+    ['an entry without a reason', 'ignore:\n  - rule: x\n', /ignore\[0\]\.reason is required/],
+    ['a bad expiry date', 'ignore:\n  - {rule: x, reason: y, expires: soon}\n', /ignore\[0\]\.expires must be a date/],
+    ['a bad failOn', 'failOn: severe\n', /failOn must be one of/],
+  ])('rejects a configuration with %s in one line', async (_name, config, message) => {
+    const tree = writeTree({ '.kubeward.yaml': config, 'a.yaml': pod('a') });
+    const result = await runCli(['scan', 'a.yaml'], { cwd: tree });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(message);
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+  });
+});
+
+describe('formats on a real chart', () => {
+  it('SARIF of a chart scan validates and points at the template lines', async () => {
+    const result = await runCli(['scan', 'test/fixtures/charts/fast-trace-agent', '--format', 'sarif'], { cwd: REPO });
+    expect(result.code).toBe(1);
+    const log = JSON.parse(result.stdout);
+    const validate = sarifValidator();
+    expect(validate(log)).toBe(true);
+    const privileged = log.runs[0].results.find((result: { ruleId: string }) => result.ruleId === 'privileged-container');
+    expect(privileged.locations[0].physicalLocation).toEqual({
+      artifactLocation: { uri: 'test/fixtures/charts/fast-trace-agent/templates/deployment.yaml', uriBaseId: 'SRCROOT' },
+      region: { startLine: 27 },
+    });
+  });
+
+  it.each(['table', 'json', 'sarif', 'junit', 'markdown'])('%s output is produced for a chart', async (format) => {
+    const result = await runCli(['scan', 'test/fixtures/charts/fast-trace-agent', '--format', format], { cwd: REPO });
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain('privileged');
+    expect(result.stderr).toBe('');
+  });
+});
+
+describe('writing to a file', () => {
+  it('refuses an unwritable --output in one line', async () => {
+    const tree = writeTree({ 'a.yaml': pod('a') });
+    writeFileSync(join(tree, 'blocker'), '');
+    const result = await runCli(['scan', 'a.yaml', '--output', 'blocker/report.json'], { cwd: tree });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/^kubeward: cannot write blocker\/report\.json: ENOTDIR\n$/);
+  });
+});

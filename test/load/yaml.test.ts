@@ -1,0 +1,155 @@
+import { describe, expect, it } from 'vitest';
+import { InputError } from '../../src/core/errors.js';
+import { parseJson, parseYamlStream, splitDocuments } from '../../src/load/yaml.js';
+
+const parse = (text: string) => parseYamlStream(text, { file: 'm.yaml' });
+
+describe('splitDocuments', () => {
+  it.each([
+    ['one document', 'a: 1\n', [1]],
+    ['leading marker', '---\na: 1\n', [2]],
+    ['three documents with comments and blanks', '# c\n---\n\n# Source: x\nkind: A\n---\nkind: B\n...\n---\nkind: C\n', [5, 7, 10]],
+    ['content on the marker line', '--- {kind: A}\n--- |\n  text\n', [1, 2]],
+    ['a marker-like line inside a block scalar is indented, so not a marker', 'a: |\n  ---\n  b\n', [1]],
+    ['empty documents are dropped', '---\n---\n# only a comment\n---\nkind: X\n', [5]],
+    ['CRLF line endings', '---\r\nkind: A\r\n---\r\nkind: B\r\n', [2, 4]],
+  ])('%s', (_name, text, lines) => {
+    expect(splitDocuments(text).map((document) => document.contentLine)).toEqual(lines);
+  });
+});
+
+describe('parseYamlStream', () => {
+  it('gives every object its file and start line, and lines of fields on demand', () => {
+    const text = [
+      '# Source: chart/templates/a.yaml',
+      'apiVersion: v1',
+      'kind: ServiceAccount',
+      'metadata: {name: a}',
+      '---',
+      'apiVersion: apps/v1',
+      'kind: Deployment',
+      'metadata:',
+      '  name: web',
+      'spec:',
+      '  template:',
+      '    spec:',
+      '      containers:',
+      '      - name: app',
+      '        image: nginx',
+      '      - name: side',
+      '        image: evil:latest',
+      '        securityContext:',
+      '          privileged: true',
+    ].join('\n');
+    const { objects } = parse(text);
+    expect(objects.map((entry) => [entry.object.kind, entry.provenance.line])).toEqual([
+      ['ServiceAccount', 2],
+      ['Deployment', 6],
+    ]);
+    const locate = objects[1].provenance.locate!;
+    expect(locate(['spec', 'template', 'spec', 'containers', 1, 'image'])).toBe(17);
+    expect(locate(['spec', 'template', 'spec', 'containers', 1, 'securityContext', 'privileged'])).toBe(19);
+    expect(locate(['spec', 'template', 'spec', 'containers', 0])).toBe(14);
+    // A path that goes past what exists stops at the deepest field that does.
+    expect(locate(['spec', 'template', 'spec', 'nodeSelector'])).toBe(12);
+    expect(locate([])).toBe(6);
+  });
+
+  it('flattens kind: List and *List, giving each item its own line', () => {
+    const text = [
+      'apiVersion: v1',
+      'kind: List',
+      'items:',
+      '- apiVersion: v1',
+      '  kind: ServiceAccount',
+      '  metadata: {name: a, namespace: x}',
+      '- apiVersion: rbac.authorization.k8s.io/v1',
+      '  kind: ClusterRole',
+      '  metadata: {name: r}',
+      '  rules: []',
+      '---',
+      'apiVersion: v1',
+      'kind: PodList',
+      'items: [{apiVersion: v1, kind: Pod, metadata: {name: p}}]',
+    ].join('\n');
+    const { objects } = parse(text);
+    expect(objects.map((entry) => entry.object.kind)).toEqual(['ServiceAccount', 'ClusterRole', 'Pod']);
+    expect(objects.map((entry) => entry.provenance.locate!([]))).toEqual([4, 7, 14]);
+  });
+
+  it('skips documents that are not Kubernetes objects with a warning naming file and line', () => {
+    const { objects, warnings } = parse('apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n---\njust: values\n---\n- a list\n');
+    expect(objects).toHaveLength(1);
+    expect(warnings).toEqual([
+      'm.yaml:5: skipped a document that is not a Kubernetes object (no apiVersion and kind)',
+      'm.yaml:7: skipped a document that is not a Kubernetes object (no apiVersion and kind)',
+    ]);
+  });
+
+  it('reports malformed YAML with file and line', () => {
+    expect(() => parse('apiVersion: v1\nkind: Pod\n---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: [unclosed\n')).toThrowError(/^m\.yaml:[78]: invalid YAML/);
+    expect(() => parse('a: 1\na: 2\n')).toThrowError(/^m\.yaml:2: invalid YAML: duplicated mapping key/);
+  });
+
+  it('reads scalars as Kubernetes does (sigs.k8s.io/yaml, YAML 1.1): octal 0644, yes/on booleans, timestamps as strings', () => {
+    const text = 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata: {when: 2024-01-01, answer: yes, flag: Off, mode: 0644, hex: 0x1F, big: 1_000, quoted: "0644", ver: 1.20, word: yesterday}\n';
+    const expected = { when: '2024-01-01', answer: true, flag: false, mode: 420, hex: 31, big: 1000, quoted: '0644', ver: 1.2, word: 'yesterday' };
+    expect(parse(text).objects[0].object.data).toEqual(expected);
+    // The same document through the anchor-safe parser resolves the same way.
+    const anchored = text.replace('metadata: {name: c}', 'metadata: {name: c, labels: &l {a: b}}\nx: *l');
+    expect(parse(anchored).objects[0].object.data).toEqual(expected);
+  });
+
+  it('resolves ordinary anchors, aliases and merge keys', () => {
+    const { objects } = parse('apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, labels: &l {app: a}}\ndata: {<<: *l, extra: "1"}\n');
+    expect(objects[0].object.data).toEqual({ app: 'a', extra: '1' });
+  });
+
+  it('refuses an alias bomb before expanding it', () => {
+    const levels = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]'];
+    for (let level = 1; level < 9; level++) {
+      const previous = String.fromCharCode(96 + level);
+      const name = String.fromCharCode(97 + level);
+      levels.push(`${name}: &${name} [${Array(9).fill(`*${previous}`).join(',')}]`);
+    }
+    const bomb = `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: bomb}\ndata:\n${levels.map((line) => `  ${line}`).join('\n')}\n`;
+    const before = process.memoryUsage().heapUsed;
+    expect(() => parse(bomb)).toThrowError(InputError);
+    expect(() => parse(bomb)).toThrowError(/^m\.yaml:1: refused YAML: .*alias/);
+    // 9^9 expanded strings would need gigabytes; refusing keeps the heap where it was.
+    expect(process.memoryUsage().heapUsed - before).toBeLessThan(64 * 1024 * 1024);
+  });
+
+  it('refuses absurd nesting with a one-line error instead of overflowing the stack', () => {
+    const deep = `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata: ${'['.repeat(100000)}${']'.repeat(100000)}\n`;
+    expect(() => parse(deep)).toThrowError(/^m\.yaml:\d+: invalid YAML/);
+  });
+});
+
+describe('parseJson', () => {
+  it('reads a kubectl List dump with item lines', () => {
+    const text = JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'a' } }] }, null, 2);
+    const { objects } = parseJson(text, { file: 'dump.json' });
+    expect(objects).toHaveLength(1);
+    expect(objects[0].provenance.locate!([])).toBe(5);
+  });
+
+  it.each([
+    ['a missing value', '{\n "a": 1,\n "b": }\n', 3],
+    ['a trailing comma', '{\n "a": [1,\n 2,\n ]\n}', 4],
+    ['an unclosed object', '{\n "a": {\n "b": 1\n', 4],
+    ['a bare word', '{"a":\n\n nope}', 3],
+  ])('names the line of a JSON syntax error: %s', (_name, text, line) => {
+    expect(() => parseJson(text, { file: 'x.json' })).toThrowError(new RegExp(`^x\\.json:${line}: invalid JSON`));
+  });
+
+  it('never echoes the input in a JSON error (it may hold a Secret)', () => {
+    const text = '{"kind": "Secret", "data": {"password": "aHVudGVyMg=="},}';
+    expect(() => parseJson(text, { file: 's.json' })).toThrowError(/invalid JSON/);
+    try {
+      parseJson(text, { file: 's.json' });
+    } catch (error) {
+      expect((error as Error).message).not.toContain('aHVudGVyMg');
+    }
+  });
+});
