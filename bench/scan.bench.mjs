@@ -1,0 +1,60 @@
+// Scan speed against its floor: the fastest bare YAML parse of the same text (js-yaml's loadAll),
+// measured in the same run. Prints objects per second and the ratio scan time / parse time.
+import jsYaml from 'js-yaml';
+import { parseAllDocuments } from 'yaml';
+import { Inventory } from '../dist/core/inventory.js';
+import { parseYamlStream } from '../dist/load/yaml.js';
+import { builtinRules } from '../dist/rules/index.js';
+import { runRules } from '../dist/rules/engine.js';
+
+const OBJECTS = 10_000;
+
+/** A mix shaped like real clusters: workloads with several containers, services, config, RBAC. */
+function manifest(count) {
+  const documents = [];
+  for (let index = 0; documents.length < count; index++) {
+    const ns = `team-${index % 50}`;
+    const app = `app-${index}`;
+    documents.push(
+      `apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: ${app}\n  namespace: ${ns}\n  labels: {app: ${app}, tier: backend}\n  annotations: {owner: "team ${index % 50}"}\nspec:\n  replicas: 3\n  selector:\n    matchLabels: {app: ${app}}\n  template:\n    metadata:\n      labels: {app: ${app}, tier: backend}\n    spec:\n      ${index % 3 ? `serviceAccountName: ${app}\n      ` : ''}containers:\n      - name: app\n        image: registry.example.com/${app}:${index % 7 ? `1.${index}.0` : 'latest'}\n        ports: [{containerPort: 8080, name: http}]\n        env:\n        - {name: LOG_LEVEL, value: info}\n        - {name: DB_URL, valueFrom: {secretKeyRef: {name: db, key: url}}}\n        resources: {requests: {cpu: 100m, memory: 128Mi}, limits: {memory: 256Mi}}\n        securityContext: {privileged: ${index % 11 === 0}, runAsNonRoot: true, readOnlyRootFilesystem: true}\n      - name: proxy\n        image: envoyproxy/envoy:v1.31.0\n        ports: [{containerPort: 9901}]\n`,
+      `apiVersion: v1\nkind: Service\nmetadata: {name: ${app}, namespace: ${ns}}\nspec:\n  selector: {app: ${app}}\n  ports: [{port: 80, targetPort: http}]\n`,
+      `apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: ${app}, namespace: ${ns}}\nautomountServiceAccountToken: false\n`,
+      `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: ${app}-config, namespace: ${ns}}\ndata:\n  config.yaml: |\n    server:\n      port: 8080\n    features: [a, b, c]\n`,
+      `apiVersion: rbac.authorization.k8s.io/v1\nkind: Role\nmetadata: {name: ${app}, namespace: ${ns}}\nrules:\n- apiGroups: [""]\n  resources: [configmaps]\n  verbs: [get, list, watch]\n`,
+      `apiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\nmetadata: {name: ${app}, namespace: ${ns}}\nroleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: ${app}}\nsubjects: [{kind: ServiceAccount, name: ${app}, namespace: ${ns}}]\n`,
+    );
+  }
+  return documents.slice(0, count).join('---\n');
+}
+
+/** Best of `runs` timings in milliseconds (the least disturbed run is the closest to the truth). */
+function best(runs, work) {
+  let fastest = Infinity;
+  let result;
+  for (let run = 0; run < runs; run++) {
+    globalThis.gc?.();
+    const start = process.hrtime.bigint();
+    result = work();
+    const elapsed = Number(process.hrtime.bigint() - start) / 1e6;
+    fastest = Math.min(fastest, elapsed);
+  }
+  return { ms: fastest, result };
+}
+
+const text = manifest(OBJECTS);
+const bytes = Buffer.byteLength(text);
+const floor = best(5, () => jsYaml.loadAll(text, undefined, { schema: jsYaml.CORE_SCHEMA }).length);
+const documentModel = best(2, () => parseAllDocuments(text).length);
+const parse = best(5, () => parseYamlStream(text, { file: 'bench.yaml' }).objects);
+const scan = best(5, () => {
+  const { objects } = parseYamlStream(text, { file: 'bench.yaml' });
+  const inventory = new Inventory(objects);
+  return runRules(inventory, builtinRules).length;
+});
+const perSecond = (ms) => Math.round((OBJECTS / ms) * 1000).toLocaleString('en-US');
+
+console.log(`input: ${OBJECTS.toLocaleString('en-US')} objects, ${(bytes / 1048576).toFixed(1)} MiB of YAML; ${scan.result} findings`);
+console.log(`floor  js-yaml loadAll            ${floor.ms.toFixed(0).padStart(6)} ms  ${perSecond(floor.ms).padStart(9)} objects/s`);
+console.log(`       yaml parseAllDocuments      ${documentModel.ms.toFixed(0).padStart(6)} ms  ${perSecond(documentModel.ms).padStart(9)} objects/s  (${(documentModel.ms / floor.ms).toFixed(1)}x the floor: why positions are computed lazily)`);
+console.log(`kubeward parse (with lines)        ${parse.ms.toFixed(0).padStart(6)} ms  ${perSecond(parse.ms).padStart(9)} objects/s  ratio ${(parse.ms / floor.ms).toFixed(2)}`);
+console.log(`kubeward scan (parse+index+rules)  ${scan.ms.toFixed(0).padStart(6)} ms  ${perSecond(scan.ms).padStart(9)} objects/s  ratio scan/parse-floor ${(scan.ms / floor.ms).toFixed(2)}`);
