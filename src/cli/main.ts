@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { isInputError } from '../core/errors.js';
 import { VERSION } from '../core/version.js';
 import { registerDetect } from './detect.js';
+import { registerGate } from './gate.js';
 import { registerNetpol } from './netpol.js';
 import { registerRbac } from './rbac.js';
 import { registerScan } from './scan.js';
@@ -14,6 +15,7 @@ export function buildProgram(): Command {
     .exitOverride()
     .configureOutput({ outputError: (text, write) => write(`kubeward: ${text.replace(/^error: /, '')}`) });
   registerScan(program);
+  registerGate(program);
   registerRbac(program);
   registerNetpol(program);
   registerDetect(program);

@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
-import { builtinRules } from '../rules/index.js';
-import { runRules } from '../rules/engine.js';
 import { buildReport } from '../report/index.js';
+import { scanInventory } from '../scan.js';
 import { addReportOptions, addSourceOptions, emitReport, loadFromFlags, type ReportFlags, type SourceFlags } from './options.js';
 
 export function registerScan(program: Command): void {
@@ -23,9 +22,8 @@ Examples:
   addReportOptions(command);
   command.action(async (sources: string[], flags: SourceFlags & ReportFlags) => {
     const { config, loaded } = await loadFromFlags(sources, flags);
-    const rules = builtinRules.filter((rule) => !config.disable.includes(rule.meta.id));
-    const findings = runRules(loaded.inventory, rules, { ignores: config.ignore });
-    const report = buildReport({ sources, findings, rules: rules.map((rule) => rule.meta), warnings: loaded.warnings });
+    const { findings, rules } = scanInventory(loaded.inventory, config);
+    const report = buildReport({ sources, findings, rules, warnings: loaded.warnings });
     emitReport(report, flags, config);
   });
 }

@@ -70,6 +70,7 @@ interface RenderContext {
 }
 
 const SOURCE_COMMENT = /^# Source: (.+)$/;
+const POSTRENDER_FILENAME = 'postrenderer.helm.sh/postrender-filename';
 
 /** Splits `helm template` output on its `# Source:` headers and parses each manifest with provenance. */
 export function parseHelmOutput(output: string, context: RenderContext): ParseResult {
@@ -120,6 +121,8 @@ function withTemplateLocation(
   renderedLines: readonly string[],
 ): LoadedObject {
   const object = entry.object;
+  // Helm 4 hands post-renderers objects without `# Source:` headers, annotated with the template instead.
+  template = object.metadata.annotations?.[POSTRENDER_FILENAME] ?? template;
   const hooks = object.metadata.annotations?.['helm.sh/hook'];
   const provenance: Provenance = { origin: 'chart', template, source: context.chart, file: template };
   if (hooks) provenance.hooks = hooks.split(',').map((hook) => hook.trim()).filter(Boolean);

@@ -5,7 +5,7 @@ import { displayPath } from './paths.js';
 import { Inventory } from '../core/inventory.js';
 import type { KubeObject } from '../core/object.js';
 import { builtinScope, scopeResolver } from '../core/scope.js';
-import { renderChart, type HelmOptions } from './helm.js';
+import { parseHelmOutput, renderChart, type HelmOptions } from './helm.js';
 import { findTool, oneLine, runTool } from './tools.js';
 import { parseJson, parseYamlStream, type LoadedObject, type ParseResult } from './yaml.js';
 
@@ -164,7 +164,7 @@ function checkSize(file: string, bytes: number, options: LoadOptions): void {
   }
 }
 
-function readStdin(): Promise<string> {
+export function readStdin(): Promise<string> {
   return new Promise((resolveText, reject) => {
     const chunks: Buffer[] = [];
     process.stdin.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -178,6 +178,14 @@ export function inventoryFromText(text: string, file = 'example.yaml', namespace
   const parsed = parseYamlStream(text, { file });
   applyDefaultNamespace(parsed.objects.map((entry) => entry.object), namespace);
   return { inventory: new Inventory(parsed.objects), warnings: parsed.warnings, sources: [{ path: file, kind: 'manifests' }] };
+}
+
+/** Reads what helm hands a post-renderer: its rendered manifests with `# Source:` headers. */
+export function inventoryFromHelmOutput(text: string, namespace: string, options: Pick<LoadOptions, 'maxFileBytes'> = {}): LoadResult {
+  checkSize('-', Buffer.byteLength(text), options);
+  const parsed = parseHelmOutput(text, { chart: 'helm' });
+  applyDefaultNamespace(parsed.objects.map((entry) => entry.object), namespace);
+  return { inventory: new Inventory(parsed.objects), warnings: parsed.warnings, sources: [{ path: '-', kind: 'stdin' }] };
 }
 
 /**

@@ -1,0 +1,67 @@
+import { closeSync, openSync, writeSync } from 'node:fs';
+import type { Command } from 'commander';
+import { loadConfig } from '../load/config.js';
+import { inventoryFromHelmOutput, readStdin } from '../load/sources.js';
+import { buildReport, render } from '../report/index.js';
+import { scanInventory } from '../scan.js';
+import { exitCodeFor, failOnOf, type ReportFlags } from './options.js';
+import { useColor, warn, writeOutput } from './output.js';
+
+interface GateFlags extends ReportFlags {
+  namespace?: string;
+  config?: string | false;
+}
+
+/**
+ * `kubeward gate`: a Helm post-renderer. Helm pipes the rendered manifests in; when nothing reaches
+ * --fail-on they come out unchanged and the install goes on, otherwise nothing comes out, the exit
+ * code is 1, and helm aborts the install before anything reaches the cluster. The report goes to
+ * stderr (or --output), never to stdout, which belongs to helm.
+ */
+export function registerGate(program: Command): void {
+  program
+    .command('gate')
+    .description('Helm post-renderer: pass the rendered manifests through only when the scan passes (helm install --post-renderer kubeward)')
+    .option('-n, --namespace <namespace>', 'namespace of the release (default $HELM_NAMESPACE, else default)')
+    .option('--format <format>', 'report format on stderr: table, json, sarif, junit, markdown', 'table')
+    .option('-o, --output <file>', 'also write the report to this file')
+    .option('--fail-on <severity>', 'block the install when an unsuppressed finding is at or above this (default high)')
+    .option('--config <file>', 'configuration file (default: nearest .kubeward.yaml upward)')
+    .option('--no-config', 'ignore .kubeward.yaml')
+    .addHelpText('after', '\nInstall the Helm 4 plugin from helm-plugin/kubeward, then: helm install my-release ./chart --post-renderer kubeward')
+    .action(async (flags: GateFlags) => {
+      const { config } = loadConfig(flags.config);
+      const text = await readStdin();
+      const loaded = inventoryFromHelmOutput(text, flags.namespace ?? process.env.HELM_NAMESPACE ?? 'default');
+      const { findings, rules } = scanInventory(loaded.inventory, config);
+      const report = buildReport({ sources: ['helm post-renderer input'], findings, rules, warnings: loaded.warnings, title: 'kubeward gate' });
+      const code = exitCodeFor(report.findings, failOnOf(flags, config));
+      for (const warning of report.warnings) warn(warning);
+      if (flags.output) writeOutput(render(report, flags.format ?? 'table'), flags.output);
+      showReport(render(report, flags.format ?? 'table', { color: useColor(process.stderr) }));
+      if (code === 0) process.stdout.write(text);
+      process.exitCode = code;
+    });
+}
+
+/**
+ * Helm 4 discards what a post-renderer plugin writes to stderr (4.1: `stderr=""` in its debug log),
+ * so under helm (`HELM_PLUGIN_NAME` is set) the report goes to the terminal when there is one.
+ * In CI, `--post-renderer-args=--output=report.sarif` keeps it.
+ */
+function showReport(text: string): void {
+  if (process.env.HELM_PLUGIN_NAME) {
+    try {
+      const terminal = openSync('/dev/tty', 'w');
+      try {
+        writeSync(terminal, text);
+        return;
+      } finally {
+        closeSync(terminal);
+      }
+    } catch {
+      // No terminal: fall back to stderr.
+    }
+  }
+  process.stderr.write(text);
+}
