@@ -44,12 +44,24 @@ function positiveNumber(name: string) {
 }
 
 export function addSourceOptions(command: Command): Command {
+  return addSourceOptionsWith(command, '-n, --namespace <namespace>');
+}
+
+/**
+ * The source options for commands whose `-n` names something else (the namespace of an RBAC
+ * request): the helm release namespace is `--release-namespace`, read as `releaseNamespace`.
+ */
+export function addSourceOptionsWithReleaseNamespace(command: Command): Command {
+  return addSourceOptionsWith(command, '--release-namespace <namespace>');
+}
+
+function addSourceOptionsWith(command: Command, namespaceFlags: string): Command {
   return command
     .option('-f, --values <file>', 'helm values file (repeatable)', collect)
     .option('--set <key=value>', 'helm --set value (repeatable)', collect)
     .option('--set-string <key=value>', 'helm --set-string value (repeatable)', collect)
     .option('--set-file <key=path>', 'helm --set-file value (repeatable)', collect)
-    .option('-n, --namespace <namespace>', 'namespace objects without one are installed into (helm release namespace)')
+    .option(namespaceFlags, 'namespace objects without one are installed into (helm release namespace)')
     .option('--release <name>', 'helm release name', undefined)
     .option('--kube-version <version>', 'Kubernetes version for Capabilities.KubeVersion')
     .option('--api-versions <group/version>', 'API versions for Capabilities.APIVersions (repeatable)', collect)

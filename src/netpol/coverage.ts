@@ -1,0 +1,176 @@
+import type { Inventory } from '../core/inventory.js';
+import type { KubeObject } from '../core/object.js';
+import { isEmptySelector, mapSelectorMatches } from '../core/selector.js';
+import { ConnectionSet } from './connections.js';
+import { describeOptions, type AnalysisOptions, type Endpoint } from './connectivity.js';
+import { analyze, type Analysis } from './connlist.js';
+import { familyOf, formatRange, IPV4_ALL, IPV6_ALL, NON_PUBLIC_CIDRS, setOfCidrs } from './ip.js';
+import { addVirtualClass, splitAddressSpace, type ExternalRange, type PodClass, type Workload } from './peers.js';
+import type { Direction, NetworkPolicyModel } from './policy.js';
+
+/**
+ * The Limit stage's questions, per namespace and per workload: is every pod isolated by default
+ * (a NetworkPolicy selecting all pods for the direction), may a workload reach the internet, may it
+ * send DNS to a resolver outside the cluster (the path a DNS tunnel takes straight out), or only to
+ * cluster DNS (which still recurses out for it: only detection can see that tunnel).
+ */
+
+export interface ClusterDns {
+  namespace: string;
+  /** Labels of the cluster DNS pods. */
+  labels: Record<string, string>;
+}
+
+export const DEFAULT_CLUSTER_DNS: ClusterDns = { namespace: 'kube-system', labels: { 'k8s-app': 'kube-dns' } };
+
+export interface CoverageOptions extends AnalysisOptions {
+  clusterDns?: ClusterDns;
+  /** Addresses that are not the internet on top of the private and reserved ranges (a corporate network). */
+  internalCidrs?: string[];
+}
+
+export interface NamespaceCoverage {
+  name: string;
+  object?: KubeObject;
+  workloads: number;
+  /** The NetworkPolicy with an empty podSelector that isolates every pod, present and future, per direction. */
+  defaultDeny: Record<Direction, NetworkPolicyModel | undefined>;
+}
+
+/** An external range and what a workload may send there. */
+export interface ReachedRange {
+  range: string;
+  conn: string;
+}
+
+export interface WorkloadCoverage {
+  workload: Workload;
+  /** Public ranges it may open connections to. */
+  internet: ReachedRange[];
+  /** What it may send to every public address: not empty means the internet is open on these ports. */
+  internetEverywhere: ConnectionSet;
+  /** Port 53 to any address outside the cluster: undefined for the cluster DNS pods themselves. */
+  externalDns?: ReachedRange[];
+  /** DNS to cluster DNS, and to nothing else. */
+  clusterDnsOnly: boolean;
+  isClusterDns: boolean;
+}
+
+export interface CoverageResult {
+  analysis: Analysis;
+  namespaces: NamespaceCoverage[];
+  workloads: WorkloadCoverage[];
+  clusterDns: ClusterDns & { inInventory: boolean };
+  metrics: { name: string; value: string | number; detail?: string }[];
+  assumptions: Record<string, string>;
+  warnings: string[];
+}
+
+const DNS = ConnectionSet.of('UDP', 53).union(ConnectionSet.of('TCP', 53));
+
+export function coverage(inventory: Inventory, options: CoverageOptions = {}): CoverageResult {
+  // Coverage looks at both address families whatever --ipv6 says: an open IPv6 path is a way out too.
+  const analysis = analyze(inventory, { ...options, ipv6: true });
+  const clusterDns = options.clusterDns ?? DEFAULT_CLUSTER_DNS;
+  const namespaces = namespaceCoverage(analysis);
+  const workloads = workloadCoverage(analysis, clusterDns, options.internalCidrs ?? []);
+  const dnsInInventory = workloads.some((entry) => entry.isClusterDns);
+  return {
+    analysis,
+    namespaces,
+    workloads,
+    clusterDns: { ...clusterDns, inInventory: dnsInInventory },
+    metrics: coverageMetrics(namespaces, workloads),
+    assumptions: {
+      ...describeOptions(analysis.analyzer.options),
+      internet: `every address but private, loopback, link-local, shared and reserved ranges${options.internalCidrs?.length ? ` and ${options.internalCidrs.join(', ')}` : ''}, IPv4 and IPv6`,
+      clusterDns: `pods labelled ${Object.entries(clusterDns.labels).map(([key, value]) => `${key}=${value}`).join(',')} in ${clusterDns.namespace}${dnsInInventory ? '' : ' (not in the sources: assumed to serve 53/UDP and 53/TCP)'}`,
+    },
+    warnings: [...analysis.topology.warnings, ...analysis.policies.warnings, ...analysis.analyzer.warnings],
+  };
+}
+
+/** Namespaces that hold workloads or are declared, and the policy that isolates all their pods, if any. */
+function namespaceCoverage(analysis: Analysis): NamespaceCoverage[] {
+  const counts = new Map<string, number>();
+  for (const workload of analysis.topology.workloads) counts.set(workload.namespace, (counts.get(workload.namespace) ?? 0) + 1);
+  const names = [...analysis.topology.namespaces.values()].filter((namespace) => namespace.object || counts.has(namespace.name)).map((namespace) => namespace.name);
+  return names.sort().map((name) => {
+    const isolating = (direction: Direction) => (analysis.policies.byNamespace.get(name) ?? []).find((policy) => policy.isolates[direction] && isEmptySelector(policy.podSelector));
+    return { name, object: analysis.topology.namespaces.get(name)?.object, workloads: counts.get(name) ?? 0, defaultDeny: { ingress: isolating('ingress'), egress: isolating('egress') } };
+  });
+}
+
+function workloadCoverage(analysis: Analysis, clusterDns: ClusterDns, internalCidrs: string[]): WorkloadCoverage[] {
+  const { topology, analyzer } = analysis;
+  const isDns = (podClass: PodClass) => podClass.namespace === clusterDns.namespace && podClass.variants.some((variant) => mapSelectorMatches(clusterDns.labels, variant.labels));
+  const real = topology.classes.filter((podClass) => !podClass.virtual);
+  let dnsClasses = real.filter(isDns);
+  if (dnsClasses.length === 0) {
+    dnsClasses = [addVirtualClass(topology, 'cluster-dns', clusterDns.namespace, clusterDns.labels, [
+      { name: 'dns', port: 53, protocol: 'UDP' },
+      { name: 'dns-tcp', port: 53, protocol: 'TCP' },
+    ])];
+  }
+  // Cut the whole address space (both families, whatever --ipv6 says) where policies cut it and where the public internet starts and ends.
+  const nonPublic = setOfCidrs([...NON_PUBLIC_CIDRS, ...internalCidrs]);
+  const pieces = splitAddressSpace([...IPV4_ALL.intervals(), ...IPV6_ALL.intervals()], [...analyzer.egressRanges, ...nonPublic.intervals()]);
+  const publicPieces = pieces.filter((piece) => !nonPublic.containsRange(piece.start, piece.end));
+  const byClass = new Map<number, Omit<WorkloadCoverage, 'workload'>>();
+  for (const podClass of real) {
+    const from: Endpoint = { type: 'pods', podClass };
+    const reached = (piece: ExternalRange) => analyzer.allowed(from, { type: 'external', range: piece });
+    let everywhere = ConnectionSet.ALL;
+    const internet: [ExternalRange, ConnectionSet][] = [];
+    for (const piece of publicPieces) {
+      const conn = reached(piece);
+      everywhere = everywhere.intersect(conn);
+      if (!conn.isEmpty) internet.push([piece, conn]);
+    }
+    const isClusterDns = isDns(podClass);
+    let externalDns: ReachedRange[] | undefined;
+    let clusterDnsOnly = false;
+    if (!isClusterDns) {
+      externalDns = mergeAdjacent(pieces.map((piece) => [piece, reached(piece).intersect(DNS)] as [ExternalRange, ConnectionSet]).filter(([, conn]) => !conn.isEmpty));
+      clusterDnsOnly = externalDns.length === 0 && dnsClasses.some((dns) => !analyzer.allowed(from, { type: 'pods', podClass: dns }).intersect(DNS).isEmpty);
+    }
+    byClass.set(podClass.index, { internet: mergeAdjacent(internet), internetEverywhere: everywhere, externalDns, clusterDnsOnly, isClusterDns });
+  }
+  // A workload may do what any of its pod variants may do.
+  return topology.workloads.map((workload) => {
+    const entries = real.filter((podClass) => podClass.variants.some((variant) => variant.workload === workload)).map((podClass) => byClass.get(podClass.index)!);
+    const first = entries[0];
+    return {
+      workload,
+      internet: entries.flatMap((entry) => entry.internet),
+      internetEverywhere: entries.reduce((conn, entry) => conn.union(entry.internetEverywhere), ConnectionSet.NONE),
+      externalDns: first?.isClusterDns ? undefined : entries.flatMap((entry) => entry.externalDns ?? []),
+      clusterDnsOnly: entries.length > 0 && entries.every((entry) => entry.clusterDnsOnly),
+      isClusterDns: first?.isClusterDns ?? false,
+    };
+  });
+}
+
+/** Consecutive ranges that allow the same, printed as one: the cuts that found them mean nothing to the reader. */
+function mergeAdjacent(entries: [ExternalRange, ConnectionSet][]): ReachedRange[] {
+  const merged: [ExternalRange, ConnectionSet][] = [];
+  for (const [range, conn] of entries) {
+    const last = merged[merged.length - 1];
+    if (last && last[0].end + 1n === range.start && familyOf(last[0].end) === familyOf(range.start) && last[1].equals(conn)) last[0] = { start: last[0].start, end: range.end };
+    else merged.push([range, conn]);
+  }
+  return merged.map(([range, conn]) => ({ range: formatRange(range.start, range.end), conn: conn.toString() }));
+}
+
+function coverageMetrics(namespaces: NamespaceCoverage[], workloads: WorkloadCoverage[]): CoverageResult['metrics'] {
+  const share = (count: number, total: number, what: string) => ({ value: total ? `${Math.round((100 * count) / total)}%` : 'n/a', detail: `${count} of ${total} ${what}` });
+  const count = (direction: Direction) => namespaces.filter((namespace) => namespace.defaultDeny[direction]).length;
+  const clients = workloads.filter((entry) => !entry.isClusterDns);
+  return [
+    { name: 'namespaces with default-deny ingress', ...share(count('ingress'), namespaces.length, 'namespaces') },
+    { name: 'namespaces with default-deny egress', ...share(count('egress'), namespaces.length, 'namespaces') },
+    { name: 'workloads that may reach the internet', ...share(workloads.filter((entry) => entry.internet.length > 0).length, workloads.length, 'workloads') },
+    { name: 'workloads that may send DNS to resolvers outside the cluster', ...share(clients.filter((entry) => entry.externalDns?.length).length, clients.length, 'workloads') },
+    { name: 'workloads whose DNS goes only through cluster DNS', ...share(clients.filter((entry) => entry.clusterDnsOnly).length, clients.length, 'workloads') },
+  ];
+}

@@ -1,0 +1,315 @@
+import jsYaml from 'js-yaml';
+import { InputError } from '../core/errors.js';
+import type { Inventory } from '../core/inventory.js';
+import { isRecord, type KubeObject } from '../core/object.js';
+import { mapSelectorMatches, selectorMatches, type LabelSelector } from '../core/selector.js';
+import { serviceReferences, type ServiceReference } from './clients.js';
+import { ConnectionSet, type Protocol } from './connections.js';
+import { DEFAULT_CLUSTER_DNS, type ClusterDns } from './coverage.js';
+import { resolveFlowEnd, type DeclaredFlow, type FlowEnd } from './flows.js';
+import { backendsOf, servicesOf, type ServiceInfo } from './ingress.js';
+import { NO_IPS, rangeToCidrs, setOfCidrs, type IpSet } from './ip.js';
+import { buildTopology, NAMESPACE_NAME_LABEL, type PodVariant, type Workload } from './peers.js';
+
+/**
+ * Least-privilege NetworkPolicies: per namespace a default deny for both directions, then per
+ * workload one policy allowing exactly what it needs, taken from
+ *   - Services: clients that name a Service in their configuration reach its pods on its target
+ *     ports; LoadBalancer and NodePort Services and Ingress/Route backends are reachable from anywhere;
+ *   - declared flows (`--from`);
+ *   - DNS: every workload may query cluster DNS, and nothing else on port 53.
+ * Each connection is allowed at both ends (egress at the source, ingress at the destination), where
+ * the end is a workload kubeward writes policies for. Existing policies are ignored: the output is
+ * meant to replace them.
+ */
+
+export interface GenerateOptions {
+  flows?: DeclaredFlow[];
+  clusterDns?: ClusterDns;
+  /** Namespaces to leave without policies (default: the control plane's kube-system, kube-public, kube-node-lease). */
+  skipNamespaces?: string[];
+}
+
+export const DEFAULT_SKIPPED_NAMESPACES = ['kube-system', 'kube-public', 'kube-node-lease'];
+export const MANAGED_BY = { 'app.kubernetes.io/managed-by': 'kubeward' };
+
+/** One end of a needed connection. `pods` stands for workloads the sources do not hold (cluster DNS). */
+type Site = FlowEnd | { type: 'pods'; namespace: string; selector: LabelSelector; label: string };
+
+interface Need {
+  src: Site;
+  dst: Site;
+  conn: ConnectionSet;
+  reason: string;
+}
+
+export interface IntendedConnection {
+  /** A workload id, an address label, or `*` for anywhere. */
+  src: string;
+  dst: string;
+  conn: string;
+  reason: string;
+}
+
+export interface GeneratedPolicies {
+  policies: KubeObject[];
+  intended: IntendedConnection[];
+  warnings: string[];
+}
+
+const VOLATILE_LABELS = new Set([
+  'pod-template-hash',
+  'controller-revision-hash',
+  'pod-template-generation',
+  'statefulset.kubernetes.io/pod-name',
+  'apps.kubernetes.io/pod-index',
+  'controller-uid',
+  'job-name',
+  'batch.kubernetes.io/controller-uid',
+  'batch.kubernetes.io/job-name',
+  'batch.kubernetes.io/job-completion-index',
+]);
+const SELECTOR_KINDS = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet']);
+
+export function generatePolicies(inventory: Inventory, options: GenerateOptions = {}): GeneratedPolicies {
+  const warnings: string[] = [];
+  const existing = inventory.byKind('NetworkPolicy').length;
+  if (existing) warnings.push(`${existing} NetworkPolicies in the sources are ignored: the generated ones are meant to replace them`);
+  const { workloads } = buildTopology(inventory);
+  const skipped = new Set(options.skipNamespaces ?? DEFAULT_SKIPPED_NAMESPACES);
+  const inScope = workloads.filter((workload) => !skipped.has(workload.namespace));
+  const selectors = new Map<Workload, LabelSelector>();
+  for (const workload of workloads) {
+    const selector = podSelectorFor(workload);
+    if (selector) selectors.set(workload, selector);
+    else if (!skipped.has(workload.namespace)) warnings.push(`${workload.id} has no pod labels to select it by: no policy allows anything for it (default deny applies)`);
+  }
+  warnOverlaps(inScope, selectors, warnings);
+  const clusterDns = options.clusterDns ?? DEFAULT_CLUSTER_DNS;
+  const services = servicesOf(inventory);
+  const needs = [
+    ...serviceNeeds(inventory, workloads, services, warnings),
+    ...flowNeeds(options.flows ?? [], workloads, warnings),
+    ...dnsNeeds(inScope, workloads, services, clusterDns),
+  ];
+  const policies: KubeObject[] = [];
+  const declared = inventory.byKind('Namespace').map((object) => object.metadata.name).filter((name): name is string => !!name && !skipped.has(name));
+  for (const namespace of [...new Set([...declared, ...inScope.map((workload) => workload.namespace)])].sort()) {
+    policies.push({
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'NetworkPolicy',
+      metadata: { name: 'default-deny', namespace, labels: { ...MANAGED_BY } },
+      spec: { podSelector: {}, policyTypes: ['Ingress', 'Egress'] },
+    });
+  }
+  const names = new Set<string>();
+  for (const workload of [...inScope].sort((a, b) => (a.id < b.id ? -1 : 1))) {
+    const selector = selectors.get(workload);
+    if (!selector) continue;
+    const policy = workloadPolicy(workload, selector, needs, selectors, names);
+    if (policy) policies.push(policy);
+  }
+  return { policies, intended: needs.map(intendedOf).sort((a, b) => (a.src < b.src ? -1 : a.src > b.src ? 1 : a.dst < b.dst ? -1 : a.dst > b.dst ? 1 : 0)), warnings };
+}
+
+/** The controller's own selector when it has one (what owns the pods), else the pod labels that stay stable across rollouts. */
+function podSelectorFor(workload: Workload): LabelSelector | undefined {
+  const object = workload.objects[0];
+  const spec = isRecord(object.spec) ? object.spec : {};
+  if (object.kind === workload.kind && SELECTOR_KINDS.has(object.kind) && isRecord(spec.selector)) {
+    const selector = spec.selector as LabelSelector;
+    if (Object.keys(selector.matchLabels ?? {}).length || (selector.matchExpressions ?? []).length) return selector;
+  }
+  const labels = Object.fromEntries(Object.entries(workload.variants[0]?.labels ?? {}).filter(([key]) => !VOLATILE_LABELS.has(key)));
+  if (Object.keys(labels).length) return { matchLabels: labels };
+  // A Job's pods carry its name (peers.ts jobLabels): the one stable label a bare Job has.
+  return object.kind === 'Job' && workload.kind === 'Job' ? { matchLabels: { 'batch.kubernetes.io/job-name': workload.name } } : undefined;
+}
+
+function warnOverlaps(workloads: readonly Workload[], selectors: Map<Workload, LabelSelector>, warnings: string[]): void {
+  for (const workload of workloads) {
+    const selector = selectors.get(workload);
+    if (!selector) continue;
+    const others = workloads.filter((other) => other !== workload && other.namespace === workload.namespace && other.variants.some((variant) => selectorMatches(selector, variant.labels)));
+    if (others.length) warnings.push(`the selector of ${workload.id} also selects ${others.map((other) => other.id).join(', ')}: what it is allowed, they are allowed too`);
+  }
+}
+
+/** The port a Service port forwards to on a pod: a number, or a name the pod's container ports resolve (same protocol). */
+function targetConnections(service: ServiceInfo, ports: ServiceInfo['ports'], variant: PodVariant, warnings: string[]): ConnectionSet {
+  let conn = ConnectionSet.NONE;
+  for (const port of ports) {
+    const protocol = port.protocol as Protocol;
+    if (typeof port.targetPort === 'number') conn = conn.union(ConnectionSet.of(protocol, port.targetPort));
+    else {
+      const named = variant.ports.find((candidate) => candidate.name === port.targetPort && candidate.protocol === protocol);
+      if (named) conn = conn.union(ConnectionSet.of(protocol, named.port));
+      else warnings.push(`Service ${service.namespace}/${service.name}: targetPort "${port.targetPort}" is not a ${protocol} port of ${variant.workload.id}: skipped`);
+    }
+  }
+  return conn;
+}
+
+function serviceNeeds(inventory: Inventory, workloads: readonly Workload[], services: readonly ServiceInfo[], warnings: string[]): Need[] {
+  const needs: Need[] = [];
+  const selects = (service: ServiceInfo, workload: Workload) => workload.namespace === service.namespace && workload.variants.some((variant) => mapSelectorMatches(service.selector, variant.labels));
+  const exposedBy = new Map<string, string[]>();
+  for (const backend of backendsOf(inventory)) {
+    const key = `${backend.namespace}/${backend.service}`;
+    exposedBy.set(key, [...(exposedBy.get(key) ?? []), backend.source]);
+  }
+  const callers = new Map<ServiceInfo, { client: Workload; reference: ServiceReference }[]>();
+  for (const client of workloads) {
+    for (const reference of serviceReferences(client.objects[0], services, inventory, (candidate) => selects(candidate, client))) {
+      callers.set(reference.service, [...(callers.get(reference.service) ?? []), { client, reference }]);
+    }
+  }
+  for (const service of services) {
+    const targets = workloads.filter((workload) => selects(service, workload));
+    if (targets.length === 0) continue;
+    const exposure = [...(service.type === 'LoadBalancer' || service.type === 'NodePort' ? [`Service ${service.namespace}/${service.name} (${service.type})`] : []), ...(exposedBy.get(`${service.namespace}/${service.name}`) ?? [])];
+    for (const target of targets) {
+      const conn = targetConnections(service, service.ports, target.variants[0], warnings);
+      if (exposure.length && !conn.isEmpty) needs.push({ src: { type: 'anywhere' }, dst: { type: 'workload', workload: target }, conn, reason: `exposed by ${exposure.join(', ')}` });
+    }
+    for (const { client, reference } of callers.get(service) ?? []) {
+      for (const target of targets) {
+        const conn = targetConnections(service, reference.ports, target.variants[0], warnings);
+        if (!conn.isEmpty) needs.push({ src: { type: 'workload', workload: client }, dst: { type: 'workload', workload: target }, conn, reason: `calls Service ${service.namespace}/${service.name} (${reference.where})` });
+      }
+    }
+  }
+  return needs;
+}
+
+function flowNeeds(flows: readonly DeclaredFlow[], workloads: readonly Workload[], warnings: string[]): Need[] {
+  const needs: Need[] = [];
+  for (const flow of flows) {
+    const src = resolveFlowEnd(flow.src, workloads, `${flow.where}.src`);
+    const dst = resolveFlowEnd(flow.dst, workloads, `${flow.where}.dst`);
+    if (dst.type === 'anywhere') throw new InputError(`${flow.where}.dst: ${flow.dst} can only be a source`);
+    if (src.type !== 'workload' && dst.type === 'external') {
+      warnings.push(`${flow.where}: both ends are outside the cluster: nothing to allow`);
+      continue;
+    }
+    if (!flow.conn.isEmpty) needs.push({ src, dst, conn: flow.conn, reason: `declared in ${flow.where}` });
+  }
+  return needs;
+}
+
+/**
+ * DNS to cluster DNS for every workload: to the DNS pods of the sources when they are there (on the
+ * ports their Service forwards to, 5353 on OpenShift), else to pods with the configured labels on 53.
+ */
+function dnsNeeds(inScope: readonly Workload[], workloads: readonly Workload[], services: readonly ServiceInfo[], clusterDns: ClusterDns): Need[] {
+  const servers = workloads.filter((workload) => workload.namespace === clusterDns.namespace && workload.variants.some((variant) => mapSelectorMatches(clusterDns.labels, variant.labels)));
+  let conn = ConnectionSet.of('UDP', 53).union(ConnectionSet.of('TCP', 53));
+  const service = services.find((candidate) => candidate.namespace === clusterDns.namespace && servers.some((server) => server.variants.some((variant) => mapSelectorMatches(candidate.selector, variant.labels))));
+  if (service && servers.length) {
+    const forwarded = targetConnections(service, service.ports.filter((port) => port.port === 53), servers[0].variants[0], []);
+    if (!forwarded.isEmpty) conn = forwarded;
+  }
+  const reason = 'DNS to cluster DNS';
+  const destinations: Site[] = servers.length
+    ? servers.map((workload) => ({ type: 'workload', workload }))
+    : [{ type: 'pods', namespace: clusterDns.namespace, selector: { matchLabels: clusterDns.labels }, label: `${clusterDns.namespace}/${Object.entries(clusterDns.labels).map(([key, value]) => `${key}=${value}`).join(',')}` }];
+  return inScope.filter((workload) => !servers.includes(workload)).flatMap((workload) => destinations.map((dst) => ({ src: { type: 'workload', workload } as Site, dst, conn, reason })));
+}
+
+function siteLabel(site: Site): string {
+  return site.type === 'workload' ? site.workload.id : site.type === 'anywhere' ? '*' : site.label;
+}
+
+function intendedOf(need: Need): IntendedConnection {
+  return { src: siteLabel(need.src), dst: siteLabel(need.dst), conn: need.conn.toString(), reason: need.reason };
+}
+
+/** `from`/`to` entries naming a site, seen from a policy in `namespace`; undefined: anyone (no `from`). */
+function peersFor(site: Site, namespace: string, selectors: Map<Workload, LabelSelector>): Record<string, unknown>[] | undefined {
+  const pods = (siteNamespace: string, selector: LabelSelector) =>
+    siteNamespace === namespace ? [{ podSelector: selector }] : [{ namespaceSelector: { matchLabels: { [NAMESPACE_NAME_LABEL]: siteNamespace } }, podSelector: selector }];
+  switch (site.type) {
+    case 'anywhere':
+      return undefined;
+    case 'external':
+      return site.cidrs.map((cidr) => ({ ipBlock: { cidr } }));
+    case 'pods':
+      return pods(site.namespace, site.selector);
+    case 'workload': {
+      const selector = selectors.get(site.workload);
+      return selector ? pods(site.workload.namespace, selector) : [];
+    }
+  }
+}
+
+/** `ports` for a connection set: none for all connections, a protocol alone for all its ports, `endPort` for ranges. */
+export function policyPorts(conn: ConnectionSet): Record<string, unknown>[] | undefined {
+  if (conn.isAll) return undefined;
+  const ports: Record<string, unknown>[] = [];
+  for (const [protocol, set] of conn.entries()) {
+    if (set.isFull) ports.push({ protocol });
+    else for (const [start, end] of set.intervals()) ports.push(start === end ? { protocol, port: start } : { protocol, port: start, endPort: end });
+  }
+  return ports;
+}
+
+/**
+ * Rules for one direction: needs with the same connections share a rule, their peers listed together,
+ * and their external addresses merged into the fewest CIDRs (ranges a connlist cut apart join again).
+ */
+function rulesFor(needs: Need[], direction: 'ingress' | 'egress', namespace: string, selectors: Map<Workload, LabelSelector>): Record<string, unknown>[] {
+  const byConn = new Map<string, { conn: ConnectionSet; peers: Map<string, Record<string, unknown>>; addresses: IpSet; anyone: boolean }>();
+  for (const need of needs) {
+    const site = direction === 'ingress' ? need.src : need.dst;
+    const peers = site.type === 'external' ? [] : peersFor(site, namespace, selectors);
+    if (peers && peers.length === 0 && site.type !== 'external') continue;
+    const key = need.conn.toString();
+    const entry = byConn.get(key) ?? { conn: need.conn, peers: new Map(), addresses: NO_IPS, anyone: false };
+    if (!peers) entry.anyone = true;
+    else for (const peer of peers) entry.peers.set(JSON.stringify(peer), peer);
+    if (site.type === 'external') entry.addresses = entry.addresses.union(setOfCidrs(site.cidrs));
+    byConn.set(key, entry);
+  }
+  const rules: Record<string, unknown>[] = [];
+  for (const [, { conn, peers, addresses, anyone }] of [...byConn].sort(([a], [b]) => (a < b ? -1 : 1))) {
+    const ports = policyPorts(conn);
+    const peerField = direction === 'ingress' ? 'from' : 'to';
+    for (const [start, end] of addresses.intervals()) for (const cidr of rangeToCidrs(start, end)) peers.set(JSON.stringify({ ipBlock: { cidr } }), { ipBlock: { cidr } });
+    const sortedPeers = [...peers.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([, peer]) => peer);
+    // A rule without peers admits anyone; listing peers beside it would add nothing.
+    const rule: Record<string, unknown> = anyone ? {} : { [peerField]: sortedPeers };
+    if (ports) rule.ports = ports;
+    rules.push(rule);
+  }
+  return rules;
+}
+
+function workloadPolicy(workload: Workload, selector: LabelSelector, needs: Need[], selectors: Map<Workload, LabelSelector>, names: Set<string>): KubeObject | undefined {
+  const isThis = (site: Site) => site.type === 'workload' && site.workload === workload;
+  const ingress = rulesFor(needs.filter((need) => isThis(need.dst) && !isThis(need.src)), 'ingress', workload.namespace, selectors);
+  const egress = rulesFor(needs.filter((need) => isThis(need.src) && !isThis(need.dst)), 'egress', workload.namespace, selectors);
+  if (!ingress.length && !egress.length) return undefined;
+  let name = `allow-${workload.name}`;
+  if (names.has(`${workload.namespace}/${name}`)) name = `allow-${workload.kind.toLowerCase()}-${workload.name}`;
+  names.add(`${workload.namespace}/${name}`);
+  const spec: Record<string, unknown> = { podSelector: selector, policyTypes: [...(ingress.length ? ['Ingress'] : []), ...(egress.length ? ['Egress'] : [])] };
+  if (ingress.length) spec.ingress = ingress;
+  if (egress.length) spec.egress = egress;
+  return {
+    apiVersion: 'networking.k8s.io/v1',
+    kind: 'NetworkPolicy',
+    metadata: { name: name.length > 253 ? name.slice(0, 253) : name, namespace: workload.namespace, labels: { ...MANAGED_BY }, annotations: { 'kubeward.io/generated-for': workload.id } },
+    spec,
+  };
+}
+
+/** The YAML `kubectl apply -f` takes: a comment saying what is allowed and why, then one document per policy. */
+export function renderGenerated(result: GeneratedPolicies): string {
+  const header = [
+    '# Generated by kubeward netpol generate: default deny in every namespace, plus these connections:',
+    ...result.intended.map((entry) => `#   ${entry.src} => ${entry.dst} : ${entry.conn}   (${entry.reason})`),
+    ...result.warnings.map((warning) => `# warning: ${warning}`),
+  ];
+  const documents = result.policies.map((policy) => jsYaml.dump(policy, { noRefs: true, lineWidth: -1, quotingType: '"' }));
+  return `${header.join('\n')}\n${documents.map((document) => `---\n${document}`).join('')}`;
+}

@@ -1,0 +1,269 @@
+/**
+ * The RBAC engine: built once from an inventory, then asked. It reproduces `RBACAuthorizer.Authorize`
+ * over `DefaultRuleResolver.VisitRulesFor`: every ClusterRoleBinding, plus the RoleBindings of the
+ * request's namespace only (a RoleBinding to a ClusterRole grants that role in the binding's
+ * namespace and nowhere else), `system:masters` allowed before RBAC. Bindings are indexed by the
+ * subject they name, so a query looks at the bindings of one identity, never at all of them.
+ */
+import type { Inventory } from '../core/inventory.js';
+import { ruleAllows, type RequestAttributes } from './authorizer.js';
+import { isRbacObject, parseBinding, type BindingDef, type PolicyRule, type RoleDef } from './model.js';
+import { RoleStore, type BuiltinRolesMode, type RoleResolution } from './roles.js';
+import { boundSubject, identityKeys, subjectKey, SYSTEM_MASTERS, type Identity, type SubjectRef } from './subject.js';
+
+export interface EngineOptions {
+  builtinRoles?: BuiltinRolesMode;
+}
+
+/** A binding that applies to someone, with its resolved role and the namespace it grants in (`''`: cluster-wide). */
+export interface Grant {
+  binding: BindingDef;
+  role: RoleDef;
+  namespace: string;
+}
+
+/** Why a request is allowed: the binding, its role, and the first rule of the role that allows it. */
+export interface Reason {
+  binding: BindingDef;
+  role: RoleDef;
+  rule: PolicyRule;
+}
+
+export interface Decision {
+  allowed: boolean;
+  /** Allowed by membership of `system:masters`, before any RBAC rule (and whatever RBAC says). */
+  privileged: boolean;
+  /** Every binding that allows the request, in the order the API server visits them. */
+  reasons: Reason[];
+}
+
+export interface EffectivePermissions {
+  privileged: boolean;
+  cluster: Grant[];
+  byNamespace: Map<string, Grant[]>;
+}
+
+export interface WhoCanSubject {
+  subject: SubjectRef;
+  /** `system:masters`: always allowed. */
+  privileged: boolean;
+  via: { binding: BindingDef; role: RoleDef }[];
+}
+
+export class RbacEngine {
+  readonly inventory: Inventory;
+  readonly roles: RoleStore;
+  /** ClusterRoleBindings first, then RoleBindings, each in inventory order (duplicates dropped). */
+  readonly bindings: readonly BindingDef[];
+  readonly warnings: string[];
+  private readonly resolutions = new Map<BindingDef, RoleResolution>();
+  private readonly clusterBySubject = new Map<string, BindingDef[]>();
+  /** Key `namespace\0subjectKey`. */
+  private readonly namespacedBySubject = new Map<string, BindingDef[]>();
+  /** RoleBindings of every namespace, by subject key (for effective permissions across namespaces). */
+  private readonly roleBindingsBySubject = new Map<string, BindingDef[]>();
+  private readonly roleBindingsByNamespace = new Map<string, BindingDef[]>();
+  private readonly clusterRoleBindings: BindingDef[] = [];
+  private readonly memo = new Map<string, unknown>();
+
+  constructor(inventory: Inventory, options: EngineOptions = {}) {
+    this.inventory = inventory;
+    this.roles = new RoleStore(inventory, options.builtinRoles ?? 'auto');
+    this.warnings = [...this.roles.warnings];
+    const bindings: BindingDef[] = [];
+    const seen = new Set<string>();
+    for (const kind of ['ClusterRoleBinding', 'RoleBinding'] as const) {
+      for (const object of inventory.byKind(kind)) {
+        if (!isRbacObject(object, kind)) continue;
+        const key = `${kind}\u0000${object.metadata.namespace ?? ''}\u0000${object.metadata.name ?? ''}`;
+        if (seen.has(key)) continue;
+        seen.add(key);
+        bindings.push(parseBinding(object, bindings.length));
+      }
+    }
+    this.bindings = bindings;
+    for (const binding of bindings) this.index(binding);
+  }
+
+  private index(binding: BindingDef): void {
+    const resolution = this.roles.resolve(binding);
+    this.resolutions.set(binding, resolution);
+    const namespace = binding.namespace ?? '';
+    if (binding.kind === 'ClusterRoleBinding') this.clusterRoleBindings.push(binding);
+    else appendTo(this.roleBindingsByNamespace, namespace, binding);
+    if (!resolution.role) return;
+    const keys = new Set<string>();
+    for (const subject of binding.subjects) {
+      const bound = boundSubject(subject, bindingNamespace(binding));
+      if (bound) keys.add(subjectKey(bound));
+    }
+    for (const key of keys) {
+      if (binding.kind === 'ClusterRoleBinding') appendTo(this.clusterBySubject, key, binding);
+      else {
+        appendTo(this.namespacedBySubject, `${namespace}\u0000${key}`, binding);
+        appendTo(this.roleBindingsBySubject, key, binding);
+      }
+    }
+  }
+
+  /** The role a binding grants, or why it grants nothing. */
+  resolution(binding: BindingDef): RoleResolution {
+    return this.resolutions.get(binding) ?? { problem: 'is not in this engine' };
+  }
+
+  /** `kubectl auth can-i` for an identity: allowed, and by which bindings. */
+  can(identity: Identity, attributes: RequestAttributes): Decision {
+    const privileged = identity.groups.includes(SYSTEM_MASTERS);
+    const reasons: Reason[] = [];
+    for (const binding of this.applicableBindings(identity, attributes.namespace ?? '')) {
+      const role = this.resolutions.get(binding)?.role;
+      if (!role) continue;
+      const rule = firstAllowingRule(role, attributes);
+      if (rule) reasons.push({ binding, role, rule });
+    }
+    return { allowed: privileged || reasons.length > 0, privileged, reasons };
+  }
+
+  /** VisitRulesFor's bindings: all ClusterRoleBindings naming the identity; RoleBindings only of `namespace`. */
+  private applicableBindings(identity: Identity, namespace: string): BindingDef[] {
+    const found = new Set<BindingDef>();
+    for (const key of identityKeys(identity)) {
+      for (const binding of this.clusterBySubject.get(key) ?? []) found.add(binding);
+      if (namespace) for (const binding of this.namespacedBySubject.get(`${namespace}\u0000${key}`) ?? []) found.add(binding);
+    }
+    return [...found].sort((a, b) => a.ordinal - b.ordinal);
+  }
+
+  /**
+   * Every grant the identity holds: ClusterRoleBindings (namespace `''`) and RoleBindings of every
+   * namespace (each only for its namespace). The raw material of effective permissions and risks.
+   */
+  grantsFor(identity: Identity): Grant[] {
+    const found = new Set<BindingDef>();
+    for (const key of identityKeys(identity)) {
+      for (const binding of this.clusterBySubject.get(key) ?? []) found.add(binding);
+      for (const binding of this.roleBindingsBySubject.get(key) ?? []) found.add(binding);
+    }
+    return this.toGrants(found);
+  }
+
+  /**
+   * What an identity may do: `system:masters` membership, its cluster-wide grants and, per
+   * namespace, the grants that apply only there (a request there also gets the cluster-wide ones).
+   */
+  effectivePermissions(identity: Identity): EffectivePermissions {
+    const cluster: Grant[] = [];
+    const byNamespace = new Map<string, Grant[]>();
+    for (const grant of this.grantsFor(identity)) {
+      if (grant.namespace === '') cluster.push(grant);
+      else appendTo(byNamespace, grant.namespace, grant);
+    }
+    return { privileged: identity.groups.includes(SYSTEM_MASTERS), cluster, byNamespace };
+  }
+
+  /** RulesFor (SelfSubjectRulesReview): the rules that apply to a request in `namespace` (`''`: cluster-wide only). */
+  rulesFor(identity: Identity, namespace: string): PolicyRule[] {
+    return this.applicableBindings(identity, namespace).flatMap((binding) => this.resolutions.get(binding)?.role?.rules ?? []);
+  }
+
+  /** Grants from bindings that name this subject itself (not through a group it belongs to). */
+  directGrantsOf(subject: SubjectRef): Grant[] {
+    const key = subjectKey(subject);
+    return this.toGrants(new Set([...(this.clusterBySubject.get(key) ?? []), ...(this.roleBindingsBySubject.get(key) ?? [])]));
+  }
+
+  private toGrants(bindings: Set<BindingDef>): Grant[] {
+    return [...bindings]
+      .sort((a, b) => a.ordinal - b.ordinal)
+      .map((binding) => ({ binding, role: this.resolutions.get(binding)?.role as RoleDef, namespace: bindingNamespace(binding) }));
+  }
+
+  /**
+   * Who can do this (SubjectAccessEvaluator.AllowedSubjects): `Group system:masters` first, then the
+   * subjects of ClusterRoleBindings whose role allows it, then those of the RoleBindings in the
+   * request's namespace. A namespace of `''` or `*` means every namespace at once: ClusterRoleBindings only.
+   */
+  whoCan(attributes: RequestAttributes): WhoCanSubject[] {
+    const namespace = attributes.namespace === '*' ? '' : (attributes.namespace ?? '');
+    const result = new Map<string, WhoCanSubject>();
+    const masters: SubjectRef = { kind: 'Group', name: SYSTEM_MASTERS };
+    result.set(displayKey(masters), { subject: masters, privileged: true, via: [] });
+    const allows = new Map<RoleDef, boolean>();
+    const candidates = namespace ? [...this.clusterRoleBindings, ...(this.roleBindingsByNamespace.get(namespace) ?? [])] : this.clusterRoleBindings;
+    for (const binding of candidates) {
+      const role = this.resolutions.get(binding)?.role;
+      if (!role) continue;
+      let allowed = allows.get(role);
+      if (allowed === undefined) {
+        allowed = firstAllowingRule(role, attributes) !== undefined;
+        allows.set(role, allowed);
+      }
+      if (!allowed) continue;
+      for (const subject of binding.subjects) {
+        const bound = boundSubject(subject, bindingNamespace(binding));
+        if (!bound) continue;
+        const key = displayKey(bound);
+        let entry = result.get(key);
+        if (!entry) {
+          entry = { subject: bound, privileged: false, via: [] };
+          result.set(key, entry);
+        }
+        if (!entry.via.some((via) => via.binding === binding)) entry.via.push({ binding, role });
+      }
+    }
+    return [...result.values()];
+  }
+
+  /** Every subject some binding names (ServiceAccounts with their namespace resolved), in binding order. */
+  boundSubjects(): SubjectRef[] {
+    return this.cached('boundSubjects', () => {
+      const subjects = new Map<string, SubjectRef>();
+      for (const binding of this.bindings) {
+        for (const subject of binding.subjects) {
+          const bound = boundSubject(subject, bindingNamespace(binding));
+          if (bound && !subjects.has(displayKey(bound))) subjects.set(displayKey(bound), bound);
+        }
+      }
+      return [...subjects.values()];
+    });
+  }
+
+  /** Every binding's role resolution problem (dangling roleRefs). */
+  unresolvedBindings(): { binding: BindingDef; problem: string }[] {
+    return this.bindings.flatMap((binding) => {
+      const problem = this.resolutions.get(binding)?.problem;
+      return problem ? [{ binding, problem }] : [];
+    });
+  }
+
+  /** Memoizes an analysis built on this engine (escalation graph, risks) so every caller shares one. */
+  cached<T>(key: string, build: () => T): T {
+    if (!this.memo.has(key)) this.memo.set(key, build());
+    return this.memo.get(key) as T;
+  }
+}
+
+export function buildEngine(inventory: Inventory, options: EngineOptions = {}): RbacEngine {
+  return new RbacEngine(inventory, options);
+}
+
+export function firstAllowingRule(role: RoleDef, attributes: RequestAttributes): PolicyRule | undefined {
+  for (const rule of role.rules) if (ruleAllows(attributes, rule)) return rule;
+  return undefined;
+}
+
+/** The namespace a binding grants in and defaults ServiceAccount subjects to: `''` for a ClusterRoleBinding. */
+export function bindingNamespace(binding: BindingDef): string {
+  return binding.kind === 'RoleBinding' ? (binding.namespace ?? '') : '';
+}
+
+/** Subjects as displayed: a `User system:serviceaccount:…` subject stays a User here, though it matches the account. */
+export function displayKey(subject: SubjectRef): string {
+  return `${subject.kind}\u0000${subject.namespace ?? ''}\u0000${subject.name}`;
+}
+
+export function appendTo<K, V>(map: Map<K, V[]>, key: K, value: V): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
+}

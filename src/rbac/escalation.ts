@@ -1,0 +1,319 @@
+/**
+ * Escalation paths: a graph from each subject through the escalation primitives to the identities
+ * it can become, and the shortest path to two goals: "cluster-admin equivalent" and "reads all
+ * Secrets". Example: can create pods in kube-system → runs as any ServiceAccount there → that
+ * account lists Secrets in every namespace.
+ *
+ * Hubs keep the graph linear in size: "any ServiceAccount in N" has one edge per account of N, and
+ * a cluster-wide pod creator has one edge to "any ServiceAccount in any namespace". Edges are
+ * computed per distinct set of bindings (most ServiceAccounts share the same group bindings only),
+ * then one backward breadth-first search per goal gives every subject its shortest path at once.
+ *
+ * What is a lower bound: only RBAC grants (no Node or webhook authorizer), only the ServiceAccounts,
+ * pods and token Secrets the inventory holds, and pod-based escapes to a node only where the
+ * namespace's Pod Security `enforce` label allows privileged pods (absent label: allowed, the
+ * Kubernetes default).
+ */
+import { workloadAccountUses } from './default-sa.js';
+import { appendTo, displayKey, type Grant, type RbacEngine } from './engine.js';
+import { checkHolds, grantNamespaces, matchCheck, type PermissionCheck } from './permissions.js';
+import * as P from './primitives.js';
+import { describeSubject, identityOf, SYSTEM_MASTERS, type SubjectRef } from './subject.js';
+
+export type EscalationGoal = 'cluster-admin' | 'all-secrets';
+export const ESCALATION_GOALS: readonly EscalationGoal[] = ['cluster-admin', 'all-secrets'];
+
+/** Ids of the escalation primitives, also named by risks (a risk whose primitive starts a path to cluster-admin is critical). */
+export type PrimitiveId =
+  | 'system-masters'
+  | 'everything'
+  | 'list-secrets'
+  | 'escalate'
+  | 'bind'
+  | 'impersonate'
+  | 'csr'
+  | 'nodes-proxy'
+  | 'create-pods'
+  | 'pod-controllers'
+  | 'token-request'
+  | 'create-secrets'
+  | 'exec'
+  | 'modify-pods'
+  | 'ephemeral-containers'
+  | 'mutating-admission'
+  | 'persistent-volumes'
+  | 'patch-namespaces'
+  | 'token-secrets'
+  | 'becomes';
+
+export interface EscalationStep {
+  from: string;
+  to: string;
+  primitive: PrimitiveId;
+  /** What the step does, for humans: `create pods in kube-system`. */
+  label: string;
+}
+
+export interface EscalationPath {
+  goal: EscalationGoal;
+  subject: SubjectRef;
+  steps: EscalationStep[];
+}
+
+export interface EscalationOptions {
+  /** `get` on pods/exec and pods/attach allows exec (WebSocket, before Kubernetes 1.35). Default true. */
+  execWithGet?: boolean;
+}
+
+interface Edge {
+  to: string;
+  primitive: PrimitiveId;
+  label: string;
+}
+
+const GOAL_NODE: Record<EscalationGoal, string> = { 'cluster-admin': 'goal:cluster-admin', 'all-secrets': 'goal:all-secrets' };
+const ALL = '*';
+const anyAccount = (namespace: string) => `any-sa:${namespace}`;
+const podAccounts = (namespace: string) => `pods:${namespace}`;
+const NODE_ROOT = 'node';
+const ANY_USER = 'any-user';
+const subjectNode = (subject: SubjectRef) => `s:${displayKey(subject)}`;
+const where = (namespace: string) => (namespace ? `in namespace ${namespace}` : 'in every namespace');
+
+/** Pod Security levels that refuse privileged pods and hostPath volumes. */
+const RESTRICTING_LEVELS = new Set(['baseline', 'restricted']);
+
+export class EscalationGraph {
+  private readonly edges = new Map<string, Edge[]>();
+  private readonly subjects = new Map<string, SubjectRef>();
+  private readonly next: Record<EscalationGoal, Map<string, Edge>> = { 'cluster-admin': new Map(), 'all-secrets': new Map() };
+  private readonly namespaces: string[];
+
+  constructor(
+    private readonly engine: RbacEngine,
+    private readonly options: EscalationOptions = {},
+  ) {
+    const accounts = this.collectSubjects();
+    this.namespaces = [...new Set([...engine.inventory.namespaces(), ...accounts.keys()])].filter(Boolean).sort();
+    this.addHubEdges(accounts);
+    const bySignature = new Map<string, Edge[]>();
+    for (const [node, subject] of this.subjects) {
+      const identity = identityOf(subject);
+      const grants = engine.grantsFor(identity);
+      const privileged = identity.groups.includes(SYSTEM_MASTERS);
+      const signature = `${privileged}|${grants.map((grant) => grant.binding.ordinal).join(',')}`;
+      let edges = bySignature.get(signature);
+      if (!edges) {
+        edges = this.capabilities(grants, privileged);
+        bySignature.set(signature, edges);
+      }
+      this.addEdges(node, edges.filter((edge) => edge.to !== node));
+    }
+    this.addEdges(GOAL_NODE['cluster-admin'], [{ to: GOAL_NODE['all-secrets'], primitive: 'everything', label: 'holds every permission' }]);
+    for (const goal of ESCALATION_GOALS) this.searchBackwards(goal);
+  }
+
+  /** Subjects of bindings, ServiceAccounts of the inventory and of workloads; returns accounts by namespace. */
+  private collectSubjects(): Map<string, SubjectRef[]> {
+    const accounts = new Map<string, SubjectRef[]>();
+    const add = (subject: SubjectRef) => {
+      const node = subjectNode(subject);
+      if (this.subjects.has(node)) return;
+      this.subjects.set(node, subject);
+      if (subject.kind === 'ServiceAccount') appendTo(accounts, subject.namespace ?? '', subject);
+    };
+    for (const subject of this.engine.boundSubjects()) add(subject);
+    for (const account of this.engine.inventory.byKind('ServiceAccount')) {
+      if (account.metadata.namespace && account.metadata.name) add({ kind: 'ServiceAccount', namespace: account.metadata.namespace, name: account.metadata.name });
+    }
+    for (const workload of workloadAccounts(this.engine)) add(workload.account);
+    return accounts;
+  }
+
+  private addHubEdges(accounts: Map<string, SubjectRef[]>): void {
+    // Hub-to-hub steps carry no label: the account reached says where it is.
+    this.addEdges(anyAccount(ALL), this.namespaces.map((namespace) => ({ to: anyAccount(namespace), primitive: 'becomes', label: '' })));
+    this.addEdges(podAccounts(ALL), this.namespaces.map((namespace) => ({ to: podAccounts(namespace), primitive: 'becomes', label: '' })));
+    this.addEdges(NODE_ROOT, [{ to: podAccounts(ALL), primitive: 'becomes', label: "reads the tokens of the pods on the node it picks" }]);
+    for (const [namespace, list] of accounts) {
+      this.addEdges(anyAccount(namespace), list.map((account) => ({ to: subjectNode(account), primitive: 'becomes', label: `as ${describeSubject(account)}` })));
+    }
+    for (const { account, namespace } of workloadAccounts(this.engine)) {
+      this.addEdges(podAccounts(namespace), [{ to: subjectNode(account), primitive: 'becomes', label: `as ${describeSubject(account)} (token mounted in its pods)` }]);
+    }
+    const users = [...this.subjects.values()].filter((subject) => subject.kind === 'User');
+    this.addEdges(ANY_USER, users.map((user) => ({ to: subjectNode(user), primitive: 'becomes', label: `as ${describeSubject(user)}` })));
+    for (const [namespace, names] of tokenSecretAccounts(this.engine)) {
+      for (const name of names) {
+        this.addEdges(`token-secrets:${namespace}`, [{ to: subjectNode({ kind: 'ServiceAccount', namespace, name }), primitive: 'becomes', label: `as ServiceAccount ${namespace}/${name} (its token Secret)` }]);
+      }
+    }
+  }
+
+  private addEdges(from: string, edges: Edge[]): void {
+    const list = this.edges.get(from);
+    if (list) list.push(...edges);
+    else this.edges.set(from, [...edges]);
+  }
+
+  /** The edges out of an identity holding these grants. */
+  private capabilities(grants: Grant[], privileged: boolean): Edge[] {
+    const edges: Edge[] = [];
+    const holds = (namespace: string, ...checks: PermissionCheck[]) => checks.every((check) => checkHolds(grants, check, namespace));
+    if (privileged) edges.push({ to: GOAL_NODE['cluster-admin'], primitive: 'system-masters', label: `is in ${SYSTEM_MASTERS}` });
+    if (grants.length === 0) return edges;
+    // Cluster-wide primitives (ClusterRoleBindings).
+    if (holds('', P.EVERYTHING)) edges.push({ to: GOAL_NODE['cluster-admin'], primitive: 'everything', label: 'holds * on everything in every namespace' });
+    if (holds('', P.LIST_SECRETS)) edges.push({ to: GOAL_NODE['all-secrets'], primitive: 'list-secrets', label: 'lists secrets in every namespace' });
+    if (holds('', P.ESCALATE_CLUSTER_ROLES, P.UPDATE_CLUSTER_ROLES)) edges.push({ to: GOAL_NODE['cluster-admin'], primitive: 'escalate', label: 'escalates and updates ClusterRoles (writes any rule into its own)' });
+    if (holds('', P.BIND_CLUSTER_ADMIN, P.CREATE_CLUSTER_ROLE_BINDINGS)) edges.push({ to: GOAL_NODE['cluster-admin'], primitive: 'bind', label: 'binds ClusterRole cluster-admin with a new ClusterRoleBinding' });
+    if (holds('', P.IMPERSONATE_SYSTEM_MASTERS)) edges.push({ to: GOAL_NODE['cluster-admin'], primitive: 'impersonate', label: `impersonates group ${SYSTEM_MASTERS}` });
+    if (holds('', P.CREATE_CSR, P.APPROVE_CSR, P.APPROVE_CLIENT_SIGNER)) edges.push({ to: GOAL_NODE['cluster-admin'], primitive: 'csr', label: `creates and approves a client certificate for group ${SYSTEM_MASTERS}` });
+    if (holds('', P.NODES_PROXY)) edges.push({ to: NODE_ROOT, primitive: 'nodes-proxy', label: 'runs commands in any pod through nodes/proxy' });
+    if (holds('', P.WRITE_MUTATING_ADMISSION)) edges.push({ to: anyAccount(ALL), primitive: 'mutating-admission', label: 'writes mutating admission configurations (rewrites any pod it admits)' });
+    for (const user of matchCheck(grants, P.IMPERSONATE_USERS, '')) {
+      if (!user.onlyNames) edges.push({ to: ANY_USER, primitive: 'impersonate', label: 'impersonates any user' });
+      else for (const name of user.onlyNames) edges.push({ to: subjectNode({ kind: 'User', name }), primitive: 'impersonate', label: `impersonates user ${name}` });
+    }
+    const podCreators = new Set<string>();
+    // Namespace primitives: cluster-wide through a ClusterRoleBinding, or in each RoleBinding's namespace.
+    for (const namespace of ['', ...grantNamespaces(grants)]) {
+      const hub = namespace || ALL;
+      const scope = where(namespace);
+      const createsPods = holds(namespace, P.CREATE_PODS);
+      if (createsPods) {
+        podCreators.add(namespace);
+        edges.push({ to: anyAccount(hub), primitive: 'create-pods', label: `creates pods ${scope} (runs as any ServiceAccount there)` });
+      }
+      if (holds(namespace, P.WRITE_POD_CONTROLLERS)) edges.push({ to: anyAccount(hub), primitive: 'pod-controllers', label: `writes pod controllers ${scope} (runs as any ServiceAccount there)` });
+      if (holds(namespace, P.CREATE_SECRETS)) edges.push({ to: anyAccount(hub), primitive: 'create-secrets', label: `creates service-account-token Secrets ${scope}` });
+      this.namedAccountEdges(edges, grants, namespace, P.SERVICE_ACCOUNT_TOKEN, 'token-request', `mints tokens (serviceaccounts/token) ${scope}`);
+      this.namedAccountEdges(edges, grants, namespace, P.IMPERSONATE_SERVICE_ACCOUNTS, 'impersonate', `impersonates ServiceAccounts ${scope}`);
+      if (holds(namespace, P.execInPods(this.options.execWithGet ?? true))) edges.push({ to: podAccounts(hub), primitive: 'exec', label: `execs into pods ${scope}` });
+      if (holds(namespace, P.MODIFY_PODS)) edges.push({ to: podAccounts(hub), primitive: 'modify-pods', label: `patches pods ${scope} (swaps their image)` });
+      if (holds(namespace, P.EPHEMERAL_CONTAINERS)) edges.push({ to: podAccounts(hub), primitive: 'ephemeral-containers', label: `adds ephemeral containers to pods ${scope}` });
+      if (namespace && holds(namespace, P.LIST_SECRETS)) edges.push({ to: `token-secrets:${namespace}`, primitive: 'token-secrets', label: `lists secrets ${scope} (ServiceAccount token Secrets)` });
+      if (namespace && holds(namespace, P.BIND_ROLES, P.CREATE_ROLE_BINDINGS) && !matchCheck(grants, P.BIND_ROLES, namespace).every((match) => match.onlyNames)) {
+        edges.push({ to: anyAccount(hub), primitive: 'bind', label: `binds any role ${scope} (then creates pods there)` });
+      }
+      if (createsPods && (namespace === '' || this.allowsPrivilegedPods(namespace))) {
+        edges.push({ to: NODE_ROOT, primitive: 'create-pods', label: `creates a privileged pod ${scope} (root on a node)` });
+      } else if (createsPods && holds(namespace, P.PATCH_NAMESPACES)) {
+        edges.push({ to: NODE_ROOT, primitive: 'patch-namespaces', label: `relabels namespace ${namespace} to allow privileged pods, then creates one` });
+      }
+    }
+    if (podCreators.size && holds('', P.CREATE_PERSISTENT_VOLUMES)) edges.push({ to: NODE_ROOT, primitive: 'persistent-volumes', label: 'creates a hostPath PersistentVolume and a pod mounting it (the node filesystem)' });
+    return edges;
+  }
+
+  /** serviceaccounts/token and ServiceAccount impersonation name the account: a rule limited to names reaches only those. */
+  private namedAccountEdges(edges: Edge[], grants: Grant[], namespace: string, check: PermissionCheck, primitive: PrimitiveId, label: string): void {
+    if (!checkHolds(grants, check, namespace)) return;
+    const matches = matchCheck(grants, check, namespace);
+    if (matches.some((match) => !match.onlyNames)) {
+      edges.push({ to: anyAccount(namespace || ALL), primitive, label });
+      return;
+    }
+    const names = new Set(matches.flatMap((match) => match.onlyNames ?? []));
+    const targets = namespace ? [namespace] : this.namespaces;
+    for (const name of names) for (const target of targets) edges.push({ to: subjectNode({ kind: 'ServiceAccount', namespace: target, name }), primitive, label: `${label}, for ${target}/${name}` });
+  }
+
+  private allowsPrivilegedPods(namespace: string): boolean {
+    const object = this.engine.inventory.get('Namespace', undefined, namespace);
+    const level = object?.metadata.labels?.['pod-security.kubernetes.io/enforce'];
+    return !level || !RESTRICTING_LEVELS.has(level);
+  }
+
+  /** One backward BFS from the goal: every node learns its next step on a shortest path. */
+  private searchBackwards(goal: EscalationGoal): void {
+    const reverse = new Map<string, { from: string; edge: Edge }[]>();
+    for (const [from, edges] of this.edges) for (const edge of edges) appendTo(reverse, edge.to, { from, edge });
+    const next = this.next[goal];
+    const start = GOAL_NODE[goal];
+    const visited = new Set([start]);
+    let frontier = [start];
+    while (frontier.length) {
+      const following: string[] = [];
+      for (const node of frontier) {
+        for (const { from, edge } of reverse.get(node) ?? []) {
+          if (visited.has(from)) continue;
+          visited.add(from);
+          next.set(from, edge);
+          following.push(from);
+        }
+      }
+      frontier = following;
+    }
+  }
+
+  /** The shortest path from a subject to the goal, or undefined when RBAC gives it none. */
+  pathFor(subject: SubjectRef, goal: EscalationGoal): EscalationPath | undefined {
+    let node = subjectNode(subject);
+    if (!this.next[goal].has(node)) return undefined;
+    const steps: EscalationStep[] = [];
+    const end = GOAL_NODE[goal];
+    while (node !== end) {
+      const edge = this.next[goal].get(node);
+      if (!edge || steps.length > this.subjects.size + 8) return undefined;
+      steps.push({ from: node, to: edge.to, primitive: edge.primitive, label: edge.label });
+      node = edge.to;
+    }
+    return { goal, subject, steps };
+  }
+
+  /** Every subject the graph knows (bound subjects, ServiceAccounts, workload accounts). */
+  knownSubjects(): SubjectRef[] {
+    return [...this.subjects.values()];
+  }
+}
+
+/** `creates pods in kube-system (…) → as ServiceAccount kube-system/x → lists secrets in every namespace`. */
+export function describePath(path: EscalationPath): string {
+  return pathLabels(path).join(' → ');
+}
+
+/** The steps a reader needs: hub-to-hub and goal-to-goal steps say nothing. */
+export function pathLabels(path: EscalationPath): string[] {
+  return path.steps.filter((step) => step.label && !step.from.startsWith('goal:')).map((step) => step.label);
+}
+
+export function goalTitle(goal: EscalationGoal): string {
+  return goal === 'cluster-admin' ? 'cluster-admin equivalent' : 'all Secrets';
+}
+
+export function escalationGraph(engine: RbacEngine, options: EscalationOptions = {}): EscalationGraph {
+  return engine.cached(`escalation:${options.execWithGet ?? true}`, () => new EscalationGraph(engine, options));
+}
+
+export interface WorkloadAccount {
+  namespace: string;
+  account: SubjectRef;
+}
+
+/** ServiceAccounts whose token is mounted into a workload of the inventory (controllers counted once, not their pods). */
+export function workloadAccounts(engine: RbacEngine): WorkloadAccount[] {
+  return engine.cached('workloadAccounts', () => {
+    const found = new Map<string, WorkloadAccount>();
+    for (const use of workloadAccountUses(engine)) {
+      if (!use.tokenMounted || !use.namespace) continue;
+      const account: SubjectRef = { kind: 'ServiceAccount', namespace: use.namespace, name: use.serviceAccount };
+      found.set(displayKey(account), { namespace: use.namespace, account });
+    }
+    return [...found.values()];
+  });
+}
+
+/** Accounts with a legacy token Secret in the inventory, by namespace (never reading the Secret's data). */
+function tokenSecretAccounts(engine: RbacEngine): Map<string, Set<string>> {
+  const accounts = new Map<string, Set<string>>();
+  for (const secret of engine.inventory.byKind('Secret')) {
+    const name = secret.metadata.annotations?.['kubernetes.io/service-account.name'];
+    const namespace = secret.metadata.namespace;
+    if (secret.type !== 'kubernetes.io/service-account-token' || !name || !namespace) continue;
+    const set = accounts.get(namespace) ?? new Set<string>();
+    set.add(name);
+    accounts.set(namespace, set);
+  }
+  return accounts;
+}
