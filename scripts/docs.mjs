@@ -1,10 +1,22 @@
 // Writes docs/rules.md from the rule metadata; with --check, fails when the committed file is stale.
 import { readFileSync, writeFileSync } from 'node:fs';
-import { builtinRules } from '../dist/rules/index.js';
+import { NETPOL_RULE_LIST } from '../dist/netpol/index.js';
+import { rbacRuleMetas } from '../dist/rbac/index.js';
 import { renderRulesDoc } from '../dist/rules/docs.js';
+import { builtinRules } from '../dist/rules/index.js';
 
 const target = new URL('../docs/rules.md', import.meta.url);
-const fresh = renderRulesDoc(builtinRules);
+const engines = [
+  { engine: 'RBAC risks', guide: 'rbac.md', metas: rbacRuleMetas() },
+  {
+    engine: 'NetworkPolicy coverage',
+    guide: 'netpol.md',
+    metas: NETPOL_RULE_LIST,
+    note: 'In `kubeward scan` the findings about missing policies are capped, because scanned sources rarely hold all of a cluster\'s policies: `medium` for workloads, `low` for namespaces; `kubeward netpol coverage` reports them at the severities below.',
+  },
+];
+const fresh = renderRulesDoc(builtinRules, engines);
+const count = builtinRules.length + engines.reduce((sum, engine) => sum + engine.metas.length, 0);
 if (process.argv.includes('--check')) {
   let current = '';
   try {
@@ -16,5 +28,5 @@ if (process.argv.includes('--check')) {
   }
 } else {
   writeFileSync(target, fresh);
-  console.log(`wrote docs/rules.md (${builtinRules.length} rules)`);
+  console.log(`wrote docs/rules.md (${count} checks)`);
 }

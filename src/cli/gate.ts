@@ -33,8 +33,8 @@ export function registerGate(program: Command): void {
       const { config } = loadConfig(flags.config);
       const text = await readStdin();
       const loaded = inventoryFromHelmOutput(text, flags.namespace ?? process.env.HELM_NAMESPACE ?? 'default');
-      const { findings, rules } = scanInventory(loaded.inventory, config);
-      const report = buildReport({ sources: ['helm post-renderer input'], findings, rules, warnings: loaded.warnings, title: 'kubeward gate' });
+      const { findings, rules, warnings } = scanInventory(loaded.inventory, config);
+      const report = buildReport({ sources: ['helm post-renderer input'], findings, rules, warnings: [...loaded.warnings, ...warnings], title: 'kubeward gate' });
       const code = exitCodeFor(report.findings, failOnOf(flags, config));
       for (const warning of report.warnings) warn(warning);
       if (flags.output) writeOutput(render(report, flags.format ?? 'table'), flags.output);

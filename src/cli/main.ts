@@ -28,6 +28,13 @@ export function buildProgram(): Command {
  * (already printed), InputErrors (bad input), and anything else (a bug: the stack only with KUBEWARD_DEBUG).
  */
 export async function main(argv: string[]): Promise<void> {
+  // `kubeward … | head` closes the pipe early: that is the reader's choice, not an error.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+      throw error;
+    });
+  }
   const program = buildProgram();
   try {
     await program.parseAsync(argv);

@@ -22,8 +22,8 @@ Examples:
   addReportOptions(command);
   command.action(async (sources: string[], flags: SourceFlags & ReportFlags) => {
     const { config, loaded } = await loadFromFlags(sources, flags);
-    const { findings, rules } = scanInventory(loaded.inventory, config);
-    const report = buildReport({ sources, findings, rules, warnings: loaded.warnings });
+    const { findings, rules, warnings } = scanInventory(loaded.inventory, config);
+    const report = buildReport({ sources, findings, rules, warnings: [...loaded.warnings, ...warnings] });
     emitReport(report, flags, config);
   });
 }

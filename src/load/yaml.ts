@@ -114,11 +114,17 @@ export function parseJson(text: string, options: ParseOptions): ParseResult {
   }
   const result: ParseResult = { objects: [], warnings: [] };
   const document: RawDocument = { text, startLine: options.firstLine ?? 1, contentLine: options.firstLine ?? 1 };
-  const values = Array.isArray(value) ? value : [value];
-  values.forEach((item, index) => {
-    const prefix: PathSegment[] = Array.isArray(value) ? [index] : [];
-    collect(item, document, options, result, prefix);
+  if (!Array.isArray(value)) {
+    collect(value, document, options, result);
+    return result;
+  }
+  // A JSON array of objects: each element is one; anything else in it is counted in one warning.
+  let skipped = 0;
+  value.forEach((item, index) => {
+    if (isKubeObject(item) || (isRecord(item) && Array.isArray(item.items))) collect(item, document, options, result, [index]);
+    else if (item !== null) skipped++;
   });
+  if (skipped) result.warnings.push(`${options.file}: skipped ${skipped} element${skipped === 1 ? '' : 's'} of a JSON array that ${skipped === 1 ? 'is not a Kubernetes object' : 'are not Kubernetes objects'}`);
   return result;
 }
 

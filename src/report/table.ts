@@ -17,6 +17,7 @@ export function renderTable(report: Report, options: { color?: boolean } = {}): 
     else groups.set(key, [finding]);
   }
   const out: string[] = [];
+  const idWidth = Math.max(24, ...report.findings.map((finding) => finding.ruleId.length));
   for (const findings of groups.values()) {
     const first = findings[0];
     const where = first.location ? paint('gray', ` ${first.location.file}`) : '';
@@ -24,7 +25,7 @@ export function renderTable(report: Report, options: { color?: boolean } = {}): 
     for (const finding of findings) {
       const severity = finding.severity.toUpperCase().padEnd(8);
       const line = finding.location?.line ? paint('gray', `:${finding.location.line}`.padEnd(6)) : ''.padEnd(6);
-      const text = `  ${line} ${paint(SEVERITY_STYLE[finding.severity], severity)} ${finding.ruleId.padEnd(28)} ${finding.message}`;
+      const text = `  ${line} ${paint(SEVERITY_STYLE[finding.severity], severity)} ${finding.ruleId.padEnd(idWidth)} ${finding.message}`;
       out.push(finding.suppressed ? `${paint('dim', text)} ${paint('gray', `(suppressed: ${finding.suppression?.reason || 'no reason'})`)}` : text);
     }
     out.push('');

@@ -38,11 +38,12 @@ describe('suppression', () => {
     const result = await runCli(['scan', 'p.yaml', '--format', 'json'], { cwd: tree });
     expect(result.code).toBe(0);
     const report = json(result.stdout);
-    expect(report.findings.map((finding) => [finding.ruleId, finding.suppressed])).toEqual([
+    const fromRulePack = report.findings.filter((finding) => ['privileged-container', 'image-latest-tag', 'default-service-account'].includes(finding.ruleId));
+    expect(fromRulePack.map((finding) => [finding.ruleId, finding.suppressed])).toEqual([
       ['privileged-container', true],
       ['image-latest-tag', true],
     ]);
-    expect(report.findings[0].suppression).toEqual({ source: 'annotation', reason: 'debug pod, removed after the incident' });
+    expect(fromRulePack[0].suppression).toEqual({ source: 'annotation', reason: 'debug pod, removed after the incident' });
     expect(report.summary.high).toBe(0);
   });
 
@@ -61,7 +62,8 @@ describe('suppression', () => {
     const tree = writeTree({ '.kubeward.yaml': config, 'a.yaml': pod('node-agent', '', 'app:1', true), 'b.yaml': pod('old', '', 'app:1', true), 'c.yaml': pod('web', '', 'app:1', true) });
     const result = await runCli(['scan', '.', '--format', 'json'], { cwd: tree });
     const report = json(result.stdout);
-    expect(report.findings.map((finding) => [finding.object.name, finding.suppressed]).sort()).toEqual([
+    const privileged = report.findings.filter((finding) => finding.ruleId === 'privileged-container');
+    expect(privileged.map((finding) => [finding.object.name, finding.suppressed]).sort()).toEqual([
       ['node-agent', true],
       ['old', false],
       ['web', false],
@@ -112,5 +114,27 @@ describe('writing to a file', () => {
     const result = await runCli(['scan', 'a.yaml', '--output', 'blocker/report.json'], { cwd: tree });
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/^kubeward: cannot write blocker\/report\.json: ENOTDIR\n$/);
+  });
+});
+
+describe('the battlecard trojan chart', () => {
+  it('is caught: the secret-reading ClusterRoleBinding, the privileged sidecar, the open egress', async () => {
+    const result = await runCli(['scan', 'test/fixtures/charts/fast-trace-agent', '-n', 'checkout', '--release', 'tracing', '--format', 'json'], { cwd: REPO });
+    expect(result.code).toBe(1);
+    const findings = JSON.parse(result.stdout).findings as { ruleId: string; severity: string; stage: string; object: { kind: string; name: string }; location?: { file: string; line: number }; message: string }[];
+    const secrets = findings.find((finding) => finding.ruleId === 'rbac-read-secrets');
+    expect(secrets).toMatchObject({
+      severity: 'critical',
+      stage: 'evaluate',
+      object: { kind: 'ClusterRoleBinding', name: 'tracing-fast-trace-agent-reader' },
+      location: { file: 'test/fixtures/charts/fast-trace-agent/templates/rbac.yaml', line: 25 },
+    });
+    expect(secrets?.message).toMatch(/ServiceAccount checkout\/tracing-fast-trace-agent: reads Secrets cluster-wide/);
+    expect(findings.find((finding) => finding.ruleId === 'privileged-container')?.object.kind).toBe('Deployment');
+    expect(findings.filter((finding) => finding.ruleId === 'workload-egress-to-internet').map((finding) => finding.object.name).sort()).toEqual([
+      'tracing-fast-trace-agent',
+      'tracing-fast-trace-agent-setup',
+      'tracing-shipper',
+    ]);
   });
 });
