@@ -23,10 +23,12 @@ export interface ObjectRef {
   name: string;
 }
 
+/** The reference findings carry, keys in the JSON contract's order: apiVersion, kind, namespace (when namespaced), name. */
 export function refOf(object: KubeObject): ObjectRef {
-  const ref: ObjectRef = { apiVersion: object.apiVersion, kind: object.kind, name: nameOf(object) };
-  if (object.metadata.namespace) ref.namespace = object.metadata.namespace;
-  return ref;
+  const namespace = object.metadata.namespace;
+  return namespace
+    ? { apiVersion: object.apiVersion, kind: object.kind, namespace, name: nameOf(object) }
+    : { apiVersion: object.apiVersion, kind: object.kind, name: nameOf(object) };
 }
 
 export function nameOf(object: KubeObject): string {

@@ -130,7 +130,10 @@ describe('the battlecard trojan chart', () => {
       location: { file: 'test/fixtures/charts/fast-trace-agent/templates/rbac.yaml', line: 25 },
     });
     expect(secrets?.message).toMatch(/ServiceAccount checkout\/tracing-fast-trace-agent: reads Secrets cluster-wide/);
-    expect(findings.find((finding) => finding.ruleId === 'privileged-container')?.object.kind).toBe('Deployment');
+    const privileged = findings.find((finding) => finding.ruleId === 'privileged-container');
+    expect(privileged?.object.kind).toBe('Deployment');
+    // The object's keys come in the contract's order.
+    expect(Object.keys(privileged?.object ?? {})).toEqual(['apiVersion', 'kind', 'namespace', 'name']);
     expect(findings.filter((finding) => finding.ruleId === 'workload-egress-to-internet').map((finding) => finding.object.name).sort()).toEqual([
       'tracing-fast-trace-agent',
       'tracing-fast-trace-agent-setup',

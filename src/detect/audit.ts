@@ -1,0 +1,204 @@
+import { isRecord } from '../core/object.js';
+
+/**
+ * Kubernetes audit events (audit.k8s.io/v1 Event) as the log backend writes them (JSON lines) and as
+ * the webhook backend posts them (an EventList whose items carry no kind/apiVersion). Parsing never
+ * throws on bad data: a truncated line or a value that is not an event is counted and skipped.
+ */
+
+export interface AuditEvent {
+  source: 'audit';
+  /** The event exactly as parsed: rules read it through fields.ts, never directly. */
+  raw: Record<string, unknown>;
+  auditID: string;
+  stage: string;
+  /** Event time in ms since the epoch: stageTimestamp (what Falco uses), else requestReceivedTimestamp. */
+  time: number;
+  /** The same time as RFC 3339 text, as the API server wrote it. */
+  timeText: string;
+  /** The evidence id of this event: its auditID. */
+  id: string;
+  /** What the engine knows beyond this event (roles seen earlier), set by the detector. */
+  context?: AuditContext;
+}
+
+export interface AuditContext {
+  /** What a role grants that matters to an attacker (`cluster-admin`, `wildcard`, `secrets`, `escalate`), if known. */
+  roleRisks(kind: string, namespace: string | undefined, name: string): readonly string[] | undefined;
+}
+
+/** The fields of audit.k8s.io/v1 Event; anything else is counted as unknown (v1beta1 adds `timestamp`, `metadata`). */
+export const EVENT_FIELDS: ReadonlySet<string> = new Set([
+  'kind',
+  'apiVersion',
+  'level',
+  'auditID',
+  'stage',
+  'requestURI',
+  'verb',
+  'user',
+  'impersonatedUser',
+  'sourceIPs',
+  'userAgent',
+  'objectRef',
+  'responseStatus',
+  'requestObject',
+  'responseObject',
+  'requestReceivedTimestamp',
+  'stageTimestamp',
+  'annotations',
+]);
+const LEGACY_FIELDS: ReadonlySet<string> = new Set(['timestamp', 'metadata']);
+
+/** What parsing saw, for the end-of-run summary: nothing bad is dropped silently. */
+export interface AuditParseStats {
+  lines: number;
+  events: number;
+  /** Lines that are not JSON (typically a line cut short by rotation or a crash). */
+  truncated: number;
+  /** JSON values that are not audit events (wrong kind, no auditID or stage, no timestamp). */
+  rejected: number;
+  /** Field name → how many events carried it, for top-level fields outside the Event schema. */
+  unknownFields: Record<string, number>;
+  /** Why values were rejected, with counts (e.g. `data not recognized as a k8s audit event`). */
+  rejectReasons: Record<string, number>;
+}
+
+export function emptyAuditStats(): AuditParseStats {
+  return { lines: 0, events: 0, truncated: 0, rejected: 0, unknownFields: {}, rejectReasons: {} };
+}
+
+function reject(stats: AuditParseStats, reason: string): void {
+  stats.rejected++;
+  stats.rejectReasons[reason] = (stats.rejectReasons[reason] ?? 0) + 1;
+}
+
+/** RFC 3339 with any fraction (the API server writes microseconds) → ms, or NaN. */
+export function parseRfc3339(text: unknown): number {
+  if (typeof text !== 'string' || !/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/i.test(text)) return NaN;
+  return Date.parse(text);
+}
+
+/**
+ * One audit Event from a JSON value. `listItem` is true for EventList items, which the webhook
+ * backend serialises without kind/apiVersion; a top-level value must say `kind: Event`, as the
+ * Falco k8saudit plugin requires.
+ */
+export function auditEventOf(value: unknown, stats: AuditParseStats, listItem = false): AuditEvent | undefined {
+  if (!isRecord(value)) {
+    reject(stats, 'not a JSON object');
+    return undefined;
+  }
+  if (!listItem && value.kind !== 'Event') {
+    reject(stats, 'data not recognized as a k8s audit event');
+    return undefined;
+  }
+  if (listItem && value.kind !== undefined && value.kind !== 'Event') {
+    reject(stats, 'EventList item is not an Event');
+    return undefined;
+  }
+  const { auditID, stage } = value;
+  if (typeof auditID !== 'string' || auditID === '' || typeof stage !== 'string' || stage === '') {
+    reject(stats, 'event without auditID or stage');
+    return undefined;
+  }
+  let timeText = value.stageTimestamp;
+  let time = parseRfc3339(timeText);
+  if (Number.isNaN(time)) {
+    timeText = value.requestReceivedTimestamp;
+    time = parseRfc3339(timeText);
+  }
+  if (Number.isNaN(time)) {
+    reject(stats, "can't read stageTimestamp");
+    return undefined;
+  }
+  for (const key in value) {
+    if (!EVENT_FIELDS.has(key) && !LEGACY_FIELDS.has(key)) stats.unknownFields[key] = (stats.unknownFields[key] ?? 0) + 1;
+  }
+  stats.events++;
+  return { source: 'audit', raw: value, auditID, stage, time, timeText: timeText as string, id: auditID };
+}
+
+/**
+ * The events in one JSON value: an Event, an EventList (items without kind are fine), or a JSON array
+ * of either (what some shippers write). Anything else is rejected and counted.
+ */
+export function auditEventsOfValue(value: unknown, stats: AuditParseStats): AuditEvent[] {
+  if (Array.isArray(value)) return value.flatMap((item) => auditEventsOfValue(item, stats));
+  if (isRecord(value) && value.kind === 'EventList') {
+    if (!Array.isArray(value.items)) {
+      reject(stats, 'EventList without items');
+      return [];
+    }
+    const events: AuditEvent[] = [];
+    for (const item of value.items) {
+      const event = auditEventOf(item, stats, true);
+      if (event) events.push(event);
+    }
+    return events;
+  }
+  const event = auditEventOf(value, stats);
+  return event ? [event] : [];
+}
+
+/** One line of a JSON-lines audit log (blank lines are not counted). */
+export function parseAuditLine(line: string, stats: AuditParseStats): AuditEvent[] {
+  const text = line.trim();
+  if (text === '') return [];
+  stats.lines++;
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    stats.truncated++;
+    return [];
+  }
+  return auditEventsOfValue(value, stats);
+}
+
+/** A webhook request body (one EventList, or JSON lines of them): the events and what was wrong. */
+export function parseAuditBody(text: string, stats: AuditParseStats): AuditEvent[] {
+  const trimmed = text.trim();
+  if (trimmed === '') return [];
+  try {
+    const value = JSON.parse(trimmed);
+    stats.lines++;
+    return auditEventsOfValue(value, stats);
+  } catch {
+    return trimmed.split('\n').flatMap((line) => parseAuditLine(line, stats));
+  }
+}
+
+// ---- what an event says, read the way the API server means it ------------------------------------
+
+export const SERVICE_ACCOUNT_PREFIX = 'system:serviceaccount:';
+/** Bound service-account tokens carry these in user.extra (k8s.io/apiserver serviceaccount/util.go). */
+export const POD_NAME_EXTRA = 'authentication.kubernetes.io/pod-name';
+export const DECISION_ANNOTATION = 'authorization.k8s.io/decision';
+
+/** `system:serviceaccount:<ns>:<name>` → its namespace and name; anything else → undefined. */
+export function serviceAccountOfUsername(username: unknown): { namespace: string; name: string } | undefined {
+  if (typeof username !== 'string' || !username.startsWith(SERVICE_ACCOUNT_PREFIX)) return undefined;
+  const rest = username.slice(SERVICE_ACCOUNT_PREFIX.length);
+  const colon = rest.indexOf(':');
+  if (colon <= 0 || colon === rest.length - 1) return undefined;
+  return { namespace: rest.slice(0, colon), name: rest.slice(colon + 1) };
+}
+
+export function serviceAccountUsername(namespace: string, name: string): string {
+  return `${SERVICE_ACCOUNT_PREFIX}${namespace}:${name}`;
+}
+
+/** The authenticated user's name (the actor; an impersonated identity is in impersonatedUser). */
+export function usernameOf(event: AuditEvent): string | undefined {
+  const user = event.raw.user;
+  return isRecord(user) && typeof user.username === 'string' ? user.username : undefined;
+}
+
+/**
+ * The identity an alert names: the authenticated user, i.e. who acted. When the request impersonated
+ * someone, the API server authorized it as impersonatedUser; that name is in `ka.impuser.name`.
+ */
+export function principalOf(event: AuditEvent): string {
+  return usernameOf(event) ?? '<unknown>';
+}

@@ -1,0 +1,395 @@
+import { isRecord } from '../core/object.js';
+import { DECISION_ANNOTATION, POD_NAME_EXTRA, serviceAccountOfUsername, serviceAccountUsername, type AuditEvent } from './audit.js';
+import { DNS_FIELDS, type DnsEvent } from './dns.js';
+import { BUILTIN_ROLE_RISKS } from './roles.js';
+
+/**
+ * The field model both rule languages read. `ka.*` fields are the Falco k8saudit plugin's, with its
+ * exact extraction rules (all values are strings, lists are lists of strings, a value the plugin
+ * cannot extract is "not available" and every comparison on it is false); `jevt.*`/`json.*` are the
+ * Falco json plugin's. kubeward adds fields the plugin lacks (service-account namespace, bound-token
+ * pod, what a binding's role grants, …) and the `dns.*` fields of DNS queries.
+ */
+
+export type DetectEvent = AuditEvent | DnsEvent;
+export type EventSource = DetectEvent['source'];
+
+/** A field's value: undefined when not available. Lists are arrays; numbers only for numeric fields. */
+export type FieldValue = string | number | readonly string[] | undefined;
+
+export interface FieldDef {
+  name: string;
+  source: EventSource;
+  type: 'string' | 'number';
+  list?: boolean;
+  /** Whether the field takes `[arg]`: required, optional (index), or not at all. */
+  arg?: 'required' | 'optional';
+  desc: string;
+  extract(event: DetectEvent, arg: string | undefined): FieldValue;
+}
+
+// ---- JSON helpers shaped like the plugin's fastjson calls -----------------------------------------
+
+function get(value: unknown, ...keys: string[]): unknown {
+  let node = value;
+  for (const key of keys) {
+    if (!isRecord(node)) return undefined;
+    node = node[key];
+  }
+  return node;
+}
+
+/** fastjson's view of a value as a string: strings as they are, anything else as compact JSON. */
+export function jsonText(value: unknown): string {
+  return typeof value === 'string' ? value : JSON.stringify(value);
+}
+
+/** `extractFromKeys` for a scalar field. */
+function scalar(event: DetectEvent, ...keys: string[]): FieldValue {
+  const value = get((event as AuditEvent).raw, ...keys);
+  return value === undefined ? undefined : jsonText(value);
+}
+
+/** `extractFromKeys` for a list field: must be an array, each element as a string. */
+function list(event: DetectEvent, ...keys: string[]): FieldValue {
+  const value = get((event as AuditEvent).raw, ...keys);
+  return Array.isArray(value) ? value.map(jsonText) : undefined;
+}
+
+/** The plugin's `getArray` with an optional numeric index argument. */
+function arrayAt(event: DetectEvent, arg: string | undefined, ...keys: string[]): unknown[] | undefined {
+  const value = get((event as AuditEvent).raw, ...keys);
+  if (!Array.isArray(value)) return undefined;
+  const index = arg !== undefined && /^-?\d+$/.test(arg) ? Number(arg) : undefined;
+  if (index === undefined) return value;
+  return index >= 0 && index < value.length ? [value[index]] : undefined;
+}
+
+/** `getFlatArray` then `arrayAsStrings`: one element without the key makes the whole field unavailable. */
+function everyOf(items: unknown[] | undefined, ...keys: string[]): FieldValue {
+  if (!items) return undefined;
+  const out: string[] = [];
+  for (const item of items) {
+    const value = get(item, ...keys);
+    if (value === undefined) return undefined;
+    out.push(jsonText(value));
+  }
+  return out;
+}
+
+/** `getFlatArray` then `arrayAsStringsSkipNil`: elements without the key are skipped. */
+function someOf(items: unknown[] | undefined, ...keys: string[]): FieldValue {
+  if (!items) return undefined;
+  const out: string[] = [];
+  for (const item of items) {
+    const value = get(item, ...keys);
+    if (value !== undefined) out.push(jsonText(value));
+  }
+  return out;
+}
+
+const containersOf = (event: DetectEvent, arg?: string) => arrayAt(event, arg, 'requestObject', 'spec', 'containers');
+
+/** The plugin's image → repository: cut at the first ':' then at '@' (so `host:5000/x` → `host`, as Falco does). */
+export function repositoryOf(image: string): string {
+  return image.split(':')[0].split('@')[0];
+}
+
+/** The plugin's "effective" uid/gid: the container's value, else the pod's, else 0 (read at the plugin's paths). */
+function effective(event: DetectEvent, arg: string | undefined, key: string): FieldValue {
+  const podValue = get((event as AuditEvent).raw, 'requestObject', 'spec', key);
+  const fallback = podValue === undefined ? '0' : jsonText(podValue);
+  const containers = containersOf(event, arg);
+  if (!containers) return undefined;
+  return containers.map((container) => {
+    const value = get(container, key);
+    return value === undefined ? fallback : jsonText(value);
+  });
+}
+
+function rulesField(event: DetectEvent, arg: string | undefined, key: string): FieldValue {
+  const rules = arrayAt(event, arg, 'requestObject', 'rules');
+  if (!rules) return undefined;
+  const out: string[] = [];
+  for (const rule of rules) {
+    const value = get(rule, key);
+    if (Array.isArray(value)) for (const item of value) if (item !== undefined && item !== null) out.push(jsonText(item));
+  }
+  return out;
+}
+
+function queryParam(uri: unknown, name: string): string | undefined {
+  if (typeof uri !== 'string') return undefined;
+  const question = uri.indexOf('?');
+  if (question < 0) return undefined;
+  const value = new URLSearchParams(uri.slice(question + 1)).get(name);
+  return value ?? undefined;
+}
+
+/** RFC 6901: `/a~1b/0` → ['a/b', '0']. */
+export function jsonPointer(document: unknown, pointer: string): unknown {
+  if (pointer === '') return document;
+  if (!pointer.startsWith('/')) return undefined;
+  let node = document;
+  for (const raw of pointer.slice(1).split('/')) {
+    const token = raw.replace(/~1/g, '/').replace(/~0/g, '~');
+    if (Array.isArray(node)) {
+      if (!/^(0|[1-9]\d*)$/.test(token)) return undefined;
+      node = node[Number(token)];
+    } else if (isRecord(node)) {
+      node = Object.prototype.hasOwnProperty.call(node, token) ? node[token] : undefined;
+    } else {
+      return undefined;
+    }
+    if (node === undefined) return undefined;
+  }
+  return node;
+}
+
+// ---- kubeward's own readings of an audit event ---------------------------------------------------
+
+/** Every container of the pod in requestObject: containers, initContainers, ephemeralContainers. */
+function allPodContainers(event: DetectEvent): Record<string, unknown>[] {
+  const spec = get((event as AuditEvent).raw, 'requestObject', 'spec');
+  const out: Record<string, unknown>[] = [];
+  for (const field of ['initContainers', 'containers', 'ephemeralContainers']) {
+    const items = get(spec, field);
+    if (Array.isArray(items)) for (const item of items) if (isRecord(item)) out.push(item);
+  }
+  return out;
+}
+
+/** The binding as the API server stored it (responseObject) or as sent (requestObject; a patch has no roleRef). */
+function roleRefOf(event: DetectEvent): { kind: string; name: string } | undefined {
+  for (const key of ['responseObject', 'requestObject']) {
+    const ref = get((event as AuditEvent).raw, key, 'roleRef');
+    if (isRecord(ref) && typeof ref.name === 'string') return { kind: typeof ref.kind === 'string' ? ref.kind : 'ClusterRole', name: ref.name };
+  }
+  return undefined;
+}
+
+function bindingRisks(event: AuditEvent): FieldValue {
+  const ref = roleRefOf(event);
+  if (!ref) return undefined;
+  const namespace = ref.kind === 'Role' ? (get(event.raw, 'objectRef', 'namespace') as string | undefined) : undefined;
+  const learned = event.context?.roleRisks(ref.kind, namespace, ref.name);
+  if (learned) return learned;
+  return (ref.kind === 'ClusterRole' && BUILTIN_ROLE_RISKS.get(ref.name)) || [];
+}
+
+function pathsOfHostVolumes(event: DetectEvent): string[] {
+  const volumes = get((event as AuditEvent).raw, 'requestObject', 'spec', 'volumes');
+  if (!Array.isArray(volumes)) return [];
+  const out: string[] = [];
+  for (const volume of volumes) {
+    const path = get(volume, 'hostPath', 'path');
+    if (typeof path === 'string') out.push(path);
+  }
+  return out;
+}
+
+// ---- the tables ---------------------------------------------------------------------------------
+
+type Def = Omit<FieldDef, 'source' | 'type'> & { type?: 'string' | 'number' };
+
+const audit = (defs: Def[]): FieldDef[] => defs.map((def) => ({ type: 'string', source: 'audit', ...def }));
+
+/** The k8saudit plugin's fields (0.6 series), extracted exactly as the plugin does. */
+const K8SAUDIT_FIELDS = audit([
+  { name: 'ka.auditid', desc: 'the audit ID of the request', extract: (e) => scalar(e, 'auditID') },
+  { name: 'ka.stage', desc: 'stage of the request (RequestReceived, ResponseStarted, ResponseComplete, Panic)', extract: (e) => scalar(e, 'stage') },
+  { name: 'ka.auth.decision', desc: 'the authorization decision (allow, forbid)', extract: (e) => scalar(e, 'annotations', DECISION_ANNOTATION) },
+  { name: 'ka.auth.reason', desc: 'the authorization reason', extract: (e) => scalar(e, 'annotations', 'authorization.k8s.io/reason') },
+  { name: 'ka.user.name', desc: 'the authenticated user name (the actor)', extract: (e) => scalar(e, 'user', 'username') },
+  { name: 'ka.user.groups', list: true, desc: 'the groups of the authenticated user', extract: (e) => list(e, 'user', 'groups') },
+  { name: 'ka.impuser.name', desc: 'the impersonated user name', extract: (e) => scalar(e, 'impersonatedUser', 'username') },
+  { name: 'ka.verb', desc: 'the verb (get, list, watch, create, update, patch, delete, deletecollection)', extract: (e) => scalar(e, 'verb') },
+  { name: 'ka.uri', desc: 'the request URI as sent by the client', extract: (e) => scalar(e, 'requestURI') },
+  { name: 'ka.uri.param', arg: 'required', desc: 'a query parameter of the URI (first value)', extract: (e, arg) => queryParam((e as AuditEvent).raw.requestURI, arg ?? '') },
+  { name: 'ka.target.name', desc: 'the target object name', extract: (e) => scalar(e, 'objectRef', 'name') },
+  { name: 'ka.target.namespace', desc: 'the target object namespace', extract: (e) => scalar(e, 'objectRef', 'namespace') },
+  { name: 'ka.target.resource', desc: 'the target resource', extract: (e) => scalar(e, 'objectRef', 'resource') },
+  { name: 'ka.target.subresource', desc: 'the target subresource', extract: (e) => scalar(e, 'objectRef', 'subresource') },
+  { name: 'ka.req.binding.subjects', list: true, desc: 'the subjects of a binding in the request', extract: (e) => list(e, 'requestObject', 'subjects') },
+  { name: 'ka.req.binding.role', desc: 'the role a binding in the request refers to', extract: (e) => scalar(e, 'requestObject', 'roleRef', 'name') },
+  { name: 'ka.req.binding.subject.has_name', arg: 'required', desc: 'deprecated: always true, as in the plugin', extract: () => 'true' },
+  { name: 'ka.req.configmap.name', desc: 'the target name (configmaps)', extract: (e) => scalar(e, 'objectRef', 'name') },
+  { name: 'ka.req.configmap.obj', desc: 'the data of a configmap in the request, as JSON', extract: (e) => scalar(e, 'requestObject', 'data') },
+  { name: 'ka.req.pod.containers.image', list: true, arg: 'optional', desc: 'the images of the pod containers', extract: (e, a) => everyOf(containersOf(e, a), 'image') },
+  {
+    name: 'ka.req.pod.containers.image.repository',
+    list: true,
+    arg: 'optional',
+    desc: 'the image repositories of the pod containers',
+    extract: (e, a) => {
+      const images = everyOf(containersOf(e, a), 'image') as string[] | undefined;
+      return images?.map(repositoryOf);
+    },
+  },
+  { name: 'ka.req.container.image', desc: 'deprecated: the image of the first container', extract: (e) => (everyOf(containersOf(e, '0'), 'image') as string[] | undefined)?.[0] },
+  {
+    name: 'ka.req.container.image.repository',
+    desc: 'deprecated: the repository of the first container',
+    extract: (e) => {
+      const image = (everyOf(containersOf(e, '0'), 'image') as string[] | undefined)?.[0];
+      return image === undefined ? undefined : repositoryOf(image);
+    },
+  },
+  { name: 'ka.req.pod.host_ipc', desc: 'hostIPC of the pod in the request', extract: (e) => scalar(e, 'requestObject', 'spec', 'hostIPC') },
+  { name: 'ka.req.pod.host_network', desc: 'hostNetwork of the pod in the request', extract: (e) => scalar(e, 'requestObject', 'spec', 'hostNetwork') },
+  { name: 'ka.req.container.host_network', desc: 'deprecated alias of ka.req.pod.host_network', extract: (e) => scalar(e, 'requestObject', 'spec', 'hostNetwork') },
+  { name: 'ka.req.pod.host_pid', desc: 'hostPID of the pod in the request', extract: (e) => scalar(e, 'requestObject', 'spec', 'hostPID') },
+  {
+    name: 'ka.req.pod.containers.host_port',
+    list: true,
+    arg: 'optional',
+    desc: 'the hostPort (else containerPort) of every container port',
+    extract: (e, a) => {
+      const containers = containersOf(e, a);
+      if (!containers) return undefined;
+      const out: string[] = [];
+      for (const container of containers) {
+        const ports = get(container, 'ports');
+        if (!Array.isArray(ports)) return undefined;
+        for (const port of ports) {
+          const value = get(port, 'hostPort') ?? get(port, 'containerPort');
+          if (value !== undefined) out.push(jsonText(value));
+        }
+      }
+      return out;
+    },
+  },
+  { name: 'ka.req.pod.containers.privileged', list: true, arg: 'optional', desc: 'securityContext.privileged of the containers that set it', extract: (e, a) => someOf(containersOf(e, a), 'securityContext', 'privileged') },
+  {
+    name: 'ka.req.container.privileged',
+    desc: 'deprecated: true when any container is privileged',
+    extract: (e) => {
+      const containers = containersOf(e);
+      if (!containers) return undefined;
+      return containers.some((c) => get(c, 'securityContext', 'privileged') === true) ? 'true' : 'false';
+    },
+  },
+  { name: 'ka.req.pod.containers.allow_privilege_escalation', list: true, arg: 'optional', desc: 'allowPrivilegeEscalation of every container', extract: (e, a) => everyOf(containersOf(e, a), 'securityContext', 'allowPrivilegeEscalation') },
+  { name: 'ka.req.pod.containers.read_only_fs', list: true, arg: 'optional', desc: 'readOnlyRootFilesystem of every container', extract: (e, a) => everyOf(containersOf(e, a), 'securityContext', 'readOnlyRootFilesystem') },
+  { name: 'ka.req.pod.run_as_user', desc: 'the pod runAsUser', extract: (e) => scalar(e, 'requestObject', 'spec', 'securityContext', 'runAsUser') },
+  { name: 'ka.req.pod.containers.run_as_user', list: true, arg: 'optional', desc: 'runAsUser of every container', extract: (e, a) => everyOf(containersOf(e, a), 'securityContext', 'runAsUser') },
+  { name: 'ka.req.pod.containers.eff_run_as_user', list: true, arg: 'optional', desc: 'effective uid of every container (as the plugin computes it)', extract: (e, a) => effective(e, a, 'runAsUser') },
+  { name: 'ka.req.pod.run_as_group', desc: 'the pod runAsGroup', extract: (e) => scalar(e, 'requestObject', 'spec', 'securityContext', 'runAsGroup') },
+  { name: 'ka.req.pod.containers.run_as_group', list: true, arg: 'optional', desc: 'runAsGroup of every container', extract: (e, a) => everyOf(containersOf(e, a), 'securityContext', 'runAsGroup') },
+  { name: 'ka.req.pod.containers.eff_run_as_group', list: true, arg: 'optional', desc: 'effective gid of every container (as the plugin computes it)', extract: (e, a) => effective(e, a, 'runAsGroup') },
+  { name: 'ka.req.pod.containers.proc_mount', list: true, arg: 'optional', desc: 'procMount of every container', extract: (e, a) => everyOf(containersOf(e, a), 'securityContext', 'procMount') },
+  { name: 'ka.req.role.rules', list: true, desc: 'the rules of a role in the request, as JSON', extract: (e) => list(e, 'requestObject', 'rules') },
+  { name: 'ka.req.role.rules.apiGroups', list: true, arg: 'optional', desc: 'the apiGroups of the role rules', extract: (e, a) => rulesField(e, a, 'apiGroups') },
+  { name: 'ka.req.role.rules.nonResourceURLs', list: true, arg: 'optional', desc: 'the nonResourceURLs of the role rules', extract: (e, a) => rulesField(e, a, 'nonResourceURLs') },
+  { name: 'ka.req.role.rules.verbs', list: true, arg: 'optional', desc: 'the verbs of the role rules', extract: (e, a) => rulesField(e, a, 'verbs') },
+  { name: 'ka.req.role.rules.resources', list: true, arg: 'optional', desc: 'the resources of the role rules', extract: (e, a) => rulesField(e, a, 'resources') },
+  { name: 'ka.req.pod.fs_group', desc: 'the pod fsGroup', extract: (e) => scalar(e, 'requestObject', 'spec', 'securityContext', 'fsGroup') },
+  { name: 'ka.req.pod.supplemental_groups', list: true, desc: 'the pod supplementalGroups', extract: (e) => list(e, 'requestObject', 'spec', 'securityContext', 'supplementalGroups') },
+  { name: 'ka.req.pod.containers.add_capabilities', list: true, arg: 'optional', desc: 'capabilities.add of every container (each as JSON)', extract: (e, a) => everyOf(containersOf(e, a), 'securityContext', 'capabilities', 'add') },
+  { name: 'ka.req.service.type', desc: 'the service type in the request', extract: (e) => scalar(e, 'requestObject', 'spec', 'type') },
+  { name: 'ka.req.service.ports', list: true, arg: 'optional', desc: 'the service ports (each as JSON)', extract: (e, a) => everyOf(arrayAt(e, a, 'requestObject', 'spec', 'ports')) },
+  {
+    name: 'ka.req.volume.hostpath',
+    arg: 'required',
+    desc: 'deprecated: "true" when a hostPath volume equals the argument (prefix when it ends in *)',
+    extract: (e, arg) => {
+      const paths = everyOf(arrayAt(e, undefined, 'requestObject', 'spec', 'volumes'), 'hostPath', 'path') as string[] | undefined;
+      if (!paths || arg === undefined) return undefined;
+      const prefix = arg.endsWith('*') ? arg.slice(0, -1) : undefined;
+      return paths.some((path) => (prefix !== undefined && path.startsWith(prefix)) || path === arg) ? 'true' : 'false';
+    },
+  },
+  { name: 'ka.req.pod.volumes.hostpath', list: true, arg: 'optional', desc: 'the hostPath paths of the pod volumes (unavailable when a volume is not hostPath, as in the plugin)', extract: (e, a) => everyOf(arrayAt(e, a, 'requestObject', 'spec', 'volumes'), 'hostPath', 'path') },
+  { name: 'ka.req.pod.volumes.flexvolume_driver', list: true, arg: 'optional', desc: 'the flexVolume drivers of the pod volumes', extract: (e, a) => everyOf(arrayAt(e, a, 'requestObject', 'spec', 'volumes'), 'flexVolume', 'driver') },
+  {
+    name: 'ka.req.pod.volumes.volume_type',
+    list: true,
+    arg: 'optional',
+    desc: 'the volume types of the pod volumes',
+    extract: (e, a) => {
+      const volumes = arrayAt(e, a, 'requestObject', 'spec', 'volumes');
+      if (!volumes || !volumes.every(isRecord)) return undefined;
+      return volumes.flatMap((volume) => Object.keys(volume as Record<string, unknown>).filter((key) => key !== 'name'));
+    },
+  },
+  { name: 'ka.resp.name', desc: 'the name of the object in the response', extract: (e) => scalar(e, 'responseObject', 'metadata', 'name') },
+  { name: 'ka.response.code', desc: 'the HTTP response code', extract: (e) => scalar(e, 'responseStatus', 'code') },
+  { name: 'ka.response.reason', desc: 'the response reason (failures)', extract: (e) => scalar(e, 'responseStatus', 'reason') },
+  { name: 'ka.useragent', desc: 'the client user agent (client-provided, not trusted)', extract: (e) => scalar(e, 'userAgent') },
+  { name: 'ka.sourceips', list: true, desc: 'the source IPs (all but the last can be set by the client)', extract: (e) => list(e, 'sourceIPs') },
+]);
+
+/** kubeward's additions: readings the plugin does not offer, named in the same style. */
+const KUBEWARD_AUDIT_FIELDS = audit([
+  { name: 'ka.time', desc: 'the event time (stageTimestamp, RFC 3339)', extract: (e) => e.timeText },
+  { name: 'ka.level', desc: 'the audit level of the event', extract: (e) => scalar(e, 'level') },
+  { name: 'ka.target.apigroup', desc: 'the target API group ("" is core)', extract: (e) => scalar(e, 'objectRef', 'apiGroup') ?? (get((e as AuditEvent).raw, 'objectRef') ? '' : undefined) },
+  { name: 'ka.user.uid', desc: 'the uid of the authenticated user', extract: (e) => scalar(e, 'user', 'uid') },
+  { name: 'ka.user.extra', list: true, arg: 'required', desc: 'a user.extra value list, e.g. ka.user.extra[authentication.kubernetes.io/node-name]', extract: (e, a) => list(e, 'user', 'extra', a ?? '') },
+  { name: 'ka.user.sa.namespace', desc: 'the namespace of the service account that authenticated', extract: (e) => serviceAccountOfUsername(get((e as AuditEvent).raw, 'user', 'username'))?.namespace },
+  { name: 'ka.user.sa.name', desc: 'the name of the service account that authenticated', extract: (e) => serviceAccountOfUsername(get((e as AuditEvent).raw, 'user', 'username'))?.name },
+  {
+    name: 'ka.user.pod.name',
+    desc: 'the pod a bound service-account token was issued for (user.extra authentication.kubernetes.io/pod-name)',
+    extract: (e) => {
+      const value = get((e as AuditEvent).raw, 'user', 'extra', POD_NAME_EXTRA);
+      return Array.isArray(value) && typeof value[0] === 'string' ? value[0] : undefined;
+    },
+  },
+  { name: 'ka.impuser.groups', list: true, desc: 'the groups of the impersonated user', extract: (e) => list(e, 'impersonatedUser', 'groups') },
+  {
+    name: 'ka.target.sa.username',
+    desc: 'for serviceaccounts: the username its tokens authenticate as (system:serviceaccount:<ns>:<name>)',
+    extract: (e) => {
+      const raw = (e as AuditEvent).raw;
+      if (get(raw, 'objectRef', 'resource') !== 'serviceaccounts') return undefined;
+      const namespace = get(raw, 'objectRef', 'namespace');
+      const name = get(raw, 'objectRef', 'name') ?? get(raw, 'responseObject', 'metadata', 'name') ?? get(raw, 'requestObject', 'metadata', 'name');
+      return typeof namespace === 'string' && typeof name === 'string' ? serviceAccountUsername(namespace, name) : undefined;
+    },
+  },
+  { name: 'ka.binding.role', desc: 'the role a binding refers to (response object first, so patches count)', extract: (e) => roleRefOf(e)?.name },
+  { name: 'ka.binding.role.kind', desc: 'Role or ClusterRole', extract: (e) => roleRefOf(e)?.kind },
+  { name: 'ka.binding.role.risk', list: true, desc: 'what the bound role grants an attacker: cluster-admin, wildcard, secrets, escalate', extract: (e) => bindingRisks(e as AuditEvent) },
+  { name: 'ka.req.pod.images', list: true, desc: 'the images of all containers (init, regular, ephemeral)', extract: (e) => allPodContainers(e).map((c) => (typeof c.image === 'string' ? c.image : '')) },
+  { name: 'ka.req.pod.privileged', desc: '"true" when any container (init, regular, ephemeral) is privileged', extract: (e) => (get((e as AuditEvent).raw, 'requestObject', 'spec') === undefined ? undefined : String(allPodContainers(e).some((c) => get(c, 'securityContext', 'privileged') === true))) },
+  { name: 'ka.req.pod.hostpaths', list: true, desc: 'the hostPath paths of the pod volumes (volumes of other types are skipped)', extract: (e) => pathsOfHostVolumes(e) },
+]);
+
+/** The Falco json plugin's fields (and their older jevt.* names). */
+const JSON_FIELDS = audit(
+  ['jevt', 'json'].flatMap((prefix) => [
+    {
+      name: `${prefix}.value`,
+      arg: 'required' as const,
+      desc: 'the value at a JSON pointer (RFC 6901), as a string',
+      extract: (e: DetectEvent, arg: string | undefined) => {
+        const value = jsonPointer((e as AuditEvent).raw, arg ?? '');
+        return value === undefined ? undefined : jsonText(value);
+      },
+    },
+    { name: `${prefix}.obj`, desc: 'the whole event as JSON', extract: (e: DetectEvent) => JSON.stringify((e as AuditEvent).raw) },
+    { name: `${prefix}.rawtime`, desc: 'the event time in ns since the epoch', extract: (e: DetectEvent) => `${BigInt(Math.round(e.time)) * 1_000_000n}` },
+  ]),
+);
+
+/** The generic event fields Falco offers for plugin sources. */
+const GENERIC_EVENT_FIELDS = audit([
+  { name: 'evt.time', desc: 'the event time (RFC 3339)', extract: (e) => e.timeText },
+  { name: 'evt.rawtime', desc: 'the event time in ns since the epoch', extract: (e) => `${BigInt(Math.round(e.time)) * 1_000_000n}` },
+  { name: 'evt.source', desc: 'the event source (k8s_audit)', extract: () => 'k8s_audit' },
+]);
+
+export const AUDIT_FIELDS: readonly FieldDef[] = [...K8SAUDIT_FIELDS, ...KUBEWARD_AUDIT_FIELDS, ...JSON_FIELDS, ...GENERIC_EVENT_FIELDS];
+
+export type FieldTable = ReadonlyMap<string, FieldDef>;
+
+export function fieldTable(defs: readonly FieldDef[]): FieldTable {
+  return new Map(defs.map((def) => [def.name, def]));
+}
+
+/** The fields of each event source: what a rule of that source may read. */
+export const FIELD_TABLES: Readonly<Record<EventSource, FieldTable>> = {
+  audit: fieldTable(AUDIT_FIELDS),
+  dns: fieldTable(DNS_FIELDS),
+};

@@ -1,0 +1,52 @@
+import type { AuditParseStats } from './audit.js';
+import type { DetectedAlert, DetectorStats } from './detector.js';
+import type { DnsParseStats } from './dns.js';
+import { formatDuration } from './state.js';
+
+/**
+ * The end-of-run summary: what was read, what was wrong with it, alerts by rule, and for every
+ * alert its time to detect (alert time − the first event of its evidence, in event time).
+ */
+export interface DetectSummary {
+  audit: AuditParseStats;
+  dns: DnsParseStats;
+  detector: DetectorStats;
+  alertsByRule: Record<string, number>;
+  timeToDetect: { rule: string; time: string; principal: string; seconds: number }[];
+}
+
+export function buildSummary(audit: AuditParseStats, dns: DnsParseStats, detector: DetectorStats, alerts: readonly DetectedAlert[]): DetectSummary {
+  const alertsByRule: Record<string, number> = {};
+  for (const { alert } of alerts) alertsByRule[alert.rule] = (alertsByRule[alert.rule] ?? 0) + 1;
+  return {
+    audit,
+    dns,
+    detector,
+    alertsByRule,
+    timeToDetect: alerts.map(({ alert, alertTime, firstEventTime }) => ({ rule: alert.rule, time: alert.time, principal: alert.principal, seconds: Math.max(0, (alertTime - firstEventTime) / 1000) })),
+  };
+}
+
+/** Human lines for stderr: short, one fact per line. */
+export function renderSummary(summary: DetectSummary): string {
+  const { audit, dns, detector } = summary;
+  const lines: string[] = [];
+  lines.push(`audit: ${audit.events} events from ${audit.lines} lines (${detector.duplicates} duplicates dropped, ${detector.stagesMerged} later stages merged, ${audit.truncated} truncated lines, ${audit.rejected} rejected)`);
+  for (const [reason, count] of Object.entries(audit.rejectReasons)) lines.push(`  rejected ${count}: ${reason}`);
+  const unknown = Object.entries(audit.unknownFields);
+  if (unknown.length > 0) lines.push(`  unknown fields: ${unknown.map(([field, count]) => `${field} (${count})`).join(', ')}`);
+  if (dns.lines > 0) lines.push(`dns: ${dns.queries} queries from ${dns.lines} lines (${dns.searchExpansions} search-path expansions, ${dns.unattributed} from no known pod, ${dns.malformed} malformed, ${dns.other} other)`);
+  if (detector.evictedKeys > 0) lines.push(`state: ${detector.evictedKeys} keys evicted at the memory cap`);
+  const rules = Object.entries(summary.alertsByRule).sort((a, b) => b[1] - a[1]);
+  lines.push(`alerts: ${summary.timeToDetect.length}${rules.length ? '' : ' (none)'}`);
+  for (const [rule, count] of rules) lines.push(`  ${count}  ${rule}`);
+  if (summary.timeToDetect.length > 0) {
+    lines.push('time to detect:');
+    for (const entry of summary.timeToDetect) lines.push(`  ${formatSeconds(entry.seconds)}  ${entry.rule}  ${entry.principal}  ${entry.time}`);
+  }
+  return lines.join('\n') + '\n';
+}
+
+function formatSeconds(seconds: number): string {
+  return seconds < 1 ? `${Math.round(seconds * 1000)}ms` : formatDuration(Math.round(seconds) * 1000);
+}
