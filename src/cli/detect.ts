@@ -1,6 +1,6 @@
 import { createReadStream, readFileSync, statSync } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, Option } from 'commander';
 import { InputError } from '../core/errors.js';
 import type { KubeObject } from '../core/object.js';
 import { atOrAbove, type Severity } from '../core/severity.js';
@@ -16,9 +16,9 @@ import { builtinDetectRuleFiles, readRuleFile } from '../load/detect-rules.js';
 import { loadSources } from '../load/sources.js';
 import { FileTail } from '../load/tail.js';
 import { startAuditWebhook, type SinkSpec } from '../serve/audit-webhook.js';
+import { collect, positiveNumber } from './options.js';
 import { useColor, warn } from './output.js';
 
-const collect = (value: string, previous: string[] = []) => [...previous, value];
 const SEVERITY_CHOICES = ['critical', 'high', 'medium', 'low', 'info', 'none'];
 
 /** Flags both `detect` and `detect serve` read: which rules, which pods, which DNS conventions. */
@@ -70,13 +70,6 @@ export async function pipelineOptionsFromFlags(flags: RuleFlags): Promise<Pipeli
   return { rules, falco, pods, clusterDomain: flags.clusterDomain, searchDomains: flags.dnsSearch };
 }
 
-function positiveNumber(name: string) {
-  return (value: string) => {
-    const number = Number(value);
-    if (!Number.isFinite(number) || number <= 0) throw new InvalidArgumentError(`${name} must be a positive number`);
-    return number;
-  };
-}
 
 const PRIORITY_COLOURS: Record<Severity, string> = { critical: '\u001b[1;31m', high: '\u001b[31m', medium: '\u001b[33m', low: '\u001b[36m', info: '\u001b[2m' };
 
@@ -193,6 +186,7 @@ interface ServeFlags extends RuleFlags {
   tokenFile?: string;
   maxBodyBytes: number;
   journal: string;
+  journalMaxBytes?: number;
   sink?: string[];
   insecureHttp?: boolean;
 }
@@ -231,6 +225,7 @@ async function runServe(flags: ServeFlags): Promise<void> {
     token,
     maxBodyBytes: flags.maxBodyBytes,
     journal: flags.journal,
+    journalMaxBytes: flags.journalMaxBytes,
     sinks: (flags.sink ?? ['stdout']).map(parseSink),
     pipeline: options,
     log: (message) => {
@@ -289,6 +284,7 @@ Examples:
     .option('--insecure-http', 'plain HTTP (tests and local experiments only)')
     .option('--max-body-bytes <bytes>', 'largest request body accepted (413 above)', positiveNumber('--max-body-bytes'), 32 * 1024 * 1024)
     .option('--journal <file>', 'append-only journal: a batch is answered 200 only once it is written and fsynced here', 'kubeward-audit-journal.jsonl')
+    .option('--journal-max-bytes <bytes>', 'rotate the journal to <journal>.1 once it is processed and past this size (default 128 MiB)', positiveNumber('--journal-max-bytes'))
     .option('--sink <sink>', 'where alerts go: stdout, file:PATH or webhook:URL (repeatable; default stdout)', collect);
   addRuleOptions(serve);
   serve.addHelpText(

@@ -17,7 +17,7 @@ import {
   type ClusterDns,
 } from '../netpol/index.js';
 import { buildReport } from '../report/index.js';
-import { addReportOptions, addSourceOptions, emitReport, loadFromFlags, type ReportFlags, type SourceFlags } from './options.js';
+import { addReportOptions, addSourceOptions, collect, emitReport, loadFromFlags, type ReportFlags, type SourceFlags } from './options.js';
 import { warn, writeOutput } from './output.js';
 
 /** The flags for the choices where network plugins disagree (see docs/netpol.md). */
@@ -34,7 +34,6 @@ interface OutputFlags {
   quiet?: boolean;
 }
 
-const collect = (value: string, previous: string[] = []) => [...previous, value];
 
 function addSemanticsOptions(command: Command): Command {
   return command

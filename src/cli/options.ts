@@ -33,9 +33,11 @@ export interface ReportFlags {
   quiet?: boolean;
 }
 
-const collect = (value: string, previous: string[] = []) => [...previous, value];
+/** Commander argument parser for a repeatable option: each use adds to the list. */
+export const collect = (value: string, previous: string[] = []) => [...previous, value];
 
-function positiveNumber(name: string) {
+/** Commander argument parser for a number that must be positive. */
+export function positiveNumber(name: string) {
   return (value: string) => {
     const number = Number(value);
     if (!Number.isFinite(number) || number <= 0) throw new InvalidArgumentError(`${name} must be a positive number`);

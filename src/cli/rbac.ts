@@ -27,7 +27,7 @@ import { describeRbacRef } from '../rbac/model.js';
 import { requestNamespace, resolveResource } from '../rbac/resources.js';
 import { SUBJECT_SYNTAX } from '../rbac/subject.js';
 import { buildReport } from '../report/index.js';
-import { addReportOptions, addSourceOptionsWithReleaseNamespace, emitReport, loadFromFlags, type ReportFlags, type SourceFlags } from './options.js';
+import { addReportOptions, addSourceOptionsWithReleaseNamespace, collect, emitReport, loadFromFlags, type ReportFlags, type SourceFlags } from './options.js';
 import { warn, writeOutput } from './output.js';
 
 interface RbacSourceFlags extends SourceFlags {
@@ -52,7 +52,6 @@ interface AnalysisFlags extends RbacSourceFlags, ReportFlags {
   execRequiresCreate?: boolean;
 }
 
-const collect = (value: string, previous: string[] = []) => [...previous, value];
 
 const LIVE_HELP = `
 Sources are files, directories, charts (rendered with helm), cluster dumps

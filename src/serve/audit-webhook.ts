@@ -34,6 +34,8 @@ export interface AuditWebhookOptions {
   token?: string;
   maxBodyBytes: number;
   journal: string;
+  /** Rotate the journal to `<journal>.1` once it is processed and past this size. */
+  journalMaxBytes?: number;
   sinks: SinkSpec[];
   pipeline: PipelineOptions;
   log?: (message: string) => void;
@@ -92,6 +94,9 @@ function journalLine(value: unknown): string {
   return JSON.stringify(value);
 }
 
+/** Rotate the journal once it is fully processed and larger than this. */
+export const DEFAULT_JOURNAL_MAX_BYTES = 128 * 1024 * 1024;
+
 export async function startAuditWebhook(options: AuditWebhookOptions): Promise<AuditWebhook> {
   const log = options.log ?? (() => undefined);
   const pipeline = new DetectPipeline({ ...options.pipeline, retainAlerts: false });
@@ -134,6 +139,7 @@ export async function startAuditWebhook(options: AuditWebhookOptions): Promise<A
       await deliver(alerts);
       try {
         journal.saveCheckpoint(end);
+        if (journal.rotateIfDone(end, options.journalMaxBytes ?? DEFAULT_JOURNAL_MAX_BYTES)) log(`journal rotated to ${options.journal}.1`);
       } catch (error) {
         // the batch is processed; at worst a restart replays it and its alerts are sent again
         log(`journal checkpoint: ${(error as Error).message}`);

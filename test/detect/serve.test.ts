@@ -157,6 +157,32 @@ describe('kubeward detect serve', () => {
     expect(readAlerts(again.alerts)).toEqual([]);
   });
 
+  it('skips a line torn by a crash mid-write and keeps the next batch on a line of its own', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kubeward-serve-'));
+    const journal = join(dir, 'journal.jsonl');
+    writeFileSync(journal, `${batch(item('whole'))}\n${batch(item('torn')).slice(0, 40)}`);
+    const { alerts } = await start({ journal });
+    await server!.idle();
+    expect((await post(server!, batch(item('after-restart')))).status).toBe(200);
+    await server!.idle();
+    expect(readAlerts(alerts).map((a) => a.evidence)).toEqual([['whole'], ['after-restart']]);
+    const lines = readFileSync(journal, 'utf8').split('\n');
+    expect(lines[1]).toBe(batch(item('torn')).slice(0, 40));
+    expect(JSON.parse(lines[2]).items[0].auditID).toBe('after-restart');
+  });
+
+  it('rotates the journal once it is processed and past its size limit', async () => {
+    const { dir } = await start({ journalMaxBytes: 256 });
+    for (const id of ['r-1', 'r-2', 'r-3']) {
+      expect((await post(server!, batch(item(id)))).status).toBe(200);
+      await server!.idle();
+    }
+    // Every batch is over 256 bytes: each one fills the journal, is processed, and is rotated away.
+    expect(readFileSync(join(dir, 'journal.jsonl'), 'utf8')).toBe('');
+    expect(JSON.parse(readFileSync(join(dir, 'journal.jsonl.1'), 'utf8')).items[0].auditID).toBe('r-3');
+    expect(readFileSync(join(dir, 'journal.jsonl.offset'), 'utf8').trim()).toBe('0');
+  });
+
   it('with a client CA, accepts batches only from clients with a certificate it signed; probes still work', async () => {
     const { alerts } = await start({ tls: { cert: pki.cert, key: pki.key, clientCa: pki.ca } });
     expect((await post(server!, batch(item('c-1')))).status).toBe(401);
