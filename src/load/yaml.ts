@@ -3,6 +3,7 @@ import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Node a
 import { InputError } from '../core/errors.js';
 import { isKubeObject, isRecord, type KubeObject } from '../core/object.js';
 import type { PathSegment, Provenance } from '../core/provenance.js';
+import { FALLBACK, FAST_LOCATE_MAX_LINES, locateBlockYaml } from './locate.js';
 import { KUBERNETES_SCHEMA } from './yaml-schema.js';
 
 /**
@@ -210,20 +211,43 @@ function loaded(object: KubeObject, options: ParseOptions, document: RawDocument
 }
 
 /**
- * A locator parses the document with `yaml` the first time a field's line is asked for and
- * caches the tree: scanning stays at js-yaml speed, only findings pay for positions.
+ * A locator answers the first time a finding asks for a field's line, then caches what it read:
+ * scanning stays at js-yaml speed, only findings pay for positions. Block-style YAML is read by
+ * indentation (locate.ts); anything else (flow collections on the way, anchors) by `yaml`'s parser.
  */
 function lazyLocator(document: RawDocument): (path: readonly PathSegment[]) => number | undefined {
+  let lines: string[] | undefined;
+  let parsed: ((path: readonly PathSegment[]) => number | undefined) | undefined;
+  let readable: boolean | undefined;
+  return (path) => {
+    // Reading by indentation scans from the top on every question: right for one object, wrong for a
+    // dump of thousands in one List, where parsing once and walking the tree is linear.
+    if (readable === undefined) {
+      lines = document.text.split('\n');
+      readable = lines.length <= FAST_LOCATE_MAX_LINES && !MAY_HAVE_ALIAS.test(document.text);
+      if (!readable) lines = undefined;
+    }
+    if (lines) {
+      const line = locateBlockYaml(lines, path);
+      if (line !== FALLBACK) return document.startLine + line;
+    }
+    parsed ??= parserLocator(document.text);
+    const line = parsed(path);
+    return line === undefined ? undefined : document.startLine + line;
+  };
+}
+
+/** A locator by `yaml`'s document model, parsed on first use: the 0-based line of the deepest existing field on a path. */
+export function parserLocator(text: string): (path: readonly PathSegment[]) => number | undefined {
   let tree: { root: YamlNode | null; lines: LineCounter } | undefined;
   return (path) => {
     if (!tree) {
       const lines = new LineCounter();
-      const parsed = parseDocument(document.text, { lineCounter: lines, schema: 'core' });
+      const parsed = parseDocument(text, { lineCounter: lines, schema: 'core' });
       tree = { root: parsed.contents as YamlNode | null, lines };
     }
     const offset = offsetOf(tree.root, path);
-    if (offset === undefined) return undefined;
-    return document.startLine - 1 + tree.lines.linePos(offset).line;
+    return offset === undefined ? undefined : tree.lines.linePos(offset).line - 1;
   };
 }
 

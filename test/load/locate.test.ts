@@ -1,0 +1,97 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { PathSegment } from '../../src/core/provenance.js';
+import { FALLBACK, FAST_LOCATE_MAX_LINES, locateBlockYaml } from '../../src/load/locate.js';
+import { parserLocator, splitDocuments } from '../../src/load/yaml.js';
+import { corpusPath } from '../helpers/corpus.js';
+import jsYaml from 'js-yaml';
+
+/** Every path to every node of a value, plus one missing child under each mapping (the locator must stop where the path stops existing). */
+function pathsOf(value: unknown, prefix: PathSegment[] = [], out: PathSegment[][] = []): PathSegment[][] {
+  out.push(prefix);
+  if (Array.isArray(value)) value.forEach((item, index) => pathsOf(item, [...prefix, index], out));
+  else if (value !== null && typeof value === 'object') {
+    for (const [key, child] of Object.entries(value)) pathsOf(child, [...prefix, key], out);
+    out.push([...prefix, 'no-such-field', 0]);
+  }
+  return out;
+}
+
+function yamlFiles(directory: string, limit: number): string[] {
+  const files: string[] = [];
+  const walk = (folder: string) => {
+    for (const name of readdirSync(folder).sort()) {
+      if (files.length >= limit) return;
+      const path = join(folder, name);
+      if (statSync(path).isDirectory()) walk(path);
+      else if (/\.ya?ml$/.test(name)) files.push(path);
+    }
+  };
+  walk(directory);
+  return files;
+}
+
+/**
+ * The indentation locator must agree with `yaml`'s document model on every node of real manifests,
+ * whenever it answers at all (FALLBACK hands the question to the parser).
+ */
+describe('locateBlockYaml agrees with the yaml document model', () => {
+  const sources = [
+    ...yamlFiles(corpusPath('netpol-analyzer'), 400),
+    ...yamlFiles(corpusPath('rbac-bootstrap'), 50),
+    ...yamlFiles(corpusPath('pod-security'), 300),
+    ...yamlFiles(join(__dirname, '../fixtures'), 50).filter((file) => !file.includes('/templates/')),
+  ];
+
+  it(`on every node of ${sources.length} corpus files`, () => {
+    let compared = 0;
+    let fellBack = 0;
+    const disagreements: string[] = [];
+    for (const file of sources) {
+      for (const document of splitDocuments(readFileSync(file, 'utf8'))) {
+        const lines = document.text.split('\n');
+        if (lines.length > FAST_LOCATE_MAX_LINES) continue;
+        let value: unknown;
+        try {
+          value = jsYaml.load(document.text);
+        } catch {
+          continue;
+        }
+        const byParser = parserLocator(document.text);
+        for (const path of pathsOf(value)) {
+          const fast = locateBlockYaml(lines, path);
+          if (fast === FALLBACK) {
+            fellBack++;
+            continue;
+          }
+          compared++;
+          const expected = byParser(path);
+          if (fast !== expected && disagreements.length < 10) disagreements.push(`${file}:${document.startLine} ${path.join('.')}: ${fast} vs ${expected}`);
+        }
+      }
+    }
+    expect(disagreements).toEqual([]);
+    // The fast path must actually carry the load, or it is not worth having.
+    expect(compared).toBeGreaterThan(50_000);
+    expect(fellBack / (compared + fellBack)).toBeLessThan(0.2);
+  });
+
+  it.each([
+    ['a compact sequence at the key column', 'spec:\n  containers:\n  - name: a\n  - name: b\n    image: x\n', ['spec', 'containers', 1, 'image'], 4],
+    ['an item whose content starts on the next line', 'items:\n-\n  name: a\n- name: b\n', ['items', 0, 'name'], 2],
+    ['quoted keys', '"a b": {x: 1}\n\'c\': 2\n', ['c'], 1],
+    ['comments and blank lines inside blocks', 'a:\n# note\n\n  b:\n    # inner\n    c: 1\n', ['a', 'b', 'c'], 5],
+    ['a block scalar is not a mapping', 'a: |\n  b: 1\nc: 2\n', ['a', 'b'], 0],
+    ['a nested sequence on the dash line', 'a:\n- - x\n  - y\n', ['a', 0, 1], 2],
+  ])('%s', (_name, text, path, line) => {
+    const fast = locateBlockYaml(text.split('\n'), path as PathSegment[]);
+    expect(fast).toBe(line);
+    expect(parserLocator(text)(path as PathSegment[])).toBe(line);
+  });
+
+  it('hands flow collections on the way to the parser', () => {
+    expect(locateBlockYaml('a: {b: {c: 1}}\n'.split('\n'), ['a', 'b', 'c'])).toBe(FALLBACK);
+    expect(locateBlockYaml('a: {b: 1}\n'.split('\n'), ['a'])).toBe(0);
+  });
+});
