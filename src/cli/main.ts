@@ -9,7 +9,7 @@ import { registerScan } from './scan.js';
 
 export function buildProgram(): Command {
   const program = new Command('kubeward')
-    .description('Stop the trojan Helm chart: scan charts, audit RBAC, analyse NetworkPolicy, detect attacks, drill.')
+    .description('Stop the trojan Helm chart: scan charts, gate installs, audit RBAC, analyse NetworkPolicy, detect attacks.')
     .version(VERSION, '-V, --version')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
