@@ -150,6 +150,22 @@ export class EscalationGraph {
     }
   }
 
+  /**
+   * A Role of `namespace` the identity is bound to and may both `escalate` and update: it can write any
+   * rule of that namespace into it, pod creation included (the escalate verb waives the check that
+   * the writer holds the rules it writes).
+   */
+  private escalatableOwnRole(grants: Grant[], namespace: string): string | undefined {
+    for (const grant of grants) {
+      if (grant.namespace !== namespace || grant.role.kind !== 'Role') continue;
+      const names = [grant.role.name];
+      const escalate = { ...P.ESCALATE_ROLES, names };
+      const update = { ...P.UPDATE_ROLES, names };
+      if (checkHolds(grants, escalate, namespace) && checkHolds(grants, update, namespace)) return grant.role.name;
+    }
+    return undefined;
+  }
+
   private addEdges(from: string, edges: Edge[]): void {
     const list = this.edges.get(from);
     if (list) list.push(...edges);
@@ -192,6 +208,10 @@ export class EscalationGraph {
       if (holds(namespace, P.execInPods(this.options.execWithGet ?? true))) edges.push({ to: podAccounts(hub), primitive: 'exec', label: `execs into pods ${scope}` });
       if (holds(namespace, P.MODIFY_PODS)) edges.push({ to: podAccounts(hub), primitive: 'modify-pods', label: `patches pods ${scope} (swaps their image)` });
       if (holds(namespace, P.EPHEMERAL_CONTAINERS)) edges.push({ to: podAccounts(hub), primitive: 'ephemeral-containers', label: `adds ephemeral containers to pods ${scope}` });
+      if (namespace) {
+        const role = this.escalatableOwnRole(grants, namespace);
+        if (role) edges.push({ to: anyAccount(hub), primitive: 'escalate', label: `escalates and updates Role ${namespace}/${role}, which it is bound to (writes pod creation into it)` });
+      }
       if (namespace && holds(namespace, P.LIST_SECRETS)) edges.push({ to: `token-secrets:${namespace}`, primitive: 'token-secrets', label: `lists secrets ${scope} (ServiceAccount token Secrets)` });
       if (namespace && holds(namespace, P.BIND_ROLES, P.CREATE_ROLE_BINDINGS) && !matchCheck(grants, P.BIND_ROLES, namespace).every((match) => match.onlyNames)) {
         edges.push({ to: anyAccount(hub), primitive: 'bind', label: `binds any role ${scope} (then creates pods there)` });

@@ -75,6 +75,7 @@ export const IMPERSONATE_SERVICE_ACCOUNTS: PermissionCheck = { verbs: ['imperson
 
 export const ESCALATE_ROLES: PermissionCheck = { verbs: ['escalate'], resources: ROLES, names: 'any', namespaced: true };
 export const ESCALATE_CLUSTER_ROLES: PermissionCheck = { verbs: ['escalate'], resources: inGroup(RBAC_GROUP, 'clusterroles'), namespaced: false };
+export const UPDATE_ROLES: PermissionCheck = { verbs: ['update', 'patch'], resources: inGroup(RBAC_GROUP, 'roles'), names: 'any', namespaced: true };
 export const UPDATE_CLUSTER_ROLES: PermissionCheck = { verbs: ['update', 'patch'], resources: inGroup(RBAC_GROUP, 'clusterroles'), namespaced: false };
 /** `bind` is checked on the referenced role's name, in the new binding's namespace (cluster-wide for a ClusterRoleBinding). */
 export const BIND_ROLES: PermissionCheck = { verbs: ['bind'], resources: ROLES, names: 'any', namespaced: true };

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { KubeObject } from '../../src/core/object.js';
 import { describePath, escalationGraph, type EscalationGoal } from '../../src/rbac/escalation.js';
 import type { SubjectRef } from '../../src/rbac/subject.js';
-import { clusterRole, clusterRoleBinding, engineOf, roleBinding } from './helpers.js';
+import { clusterRole, clusterRoleBinding, engineOf, role, roleBinding } from './helpers.js';
 
 const ADMIN = clusterRole('cluster-admin', [{ apiGroups: ['*'], resources: ['*'], verbs: ['*'] }]);
 const SECRET_READER = clusterRole('secret-reader', [{ apiGroups: [''], resources: ['secrets'], verbs: ['list'] }]);
@@ -54,6 +54,46 @@ describe('escalation paths: shortest path to cluster-admin and to all Secrets', 
     ['binding cluster-admin with a new ClusterRoleBinding', [grant('b', [{ apiGroups: ['rbac.authorization.k8s.io'], resources: ['clusterroles'], verbs: ['bind'] }, { apiGroups: ['rbac.authorization.k8s.io'], resources: ['clusterrolebindings'], verbs: ['create'] }]), clusterRoleBinding('b', 'User:u')], user('u'), 'cluster-admin', ['bind']],
     ['bind limited to view', [grant('b', [{ apiGroups: ['rbac.authorization.k8s.io'], resources: ['clusterroles'], verbs: ['bind'], resourceNames: ['view'] }, { apiGroups: ['rbac.authorization.k8s.io'], resources: ['clusterrolebindings'], verbs: ['create'] }]), clusterRoleBinding('b', 'User:u')], user('u'), 'cluster-admin', undefined],
     ['escalate and update ClusterRoles', [grant('e', [{ apiGroups: ['rbac.authorization.k8s.io'], resources: ['clusterroles'], verbs: ['escalate', 'update'] }]), clusterRoleBinding('e', 'User:u')], user('u'), 'cluster-admin', ['escalate']],
+    [
+      'escalate and update the Role it is bound to in a namespace → create pods there → a powerful account',
+      [
+        ADMIN,
+        role('team', 'dev', [{ apiGroups: [''], resources: ['configmaps'], verbs: ['get'] }]),
+        roleBinding('team', 'dev', 'Role', 'User:u'),
+        grant('role-escalator', [{ apiGroups: ['rbac.authorization.k8s.io'], resources: ['roles'], verbs: ['escalate', 'update'] }]),
+        roleBinding('team', 'role-escalator', 'ClusterRole', 'User:u'),
+        clusterRoleBinding('cluster-admin', 'ServiceAccount:team:deployer'),
+      ],
+      user('u'),
+      'cluster-admin',
+      ['escalate', 'everything'],
+    ],
+    [
+      'escalate and update Roles of a namespace where it is bound to no Role',
+      [
+        ADMIN,
+        grant('role-escalator', [{ apiGroups: ['rbac.authorization.k8s.io'], resources: ['roles'], verbs: ['escalate', 'update'] }]),
+        roleBinding('team', 'role-escalator', 'ClusterRole', 'User:u'),
+        clusterRoleBinding('cluster-admin', 'ServiceAccount:team:deployer'),
+      ],
+      user('u'),
+      'cluster-admin',
+      undefined,
+    ],
+    [
+      'escalate and update limited to another Role than its own',
+      [
+        ADMIN,
+        role('team', 'dev', [{ apiGroups: [''], resources: ['configmaps'], verbs: ['get'] }]),
+        roleBinding('team', 'dev', 'Role', 'User:u'),
+        grant('role-escalator', [{ apiGroups: ['rbac.authorization.k8s.io'], resources: ['roles'], verbs: ['escalate', 'update'], resourceNames: ['other'] }]),
+        roleBinding('team', 'role-escalator', 'ClusterRole', 'User:u'),
+        clusterRoleBinding('cluster-admin', 'ServiceAccount:team:deployer'),
+      ],
+      user('u'),
+      'cluster-admin',
+      undefined,
+    ],
     ['escalate without update', [grant('e', [{ apiGroups: ['rbac.authorization.k8s.io'], resources: ['clusterroles'], verbs: ['escalate'] }]), clusterRoleBinding('e', 'User:u')], user('u'), 'cluster-admin', undefined],
     [
       'creating and approving a client certificate',
