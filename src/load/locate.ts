@@ -36,7 +36,6 @@ export function locateBlockYaml(lines: readonly string[], path: readonly PathSeg
     if (typeof segment === 'number') {
       if (!isSequence) return line;
       const item = sequenceItem(lines, span, segment);
-      if (item === FALLBACK) return FALLBACK;
       if (!item) return line;
       line = item.first;
       span = item;
@@ -62,13 +61,8 @@ const KEY = /^(?:"((?:[^"\\]|\\.)*)"|'((?:[^']|'')*)'|([^\s'"#][^#]*?))[ \t]*:(?
  * is a flow collection or the mapping is not plainly readable.
  */
 function mappingEntry(lines: readonly string[], span: Span, key: string): { keyLine: number; value?: Span } | undefined | typeof FALLBACK {
-  for (let index = span.first; index < span.end; index++) {
-    const line = lines[index];
-    if (isBlankOrComment(line) && index !== span.first) continue;
-    const column = index === span.first ? span.column : indentOf(line);
-    if (column < span.column) break;
-    if (column > span.column) continue;
-    const text = line.slice(column);
+  const column = span.column;
+  for (const { index, text } of linesAtColumn(lines, span)) {
     if (text.startsWith('? ') || text === '?') return FALLBACK;
     const match = KEY.exec(text);
     // Not a key: a compact sequence item of the previous key (`- x` at the key column) or a continuation.
@@ -107,15 +101,10 @@ function blockValue(lines: readonly string[], keyLine: number, keyColumn: number
 }
 
 /** Item `position` of the sequence in `span`; its content may start on the dash line or below it. */
-function sequenceItem(lines: readonly string[], span: Span, position: number): Span | undefined | typeof FALLBACK {
+function sequenceItem(lines: readonly string[], span: Span, position: number): Span | undefined {
+  const column = span.column;
   let seen = -1;
-  for (let index = span.first; index < span.end; index++) {
-    const line = lines[index];
-    if (isBlankOrComment(line) && index !== span.first) continue;
-    const column = index === span.first ? span.column : indentOf(line);
-    if (column < span.column) break;
-    if (column > span.column) continue;
-    const text = line.slice(column);
+  for (const { index, text } of linesAtColumn(lines, span)) {
     if (!/^-(\s|$)/.test(text)) break;
     if (++seen < position) continue;
     let end = index + 1;
@@ -133,6 +122,17 @@ function sequenceItem(lines: readonly string[], span: Span, position: number): S
     return { first: index, column: column + 1 + (afterDash.length - content.length), end };
   }
   return undefined;
+}
+
+/** The lines of a span that start at its column (its keys, or its items), from the first line of its content; deeper lines are skipped. */
+function* linesAtColumn(lines: readonly string[], span: Span): Generator<{ index: number; text: string }> {
+  for (let index = span.first; index < span.end; index++) {
+    const line = lines[index];
+    if (index !== span.first && isBlankOrComment(line)) continue;
+    const column = index === span.first ? span.column : indentOf(line);
+    if (column < span.column) return;
+    if (column === span.column) yield { index, text: line.slice(column) };
+  }
 }
 
 function nextContentLine(lines: readonly string[], from: number, end: number): number {
