@@ -16,6 +16,7 @@ import { builtinDetectRuleFiles, readRuleFile } from '../load/detect-rules.js';
 import { loadSources } from '../load/sources.js';
 import { FileTail } from '../load/tail.js';
 import { startAuditWebhook, type SinkSpec } from '../serve/audit-webhook.js';
+import type { WebhookOptions } from '../serve/sinks.js';
 import { collect, positiveNumber } from './options.js';
 import { useColor, warn } from './output.js';
 
@@ -188,18 +189,35 @@ interface ServeFlags extends RuleFlags {
   journal: string;
   journalMaxBytes?: number;
   sink?: string[];
+  sinkHeader?: string[];
+  sinkTokenFile?: string;
+  sinkCa?: string;
   insecureHttp?: boolean;
 }
 
-function parseSink(value: string): SinkSpec {
+function parseSink(value: string, webhook: WebhookOptions): SinkSpec {
   if (value === 'stdout') return { kind: 'stdout' };
   if (value.startsWith('file:')) return { kind: 'file', path: value.slice(5) };
   if (value.startsWith('webhook:')) {
     const url = value.slice(8);
     if (!/^https?:\/\//.test(url)) throw new InputError(`--sink webhook:URL needs an http(s) URL, got ${url}`);
-    return { kind: 'webhook', url };
+    return { kind: 'webhook', url, ...webhook };
   }
   throw new InputError(`--sink must be stdout, file:PATH or webhook:URL (got ${value})`);
+}
+
+/** Headers and CA for webhook sinks; a token comes from a file so it never shows in the process list. */
+function webhookOptions(flags: ServeFlags): WebhookOptions {
+  const headers: Record<string, string> = {};
+  for (const header of flags.sinkHeader ?? []) {
+    const colon = header.indexOf(':');
+    if (colon <= 0) throw new InputError(`--sink-header must be "Name: value" (got ${header})`);
+    headers[header.slice(0, colon).trim().toLowerCase()] = header.slice(colon + 1).trim();
+  }
+  const token = readRequired(flags.sinkTokenFile, 'sink token file')?.toString('utf8').trim();
+  if (flags.sinkTokenFile && !token) throw new InputError(`${flags.sinkTokenFile}: the sink token file is empty`);
+  if (token) headers.authorization = `Bearer ${token}`;
+  return { headers, ca: readRequired(flags.sinkCa, 'sink CA') };
 }
 
 function readRequired(path: string | undefined, what: string): Buffer | undefined {
@@ -226,7 +244,7 @@ async function runServe(flags: ServeFlags): Promise<void> {
     maxBodyBytes: flags.maxBodyBytes,
     journal: flags.journal,
     journalMaxBytes: flags.journalMaxBytes,
-    sinks: (flags.sink ?? ['stdout']).map(parseSink),
+    sinks: (flags.sink ?? ['stdout']).map((sink) => parseSink(sink, webhookOptions(flags))),
     pipeline: options,
     log: (message) => {
       if (!flags.quiet) warn(message);
@@ -285,7 +303,10 @@ Examples:
     .option('--max-body-bytes <bytes>', 'largest request body accepted (413 above)', positiveNumber('--max-body-bytes'), 32 * 1024 * 1024)
     .option('--journal <file>', 'append-only journal: a batch is answered 200 only once it is written and fsynced here', 'kubeward-audit-journal.jsonl')
     .option('--journal-max-bytes <bytes>', 'rotate the journal to <journal>.1 once it is processed and past this size (default 128 MiB)', positiveNumber('--journal-max-bytes'))
-    .option('--sink <sink>', 'where alerts go: stdout, file:PATH or webhook:URL (repeatable; default stdout)', collect);
+    .option('--sink <sink>', 'where alerts go: stdout, file:PATH or webhook:URL (repeatable; default stdout)', collect)
+    .option('--sink-header <header>', 'a header webhook sinks send, "Name: value" (repeatable)', collect)
+    .option('--sink-token-file <file>', 'webhook sinks send "Authorization: Bearer <token>" with the token in this file')
+    .option('--sink-ca <file>', 'CA certificate (PEM) webhook sinks trust for their receiver');
   addRuleOptions(serve);
   serve.addHelpText(
     'after',

@@ -1,9 +1,17 @@
 import { closeSync, fsyncSync, openSync, writeSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import type { Alert } from '../core/alert.js';
 import { alertLine } from '../detect/alerts.js';
 
 /** Where the receiver sends alerts: stdout (JSON lines), a file (appended, fsynced), an HTTP webhook. */
-export type SinkSpec = { kind: 'stdout' } | { kind: 'file'; path: string } | { kind: 'webhook'; url: string };
+export type SinkSpec = { kind: 'stdout' } | { kind: 'file'; path: string } | ({ kind: 'webhook'; url: string } & WebhookOptions);
+
+/** How a webhook sink reaches its receiver: extra headers (e.g. an Authorization token read from a file) and the CA that signed its certificate. */
+export interface WebhookOptions {
+  headers?: Record<string, string>;
+  ca?: Buffer;
+}
 
 export interface Sink {
   name: string;
@@ -36,10 +44,10 @@ export function openSink(spec: SinkSpec): Sink {
           let lastError: unknown;
           for (let attempt = 0; attempt < WEBHOOK_ATTEMPTS; attempt++) {
             try {
-              const response = await fetch(spec.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: alertLine(alert), signal: AbortSignal.timeout(WEBHOOK_TIMEOUT_MS) });
-              if (response.ok) return;
-              lastError = new Error(`HTTP ${response.status}`);
-              if (response.status < 500 && response.status !== 429) break;
+              const status = await post(spec, alertLine(alert));
+              if (status >= 200 && status < 300) return;
+              lastError = new Error(`HTTP ${status}`);
+              if (status < 500 && status !== 429) break;
             } catch (error) {
               lastError = error;
             }
@@ -50,4 +58,28 @@ export function openSink(spec: SinkSpec): Sink {
         close: () => undefined,
       };
   }
+}
+
+/** POSTs one alert and resolves with the status code (node:https, so a private CA can be trusted). */
+function post(spec: { url: string } & WebhookOptions, body: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const url = new URL(spec.url);
+    const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
+    const request = send(
+      url,
+      {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...spec.headers },
+        timeout: WEBHOOK_TIMEOUT_MS,
+        ...(url.protocol === 'https:' && spec.ca ? { ca: spec.ca } : {}),
+      },
+      (response) => {
+        response.resume();
+        response.on('end', () => resolve(response.statusCode ?? 0));
+      },
+    );
+    request.on('timeout', () => request.destroy(new Error(`no answer within ${WEBHOOK_TIMEOUT_MS / 1000}s`)));
+    request.on('error', reject);
+    request.end(body);
+  });
 }

@@ -1,5 +1,6 @@
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { request } from 'node:https';
+import { createServer as createHttpsServer, request } from 'node:https';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generate } from 'selfsigned';
@@ -181,6 +182,33 @@ describe('kubeward detect serve', () => {
     expect(readFileSync(join(dir, 'journal.jsonl'), 'utf8')).toBe('');
     expect(JSON.parse(readFileSync(join(dir, 'journal.jsonl.1'), 'utf8')).items[0].auditID).toBe('r-3');
     expect(readFileSync(join(dir, 'journal.jsonl.offset'), 'utf8').trim()).toBe('0');
+  });
+
+  it('sends alerts to a webhook sink over HTTPS with a private CA and a token, retrying a 5xx', async () => {
+    const received: { authorization?: string; body: string }[] = [];
+    const receiver = createHttpsServer({ cert: pki.cert, key: pki.key }, (request, response) => {
+      let body = '';
+      request.on('data', (chunk) => (body += chunk));
+      request.on('end', () => {
+        received.push({ authorization: request.headers.authorization, body });
+        response.statusCode = received.length === 1 ? 503 : 204;
+        response.end();
+      });
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `https://localhost:${(receiver.address() as AddressInfo).port}/hook`;
+      await start({ sinks: [{ kind: 'webhook', url, headers: { authorization: 'Bearer sink-token' }, ca: Buffer.from(pki.ca) }] });
+      expect((await post(server!, batch(item('to-webhook')))).status).toBe(200);
+      await server!.idle();
+      expect(received).toHaveLength(2);
+      expect(received.every((request) => request.authorization === 'Bearer sink-token')).toBe(true);
+      const alert = JSON.parse(received[1].body);
+      expect(alert).toMatchObject({ rule: 'anonymous-request-allowed', evidence: ['to-webhook'], stage: 'expose' });
+      expect(received[1].body).not.toContain(SECRET);
+    } finally {
+      await new Promise<void>((resolve) => receiver.close(() => resolve()));
+    }
   });
 
   it('with a client CA, accepts batches only from clients with a certificate it signed; probes still work', async () => {
