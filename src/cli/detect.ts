@@ -3,7 +3,7 @@ import { createInterface } from 'node:readline';
 import { Command, Option } from 'commander';
 import { InputError } from '../core/errors.js';
 import type { KubeObject } from '../core/object.js';
-import { atOrAbove, type Severity } from '../core/severity.js';
+import type { Severity } from '../core/severity.js';
 import { alertLine, byTime } from '../detect/alerts.js';
 import type { DetectedAlert } from '../detect/detector.js';
 import { PodIndex } from '../detect/dns.js';
@@ -125,7 +125,8 @@ async function runDetect(flags: DetectFlags): Promise<void> {
   const failOn = flags.failOn ?? 'high';
   const format = flags.format ?? 'json';
   const options = await pipelineOptionsFromFlags(flags);
-  const pipeline = new DetectPipeline({ ...options, dnsFallbackTime: fileTime(flags.dnsLog), retainAlerts: true });
+  // A batch run prints alerts sorted at the end, so it keeps them; --follow prints them as they come.
+  const pipeline = new DetectPipeline({ ...options, dnsFallbackTime: fileTime(flags.dnsLog), retainAlerts: !flags.follow });
   const colour = format === 'table' && useColor();
   const print = (alerts: readonly DetectedAlert[]) => {
     for (const detected of alerts) process.stdout.write(format === 'json' ? `${alertLine(detected.alert)}\n` : tableLine(detected, colour));
@@ -140,9 +141,8 @@ async function runDetect(flags: DetectFlags): Promise<void> {
     pipeline.flushDns();
     print([...pipeline.alerts()].sort((a, b) => byTime(a.alert, b.alert)));
   }
-  const alerts = pipeline.alerts();
   if (flags.summary !== false) process.stderr.write(renderSummary(pipeline.summary()));
-  process.exitCode = failOn !== 'none' && alerts.some(({ alert }) => atOrAbove(alert.priority, failOn)) ? 1 : 0;
+  process.exitCode = failOn !== 'none' && pipeline.tally.reached(failOn) ? 1 : 0;
 }
 
 /** Tails the audit (and DNS) log across rotation until SIGINT/SIGTERM, printing alerts as they come. */

@@ -1,7 +1,7 @@
 import { emptyAuditStats, parseAuditBody, parseAuditLine, type AuditEvent, type AuditParseStats } from './audit.js';
 import { Detector, type DetectedAlert, type DetectorOptions } from './detector.js';
 import { emptyDnsStats, parseDnsLine, PodIndex, type DnsContext, type DnsEvent, type DnsParseStats } from './dns.js';
-import { buildSummary, type DetectSummary } from './summary.js';
+import { AlertTally, buildSummary, type DetectSummary } from './summary.js';
 
 /**
  * A detection run over an audit log and a DNS log: parses lines as they come and feeds the detector
@@ -27,6 +27,8 @@ export class DetectPipeline {
   private readonly dnsQueue: DnsEvent[] = [];
   private readonly detected: DetectedAlert[] = [];
   private readonly retain: boolean;
+  /** Counts of every alert raised, kept whether alerts are retained or not. */
+  readonly tally = new AlertTally();
 
   constructor(options: PipelineOptions = {}) {
     this.retain = options.retainAlerts !== false;
@@ -81,6 +83,7 @@ export class DetectPipeline {
   }
 
   private keep(alerts: DetectedAlert[]): DetectedAlert[] {
+    this.tally.add(alerts);
     if (this.retain) this.detected.push(...alerts);
     return alerts;
   }
@@ -91,6 +94,6 @@ export class DetectPipeline {
   }
 
   summary(): DetectSummary {
-    return buildSummary(this.auditStats, this.dnsStats, this.detector.stats, this.alerts());
+    return buildSummary(this.auditStats, this.dnsStats, this.detector.stats, this.tally);
   }
 }
