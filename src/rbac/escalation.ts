@@ -16,6 +16,7 @@
  */
 import { workloadAccountUses } from './default-sa.js';
 import { appendTo, displayKey, type Grant, type RbacEngine } from './engine.js';
+import type { BindingDef } from './model.js';
 import { checkHolds, grantNamespaces, matchCheck, type PermissionCheck } from './permissions.js';
 import * as P from './primitives.js';
 import { describeSubject, identityOf, SYSTEM_MASTERS, type SubjectRef } from './subject.js';
@@ -79,6 +80,9 @@ const NODE_ROOT = 'node';
 const ANY_USER = 'any-user';
 const subjectNode = (subject: SubjectRef) => `s:${displayKey(subject)}`;
 const where = (namespace: string) => (namespace ? `in namespace ${namespace}` : 'in every namespace');
+
+/** Stands for the binding a subject would create itself (bind limited by name): never reported, only walked. */
+const SYNTHETIC_BINDING = { kind: 'RoleBinding', name: '(new binding)', roleRef: undefined, subjects: [], object: { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: {} }, ordinal: -1 } satisfies BindingDef;
 
 /** Pod Security levels that refuse privileged pods and hostPath volumes. */
 const RESTRICTING_LEVELS = new Set(['baseline', 'restricted']);
@@ -166,6 +170,30 @@ export class EscalationGraph {
     return undefined;
   }
 
+  /**
+   * Edges to "holds role X" nodes for roles a subject may bind by name (bind limited by resourceNames):
+   * in `namespace` a RoleBinding to ClusterRole X or Role namespace/X, cluster-wide (`''`) a
+   * ClusterRoleBinding to ClusterRole X. Each such node gets the capabilities of the role itself.
+   */
+  private bindableRoleEdges(names: readonly string[], namespace: string): Edge[] {
+    const edges: Edge[] = [];
+    for (const name of new Set(names)) {
+      const candidates = [this.engine.roles.clusterRole(name), namespace ? this.engine.roles.lookup('Role', namespace, name) : undefined];
+      for (const role of candidates) {
+        if (!role) continue;
+        const node = `holds:${role.kind}:${role.namespace ?? ''}/${role.name}@${namespace || ALL}`;
+        if (!this.edges.has(node)) {
+          this.edges.set(node, []);
+          const grant = { binding: SYNTHETIC_BINDING, role, namespace } as Grant;
+          this.addEdges(node, this.capabilities([grant], false));
+        }
+        const what = `${role.kind} ${role.namespace ? `${role.namespace}/` : ''}${role.name}`;
+        edges.push({ to: node, primitive: 'bind', label: `binds ${what} to itself ${where(namespace)}` });
+      }
+    }
+    return edges;
+  }
+
   private addEdges(from: string, edges: Edge[]): void {
     const list = this.edges.get(from);
     if (list) list.push(...edges);
@@ -183,6 +211,11 @@ export class EscalationGraph {
     if (holds('', P.LIST_SECRETS)) edges.push({ to: GOAL_NODE['all-secrets'], primitive: 'list-secrets', label: 'lists secrets in every namespace' });
     if (holds('', P.ESCALATE_CLUSTER_ROLES, P.UPDATE_CLUSTER_ROLES)) edges.push({ to: GOAL_NODE['cluster-admin'], primitive: 'escalate', label: 'escalates and updates ClusterRoles (writes any rule into its own)' });
     if (holds('', P.BIND_CLUSTER_ADMIN, P.CREATE_CLUSTER_ROLE_BINDINGS)) edges.push({ to: GOAL_NODE['cluster-admin'], primitive: 'bind', label: 'binds ClusterRole cluster-admin with a new ClusterRoleBinding' });
+    else if (holds('', P.CREATE_CLUSTER_ROLE_BINDINGS)) {
+      // bind limited to some ClusterRoles: binding one to itself gives whatever that role gives.
+      const named = matchCheck(grants, P.BIND_CLUSTER_ROLES, '').flatMap((match) => match.onlyNames ?? []);
+      edges.push(...this.bindableRoleEdges(named, ''));
+    }
     if (holds('', P.IMPERSONATE_SYSTEM_MASTERS)) edges.push({ to: GOAL_NODE['cluster-admin'], primitive: 'impersonate', label: `impersonates group ${SYSTEM_MASTERS}` });
     if (holds('', P.CREATE_CSR, P.APPROVE_CSR, P.APPROVE_CLIENT_SIGNER)) edges.push({ to: GOAL_NODE['cluster-admin'], primitive: 'csr', label: `creates and approves a client certificate for group ${SYSTEM_MASTERS}` });
     if (holds('', P.NODES_PROXY)) edges.push({ to: NODE_ROOT, primitive: 'nodes-proxy', label: 'runs commands in any pod through nodes/proxy' });
@@ -213,8 +246,10 @@ export class EscalationGraph {
         if (role) edges.push({ to: anyAccount(hub), primitive: 'escalate', label: `escalates and updates Role ${namespace}/${role}, which it is bound to (writes pod creation into it)` });
       }
       if (namespace && holds(namespace, P.LIST_SECRETS)) edges.push({ to: `token-secrets:${namespace}`, primitive: 'token-secrets', label: `lists secrets ${scope} (ServiceAccount token Secrets)` });
-      if (namespace && holds(namespace, P.BIND_ROLES, P.CREATE_ROLE_BINDINGS) && !matchCheck(grants, P.BIND_ROLES, namespace).every((match) => match.onlyNames)) {
-        edges.push({ to: anyAccount(hub), primitive: 'bind', label: `binds any role ${scope} (then creates pods there)` });
+      if (namespace && holds(namespace, P.BIND_ROLES, P.CREATE_ROLE_BINDINGS)) {
+        const binds = matchCheck(grants, P.BIND_ROLES, namespace);
+        if (!binds.every((match) => match.onlyNames)) edges.push({ to: anyAccount(hub), primitive: 'bind', label: `binds any role ${scope} (then creates pods there)` });
+        else edges.push(...this.bindableRoleEdges(binds.flatMap((match) => match.onlyNames ?? []), namespace));
       }
       if (createsPods && (namespace === '' || this.allowsPrivilegedPods(namespace))) {
         edges.push({ to: NODE_ROOT, primitive: 'create-pods', label: `creates a privileged pod ${scope} (root on a node)` });

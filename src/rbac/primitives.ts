@@ -79,6 +79,7 @@ export const UPDATE_ROLES: PermissionCheck = { verbs: ['update', 'patch'], resou
 export const UPDATE_CLUSTER_ROLES: PermissionCheck = { verbs: ['update', 'patch'], resources: inGroup(RBAC_GROUP, 'clusterroles'), namespaced: false };
 /** `bind` is checked on the referenced role's name, in the new binding's namespace (cluster-wide for a ClusterRoleBinding). */
 export const BIND_ROLES: PermissionCheck = { verbs: ['bind'], resources: ROLES, names: 'any', namespaced: true };
+export const BIND_CLUSTER_ROLES: PermissionCheck = { verbs: ['bind'], resources: inGroup(RBAC_GROUP, 'clusterroles'), names: 'any', namespaced: false };
 export const BIND_CLUSTER_ADMIN: PermissionCheck = { verbs: ['bind'], resources: inGroup(RBAC_GROUP, 'clusterroles'), names: ['cluster-admin'], namespaced: true };
 export const WRITE_BINDINGS: PermissionCheck = { verbs: WRITE, resources: BINDINGS, names: 'any', namespaced: true };
 export const CREATE_CLUSTER_ROLE_BINDINGS: PermissionCheck = { verbs: ['create'], resources: inGroup(RBAC_GROUP, 'clusterrolebindings'), namespaced: false };

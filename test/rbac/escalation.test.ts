@@ -94,6 +94,50 @@ describe('escalation paths: shortest path to cluster-admin and to all Secrets', 
       'cluster-admin',
       undefined,
     ],
+    [
+      'bind limited to a role that creates pods, in a namespace with a powerful account',
+      [
+        ADMIN,
+        grant('pod-maker', [{ apiGroups: [''], resources: ['pods'], verbs: ['create'] }]),
+        grant('binder', [
+          { apiGroups: ['rbac.authorization.k8s.io'], resources: ['clusterroles'], verbs: ['bind'], resourceNames: ['pod-maker'] },
+          { apiGroups: ['rbac.authorization.k8s.io'], resources: ['rolebindings'], verbs: ['create'] },
+        ]),
+        roleBinding('team', 'binder', 'ClusterRole', 'User:u'),
+        clusterRoleBinding('cluster-admin', 'ServiceAccount:team:deployer'),
+      ],
+      user('u'),
+      'cluster-admin',
+      ['bind', 'create-pods', 'everything'],
+    ],
+    [
+      'bind limited to a ClusterRole that lists secrets, with create clusterrolebindings',
+      [
+        SECRET_READER,
+        grant('binder', [
+          { apiGroups: ['rbac.authorization.k8s.io'], resources: ['clusterroles'], verbs: ['bind'], resourceNames: ['secret-reader'] },
+          { apiGroups: ['rbac.authorization.k8s.io'], resources: ['clusterrolebindings'], verbs: ['create'] },
+        ]),
+        clusterRoleBinding('binder', 'User:u'),
+      ],
+      user('u'),
+      'all-secrets',
+      ['bind', 'list-secrets'],
+    ],
+    [
+      'bind limited to a role that does not exist',
+      [
+        SECRET_READER,
+        grant('binder', [
+          { apiGroups: ['rbac.authorization.k8s.io'], resources: ['clusterroles'], verbs: ['bind'], resourceNames: ['ghost'] },
+          { apiGroups: ['rbac.authorization.k8s.io'], resources: ['clusterrolebindings'], verbs: ['create'] },
+        ]),
+        clusterRoleBinding('binder', 'User:u'),
+      ],
+      user('u'),
+      'all-secrets',
+      undefined,
+    ],
     ['escalate without update', [grant('e', [{ apiGroups: ['rbac.authorization.k8s.io'], resources: ['clusterroles'], verbs: ['escalate'] }]), clusterRoleBinding('e', 'User:u')], user('u'), 'cluster-admin', undefined],
     [
       'creating and approving a client certificate',
