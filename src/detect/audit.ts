@@ -171,23 +171,9 @@ export function parseAuditBody(text: string, stats: AuditParseStats): AuditEvent
 
 // ---- what an event says, read the way the API server means it ------------------------------------
 
-export const SERVICE_ACCOUNT_PREFIX = 'system:serviceaccount:';
 /** Bound service-account tokens carry these in user.extra (k8s.io/apiserver serviceaccount/util.go). */
 export const POD_NAME_EXTRA = 'authentication.kubernetes.io/pod-name';
 export const DECISION_ANNOTATION = 'authorization.k8s.io/decision';
-
-/** `system:serviceaccount:<ns>:<name>` → its namespace and name; anything else → undefined. */
-export function serviceAccountOfUsername(username: unknown): { namespace: string; name: string } | undefined {
-  if (typeof username !== 'string' || !username.startsWith(SERVICE_ACCOUNT_PREFIX)) return undefined;
-  const rest = username.slice(SERVICE_ACCOUNT_PREFIX.length);
-  const colon = rest.indexOf(':');
-  if (colon <= 0 || colon === rest.length - 1) return undefined;
-  return { namespace: rest.slice(0, colon), name: rest.slice(colon + 1) };
-}
-
-export function serviceAccountUsername(namespace: string, name: string): string {
-  return `${SERVICE_ACCOUNT_PREFIX}${namespace}:${name}`;
-}
 
 /** The authenticated user's name (the actor; an impersonated identity is in impersonatedUser). */
 export function usernameOf(event: AuditEvent): string | undefined {

@@ -1,7 +1,7 @@
 import { parse as parseHostname } from 'tldts';
 import { isRecord, type KubeObject } from '../core/object.js';
 import { serviceAccountOf, type PodSpec } from '../core/workload.js';
-import { serviceAccountUsername } from './audit.js';
+import { serviceAccountUsername } from '../core/identity.js';
 import type { FieldDef } from './fields.js';
 
 /**

@@ -1,5 +1,6 @@
 import { isRecord } from '../core/object.js';
-import { DECISION_ANNOTATION, POD_NAME_EXTRA, serviceAccountOfUsername, serviceAccountUsername, type AuditEvent } from './audit.js';
+import { parseServiceAccountUsername, serviceAccountUsername } from '../core/identity.js';
+import { DECISION_ANNOTATION, POD_NAME_EXTRA, type AuditEvent } from './audit.js';
 import { DNS_FIELDS, type DnsEvent } from './dns.js';
 import { BUILTIN_ROLE_RISKS } from './roles.js';
 
@@ -326,8 +327,8 @@ const KUBEWARD_AUDIT_FIELDS = audit([
   { name: 'ka.target.apigroup', desc: 'the target API group ("" is core)', extract: (e) => scalar(e, 'objectRef', 'apiGroup') ?? (get((e as AuditEvent).raw, 'objectRef') ? '' : undefined) },
   { name: 'ka.user.uid', desc: 'the uid of the authenticated user', extract: (e) => scalar(e, 'user', 'uid') },
   { name: 'ka.user.extra', list: true, arg: 'required', desc: 'a user.extra value list, e.g. ka.user.extra[authentication.kubernetes.io/node-name]', extract: (e, a) => list(e, 'user', 'extra', a ?? '') },
-  { name: 'ka.user.sa.namespace', desc: 'the namespace of the service account that authenticated', extract: (e) => serviceAccountOfUsername(get((e as AuditEvent).raw, 'user', 'username'))?.namespace },
-  { name: 'ka.user.sa.name', desc: 'the name of the service account that authenticated', extract: (e) => serviceAccountOfUsername(get((e as AuditEvent).raw, 'user', 'username'))?.name },
+  { name: 'ka.user.sa.namespace', desc: 'the namespace of the service account that authenticated', extract: (e) => parseServiceAccountUsername(get((e as AuditEvent).raw, 'user', 'username'))?.namespace },
+  { name: 'ka.user.sa.name', desc: 'the name of the service account that authenticated', extract: (e) => parseServiceAccountUsername(get((e as AuditEvent).raw, 'user', 'username'))?.name },
   {
     name: 'ka.user.pod.name',
     desc: 'the pod a bound service-account token was issued for (user.extra authentication.kubernetes.io/pod-name)',

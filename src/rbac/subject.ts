@@ -3,6 +3,7 @@
  * subjects bindings name. Group membership is not stored in the API: the only groups kubeward can
  * know are the ones authentication adds itself (the implicit groups below) and the ones asked about.
  */
+import { parseServiceAccountUsername, serviceAccountUsername } from '../core/identity.js';
 import { InputError } from '../core/errors.js';
 import type { Subject } from './model.js';
 
@@ -11,7 +12,6 @@ export const ALL_AUTHENTICATED = 'system:authenticated';
 export const ALL_UNAUTHENTICATED = 'system:unauthenticated';
 export const ANONYMOUS = 'system:anonymous';
 export const SERVICE_ACCOUNTS_GROUP = 'system:serviceaccounts';
-const SERVICE_ACCOUNT_PREFIX = 'system:serviceaccount:';
 
 export type SubjectKind = 'User' | 'Group' | 'ServiceAccount';
 
@@ -30,22 +30,7 @@ export interface Identity {
   subject: SubjectRef;
 }
 
-/** serviceaccount.MakeUsername. */
-export function serviceAccountUsername(namespace: string, name: string): string {
-  return `${SERVICE_ACCOUNT_PREFIX}${namespace}:${name}`;
-}
-
-/** serviceaccount.SplitUsername: `system:serviceaccount:NS:NAME` → {namespace, name}, else undefined. */
-export function parseServiceAccountUsername(username: string): { namespace: string; name: string } | undefined {
-  if (!username.startsWith(SERVICE_ACCOUNT_PREFIX)) return undefined;
-  const rest = username.slice(SERVICE_ACCOUNT_PREFIX.length);
-  const colon = rest.indexOf(':');
-  if (colon <= 0 || colon === rest.length - 1) return undefined;
-  const namespace = rest.slice(0, colon);
-  const name = rest.slice(colon + 1);
-  if (name.includes(':')) return undefined;
-  return { namespace, name };
-}
+export { parseServiceAccountUsername, serviceAccountUsername };
 
 /** serviceaccount.MakeGroupNames. */
 export function serviceAccountGroups(namespace: string): string[] {

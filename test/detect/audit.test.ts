@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { emptyAuditStats, parseAuditBody, parseAuditLine, principalOf, serviceAccountOfUsername } from '../../src/detect/audit.js';
+import { parseServiceAccountUsername } from '../../src/core/identity.js';
+import { emptyAuditStats, parseAuditBody, parseAuditLine, principalOf } from '../../src/detect/audit.js';
 import { Detector } from '../../src/detect/detector.js';
 import { loadKubewardRules } from '../../src/detect/rules.js';
 
@@ -72,9 +73,9 @@ describe('audit event parsing', () => {
   });
 
   it('reads service-account usernames and names the actor, not the impersonated user', () => {
-    expect(serviceAccountOfUsername('system:serviceaccount:kube-system:replicaset-controller')).toEqual({ namespace: 'kube-system', name: 'replicaset-controller' });
-    expect(serviceAccountOfUsername('system:serviceaccount:broken')).toBeUndefined();
-    expect(serviceAccountOfUsername('alice')).toBeUndefined();
+    expect(parseServiceAccountUsername('system:serviceaccount:kube-system:replicaset-controller')).toEqual({ namespace: 'kube-system', name: 'replicaset-controller' });
+    expect(parseServiceAccountUsername('system:serviceaccount:broken')).toBeUndefined();
+    expect(parseServiceAccountUsername('alice')).toBeUndefined();
     const [parsed] = parseAuditLine(JSON.stringify(event({ impersonatedUser: { username: 'system:admin' } })), emptyAuditStats());
     expect(principalOf(parsed)).toBe('alice');
   });
