@@ -5,7 +5,7 @@ import { inventoryFromHelmOutput, readStdin } from '../load/sources.js';
 import { buildReport, render } from '../report/index.js';
 import { scanInventory } from '../scan.js';
 import { exitCodeFor, failOnOf, type ReportFlags } from './options.js';
-import { useColor, warn, writeOutput } from './output.js';
+import { useColor, warnAll, writeOutput } from './output.js';
 
 interface GateFlags extends ReportFlags {
   namespace?: string;
@@ -36,7 +36,7 @@ export function registerGate(program: Command): void {
       const { findings, rules, warnings } = scanInventory(loaded.inventory, config);
       const report = buildReport({ sources: ['helm post-renderer input'], findings, rules, warnings: [...loaded.warnings, ...warnings], title: 'kubeward gate' });
       const code = exitCodeFor(report.findings, failOnOf(flags, config));
-      for (const warning of report.warnings) warn(warning);
+      warnAll(report.warnings);
       if (flags.output) writeOutput(render(report, flags.format ?? 'table'), flags.output);
       showReport(render(report, flags.format ?? 'table', { color: useColor(process.stderr) }));
       if (code === 0) process.stdout.write(text);

@@ -18,7 +18,7 @@ import {
 } from '../netpol/index.js';
 import { buildReport } from '../report/index.js';
 import { addReportOptions, addSourceOptions, collect, emitReport, loadFromFlags, type ReportFlags, type SourceFlags } from './options.js';
-import { warn, writeOutput } from './output.js';
+import { warnAll, writeOutput } from './output.js';
 
 /** The flags for the choices where network plugins disagree (see docs/netpol.md). */
 interface SemanticsFlags {
@@ -69,10 +69,6 @@ function clusterDnsOf(text: string | undefined): ClusterDns {
   return { namespace: match[1], labels: labels as Record<string, string> };
 }
 
-function printWarnings(warnings: readonly string[], flags: OutputFlags): void {
-  if (!flags.quiet) for (const warning of warnings) warn(warning);
-}
-
 /** `kubeward netpol …` (issue 4). */
 export function registerNetpol(program: Command): void {
   const netpol = program
@@ -103,7 +99,7 @@ Examples:
   connlist.action(async (sources: string[], flags: SourceFlags & SemanticsFlags & OutputFlags & { format: string }) => {
     const { loaded } = await loadFromFlags(sources, flags);
     const list = connectionList(loaded.inventory, analysisOptions(flags));
-    printWarnings([...loaded.warnings, ...list.warnings], flags);
+    warnAll([...loaded.warnings, ...list.warnings], flags.quiet);
     writeOutput(renderConnlist(list, flags.format), flags.output);
   });
 
@@ -131,7 +127,7 @@ Examples:
   reachCommand.action(async (src: string, dst: string, sources: string[], flags: SourceFlags & SemanticsFlags & OutputFlags & { port: string; protocol?: string; format: string }) => {
     const { loaded } = await loadFromFlags(sources, flags);
     const result = reach(loaded.inventory, { src, dst, port: flags.port, protocol: flags.protocol }, analysisOptions(flags));
-    printWarnings([...loaded.warnings, ...result.warnings], flags);
+    warnAll([...loaded.warnings, ...result.warnings], flags.quiet);
     writeOutput(flags.format === 'json' ? JSON.stringify(result, null, 2) + '\n' : renderReach(result), flags.output);
     process.exitCode = result.allowed ? 0 : 1;
   });
@@ -189,7 +185,7 @@ Examples:
     const { loaded } = await loadFromFlags(sources, flags);
     const flows = flags.from ? parseFlows(readFlowsFile(flags.from), flags.from) : [];
     const result = generatePolicies(loaded.inventory, { flows, clusterDns: clusterDnsOf(flags.clusterDns), skipNamespaces: flags.skipNamespace });
-    printWarnings([...loaded.warnings, ...result.warnings], flags);
+    warnAll([...loaded.warnings, ...result.warnings], flags.quiet);
     writeOutput(renderGenerated(result), flags.output);
   });
 }

@@ -6,7 +6,7 @@ import { atOrAbove, isSeverity, type Severity } from '../core/severity.js';
 import { loadConfig } from '../load/config.js';
 import { DEFAULT_MAX_FILE_BYTES, loadSources, type LoadOptions, type LoadResult } from '../load/sources.js';
 import { FORMATS, render, type Report } from '../report/index.js';
-import { useColor, warn, writeOutput } from './output.js';
+import { useColor, warnAll, writeOutput } from './output.js';
 
 /** Options every command that reads sources shares (the helm flags mirror `helm template`'s). */
 export interface SourceFlags {
@@ -132,7 +132,7 @@ export function exitCodeFor(findings: readonly Finding[], failOn: Severity | 'no
 export function emitReport(report: Report, flags: ReportFlags, config: Config): void {
   const format = flags.format ?? config.format ?? 'table';
   const text = render(report, format, { color: !flags.output && useColor() });
-  if (!flags.quiet) for (const warning of report.warnings) warn(warning);
+  warnAll(report.warnings, flags.quiet);
   writeOutput(text, flags.output);
   process.exitCode = exitCodeFor(report.findings, failOnOf(flags, config));
 }

@@ -35,6 +35,11 @@ export function warn(message: string): void {
   process.stderr.write(`kubeward: warning: ${message}\n`);
 }
 
+/** Every warning on stderr, unless the user asked for quiet. */
+export function warnAll(warnings: readonly string[], quiet?: boolean): void {
+  if (!quiet) for (const message of warnings) warn(message);
+}
+
 /** Colour only on a terminal, and never when NO_COLOR is set (https://no-color.org). */
 export function useColor(stream: NodeJS.WriteStream = process.stdout): boolean {
   return Boolean(stream.isTTY) && !process.env.NO_COLOR && process.env.TERM !== 'dumb';

@@ -28,7 +28,7 @@ import { requestNamespace, resolveResource } from '../rbac/resources.js';
 import { SUBJECT_SYNTAX } from '../rbac/subject.js';
 import { buildReport } from '../report/index.js';
 import { addReportOptions, addSourceOptionsWithReleaseNamespace, collect, emitReport, loadFromFlags, type ReportFlags, type SourceFlags } from './options.js';
-import { warn, writeOutput } from './output.js';
+import { warnAll, writeOutput } from './output.js';
 
 interface RbacSourceFlags extends SourceFlags {
   releaseNamespace?: string;
@@ -114,10 +114,6 @@ function describeRequest(attributes: RequestAttributes): string {
   return `${attributes.verb} ${resource}${name} ${attributes.namespace ? `in namespace ${attributes.namespace}` : 'cluster-wide'}`;
 }
 
-function printWarnings(warnings: readonly string[], quiet?: boolean): void {
-  if (!quiet) for (const warning of warnings) warn(warning);
-}
-
 function canJson(decision: Decision): Record<string, unknown> {
   const json: Record<string, unknown> = {
     allowed: decision.allowed,
@@ -187,7 +183,7 @@ Examples:
     const subject = parseSubject(subjectText);
     const { loaded, engine } = await loadRbacSources(sources, flags);
     const { attributes, warnings } = requestOf(verb, resourceText, flags, engine);
-    printWarnings([...loaded.warnings, ...engine.warnings, ...warnings], flags.quiet);
+    warnAll([...loaded.warnings, ...engine.warnings, ...warnings], flags.quiet);
     const decision = engine.can(identityOf(subject, flags.group ?? []), attributes);
     writeOutput(flags.format === 'json' ? JSON.stringify(canJson(decision), null, 2) + '\n' : canText(decision, describeSubject(subject), attributes));
     process.exitCode = decision.allowed ? 0 : 1;
@@ -221,7 +217,7 @@ Examples:
   command.action(async (verb: string, resourceText: string, sources: string[], flags: QueryFlags) => {
     const { loaded, engine } = await loadRbacSources(sources, flags);
     const { attributes, warnings } = requestOf(verb, resourceText, flags, engine);
-    printWarnings([...loaded.warnings, ...engine.warnings, ...warnings], flags.quiet);
+    warnAll([...loaded.warnings, ...engine.warnings, ...warnings], flags.quiet);
     const subjects = engine.whoCan(attributes);
     writeOutput(flags.format === 'json' ? JSON.stringify(whoCanJson(subjects), null, 2) + '\n' : whoCanTable(subjects));
   });
