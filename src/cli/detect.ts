@@ -17,6 +17,7 @@ import { loadSources } from '../load/sources.js';
 import { FileTail } from '../load/tail.js';
 import { startAuditWebhook, type SinkSpec } from '../serve/audit-webhook.js';
 import type { WebhookOptions } from '../serve/sinks.js';
+import { paintSeverity } from '../report/table.js';
 import { collect, positiveNumber } from './options.js';
 import { useColor, warn } from './output.js';
 
@@ -71,12 +72,9 @@ export async function pipelineOptionsFromFlags(flags: RuleFlags): Promise<Pipeli
   return { rules, falco, pods, clusterDomain: flags.clusterDomain, searchDomains: flags.dnsSearch };
 }
 
-
-const PRIORITY_COLOURS: Record<Severity, string> = { critical: '\u001b[1;31m', high: '\u001b[31m', medium: '\u001b[33m', low: '\u001b[36m', info: '\u001b[2m' };
-
 function tableLine(detected: DetectedAlert, colour: boolean): string {
   const { alert } = detected;
-  const priority = colour ? `${PRIORITY_COLOURS[alert.priority]}${alert.priority.padEnd(8)}\u001b[0m` : alert.priority.padEnd(8);
+  const priority = colour ? paintSeverity(alert.priority, alert.priority.padEnd(8)) : alert.priority.padEnd(8);
   return `${alert.time}  ${priority}  ${alert.rule}  ${alert.principal}\n    ${alert.summary}\n`;
 }
 

@@ -6,6 +6,11 @@ import { objectLabel, type Report } from './report.js';
 type Style = Parameters<typeof styleText>[0];
 const SEVERITY_STYLE: Record<Severity, Style> = { critical: ['bold', 'red'], high: 'red', medium: 'yellow', low: 'cyan', info: 'gray' };
 
+/** A severity's colour, the same for findings and alerts. */
+export function paintSeverity(severity: Severity, text: string): string {
+  return styleText(SEVERITY_STYLE[severity], text);
+}
+
 /** The human format: findings grouped by object, most severe object first; colour only when asked (a TTY without NO_COLOR). */
 export function renderTable(report: Report, options: { color?: boolean } = {}): string {
   const paint = (style: Style, text: string) => (options.color ? styleText(style, text) : text);
