@@ -1,4 +1,5 @@
 import { summarize, type Finding } from '../core/finding.js';
+import { describeRef } from '../core/object.js';
 import { severityRank, type SeverityCounts } from '../core/severity.js';
 import { VERSION } from '../core/version.js';
 import type { RuleMeta } from '../rules/rule.js';
@@ -43,8 +44,7 @@ export function sortFindings(findings: readonly Finding[]): Finding[] {
 }
 
 export function objectLabel(finding: Finding): string {
-  const { kind, namespace, name } = finding.object;
-  return namespace ? `${kind} ${namespace}/${name}` : `${kind} ${name}`;
+  return describeRef(finding.object);
 }
 
 export function locationLabel(finding: Finding): string {
