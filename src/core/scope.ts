@@ -1,51 +1,12 @@
 import { apiGroupOf, type KubeObject } from './object.js';
+import { KNOWN_RESOURCES } from './resources.js';
 
-/**
- * Cluster-scoped kinds of Kubernetes and of the common add-ons, keyed `group/Kind`
- * (core group is the empty string). Every other kind is namespaced unless the inventory
- * holds a CustomResourceDefinition saying otherwise.
- */
-const CLUSTER_SCOPED = new Set([
-  '/Namespace',
-  '/Node',
-  '/PersistentVolume',
-  '/ComponentStatus',
-  'rbac.authorization.k8s.io/ClusterRole',
-  'rbac.authorization.k8s.io/ClusterRoleBinding',
-  'apiextensions.k8s.io/CustomResourceDefinition',
-  'apiregistration.k8s.io/APIService',
-  'admissionregistration.k8s.io/MutatingWebhookConfiguration',
-  'admissionregistration.k8s.io/ValidatingWebhookConfiguration',
-  'admissionregistration.k8s.io/ValidatingAdmissionPolicy',
-  'admissionregistration.k8s.io/ValidatingAdmissionPolicyBinding',
-  'admissionregistration.k8s.io/MutatingAdmissionPolicy',
-  'admissionregistration.k8s.io/MutatingAdmissionPolicyBinding',
-  'storage.k8s.io/StorageClass',
-  'storage.k8s.io/CSIDriver',
-  'storage.k8s.io/CSINode',
-  'storage.k8s.io/VolumeAttachment',
-  'storage.k8s.io/VolumeAttributesClass',
-  'scheduling.k8s.io/PriorityClass',
-  'node.k8s.io/RuntimeClass',
-  'networking.k8s.io/IngressClass',
-  'networking.k8s.io/IPAddress',
-  'networking.k8s.io/ServiceCIDR',
-  'policy/PodSecurityPolicy',
-  'certificates.k8s.io/CertificateSigningRequest',
-  'certificates.k8s.io/ClusterTrustBundle',
-  'flowcontrol.apiserver.k8s.io/FlowSchema',
-  'flowcontrol.apiserver.k8s.io/PriorityLevelConfiguration',
-  'resource.k8s.io/DeviceClass',
-  'resource.k8s.io/ResourceSlice',
-  'policy.networking.k8s.io/AdminNetworkPolicy',
-  'policy.networking.k8s.io/BaselineAdminNetworkPolicy',
-  'gateway.networking.k8s.io/GatewayClass',
-  'cert-manager.io/ClusterIssuer',
-  'kyverno.io/ClusterPolicy',
-  'templates.gatekeeper.sh/ConstraintTemplate',
-  'cilium.io/CiliumClusterwideNetworkPolicy',
-  'crd.projectcalico.org/GlobalNetworkPolicy',
-]);
+/** Cluster-scoped kinds keyed `group/Kind` (core group is the empty string), from the one resource table. */
+const CLUSTER_SCOPED = new Set(
+  Object.values(KNOWN_RESOURCES)
+    .filter((resource) => resource.kind && !resource.namespaced)
+    .map((resource) => `${resource.group}/${resource.kind}`),
+);
 
 /** A kind's scope as the inventory knows it: built-in table, then CRDs. */
 export type ScopeResolver = (apiVersion: string, kind: string) => 'Cluster' | 'Namespaced';
