@@ -112,22 +112,22 @@ export function serviceAccountOf(spec: PodSpec): string {
   return spec.serviceAccountName || spec.serviceAccount || 'default';
 }
 
+/** The owner reference marked `controller: true` (a Pod's ReplicaSet, a ReplicaSet's Deployment), if any. */
+export function controllerOf(object: KubeObject): { kind: string; name: string } | undefined {
+  const owners = object.metadata.ownerReferences;
+  if (!Array.isArray(owners)) return undefined;
+  const owner = owners.find((entry) => isRecord(entry) && entry.controller === true);
+  if (!isRecord(owner) || typeof owner.name !== 'string') return undefined;
+  return { kind: typeof owner.kind === 'string' ? owner.kind : '', name: owner.name };
+}
+
 /**
  * Is this workload run by a controller that is itself in the inventory (a Pod of a ReplicaSet of a
  * Deployment)? Rules check the controller only, so a cluster dump does not report one problem three times.
  */
 export function hasControllerIn(object: KubeObject, inventory: { get(kind: string, namespace: string | undefined, name: string): KubeObject | undefined }): boolean {
-  const owners = object.metadata.ownerReferences;
-  if (!Array.isArray(owners)) return false;
-  return owners.some(
-    (owner) =>
-      isRecord(owner) &&
-      owner.controller === true &&
-      typeof owner.kind === 'string' &&
-      WORKLOAD_KINDS.includes(owner.kind) &&
-      typeof owner.name === 'string' &&
-      inventory.get(owner.kind, object.metadata.namespace, owner.name) !== undefined,
-  );
+  const owner = controllerOf(object);
+  return !!owner && WORKLOAD_KINDS.includes(owner.kind) && inventory.get(owner.kind, object.metadata.namespace, owner.name) !== undefined;
 }
 
 /**

@@ -1,6 +1,6 @@
 import { parse as parseHostname } from 'tldts';
 import { isRecord, type KubeObject } from '../core/object.js';
-import { serviceAccountOf, type PodSpec } from '../core/workload.js';
+import { controllerOf, serviceAccountOf, type PodSpec } from '../core/workload.js';
 import { serviceAccountUsername } from '../core/identity.js';
 import type { FieldDef } from './fields.js';
 
@@ -84,9 +84,8 @@ export interface DnsContext {
 // ---- pods ---------------------------------------------------------------------------------------
 
 function workloadOf(pod: KubeObject): string {
-  const owners = pod.metadata.ownerReferences;
-  const owner = Array.isArray(owners) ? owners.find((o) => isRecord(o) && o.controller === true) : undefined;
-  if (!isRecord(owner) || typeof owner.kind !== 'string' || typeof owner.name !== 'string') return `Pod/${pod.metadata.name ?? ''}`;
+  const owner = controllerOf(pod);
+  if (!owner || !owner.kind) return `Pod/${pod.metadata.name ?? ''}`;
   const hash = pod.metadata.labels?.['pod-template-hash'];
   // A Deployment names its ReplicaSets `<deployment>-<pod-template-hash>`.
   if (owner.kind === 'ReplicaSet' && hash && owner.name.endsWith(`-${hash}`)) return `Deployment/${owner.name.slice(0, -hash.length - 1)}`;

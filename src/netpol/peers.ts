@@ -1,7 +1,7 @@
 import type { Inventory } from '../core/inventory.js';
 import { isRecord, labelsOf, nameOf, type KubeObject } from '../core/object.js';
 import { selectorMatches, type LabelSelector } from '../core/selector.js';
-import { containersOf, podTemplateOf, WORKLOAD_KINDS } from '../core/workload.js';
+import { containersOf, controllerOf, podTemplateOf, WORKLOAD_KINDS } from '../core/workload.js';
 import { isProtocol, type Protocol } from './connections.js';
 import { formatRange, parseAddress } from './ip.js';
 
@@ -147,11 +147,9 @@ export function jobLabels(name: string): Record<string, string> {
  * do not count, and an owner without a kind is shown as `[Pod]`.
  */
 function controllingOwner(pod: KubeObject): { kind: string; name: string } | undefined {
-  const owners = pod.metadata.ownerReferences;
-  if (!Array.isArray(owners)) return undefined;
-  const owner = owners.find((entry) => isRecord(entry) && entry.controller === true);
-  if (!isRecord(owner) || typeof owner.name !== 'string' || owner.kind === 'Node') return undefined;
-  return { kind: typeof owner.kind === 'string' && owner.kind ? owner.kind : 'Pod', name: owner.name };
+  const owner = controllerOf(pod);
+  if (!owner || owner.kind === 'Node') return undefined;
+  return { kind: owner.kind || 'Pod', name: owner.name };
 }
 
 /**
