@@ -4,7 +4,7 @@ import { Command, Option } from 'commander';
 import { InputError } from '../core/errors.js';
 import type { KubeObject } from '../core/object.js';
 import type { Severity } from '../core/severity.js';
-import { alertLine, byTime } from '../detect/alerts.js';
+import { alertLine } from '../detect/alerts.js';
 import type { DetectedAlert } from '../detect/detector.js';
 import { PodIndex } from '../detect/dns.js';
 import { loadFalcoRules, type RuleMatching } from '../detect/falco.js';
@@ -137,7 +137,7 @@ async function runDetect(flags: DetectFlags): Promise<void> {
     if (flags.dnsLog) readDnsLog(pipeline, flags.dnsLog);
     await readAuditLog(pipeline, flags.auditLog);
     pipeline.flushDns();
-    print([...pipeline.alerts()].sort((a, b) => byTime(a.alert, b.alert)));
+    print(pipeline.alerts());
   }
   if (flags.summary !== false) process.stderr.write(renderSummary(pipeline.summary()));
   process.exitCode = failOn !== 'none' && pipeline.tally.reached(failOn) ? 1 : 0;
@@ -234,6 +234,7 @@ async function runServe(flags: ServeFlags): Promise<void> {
   const token = readRequired(flags.tokenFile, 'token file')?.toString('utf8').trim();
   if (flags.tokenFile && !token) throw new InputError(`${flags.tokenFile}: the token file is empty`);
   const options = await pipelineOptionsFromFlags(flags);
+  const webhook = webhookOptions(flags);
   const server = await startAuditWebhook({
     host: match[1] || '0.0.0.0',
     port: Number(match[2]),
@@ -242,7 +243,7 @@ async function runServe(flags: ServeFlags): Promise<void> {
     maxBodyBytes: flags.maxBodyBytes,
     journal: flags.journal,
     journalMaxBytes: flags.journalMaxBytes,
-    sinks: (flags.sink ?? ['stdout']).map((sink) => parseSink(sink, webhookOptions(flags))),
+    sinks: (flags.sink ?? ['stdout']).map((sink) => parseSink(sink, webhook)),
     pipeline: options,
     log: (message) => {
       if (!flags.quiet) warn(message);

@@ -36,11 +36,6 @@ export function parseSeverity(text: unknown, where: string): Severity {
   return value;
 }
 
-/** Alerts in time order (stable for equal times), the order every output uses. */
-export function byTime(a: Alert, b: Alert): number {
-  return Date.parse(a.time) - Date.parse(b.time);
-}
-
 /** The JSON-lines shape of an alert: the contract's keys in the contract's order. */
 export function alertLine(alert: Alert): string {
   const { rule, priority, time, principal, summary, evidence, stage, falcoPriority } = alert;
