@@ -4,7 +4,7 @@ import { loadConfig } from '../load/config.js';
 import { inventoryFromHelmOutput, readStdin } from '../load/sources.js';
 import { buildReport, render } from '../report/index.js';
 import { scanInventory } from '../scan.js';
-import { exitCodeFor, failOnOf, type ReportFlags } from './options.js';
+import { applyBaselineFlag, exitCodeFor, failOnOf, type ReportFlags } from './options.js';
 import { useColor, warnAll, writeOutput } from './output.js';
 
 interface GateFlags extends ReportFlags {
@@ -26,6 +26,7 @@ export function registerGate(program: Command): void {
     .option('--format <format>', 'report format on stderr: table, json, sarif, junit, markdown', 'table')
     .option('-o, --output <file>', 'also write the report to this file')
     .option('--fail-on <severity>', 'block the install when an unsuppressed finding is at or above this (default high)')
+    .option('--baseline <file>', 'an earlier JSON report: only findings absent from it block the install')
     .option('--config <file>', 'configuration file (default: nearest .kubeward.yaml upward)')
     .option('--no-config', 'ignore .kubeward.yaml')
     .addHelpText('after', '\nInstall the Helm 4 plugin from helm-plugin/kubeward, then: helm install my-release ./chart --post-renderer kubeward')
@@ -34,7 +35,7 @@ export function registerGate(program: Command): void {
       const text = await readStdin();
       const loaded = inventoryFromHelmOutput(text, flags.namespace ?? process.env.HELM_NAMESPACE ?? 'default');
       const { findings, rules, warnings } = scanInventory(loaded.inventory, config);
-      const report = buildReport({ sources: ['helm post-renderer input'], findings, rules, warnings: [...loaded.warnings, ...warnings], title: 'kubeward gate' });
+      const report = applyBaselineFlag(buildReport({ sources: ['helm post-renderer input'], findings, rules, warnings: [...loaded.warnings, ...warnings], title: 'kubeward gate' }), flags);
       const code = exitCodeFor(report.findings, failOnOf(flags, config));
       warnAll(report.warnings);
       if (flags.output) writeOutput(render(report, flags.format ?? 'table'), flags.output);

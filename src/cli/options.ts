@@ -5,7 +5,8 @@ import type { Finding } from '../core/finding.js';
 import { atOrAbove, isSeverity, type Severity } from '../core/severity.js';
 import { loadConfig } from '../load/config.js';
 import { DEFAULT_MAX_FILE_BYTES, loadSources, type LoadOptions, type LoadResult } from '../load/sources.js';
-import { FORMATS, render, type Report } from '../report/index.js';
+import { readBaseline } from '../load/baseline.js';
+import { FORMATS, render, withBaseline, type Report } from '../report/index.js';
 import { useColor, warnAll, writeOutput } from './output.js';
 
 /** Options every command that reads sources shares (the helm flags mirror `helm template`'s). */
@@ -31,6 +32,7 @@ export interface ReportFlags {
   output?: string;
   failOn?: Severity | 'none';
   quiet?: boolean;
+  baseline?: string;
 }
 
 /** Commander argument parser for a repeatable option: each use adds to the list. */
@@ -90,6 +92,7 @@ export function addReportOptions(command: Command, formats: readonly string[] = 
         'none',
       ]),
     )
+    .option('--baseline <file>', 'an earlier JSON report of this command: only findings absent from it are new and count for --fail-on')
     .option('-q, --quiet', 'do not print warnings');
 }
 
@@ -122,14 +125,20 @@ export function failOnOf(flags: ReportFlags, config: Config, fallback: Severity 
   return value;
 }
 
-/** 1 when an unsuppressed finding is at or above the threshold, else 0. */
+/** 1 when an unsuppressed finding that is not already in the baseline is at or above the threshold, else 0. */
 export function exitCodeFor(findings: readonly Finding[], failOn: Severity | 'none'): 0 | 1 {
   if (failOn === 'none') return 0;
-  return findings.some((finding) => !finding.suppressed && atOrAbove(finding.severity, failOn)) ? 1 : 0;
+  return findings.some((finding) => !finding.suppressed && finding.baselineState !== 'unchanged' && atOrAbove(finding.severity, failOn)) ? 1 : 0;
+}
+
+/** The report compared with `--baseline FILE`, when one is given. */
+export function applyBaselineFlag(report: Report, flags: Pick<ReportFlags, 'baseline'>): Report {
+  return flags.baseline ? withBaseline(report, readBaseline(flags.baseline)) : report;
 }
 
 /** Renders and writes the report, prints warnings, and sets the exit code from --fail-on. */
-export function emitReport(report: Report, flags: ReportFlags, config: Config): void {
+export function emitReport(original: Report, flags: ReportFlags, config: Config): void {
+  const report = applyBaselineFlag(original, flags);
   const format = flags.format ?? config.format ?? 'table';
   const text = render(report, format, { color: !flags.output && useColor() });
   warnAll(report.warnings, flags.quiet);

@@ -1,4 +1,6 @@
-import type { ObjectRef } from './object.js';
+import { createHash } from 'node:crypto';
+import { apiGroupOf, isRecord, type ObjectRef } from './object.js';
+import type { PathSegment } from './provenance.js';
 import { emptySeverityCounts, type Severity, type SeverityCounts, type Stage } from './severity.js';
 
 /** What a suppression says and where it came from. */
@@ -23,10 +25,55 @@ export interface Finding {
   remediation?: string;
   /** Rule-specific facts (an escalation path, the connections allowed); never a Secret's value. */
   evidence?: Record<string, unknown>;
+  /**
+   * Identifies the finding across runs: a hash of the rule, the object (API group, kind, namespace,
+   * name) and the field path, so it survives line moves and reordered containers. See fingerprintOf.
+   */
+  fingerprint?: string;
+  /** Set when the run compared against a baseline report (`--baseline`, `kubeward diff`): SARIF's baselineState. */
+  baselineState?: BaselineState;
 }
+
+/** `new`: absent from the baseline; `unchanged`: the baseline has it too. The names SARIF gives them. */
+export type BaselineState = 'new' | 'unchanged';
 
 export function summarize(findings: readonly Finding[]): SeverityCounts {
   const counts = emptySeverityCounts();
   for (const finding of findings) if (!finding.suppressed) counts[finding.severity]++;
   return counts;
+}
+
+/**
+ * A field path that survives reordering: list items that carry a `name` (containers, volumes, env,
+ * ports, binding subjects) are named, others indexed. `spec.template.spec.containers[name=helper].image`.
+ */
+export function fieldPathText(root: unknown, path: readonly PathSegment[]): string {
+  let node: unknown = root;
+  let text = '';
+  for (const segment of path) {
+    if (typeof segment === 'number') {
+      const item = Array.isArray(node) ? node[segment] : undefined;
+      text += isRecord(item) && typeof item.name === 'string' && item.name ? `[name=${item.name}]` : `[${segment}]`;
+      node = item;
+    } else {
+      text += text ? `.${segment}` : segment;
+      node = isRecord(node) ? node[segment] : undefined;
+    }
+  }
+  return text;
+}
+
+/**
+ * The fingerprint of a finding: rule, object (API group, not version: an upgrade from v1beta1 to v1
+ * is the same object), and field path. Never the message or the line, which change with unrelated
+ * edits. 32 hex digits of SHA-256.
+ */
+export function fingerprintOf(ruleId: string, object: ObjectRef, field = ''): string {
+  const identity = ['kubeward/v1', ruleId, apiGroupOf(object.apiVersion), object.kind, object.namespace ?? '', object.name, field].join('\u0000');
+  return createHash('sha256').update(identity).digest('hex').slice(0, 32);
+}
+
+/** A finding's fingerprint: the one computed when it was made, else one from its rule and object. */
+export function findingFingerprint(finding: Finding): string {
+  return finding.fingerprint ?? fingerprintOf(finding.ruleId, finding.object);
 }

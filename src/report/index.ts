@@ -30,4 +30,4 @@ export function render(report: Report, format: string, options: { color?: boolea
   }
 }
 
-export { buildReport, type Report } from './report.js';
+export { buildReport, withBaseline, type Metric, type Report } from './report.js';

@@ -1,9 +1,10 @@
-import type { Finding } from '../core/finding.js';
+import { findingFingerprint, type Finding } from '../core/finding.js';
 import type { Report } from './report.js';
 
 /**
  * The JSON contract: `{"kubeward", "findings": [...], "summary"}`. Keys are written in the contract's
- * order; optional details (suppression, remediation, evidence) follow the contract's fields.
+ * order; optional details (suppression, remediation, evidence, fingerprint, baselineState) follow the
+ * contract's fields, and optional sections (baseline, metrics, warnings) follow the summary.
  */
 export function renderJson(report: Report): string {
   const body: Record<string, unknown> = {
@@ -11,6 +12,7 @@ export function renderJson(report: Report): string {
     findings: report.findings.map(findingJson),
     summary: report.summary,
   };
+  if (report.baseline) body.baseline = report.baseline;
   if (report.metrics) body.metrics = report.metrics;
   if (report.warnings.length) body.warnings = report.warnings;
   return JSON.stringify(body, null, 2) + '\n';
@@ -30,5 +32,7 @@ export function findingJson(finding: Finding): Record<string, unknown> {
   if (finding.suppression) json.suppression = finding.suppression;
   if (finding.remediation) json.remediation = finding.remediation;
   if (finding.evidence) json.evidence = finding.evidence;
+  json.fingerprint = findingFingerprint(finding);
+  if (finding.baselineState) json.baselineState = finding.baselineState;
   return json;
 }

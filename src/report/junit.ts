@@ -25,9 +25,10 @@ export function renderJunit(report: Report): string {
     }
     for (const finding of findings) {
       const name = `${objectLabel(finding)}${finding.location ? ` (${locationLabel(finding)})` : ''}`;
-      if (finding.suppressed) {
+      if (finding.suppressed || finding.baselineState === 'unchanged') {
         skipped++;
-        cases.push(`    <testcase classname="${xml(ruleId)}" name="${xml(name)}">\n      <skipped message="${xml(`suppressed: ${finding.suppression?.reason ?? ''}`)}"/>\n    </testcase>`);
+        const why = finding.suppressed ? `suppressed: ${finding.suppression?.reason ?? ''}` : 'in the baseline';
+        cases.push(`    <testcase classname="${xml(ruleId)}" name="${xml(name)}">\n      <skipped message="${xml(why)}"/>\n    </testcase>`);
       } else {
         failures++;
         const detail = [finding.message, finding.remediation ? `Remediation: ${finding.remediation}` : ''].filter(Boolean).join('\n');
@@ -38,7 +39,7 @@ export function renderJunit(report: Report): string {
       }
     }
     tests += cases.length;
-    const suiteFailures = findings.filter((finding) => !finding.suppressed).length;
+    const suiteFailures = findings.filter((finding) => !finding.suppressed && finding.baselineState !== 'unchanged').length;
     const suiteSkipped = findings.length - suiteFailures;
     suites.push(`  <testsuite name="${xml(ruleId)}" tests="${cases.length}" failures="${suiteFailures}" skipped="${suiteSkipped}" errors="0">\n${cases.join('\n')}\n  </testsuite>`);
   }

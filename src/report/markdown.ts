@@ -5,10 +5,20 @@ const ICON: Record<string, string> = { critical: '🟥', high: '🟧', medium: '
 
 /** A pull-request comment: the verdict, the counts, a table of findings, suppressed ones folded away. */
 export function renderMarkdown(report: Report): string {
-  const open = report.findings.filter((finding) => !finding.suppressed);
+  const unsuppressed = report.findings.filter((finding) => !finding.suppressed);
+  // With a baseline, the table holds what is new; what the baseline already had is folded away.
+  const open = unsuppressed.filter((finding) => finding.baselineState !== 'unchanged');
+  const unchanged = unsuppressed.filter((finding) => finding.baselineState === 'unchanged');
   const suppressed = report.findings.filter((finding) => finding.suppressed);
   const out: string[] = [`### ${report.title ?? 'kubeward scan'}`, ''];
-  out.push(open.length ? `**${open.length} finding${open.length === 1 ? '' : 's'}** in ${report.sources.map(code).join(', ')}.` : `No findings in ${report.sources.map(code).join(', ')}.`, '');
+  const what = report.baseline ? ` new since the baseline ${code(report.baseline.source)}` : '';
+  out.push(
+    open.length
+      ? `**${open.length} finding${open.length === 1 ? '' : 's'}**${what} in ${report.sources.map(code).join(', ')}.`
+      : `No findings${what} in ${report.sources.map(code).join(', ')}.`,
+    '',
+  );
+  if (report.baseline) out.push(`${report.baseline.unchanged} unchanged and ${report.baseline.fixed} fixed since the baseline.`, '');
   out.push(`| ${SEVERITIES.join(' | ')} |`, `| ${SEVERITIES.map(() => '---').join(' | ')} |`, `| ${SEVERITIES.map((severity) => report.summary[severity]).join(' | ')} |`, '');
   if (report.metrics?.length) {
     out.push('| metric | value |', '| --- | --- |', ...report.metrics.map((metric) => `| ${cell(metric.name)} | ${cell(String(metric.value))}${metric.detail ? ` (${cell(metric.detail)})` : ''} |`), '');
@@ -19,6 +29,11 @@ export function renderMarkdown(report: Report): string {
       out.push(`| ${ICON[finding.severity]} ${finding.severity} | \`${finding.ruleId}\` | ${cell(objectLabel(finding))} | ${cell(locationLabel(finding))} | ${cell(finding.message)} |`);
     }
     out.push('');
+  }
+  if (unchanged.length) {
+    out.push(`<details><summary>${unchanged.length} already in the baseline</summary>`, '', '| severity | rule | object | message |', '| --- | --- | --- | --- |');
+    for (const finding of unchanged) out.push(`| ${finding.severity} | \`${finding.ruleId}\` | ${cell(objectLabel(finding))} | ${cell(finding.message)} |`);
+    out.push('', '</details>', '');
   }
   if (suppressed.length) {
     out.push(`<details><summary>${suppressed.length} suppressed</summary>`, '', '| rule | object | reason |', '| --- | --- | --- |');

@@ -1,3 +1,4 @@
+import { compareWithBaseline, type Baseline, type BaselineSummary } from '../core/baseline.js';
 import { summarize, type Finding } from '../core/finding.js';
 import { describeRef } from '../core/object.js';
 import { severityRank, type SeverityCounts } from '../core/severity.js';
@@ -14,9 +15,18 @@ export interface Report {
   rules: RuleMeta[];
   warnings: string[];
   summary: SeverityCounts;
-  /** Extra sections some commands add (the audit's metrics). */
-  metrics?: { name: string; value: string | number; detail?: string }[];
+  /** Extra sections some commands add (the audit's metrics, the scan's supply-chain metrics). */
+  metrics?: Metric[];
+  /** Set when the findings were compared with a baseline (`--baseline`): each finding then has its baselineState. */
+  baseline?: BaselineSummary;
   title?: string;
+}
+
+/** One number a report states besides its findings (JSON: `{"name", "value", "detail"?}` under `metrics`). */
+export interface Metric {
+  name: string;
+  value: string | number;
+  detail?: string;
 }
 
 export function buildReport(input: { sources: string[]; findings: Finding[]; rules: RuleMeta[]; warnings?: string[]; title?: string }): Report {
@@ -29,6 +39,12 @@ export function buildReport(input: { sources: string[]; findings: Finding[]; rul
     summary: summarize(input.findings),
     title: input.title,
   };
+}
+
+/** The report with each finding marked `new` or `unchanged` against the baseline, and the counts. */
+export function withBaseline(report: Report, baseline: Baseline): Report {
+  const comparison = compareWithBaseline(report.findings, baseline);
+  return { ...report, findings: comparison.findings, baseline: comparison.summary };
 }
 
 /** Most severe first, then by file and line, then rule: stable across runs. */

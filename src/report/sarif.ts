@@ -1,7 +1,6 @@
-import { createHash } from 'node:crypto';
 import { isAbsolute } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { Finding } from '../core/finding.js';
+import { findingFingerprint, type Finding } from '../core/finding.js';
 import type { Severity } from '../core/severity.js';
 import type { RuleMeta } from '../rules/rule.js';
 import type { Report } from './report.js';
@@ -98,9 +97,10 @@ function sarifResult(finding: Finding, ruleIndex: number | undefined) {
         logicalLocations: [{ name, fullyQualifiedName: qualified, kind: 'object' }],
       },
     ],
-    partialFingerprints: { 'kubewardFinding/v1': createHash('sha256').update(`${finding.ruleId}\0${qualified}\0${finding.message}`).digest('hex').slice(0, 32) },
+    partialFingerprints: { 'kubewardFingerprint/v1': findingFingerprint(finding) },
     properties: { severity: finding.severity, stage: finding.stage },
   };
+  if (finding.baselineState) result.baselineState = finding.baselineState;
   if (ruleIndex !== undefined) result.ruleIndex = ruleIndex;
   if (finding.suppressed) {
     result.suppressions = [

@@ -31,7 +31,9 @@ export function renderTable(report: Report, options: { color?: boolean } = {}): 
       const severity = finding.severity.toUpperCase().padEnd(8);
       const line = finding.location?.line ? paint('gray', `:${finding.location.line}`.padEnd(6)) : ''.padEnd(6);
       const text = `  ${line} ${paint(SEVERITY_STYLE[finding.severity], severity)} ${finding.ruleId.padEnd(idWidth)} ${finding.message}`;
-      out.push(finding.suppressed ? `${paint('dim', text)} ${paint('gray', `(suppressed: ${finding.suppression?.reason || 'no reason'})`)}` : text);
+      if (finding.suppressed) out.push(`${paint('dim', text)} ${paint('gray', `(suppressed: ${finding.suppression?.reason || 'no reason'})`)}`);
+      else if (finding.baselineState === 'unchanged') out.push(`${paint('dim', text)} ${paint('gray', '(in the baseline)')}`);
+      else out.push(text);
     }
     out.push('');
   }
@@ -45,6 +47,11 @@ export function renderTable(report: Report, options: { color?: boolean } = {}): 
       ? `${paint('green', 'No findings')} in ${report.sources.join(', ')}${suppressed ? ` (${suppressed} suppressed)` : ''}.`
       : `${total} finding${total === 1 ? '' : 's'}: ${counts.join(', ')}${suppressed ? ` (${suppressed} suppressed)` : ''}.`,
   );
+  if (report.baseline) {
+    const { source, unchanged, fixed } = report.baseline;
+    const fresh = report.findings.filter((finding) => !finding.suppressed && finding.baselineState === 'new').length;
+    out.push(`${fresh ? paint('bold', `${fresh} new`) : 'Nothing new'} since the baseline ${source} (${unchanged} unchanged, ${fixed} fixed).`);
+  }
   return out.join('\n') + '\n';
 }
 

@@ -1,5 +1,5 @@
 import type { IgnoreEntry } from '../core/config.js';
-import type { Finding } from '../core/finding.js';
+import { fieldPathText, fingerprintOf, type Finding } from '../core/finding.js';
 import type { Inventory } from '../core/inventory.js';
 import { refOf, type KubeObject } from '../core/object.js';
 import { locationOf } from '../core/provenance.js';
@@ -46,15 +46,17 @@ export function runRules(inventory: Inventory, rules: readonly Rule[], options: 
 /** Turns a violation into a Finding with its location and suppression: the one way findings are made, by rules and engines alike. */
 export function findingFor(meta: RuleMeta, object: KubeObject, violation: Violation, inventory: Inventory, options: SuppressionOptions = {}): Finding {
   const location = locationOf(inventory.provenanceOf(object), violation.path);
+  const ref = refOf(object);
   const finding: Finding = {
     ruleId: meta.id,
     severity: violation.severity ?? meta.severity,
     title: meta.title,
     message: violation.message,
-    object: refOf(object),
+    object: ref,
     stage: meta.stage,
     suppressed: false,
     remediation: meta.remediation,
+    fingerprint: fingerprintOf(meta.id, ref, fieldPathText(object, violation.path ?? [])),
   };
   if (location) finding.location = location;
   if (violation.evidence) finding.evidence = violation.evidence;
