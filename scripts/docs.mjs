@@ -4,6 +4,7 @@ import { NETPOL_RULE_LIST } from '../dist/netpol/index.js';
 import { rbacRuleMetas } from '../dist/rbac/index.js';
 import { renderRulesDoc } from '../dist/rules/docs.js';
 import { builtinRules } from '../dist/rules/index.js';
+import { severityModelRows } from '../dist/rules/severity-examples.js';
 
 const target = new URL('../docs/rules.md', import.meta.url);
 const engines = [
@@ -15,7 +16,7 @@ const engines = [
     note: 'In `kubeward scan` the findings about missing policies are capped, because scanned sources rarely hold all of a cluster\'s policies: `medium` for workloads, `low` for namespaces; `kubeward netpol coverage` reports them at the severities below.',
   },
 ];
-const fresh = renderRulesDoc(builtinRules, engines);
+const fresh = renderRulesDoc(builtinRules, engines, severityModelRows());
 const count = builtinRules.length + engines.reduce((sum, engine) => sum + engine.metas.length, 0);
 if (process.argv.includes('--check')) {
   let current = '';

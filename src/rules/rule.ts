@@ -53,6 +53,8 @@ export interface Example {
 export interface InvalidExample extends Example {
   /** How many violations this rule must report on the example. */
   violations: number;
+  /** When given: the severity of each violation, in the order the rule reports them (the rule's own when a violation sets none). */
+  severities?: Severity[];
 }
 
 /** A rule: metadata, a check, and its proof (the tester runs every example in `npm test`). */

@@ -1,5 +1,6 @@
 import { inventoryFromText } from '../load/sources.js';
 import { createRuleContext } from './context.js';
+import type { Severity } from '../core/severity.js';
 import type { Example, Rule, Violation } from './rule.js';
 
 export interface ExampleOutcome {
@@ -15,7 +16,7 @@ export interface ExampleOutcome {
  * violation, every invalid one exactly the count it declares, and every violation's path exists.
  */
 export function testRuleExamples(rule: Rule): ExampleOutcome[] {
-  const run = (example: Example, expected: number): ExampleOutcome => {
+  const run = (example: Example, expected: number, severities?: Severity[]): ExampleOutcome => {
     const { inventory, warnings } = inventoryFromText(example.yaml, `${rule.meta.id}.example.yaml`);
     const context = createRuleContext(inventory);
     const violations: Violation[] = [];
@@ -31,11 +32,13 @@ export function testRuleExamples(rule: Rule): ExampleOutcome[] {
     if (violations.length !== expected) {
       problems.push(`expected ${expected} violation(s), got ${violations.length}${violations.length ? `: ${violations.map((v) => v.message).join(' | ')}` : ''}`);
     }
+    const got = violations.map((violation) => violation.severity ?? rule.meta.severity);
+    if (severities && got.join(',') !== severities.join(',')) problems.push(`expected severities ${severities.join(',')}, got ${got.join(',')}`);
     return { example: example.name, expected, violations, problems };
   };
   return [
     ...rule.examples.valid.map((example) => run(example, 0)),
-    ...rule.examples.invalid.map((example) => run(example, example.violations)),
+    ...rule.examples.invalid.map((example) => run(example, example.violations, example.severities)),
   ];
 }
 

@@ -1,3 +1,4 @@
+import { isHelmTestHook } from '../../core/hooks.js';
 import { podTemplateOf, serviceAccountOf, tokenAutomounted, WORKLOAD_KINDS } from '../../core/workload.js';
 import type { Rule } from '../rule.js';
 import { checkedWorkload } from './helpers.js';
@@ -9,7 +10,7 @@ export const defaultServiceAccount: Rule = {
     severity: 'medium',
     stage: 'evaluate',
     description:
-      'A workload without `serviceAccountName` runs as its namespace\'s `default` ServiceAccount, which every other such workload shares: a permission granted to one is granted to all of them, and a stolen token from one speaks for all. Severity is `medium` when the token is mounted into the pod and `low` when `automountServiceAccountToken: false` keeps it out.',
+      'A workload without `serviceAccountName` runs as its namespace\'s `default` ServiceAccount, which every other such workload shares: a permission granted to one is granted to all of them, and a stolen token from one speaks for all. Severity is `medium` when the token is mounted into the pod and `low` when `automountServiceAccountToken: false` keeps it out; `info` for a `helm test` pod, which runs only when someone runs the tests.',
     remediation: 'Create a ServiceAccount for the workload, set `serviceAccountName`, and set `automountServiceAccountToken: false` unless the workload calls the Kubernetes API.',
     references: [
       { tool: 'kube-linter', id: 'default-service-account' },
@@ -25,13 +26,15 @@ export const defaultServiceAccount: Rule = {
     if (!template || serviceAccountOf(template.spec) !== 'default') return [];
     const account = context.inventory.get('ServiceAccount', object.metadata.namespace, 'default');
     const mounted = tokenAutomounted(template.spec, account);
+    const testHook = isHelmTestHook(object);
+    const message = mounted
+      ? `runs as ServiceAccount "default" with its token mounted: every workload without its own account shares these permissions`
+      : `runs as ServiceAccount "default" (token not mounted)`;
     return [
       {
-        message: mounted
-          ? `runs as ServiceAccount "default" with its token mounted: every workload without its own account shares these permissions`
-          : `runs as ServiceAccount "default" (token not mounted)`,
+        message: testHook ? `${message} (a helm test pod)` : message,
         path: template.spec.serviceAccountName !== undefined ? [...template.specPath, 'serviceAccountName'] : template.specPath,
-        severity: mounted ? 'medium' : 'low',
+        severity: testHook ? 'info' : mounted ? 'medium' : 'low',
         evidence: { serviceAccount: 'default', tokenMounted: mounted },
       },
     ];
@@ -100,6 +103,23 @@ spec:
   containers: [{name: sh, image: "busybox:1.36"}]
 `,
         violations: 2,
+        severities: ['medium', 'low'],
+      },
+      {
+        name: 'a helm test pod on the default ServiceAccount (reported at info)',
+        yaml: `
+apiVersion: v1
+kind: Pod
+metadata:
+  name: web-test-connection
+  namespace: shop
+  annotations: {helm.sh/hook: test}
+spec:
+  restartPolicy: Never
+  containers: [{name: wget, image: "busybox:1.36", command: [wget, "web:80"]}]
+`,
+        violations: 1,
+        severities: ['info'],
       },
     ],
   },

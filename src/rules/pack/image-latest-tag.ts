@@ -1,3 +1,4 @@
+import { isHelmTestHook } from '../../core/hooks.js';
 import { containersOf, WORKLOAD_KINDS } from '../../core/workload.js';
 import type { Rule } from '../rule.js';
 import { checkedWorkload } from './helpers.js';
@@ -19,7 +20,7 @@ export const imageLatestTag: Rule = {
     severity: 'medium',
     stage: 'fortify',
     description:
-      'A container image with no tag, or the tag `latest`, and no digest. What runs changes whenever someone pushes, so the image you reviewed is not the image that runs, and a compromised registry account ships straight into the cluster.',
+      'A container image with no tag, or the tag `latest`, and no digest. What runs changes whenever someone pushes, so the image you reviewed is not the image that runs, and a compromised registry account ships straight into the cluster. A `helm test` pod runs only when someone runs the tests: `info` there.',
     remediation: 'Pin the image to a version tag, better to a digest (`image: registry/app:1.4.2@sha256:…`).',
     references: [
       { tool: 'kube-linter', id: 'latest-tag' },
@@ -32,13 +33,15 @@ export const imageLatestTag: Rule = {
   },
   check(object, context) {
     if (!checkedWorkload(object, context)) return [];
+    const testHook = isHelmTestHook(object);
     return containersOf(object).flatMap(({ container, path }) => {
       if (typeof container.image !== 'string' || !container.image) return [];
       const { tag, digest } = imageTagOf(container.image);
       if (digest) return [];
       if (tag && tag !== 'latest') return [];
       const why = tag ? 'the tag "latest" moves' : 'no tag means "latest"';
-      return [{ message: `container "${container.name}" runs image "${container.image}": ${why}`, path: [...path, 'image'] }];
+      const message = `container "${container.name}" runs image "${container.image}": ${why}${testHook ? ' (a helm test pod)' : ''}`;
+      return [testHook ? { message, path: [...path, 'image'], severity: 'info' as const } : { message, path: [...path, 'image'] }];
     });
   },
   examples: {
@@ -76,6 +79,22 @@ spec:
       - {name: helper, image: "fast-trace/helper:latest"}
 `,
         violations: 2,
+      },
+      {
+        name: 'a helm test pod with a moving tag (reported at info)',
+        yaml: `
+apiVersion: v1
+kind: Pod
+metadata:
+  name: web-test-connection
+  annotations: {helm.sh/hook: test}
+spec:
+  restartPolicy: Never
+  containers:
+  - {name: wget, image: "busybox", command: [wget, "web:80"]}
+`,
+        violations: 1,
+        severities: ['info'],
       },
     ],
   },
