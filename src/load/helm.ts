@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { InputError } from '../core/errors.js';
+import { helmHooksOf } from '../core/hooks.js';
 import { displayPath } from './paths.js';
 import type { PathSegment, Provenance } from '../core/provenance.js';
 import { checkChartArchive } from './archive.js';
@@ -123,9 +124,9 @@ function withTemplateLocation(
   const object = entry.object;
   // Helm 4 hands post-renderers objects without `# Source:` headers, annotated with the template instead.
   template = object.metadata.annotations?.[POSTRENDER_FILENAME] ?? template;
-  const hooks = object.metadata.annotations?.['helm.sh/hook'];
+  const hooks = helmHooksOf(object);
   const provenance: Provenance = { origin: 'chart', template, source: context.chart, file: template };
-  if (hooks) provenance.hooks = hooks.split(',').map((hook) => hook.trim()).filter(Boolean);
+  if (hooks.length) provenance.hooks = hooks;
   if (context.chartDir) {
     const onDisk = join(context.chartDir, template.split('/').slice(1).join('/'));
     const key = `${template}\u0000${object.kind}`;

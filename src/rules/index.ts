@@ -1,10 +1,11 @@
 import { defaultServiceAccount } from './pack/default-service-account.js';
 import { imageLatestTag } from './pack/image-latest-tag.js';
+import { imageWithoutDigest } from './pack/image-without-digest.js';
 import { privilegedContainer } from './pack/privileged-container.js';
 import type { Rule } from './rule.js';
 
 /** The built-in rule pack, in the order docs list them. */
-export const builtinRules: readonly Rule[] = [privilegedContainer, defaultServiceAccount, imageLatestTag];
+export const builtinRules: readonly Rule[] = [privilegedContainer, defaultServiceAccount, imageLatestTag, imageWithoutDigest];
 
 export function ruleById(id: string): Rule | undefined {
   return builtinRules.find((rule) => rule.meta.id === id);

@@ -97,7 +97,7 @@ describe('kubeward scan --baseline', () => {
     expect(new Set(sameReport.findings.map((finding: { baselineState: string }) => finding.baselineState))).toEqual(new Set(['unchanged']));
 
     // A new privileged init container is new; the old helper stays unchanged.
-    writeFileSync(join(tree, 'deploy.yaml'), deployment(AGENT + HELPER).replace('      containers:\n', '      initContainers:\n      - {name: setup, image: "setup:2", securityContext: {privileged: true}}\n      containers:\n'));
+    writeFileSync(join(tree, 'deploy.yaml'), deployment(AGENT + HELPER).replace('      containers:\n', '      initContainers:\n      - {name: setup, image: "setup@sha256:2c26b46b68ffc68ff99b453c1d30413413422d706483bfa0f98a5e886266e7ae", securityContext: {privileged: true}}\n      containers:\n'));
     const added = await runCli(['scan', 'deploy.yaml', '--format', 'json', '--baseline', 'baseline.json'], { cwd: tree });
     expect(added.code).toBe(1);
     const addedReport = JSON.parse(added.stdout);

@@ -1,17 +1,8 @@
 import { isHelmTestHook } from '../../core/hooks.js';
+import { isMovingTag, parseImage } from '../../core/image.js';
 import { containersOf, WORKLOAD_KINDS } from '../../core/workload.js';
 import type { Rule } from '../rule.js';
 import { checkedWorkload } from './helpers.js';
-
-/** Splits an image reference into its tag and digest, ignoring a registry port (`host:5000/app`). */
-export function imageTagOf(image: string): { tag?: string; digest?: string } {
-  const at = image.indexOf('@');
-  const digest = at >= 0 ? image.slice(at + 1) : undefined;
-  const name = at >= 0 ? image.slice(0, at) : image;
-  const lastSegment = name.slice(name.lastIndexOf('/') + 1);
-  const colon = lastSegment.lastIndexOf(':');
-  return { tag: colon >= 0 ? lastSegment.slice(colon + 1) : undefined, digest };
-}
 
 export const imageLatestTag: Rule = {
   meta: {
@@ -36,10 +27,9 @@ export const imageLatestTag: Rule = {
     const testHook = isHelmTestHook(object);
     return containersOf(object).flatMap(({ container, path }) => {
       if (typeof container.image !== 'string' || !container.image) return [];
-      const { tag, digest } = imageTagOf(container.image);
-      if (digest) return [];
-      if (tag && tag !== 'latest') return [];
-      const why = tag ? 'the tag "latest" moves' : 'no tag means "latest"';
+      const reference = parseImage(container.image);
+      if (!isMovingTag(reference)) return [];
+      const why = reference.tag ? 'the tag "latest" moves' : 'no tag means "latest"';
       const message = `container "${container.name}" runs image "${container.image}": ${why}${testHook ? ' (a helm test pod)' : ''}`;
       return [testHook ? { message, path: [...path, 'image'], severity: 'info' as const } : { message, path: [...path, 'image'] }];
     });
