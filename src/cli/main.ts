@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { isInputError } from '../core/errors.js';
+import { oneLine } from '../core/sanitize.js';
 import { VERSION } from '../core/version.js';
 import { registerDetect } from './detect.js';
 import { registerGate } from './gate.js';
@@ -11,9 +12,8 @@ export function buildProgram(): Command {
   const program = new Command('kubeward')
     .description('Stop the trojan Helm chart: scan charts, gate installs, audit RBAC, analyse NetworkPolicy, detect attacks.')
     .version(VERSION, '-V, --version')
-    .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
-    .configureOutput({ outputError: (text, write) => write(`kubeward: ${text.replace(/^error: /, '')}`) });
+    .configureOutput({ outputError: (text, write) => write(`kubeward: ${usageError(text)}\n`) });
   registerScan(program);
   registerGate(program);
   registerRbac(program);
@@ -21,6 +21,11 @@ export function buildProgram(): Command {
   registerDetect(program);
   for (const command of program.commands) command.exitOverride();
   return program;
+}
+
+/** commander's usage error (`error: unknown option '--formt'` and a suggestion on the next line) as one line with the way to help. */
+function usageError(text: string): string {
+  return `${oneLine(text.replace(/^error: /, '')).replace(/\(Did you mean/, '(did you mean')}; run with --help for usage`;
 }
 
 /**
@@ -43,11 +48,12 @@ export async function main(argv: string[]): Promise<void> {
       process.exitCode = error.exitCode === 0 ? 0 : 2;
       return;
     }
+    // Messages quote file names, object names and tools' words: one line, controls escaped, whatever they hold.
     if (isInputError(error)) {
-      process.stderr.write(`kubeward: ${error.message}\n`);
+      process.stderr.write(`kubeward: ${oneLine(error.message)}\n`);
     } else {
       const message = error instanceof Error ? error.message : String(error);
-      process.stderr.write(`kubeward: internal error: ${message.split('\n')[0]} (set KUBEWARD_DEBUG=1 for details)\n`);
+      process.stderr.write(`kubeward: internal error: ${oneLine(message.split('\n')[0])} (set KUBEWARD_DEBUG=1 for details)\n`);
       if (process.env.KUBEWARD_DEBUG) process.stderr.write(`${(error as Error).stack}\n`);
     }
     process.exitCode = 2;

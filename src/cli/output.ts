@@ -1,6 +1,7 @@
 import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { InputError } from '../core/errors.js';
+import { oneLine } from '../core/sanitize.js';
 
 /**
  * Writes a report to a file atomically (a temporary file in the same folder, then a rename), or to
@@ -31,8 +32,9 @@ export function writeOutput(text: string, file?: string): void {
   }
 }
 
+/** A warning on stderr: one line, controls escaped (warnings name objects and files of the inputs). */
 export function warn(message: string): void {
-  process.stderr.write(`kubeward: warning: ${message}\n`);
+  process.stderr.write(`kubeward: warning: ${oneLine(message)}\n`);
 }
 
 /** Every warning on stderr, unless the user asked for quiet. */

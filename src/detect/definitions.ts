@@ -1,6 +1,6 @@
-import yaml from 'js-yaml';
 import { InputError } from '../core/errors.js';
 import { isRecord } from '../core/object.js';
+import { parseYamlDocument } from '../load/yaml-document.js';
 import { parseCondition, type MacroLookup, type Node } from './condition.js';
 
 /**
@@ -18,12 +18,7 @@ export interface RuleFileText {
 
 /** The top-level items of a rules file, which must be a YAML sequence (empty items are skipped, as Falco does). */
 export function ruleFileItems(file: RuleFileText): Record<string, unknown>[] {
-  let parsed: unknown;
-  try {
-    parsed = yaml.load(file.text, { filename: file.name });
-  } catch (error) {
-    throw new InputError(`${file.name}: not valid YAML: ${(error as Error).message.split('\n')[0]}`);
-  }
+  const parsed = parseYamlDocument(file.text, { file: file.name, schema: 'core' });
   if (parsed === undefined || parsed === null) return [];
   if (!Array.isArray(parsed)) throw new InputError(`${file.name}: a rules file is a YAML list of items (- rule:, - macro:, - list:)`);
   return parsed.filter((item): item is Record<string, unknown> => {

@@ -1,5 +1,6 @@
 import { list, type ReadEntry } from 'tar';
 import { InputError } from '../core/errors.js';
+import { errorText, oneLine } from '../core/sanitize.js';
 
 /** A chart archive larger than this when unpacked is refused (helm's own limit on a chart is 20 MiB per file). */
 const MAX_UNPACKED_BYTES = 100 * 1024 * 1024;
@@ -17,12 +18,13 @@ export async function checkChartArchive(file: string): Promise<void> {
     entry.resume();
     if (problem) return;
     const path = entry.path;
+    const shown = oneLine(path, 200);
     entries++;
     total += entry.size ?? 0;
     if (path.startsWith('/') || /^[A-Za-z]:/.test(path) || path.split(/[\\/]/).includes('..')) {
-      problem = `entry "${path}" points outside the chart`;
+      problem = `entry "${shown}" points outside the chart`;
     } else if (entry.type === 'SymbolicLink' || entry.type === 'Link') {
-      problem = `entry "${path}" is a ${entry.type === 'Link' ? 'hard' : 'symbolic'} link`;
+      problem = `entry "${shown}" is a ${entry.type === 'Link' ? 'hard' : 'symbolic'} link`;
     } else if (total > MAX_UNPACKED_BYTES) {
       problem = `it unpacks to more than ${MAX_UNPACKED_BYTES / 1048576} MiB`;
     } else if (entries > MAX_ENTRIES) {
@@ -32,7 +34,7 @@ export async function checkChartArchive(file: string): Promise<void> {
   try {
     await list({ file, onReadEntry: inspect, strict: true });
   } catch (error) {
-    throw new InputError(`${file}: not a readable chart archive: ${(error as Error).message}`);
+    throw new InputError(`${file}: not a readable chart archive: ${errorText(error)}`);
   }
   if (problem) throw new InputError(`${file}: refused chart archive: ${problem}`);
 }

@@ -11,6 +11,8 @@ import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest, type RequestOptions } from 'node:https';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { InputError } from '../core/errors.js';
+import { errorText, foreignMessage } from '../core/sanitize.js';
+import { jsYamlReason } from './yaml-document.js';
 import { Inventory } from '../core/inventory.js';
 import { isKubeObject, isRecord, type KubeObject } from '../core/object.js';
 import type { Provenance } from '../core/provenance.js';
@@ -122,7 +124,7 @@ async function get(connection: Connection, path: string, timeoutMs: number): Pro
 function statusMessage(body: string): string {
   try {
     const status = JSON.parse(body) as unknown;
-    if (isRecord(status) && typeof status.message === 'string') return status.message;
+    if (isRecord(status) && typeof status.message === 'string') return foreignMessage(status.message);
   } catch {
     // Not JSON (a proxy's HTML page): say nothing more than the code.
   }
@@ -219,6 +221,14 @@ export function mergeLoadResults(results: readonly LoadResult[]): LoadResult {
   return { inventory: new Inventory(entries), warnings: results.flatMap((result) => result.warnings), sources: results.flatMap((result) => result.sources) };
 }
 
+/**
+ * An error of the client or the network as one safe line. A kubeconfig holds tokens and keys, and
+ * js-yaml's message quotes the lines around a syntax error: only its reason and line are kept.
+ */
 function oneLine(error: unknown): string {
-  return (error instanceof Error ? error.message : String(error)).split('\n')[0];
+  if (error instanceof Error && error.name === 'YAMLException') {
+    const { reason, mark } = error as Error & { reason?: string; mark?: { line?: number } };
+    return `invalid YAML: ${jsYamlReason(reason)}${mark?.line !== undefined ? ` (line ${mark.line + 1})` : ''}`;
+  }
+  return errorText((error instanceof Error ? error.message : String(error)).split('\n')[0]);
 }

@@ -1,8 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import jsYaml from 'js-yaml';
 import { emptyConfig, parseConfig, type Config } from '../core/config.js';
 import { InputError } from '../core/errors.js';
+import { parseYamlDocument } from './yaml-document.js';
 
 const CONFIG_NAMES = ['.kubeward.yaml', '.kubeward.yml'];
 
@@ -25,12 +25,12 @@ export function loadConfig(explicit?: string | false): { config: Config; file?: 
   if (explicit === false) return { config: emptyConfig() };
   const file = explicit || findConfigFile();
   if (!file) return { config: emptyConfig() };
-  let raw: unknown;
+  let text: string;
   try {
-    raw = jsYaml.load(readFileSync(file, 'utf8'), { schema: jsYaml.CORE_SCHEMA });
+    text = readFileSync(file, 'utf8');
   } catch (error) {
-    if (error instanceof jsYaml.YAMLException) throw new InputError(`${file}:${(error.mark?.line ?? 0) + 1}: invalid YAML: ${error.reason}`);
     throw new InputError(`${file}: cannot read: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
   }
+  const raw = parseYamlDocument(text, { file, schema: 'core' });
   return { config: parseConfig(raw, file), file };
 }

@@ -5,7 +5,9 @@ import { helmHooksOf } from '../core/hooks.js';
 import { displayPath } from './paths.js';
 import type { PathSegment, Provenance } from '../core/provenance.js';
 import { checkChartArchive } from './archive.js';
-import { findTool, oneLine, runTool } from './tools.js';
+import { foreignMessage } from '../core/sanitize.js';
+import { helmSecretValues } from './secrets.js';
+import { findTool, runTool, toolError } from './tools.js';
 import { parseYamlStream, type LoadedObject, type ParseResult } from './yaml.js';
 
 /** What `helm template` is given: the user's values and release settings, exactly as for `helm install`. */
@@ -55,7 +57,7 @@ export async function renderChart(chart: string, options: HelmOptions): Promise<
     maxMemoryBytes: options.maxMemoryBytes ?? DEFAULT_MAX_MEMORY,
     env: helmEnvironment(),
   });
-  if (result.code !== 0) throw new InputError(`helm could not render ${chart}: ${oneLine(result.stderr)}`);
+  if (result.code !== 0) throw new InputError(`helm could not render ${chart}: ${foreignMessage(toolError(result.stderr), { secrets: helmSecretValues(options) })}`);
   return parseHelmOutput(result.stdout, { chart, chartDir: local && !/\.(tgz|tar\.gz)$/.test(chart) ? chart : undefined });
 }
 

@@ -6,7 +6,7 @@ import { Inventory } from '../core/inventory.js';
 import type { KubeObject } from '../core/object.js';
 import { builtinScope, scopeResolver } from '../core/scope.js';
 import { parseHelmOutput, renderChart, type HelmOptions } from './helm.js';
-import { findTool, oneLine, runTool } from './tools.js';
+import { KUSTOMIZATION_FILES, renderKustomization } from './kustomize.js';
 import { parseJson, parseYamlStream, type LoadedObject, type ParseResult } from './yaml.js';
 
 /** What a source is, decided from what is on disk (or not): see detectSource. */
@@ -28,7 +28,6 @@ export interface LoadResult {
 
 export const DEFAULT_MAX_FILE_BYTES = 64 * 1024 * 1024;
 const MANIFEST_EXTENSIONS = new Set(['.yaml', '.yml', '.json']);
-const KUSTOMIZATION_FILES = ['kustomization.yaml', 'kustomization.yml', 'Kustomization'];
 const SKIPPED_DIRECTORIES = new Set(['.git', 'node_modules', '.terraform']);
 
 /**
@@ -137,24 +136,6 @@ async function loadDirectory(root: string, options: LoadOptions): Promise<ParseR
   };
   await visit(root);
   return result;
-}
-
-async function renderKustomization(directory: string, options: LoadOptions): Promise<ParseResult> {
-  const kubectl = await findTool('kubectl');
-  const run = await runTool(kubectl, ['kustomize', directory], {
-    timeoutMs: options.timeoutMs ?? 60_000,
-    maxOutputBytes: options.maxOutputBytes ?? 256 * 1024 * 1024,
-    maxMemoryBytes: options.maxMemoryBytes ?? 2048 * 1024 * 1024,
-  });
-  if (run.code !== 0) throw new InputError(`kustomize could not build ${directory}: ${oneLine(run.stderr)}`);
-  const kustomization = KUSTOMIZATION_FILES.map((name) => join(directory, name)).find((file) => existsSync(file)) ?? directory;
-  const parsed = parseYamlStream(run.stdout, { file: displayPath(kustomization), origin: 'kustomize', extra: { source: directory } });
-  // Rendered lines do not exist on disk: findings point at the kustomization file itself.
-  for (const entry of parsed.objects) {
-    entry.provenance.line = undefined;
-    entry.provenance.locate = undefined;
-  }
-  return parsed;
 }
 
 function checkSize(file: string, bytes: number, options: LoadOptions): void {

@@ -207,11 +207,13 @@ function residentBytes(pid: number): number | undefined {
 }
 
 /**
- * The tool's own error message as one line: the `Error:` paragraph (helm continues it on indented
- * lines), whitespace folded; without one, every line that is not a warning or a hint.
+ * The tool's own error message: the `Error:` paragraph (helm continues it on indented lines), or
+ * without one every line that is not a warning or a hint; klog's framing (kubectl's
+ * `E1205 17:34:23.205057 27674 run.go:72] "command failed" err="…"`) unwrapped. It is the tool's
+ * text, which may quote its input: pass it through foreignMessage with the run's secrets.
  */
-export function oneLine(stderr: string): string {
-  const lines = stderr.split('\n');
+export function toolError(stderr: string): string {
+  const lines = stderr.split('\n').map(unwrapKlog);
   const first = lines.findIndex((line) => /^error\b/i.test(line.trim()));
   let kept: string[];
   if (first >= 0) {
@@ -223,7 +225,20 @@ export function oneLine(stderr: string): string {
   const text = kept
     .map((line) => line.trim())
     .filter((line) => line && !line.startsWith('Use --debug'))
-    .join(' ')
-    .replace(/\s+/g, ' ');
-  return text.slice(0, 2000) || 'failed without a message';
+    .join('\n');
+  return text || 'failed without a message';
+}
+
+const KLOG_LINE = /^[IWEF]\d{4} \d{2}:\d{2}:\d{2}\.\d+\s+\d+ [^\]\s]+\] (.*)$/;
+
+function unwrapKlog(line: string): string {
+  const framed = KLOG_LINE.exec(line.trim());
+  if (!framed) return line;
+  const message = /^"command failed" err=("(?:[^"\\]|\\.)*")$/.exec(framed[1]);
+  if (!message) return framed[1];
+  try {
+    return JSON.parse(message[1]) as string;
+  } catch {
+    return message[1].slice(1, -1);
+  }
 }

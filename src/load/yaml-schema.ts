@@ -44,9 +44,13 @@ const int = new jsYaml.Type('tag:yaml.org,2002:int', {
 });
 
 // js-yaml exports its built-in types at runtime; its type definitions do not declare them.
-const builtin = (jsYaml as unknown as { types: Record<'null' | 'float', jsYaml.Type> }).types;
+const builtin = (jsYaml as unknown as { types: Record<'null' | 'float' | 'merge', jsYaml.Type> }).types;
 
+/** Merge keys (`<<`) included: go-yaml resolves them, and the alias-safe path (yaml-document.ts) does too. */
 export const KUBERNETES_SCHEMA = jsYaml.FAILSAFE_SCHEMA.extend({
-  implicit: [builtin.null, bool, int, builtin.float],
+  implicit: [builtin.null, bool, int, builtin.float, builtin.merge],
   explicit: [],
 });
+
+/** YAML 1.2 core scalars with merge keys: kubeward's own files (configuration, rules, flows). */
+export const CORE_SCHEMA = jsYaml.CORE_SCHEMA.extend({ implicit: [builtin.merge] });

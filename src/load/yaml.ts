@@ -1,21 +1,17 @@
-import jsYaml from 'js-yaml';
 import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Node as YamlNode } from 'yaml';
 import { InputError } from '../core/errors.js';
 import { isKubeObject, isRecord, type KubeObject } from '../core/object.js';
 import type { PathSegment, Provenance } from '../core/provenance.js';
 import { FALLBACK, FAST_LOCATE_MAX_LINES, locateBlockYaml } from './locate.js';
-import { KUBERNETES_SCHEMA } from './yaml-schema.js';
+import { expansionBudget, MAY_HAVE_ALIAS, parseYamlDocument } from './yaml-document.js';
 
 /**
  * YAML and JSON text to Kubernetes objects with line numbers.
  *
- * Speed: `js-yaml` parses about ten times faster than `yaml`'s document model, so it does the work.
+ * Each document is parsed by parseYamlDocument (yaml-document.ts: js-yaml's speed where nothing can
+ * expand, alias expansion bounded as Kubernetes bounds it, errors that never quote the input).
  * Positions come from splitting the text into documents ourselves (document start lines), and
  * field lines are computed lazily with `yaml` only when a finding asks for one.
- *
- * Safety: js-yaml shares aliased nodes, so an alias bomb parses fast and explodes later, in whoever
- * walks it. Any document that may contain an anchor or alias is therefore parsed by `yaml`, whose
- * `maxAliasCount` refuses resource-exhaustion documents up front.
  */
 
 export interface LoadedObject {
@@ -37,12 +33,6 @@ export interface ParseOptions {
   /** Extra provenance for every object (template, source, hooks…). */
   extra?: Partial<Provenance>;
 }
-
-/** How many alias expansions one document may make: far above hand-written manifests, far below a bomb. */
-const MAX_ALIAS_COUNT = 1000;
-
-/** An anchor or alias can only start after whitespace, a flow indicator or `:` (a JSON-like key). */
-const MAY_HAVE_ALIAS = /(?:^|[\s[{,:])[&*][^\s,[\]{}]/m;
 
 interface RawDocument {
   text: string;
@@ -98,8 +88,9 @@ export function splitDocuments(text: string, firstLine = 1): RawDocument[] {
 /** Parses a YAML (or JSON) stream into Kubernetes objects. Throws InputError with file and line on bad YAML. */
 export function parseYamlStream(text: string, options: ParseOptions): ParseResult {
   const result: ParseResult = { objects: [], warnings: [] };
+  const budget = expansionBudget();
   for (const document of splitDocuments(text, options.firstLine ?? 1)) {
-    const value = parseDocumentValue(document, options.file);
+    const value = parseYamlDocument(document.text, { file: options.file, startLine: document.startLine, contentLine: document.contentLine, budget });
     collect(value, document, options, result);
   }
   return result;
@@ -111,7 +102,8 @@ export function parseJson(text: string, options: ParseOptions): ParseResult {
   try {
     value = JSON.parse(text);
   } catch (error) {
-    throw new InputError(`${options.file}:${jsonErrorLine(text, error)}: invalid JSON: ${jsonErrorReason(error)}`);
+    if (!(error instanceof SyntaxError)) throw error;
+    throw new InputError(jsonErrorMessage(text, options.file));
   }
   const result: ParseResult = { objects: [], warnings: [] };
   const document: RawDocument = { text, startLine: options.firstLine ?? 1, contentLine: options.firstLine ?? 1 };
@@ -127,44 +119,6 @@ export function parseJson(text: string, options: ParseOptions): ParseResult {
   });
   if (skipped) result.warnings.push(`${options.file}: skipped ${skipped} element${skipped === 1 ? '' : 's'} of a JSON array that ${skipped === 1 ? 'is not a Kubernetes object' : 'are not Kubernetes objects'}`);
   return result;
-}
-
-function parseDocumentValue(document: RawDocument, file: string): unknown {
-  if (MAY_HAVE_ALIAS.test(document.text)) return parseWithAliases(document, file);
-  try {
-    return jsYaml.load(document.text, { schema: KUBERNETES_SCHEMA, filename: file });
-  } catch (error) {
-    if (error instanceof jsYaml.YAMLException) {
-      const line = document.startLine + (error.mark?.line ?? 0);
-      throw new InputError(`${file}:${line}: invalid YAML: ${error.reason}`);
-    }
-    if (error instanceof RangeError) throw new InputError(`${file}:${document.contentLine}: invalid YAML: nesting too deep`);
-    throw error;
-  }
-}
-
-function parseWithAliases(document: RawDocument, file: string): unknown {
-  const lineCounter = new LineCounter();
-  const parsed = parseDocument(document.text, {
-    lineCounter,
-    version: '1.1',
-    schema: 'yaml-1.1',
-    // As sigs.k8s.io/yaml: timestamps stay strings, so drop the 1.1 timestamp tag.
-    customTags: (tags) => tags.filter((tag) => typeof tag === 'string' || tag.tag !== 'tag:yaml.org,2002:timestamp'),
-    merge: true,
-    uniqueKeys: true,
-    prettyErrors: false,
-  });
-  const firstError = parsed.errors[0];
-  if (firstError) {
-    const line = document.startLine - 1 + (lineCounter.linePos(firstError.pos[0]).line || 1);
-    throw new InputError(`${file}:${line}: invalid YAML: ${firstError.message.split('\n')[0]}`);
-  }
-  try {
-    return parsed.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
-  } catch (error) {
-    throw new InputError(`${file}:${document.contentLine}: refused YAML: ${(error as Error).message} (more than ${MAX_ALIAS_COUNT} alias expansions)`);
-  }
 }
 
 function collect(value: unknown, document: RawDocument, options: ParseOptions, result: ParseResult, prefix: PathSegment[] = []): void {
@@ -273,40 +227,48 @@ function offsetOf(root: YamlNode | null, path: readonly PathSegment[]): number |
   return offset;
 }
 
-/** The parser's reason without the quoted input it may echo (a Secret's value must never reach a message). */
-function jsonErrorReason(error: unknown): string {
-  return (error as Error).message.replace(/, ".*$/s, '').replace(/ in JSON at position.*$/s, '');
-}
-
-/** The line of a JSON syntax error: V8 does not always say where, so find the first bad byte ourselves. */
-function jsonErrorLine(text: string, error: unknown): number {
-  const match = /position (\d+)/.exec((error as Error).message);
-  const position = match ? Number(match[1]) : firstJsonErrorOffset(text);
+/** Where and why JSON.parse failed, found by kubeward's own scanner: V8's message quotes the input around the error, and the input may be a Secret. */
+function jsonErrorMessage(text: string, file: string): string {
+  const { offset, reason } = jsonSyntaxError(text);
   let line = 1;
-  for (let index = 0; index < position && index < text.length; index++) if (text.charCodeAt(index) === 10) line++;
-  return line;
+  let lineStart = 0;
+  for (let index = 0; index < offset && index < text.length; index++) {
+    if (text.charCodeAt(index) === 10) {
+      line++;
+      lineStart = index + 1;
+    }
+  }
+  return `${file}:${line}: invalid JSON: ${reason} (column ${offset - lineStart + 1})`;
 }
 
 /**
- * Offset of the first syntax error in a JSON text (called only after JSON.parse failed). A small
- * iterative scanner: values, strings with escapes, numbers, literals, and the container stack.
+ * The first syntax error in a JSON text (called only after JSON.parse failed): its offset and what
+ * is wrong, in words that never quote the input. A small iterative scanner: values, strings with
+ * escapes, numbers, literals, and the container stack.
  */
-export function firstJsonErrorOffset(text: string): number {
+export function jsonSyntaxError(text: string): { offset: number; reason: string } {
   const stack: ('{' | '[')[] = [];
   // What may come next: a value, a key (or `}` right after `{`), `:`, or `,`/a closing bracket.
   let expect: 'value' | 'key' | 'colon' | 'separator' | 'end' = 'value';
   let index = 0;
+  const fail = (reason: string) => ({ offset: index, reason });
   const skipSpace = () => {
     while (index < text.length && ' \t\n\r'.includes(text[index])) index++;
   };
   const afterValue = () => (stack.length ? 'separator' : 'end') as typeof expect;
+  /** Moves past a string; on a fault, stays at it and returns what is wrong. */
+  const string = (): string | undefined => {
+    const scanned = scanString(text, index);
+    index = scanned.offset;
+    return scanned.fault;
+  };
   for (;;) {
     skipSpace();
-    if (index >= text.length) return text.length;
+    if (index >= text.length) return expect === 'end' ? { offset: text.length, reason: 'malformed JSON' } : fail('unexpected end of input');
     const char = text[index];
-    if (expect === 'end') return index;
+    if (expect === 'end') return fail('unexpected text after the value');
     if (expect === 'colon') {
-      if (char !== ':') return index;
+      if (char !== ':') return fail("expected ':' after a property name");
       index++;
       expect = 'value';
       continue;
@@ -316,6 +278,8 @@ export function firstJsonErrorOffset(text: string): number {
       if (char === ',') {
         index++;
         expect = top === '{' ? 'key' : 'value';
+        skipSpace();
+        if (text[index] === '}' || text[index] === ']') return fail('a trailing comma');
         continue;
       }
       if ((char === '}' && top === '{') || (char === ']' && top === '[')) {
@@ -324,7 +288,7 @@ export function firstJsonErrorOffset(text: string): number {
         expect = afterValue();
         continue;
       }
-      return index;
+      return fail(top === '{' ? "expected ',' or '}' after a property value" : "expected ',' or ']' after an array element");
     }
     if (expect === 'key') {
       if (char === '}' && text[index - 1 - countSpaceBefore(text, index)] === '{') {
@@ -333,10 +297,9 @@ export function firstJsonErrorOffset(text: string): number {
         expect = afterValue();
         continue;
       }
-      if (char !== '"') return index;
-      const end = scanString(text, index);
-      if (end < 0) return index;
-      index = end;
+      if (char !== '"') return fail('expected a property name in double quotes');
+      const problem = string();
+      if (problem) return fail(problem);
       expect = 'colon';
       continue;
     }
@@ -355,14 +318,13 @@ export function firstJsonErrorOffset(text: string): number {
       continue;
     }
     if (char === '"') {
-      const end = scanString(text, index);
-      if (end < 0) return index;
-      index = end;
+      const problem = string();
+      if (problem) return fail(problem);
       expect = afterValue();
       continue;
     }
     const literal = /^(true|false|null|-?(0|[1-9]\d*)(\.\d+)?([eE][-+]?\d+)?)/.exec(text.slice(index, index + 400));
-    if (!literal) return index;
+    if (!literal) return fail('expected a value (an object, array, string, number, true, false or null)');
     index += literal[0].length;
     expect = afterValue();
   }
@@ -374,13 +336,22 @@ function countSpaceBefore(text: string, index: number): number {
   return count;
 }
 
-/** End offset (exclusive) of the JSON string starting at `start`, or -1 when it is malformed. */
-function scanString(text: string, start: number): number {
+/** The end (exclusive) of the JSON string starting at `start`, or the offset of its first fault and what it is. */
+function scanString(text: string, start: number): { offset: number; fault?: string } {
   for (let index = start + 1; index < text.length; index++) {
     const code = text.charCodeAt(index);
-    if (code === 34) return index + 1;
-    if (code === 92) index++;
-    else if (code < 32) return -1;
+    if (code === 34) return { offset: index + 1 };
+    if (code < 32) return { offset: index, fault: 'a control character in a string' };
+    if (code !== 92) continue;
+    const escape = text[index + 1];
+    if (escape === 'u') {
+      if (!/^[0-9a-fA-F]{4}$/.test(text.slice(index + 2, index + 6))) return { offset: index, fault: 'a bad \\u escape in a string' };
+      index += 5;
+    } else if (escape !== undefined && '"\\/bfnrt'.includes(escape)) {
+      index++;
+    } else if (escape !== undefined) {
+      return { offset: index, fault: 'a bad escape in a string' };
+    }
   }
-  return -1;
+  return { offset: start, fault: 'an unterminated string' };
 }

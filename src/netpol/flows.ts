@@ -1,6 +1,6 @@
-import jsYaml from 'js-yaml';
 import { InputError } from '../core/errors.js';
 import { isRecord } from '../core/object.js';
+import { parseYamlDocument } from '../load/yaml-document.js';
 import { ConnectionSet } from './connections.js';
 import { INGRESS_CONTROLLER } from './ingress.js';
 import { parseAddress, parseCidr, rangeToCidrs } from './ip.js';
@@ -33,12 +33,7 @@ export interface DeclaredFlow {
 export type FlowEnd = { type: 'workload'; workload: Workload } | { type: 'external'; cidrs: string[]; label: string } | { type: 'anywhere' };
 
 export function parseFlows(text: string, file: string): DeclaredFlow[] {
-  let value: unknown;
-  try {
-    value = jsYaml.load(text, { schema: jsYaml.CORE_SCHEMA, filename: file });
-  } catch (error) {
-    throw new InputError(`${file}: invalid YAML: ${(error as Error).message.split('\n')[0]}`);
-  }
+  const value = parseYamlDocument(text, { file, schema: 'core' });
   const list = Array.isArray(value) ? value : isRecord(value) ? value.connections : undefined;
   if (!Array.isArray(list)) throw new InputError(`${file}: expected a "connections:" list of {src, dst, conn} (see docs/netpol.md)`);
   return list.map((entry, index) => {
