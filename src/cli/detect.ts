@@ -1,5 +1,4 @@
-import { createReadStream, readFileSync, statSync } from 'node:fs';
-import { createInterface } from 'node:readline';
+import { readFileSync, statSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { InputError } from '../core/errors.js';
 import type { KubeObject } from '../core/object.js';
@@ -13,6 +12,7 @@ import { DetectPipeline, type PipelineOptions } from '../detect/pipeline.js';
 import { loadKubewardRules } from '../detect/rules.js';
 import { renderSummary } from '../detect/summary.js';
 import { builtinDetectRuleFiles, readRuleFile } from '../load/detect-rules.js';
+import { forEachLine } from '../load/lines.js';
 import { loadSources } from '../load/sources.js';
 import { FileTail } from '../load/tail.js';
 import { startAuditWebhook, type SinkSpec } from '../serve/audit-webhook.js';
@@ -94,18 +94,7 @@ function readDnsLog(pipeline: DetectPipeline, file: string): void {
 }
 
 async function readAuditLog(pipeline: DetectPipeline, file: string): Promise<void> {
-  const input = file === '-' ? process.stdin : createReadStream(file);
-  await new Promise<void>((resolve, reject) => {
-    input.once('error', (error: NodeJS.ErrnoException) => reject(new InputError(`${file}: cannot read audit log (${error.code ?? error.message})`)));
-    input.once('open', () => resolve());
-    if (file === '-') resolve();
-  });
-  const lines = createInterface({ input, crlfDelay: Infinity });
-  try {
-    for await (const line of lines) pipeline.auditLine(line);
-  } catch (error) {
-    throw new InputError(`${file}: cannot read audit log (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
-  }
+  await forEachLine(file, 'audit log', (line) => pipeline.auditLine(line));
 }
 
 function fileTime(file: string | undefined): number {

@@ -50,6 +50,13 @@ export const EVENT_FIELDS: ReadonlySet<string> = new Set([
 ]);
 const LEGACY_FIELDS: ReadonlySet<string> = new Set(['timestamp', 'metadata']);
 
+/** Stages that carry a request's outcome; RequestReceived is written before authorization. */
+export const OUTCOME_STAGES: ReadonlySet<string> = new Set(['ResponseStarted', 'ResponseComplete', 'Panic']);
+/** One bit per stage, to remember which stages of a request were seen. */
+export const STAGE_BITS: Readonly<Record<string, number>> = { RequestReceived: 1, ResponseStarted: 2, ResponseComplete: 4, Panic: 8 };
+/** Stages the schema does not name share one bit: a second one of them counts as a duplicate. */
+export const OTHER_STAGE = 16;
+
 /** What parsing saw, for the end-of-run summary: nothing bad is dropped silently. */
 export interface AuditParseStats {
   lines: number;

@@ -1,5 +1,5 @@
 import type { Alert } from '../core/alert.js';
-import { principalOf, type AuditEvent } from './audit.js';
+import { OTHER_STAGE, OUTCOME_STAGES, principalOf, STAGE_BITS, type AuditEvent } from './audit.js';
 import { dnsPrincipal } from './dns.js';
 import { falcoAlert, falcoMatches, type FalcoRuleSet } from './falco.js';
 import type { DetectEvent } from './fields.js';
@@ -44,10 +44,6 @@ export interface DetectorOptions {
   limits?: Partial<Limits>;
 }
 
-const OUTCOME_STAGES = new Set(['ResponseStarted', 'ResponseComplete', 'Panic']);
-const STAGE_BITS: Record<string, number> = { RequestReceived: 1, ResponseStarted: 2, ResponseComplete: 4, Panic: 8 };
-/** Stages the schema does not name share one bit: a second one of them counts as a duplicate. */
-const OTHER_STAGE = 16;
 const DELIVERED = 32;
 
 export class Detector {
