@@ -15,6 +15,11 @@ export interface ObjectMeta {
   [field: string]: unknown;
 }
 
+/** The label kubeward puts on objects it writes (generated NetworkPolicies, Roles, bindings). */
+export const MANAGED_BY = { 'app.kubernetes.io/managed-by': 'kubeward' } as const;
+/** The annotation on a generated object saying what it was written for (a workload, a subject). */
+export const GENERATED_FOR_ANNOTATION = 'kubeward.io/generated-for';
+
 /** How findings, alerts and reports name an object. */
 export interface ObjectRef {
   apiVersion: string;

@@ -1,7 +1,7 @@
 import jsYaml from 'js-yaml';
 import { InputError } from '../core/errors.js';
 import type { Inventory } from '../core/inventory.js';
-import { isRecord, type KubeObject } from '../core/object.js';
+import { GENERATED_FOR_ANNOTATION, isRecord, MANAGED_BY, type KubeObject } from '../core/object.js';
 import { mapSelectorMatches, selectorMatches, type LabelSelector } from '../core/selector.js';
 import { serviceReferences, type ServiceReference } from './clients.js';
 import { ConnectionSet, type Protocol } from './connections.js';
@@ -31,7 +31,6 @@ export interface GenerateOptions {
 }
 
 export const DEFAULT_SKIPPED_NAMESPACES = ['kube-system', 'kube-public', 'kube-node-lease'];
-export const MANAGED_BY = { 'app.kubernetes.io/managed-by': 'kubeward' };
 
 /** One end of a needed connection. `pods` stands for workloads the sources do not hold (cluster DNS). */
 type Site = FlowEnd | { type: 'pods'; namespace: string; selector: LabelSelector; label: string };
@@ -298,7 +297,7 @@ function workloadPolicy(workload: Workload, selector: LabelSelector, needs: Need
   return {
     apiVersion: 'networking.k8s.io/v1',
     kind: 'NetworkPolicy',
-    metadata: { name: name.length > 253 ? name.slice(0, 253) : name, namespace: workload.namespace, labels: { ...MANAGED_BY }, annotations: { 'kubeward.io/generated-for': workload.id } },
+    metadata: { name: name.length > 253 ? name.slice(0, 253) : name, namespace: workload.namespace, labels: { ...MANAGED_BY }, annotations: { [GENERATED_FOR_ANNOTATION]: workload.id } },
     spec,
   };
 }

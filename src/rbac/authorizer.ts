@@ -21,6 +21,14 @@ export interface RequestAttributes {
   path?: string;
 }
 
+/** `get pods/log named web-1 in namespace shop`, `list secrets cluster-wide`, `get /healthz`. */
+export function describeRequest(attributes: RequestAttributes): string {
+  if (attributes.path !== undefined) return `${attributes.verb} ${attributes.path}`;
+  const resource = `${attributes.resource}${attributes.subresource ? `/${attributes.subresource}` : ''}${attributes.apiGroup ? `.${attributes.apiGroup}` : ''}`;
+  const name = attributes.name ? ` named ${attributes.name}` : '';
+  return `${attributes.verb} ${resource}${name} ${attributes.namespace ? `in namespace ${attributes.namespace}` : 'cluster-wide'}`;
+}
+
 export const VERB_ALL = '*';
 export const API_GROUP_ALL = '*';
 export const RESOURCE_ALL = '*';

@@ -48,10 +48,12 @@ export function renderMarkdown(report: Report): string {
 }
 
 /** Text safe inside a Markdown table cell. */
-function cell(text: string): string {
+/** Text safe inside a Markdown table cell. */
+export function cell(text: string): string {
   return text.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/\r?\n/g, '<br>').replace(/</g, '&lt;');
 }
 
-function code(text: string): string {
+/** Text as inline code. */
+export function code(text: string): string {
   return `\`${text.replace(/`/g, "'")}\``;
 }

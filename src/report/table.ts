@@ -11,6 +11,13 @@ export function paintSeverity(severity: Severity, text: string): string {
   return styleText(SEVERITY_STYLE[severity], text);
 }
 
+/** Rows as columns padded to their widest cell (the last column is not padded). */
+export function alignColumns(rows: readonly (readonly string[])[]): string {
+  const widths: number[] = [];
+  for (const row of rows) row.forEach((cell, column) => (widths[column] = Math.max(widths[column] ?? 0, cell.length)));
+  return rows.map((row) => row.map((cell, column) => (column < row.length - 1 ? cell.padEnd(widths[column]) : cell)).join('  ').trimEnd()).join('\n') + '\n';
+}
+
 /** The human format: findings grouped by object, most severe object first; colour only when asked (a TTY without NO_COLOR). */
 export function renderTable(report: Report, options: { color?: boolean } = {}): string {
   const paint = (style: Style, text: string) => (options.color ? styleText(style, text) : text);
