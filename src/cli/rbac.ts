@@ -2,6 +2,7 @@ import { existsSync, statSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import type { Config } from '../core/config.js';
 import { InputError } from '../core/errors.js';
+import { oneLine } from '../core/sanitize.js';
 import { loadCluster, mergeLoadResults } from '../load/cluster.js';
 import { auditLogWarnings, readAuditLogs } from '../load/audit-log.js';
 import { loadConfig } from '../load/config.js';
@@ -349,7 +350,7 @@ async function exitOneOnNoRequests(run: () => Promise<void>): Promise<void> {
     await run();
   } catch (error) {
     if (!(error instanceof NoRequestsError)) throw error;
-    process.stderr.write(`kubeward: ${error.message}\n`);
+    process.stderr.write(`kubeward: ${oneLine(error.message)}\n`);
     process.exitCode = 1;
   }
 }

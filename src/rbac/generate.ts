@@ -15,6 +15,7 @@
  */
 import jsYaml from 'js-yaml';
 import { GENERATED_FOR_ANNOTATION, MANAGED_BY, type KubeObject } from '../core/object.js';
+import { escapeControl } from '../core/sanitize.js';
 import { describeRequest, ruleAllows, type RequestAttributes } from './authorizer.js';
 import { describePath, goalTitle } from './escalation.js';
 import { describeRbacRef, RBAC_GROUP, type PolicyRule } from './model.js';
@@ -220,5 +221,6 @@ export function renderGeneratedRbac(generated: GeneratedRbac, summary: Generatio
   if (generated.objects.length === 0) lines.push('# nothing to grant: every request is already allowed');
   // Lists inside a rule in flow style, as people write rules: `verbs: [get, list]`.
   const documents = generated.objects.map((object) => jsYaml.dump(object, { noRefs: true, lineWidth: -1, quotingType: '"', flowLevel: 3 }));
-  return `${lines.join('\n')}\n${documents.map((document) => `---\n${document}`).join('')}`;
+  // Names come from the audit log and the sources: a newline in one must not end the comment and start YAML.
+  return `${lines.map(escapeControl).join('\n')}\n${documents.map((document) => `---\n${document}`).join('')}`;
 }

@@ -1,3 +1,4 @@
+import { escapeControl } from '../core/sanitize.js';
 import { VERSION } from '../core/version.js';
 import { describeRequest, type RequestAttributes } from '../rbac/authorizer.js';
 import { bindingRefJson, describeRbacRef, roleRefJson } from '../rbac/model.js';
@@ -53,24 +54,28 @@ function outcome(request: ObservedRequest): string {
   return [request.allowed ? `${request.allowed} allowed` : '', request.denied ? `${request.denied} denied` : ''].filter(Boolean).join(', ');
 }
 
+/** Names in the human formats come from the log and the sources: controls shown as escapes. */
+const safe = (rows: string[][]) => rows.map((row) => row.map(escapeControl));
+const md = (text: string) => cell(escapeControl(text));
+
 function renderTable(diff: UsageDiff, context: UsageContext): string {
   const unused = diff.held.filter((permission) => permission.requests === 0);
   const used = diff.held.filter((permission) => permission.requests > 0);
-  const out = [headline(diff), `audit ${context.logs.length === 1 ? 'log' : 'logs'} ${observedLine(context)}`, ''];
+  const out = [escapeControl(headline(diff)), escapeControl(`audit ${context.logs.length === 1 ? 'log' : 'logs'} ${observedLine(context)}`), ''];
   if (diff.privileged) out.push('member of system:masters: allowed everything before RBAC, whatever it holds', '');
   if (unused.length) {
     out.push(`Unused (${unused.length}):`);
     const rows = unused.map((permission) => [permission.risks[0]?.severity ?? '-', permission.risks.map((risk) => risk.risk.id).join(',') || '-', describePermission(permission), grantedBy(permission).join('; ')]);
-    out.push(alignColumns([['SEVERITY', 'RISK', 'PERMISSION', 'GRANTED BY'], ...rows]).trimEnd(), '');
+    out.push(alignColumns([['SEVERITY', 'RISK', 'PERMISSION', 'GRANTED BY'], ...safe(rows)]).trimEnd(), '');
   }
   if (used.length) {
     out.push(`Used (${used.length}):`);
     const rows = used.map((permission) => [permission.requests.toLocaleString('en'), describePermission(permission), grantedBy(permission).join('; ')]);
-    out.push(alignColumns([['REQUESTS', 'PERMISSION', 'GRANTED BY'], ...rows]).trimEnd(), '');
+    out.push(alignColumns([['REQUESTS', 'PERMISSION', 'GRANTED BY'], ...safe(rows)]).trimEnd(), '');
   }
   if (diff.notHeld.length) {
     out.push(`Observed but not allowed by the sources' RBAC (${diff.notHeld.length}):`);
-    out.push(alignColumns([['REQUEST', 'IN THE LOG'], ...diff.notHeld.map((request) => [describeRequest(request.attributes), outcome(request)])]).trimEnd(), '');
+    out.push(alignColumns([['REQUEST', 'IN THE LOG'], ...safe(diff.notHeld.map((request) => [describeRequest(request.attributes), outcome(request)]))]).trimEnd(), '');
   }
   return `${out.join('\n').trimEnd()}\n`;
 }
@@ -124,23 +129,23 @@ function renderJson(diff: UsageDiff, context: UsageContext): string {
 function renderMarkdown(diff: UsageDiff, context: UsageContext): string {
   const unused = diff.held.filter((permission) => permission.requests === 0);
   const used = diff.held.filter((permission) => permission.requests > 0);
-  const out = [`### ${cell(headline(diff))}`, '', `Audit ${context.logs.length === 1 ? 'log' : 'logs'} ${cell(observedLine(context))}.`, ''];
+  const out = [`### ${md(headline(diff))}`, '', `Audit ${context.logs.length === 1 ? 'log' : 'logs'} ${md(observedLine(context))}.`, ''];
   if (diff.privileged) out.push('Member of `system:masters`: allowed everything before RBAC, whatever it holds.', '');
   if (unused.length) {
     out.push(`**Unused (${unused.length})**`, '', '| severity | risk | permission | granted by |', '| --- | --- | --- | --- |');
     for (const permission of unused) {
-      out.push(`| ${permission.risks[0]?.severity ?? ''} | ${permission.risks.map((risk) => code(risk.risk.id)).join(' ')} | ${cell(describePermission(permission))} | ${cell(grantedBy(permission).join('; '))} |`);
+      out.push(`| ${permission.risks[0]?.severity ?? ''} | ${permission.risks.map((risk) => code(risk.risk.id)).join(' ')} | ${md(describePermission(permission))} | ${md(grantedBy(permission).join('; '))} |`);
     }
     out.push('');
   }
   if (used.length) {
     out.push(`**Used (${used.length})**`, '', '| requests | permission | granted by |', '| --- | --- | --- |');
-    for (const permission of used) out.push(`| ${permission.requests} | ${cell(describePermission(permission))} | ${cell(grantedBy(permission).join('; '))} |`);
+    for (const permission of used) out.push(`| ${permission.requests} | ${md(describePermission(permission))} | ${md(grantedBy(permission).join('; '))} |`);
     out.push('');
   }
   if (diff.notHeld.length) {
     out.push(`**Observed but not allowed by the sources' RBAC (${diff.notHeld.length})**`, '', '| request | in the log |', '| --- | --- |');
-    for (const request of diff.notHeld) out.push(`| ${cell(describeRequest(request.attributes))} | ${outcome(request)} |`);
+    for (const request of diff.notHeld) out.push(`| ${md(describeRequest(request.attributes))} | ${outcome(request)} |`);
     out.push('');
   }
   return out.join('\n');

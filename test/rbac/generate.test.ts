@@ -306,6 +306,20 @@ describe('rbac generate: verified by the RBAC engine', () => {
   });
 });
 
+describe('rbac generate: hostile names', () => {
+  it('a name from the log cannot end a header comment and add YAML: controls are shown as escapes', () => {
+    const app = SA('shop', 'web');
+    const name = 'db\n---\napiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\u2028\x1b[2K';
+    const { generated, verification, subject, requests } = generate('ServiceAccount:shop:web', [{ user: app, verb: 'get', resource: 'secrets', namespace: 'shop', name }]);
+    const yaml = renderGeneratedRbac(generated, summaryOf(subject, requests, verification));
+    const documents = jsYaml.loadAll(yaml) as KubeObject[];
+    expect(documents.map((document) => document.kind)).toEqual(['Role', 'RoleBinding']);
+    expect((documents[0].rules as { resourceNames: string[] }[])[0].resourceNames).toEqual([name]);
+    expect(yaml.split('\n---\n')[0]).toContain('get secrets named db\\n---\\napiVersion');
+    expect(yaml).not.toContain('\x1b');
+  });
+});
+
 function summaryOf(subject: SubjectRef, requests: ObservedRequest[], verification: ReturnType<typeof verifyGenerated>) {
   return {
     subject,
