@@ -5,6 +5,7 @@ import { VERSION } from '../core/version.js';
 import { registerDetect } from './detect.js';
 import { registerGate } from './gate.js';
 import { registerNetpol } from './netpol.js';
+import { registerPolicy } from './policy.js';
 import { registerRbac } from './rbac.js';
 import { registerScan } from './scan.js';
 
@@ -19,6 +20,7 @@ export function buildProgram(): Command {
   registerRbac(program);
   registerNetpol(program);
   registerDetect(program);
+  registerPolicy(program);
   for (const command of program.commands) command.exitOverride();
   return program;
 }
