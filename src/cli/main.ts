@@ -8,6 +8,7 @@ import { registerNetpol } from './netpol.js';
 import { registerPolicy } from './policy.js';
 import { registerRbac } from './rbac.js';
 import { registerScan } from './scan.js';
+import { registerWebhook } from './webhook.js';
 
 export function buildProgram(): Command {
   const program = new Command('kubeward')
@@ -21,6 +22,7 @@ export function buildProgram(): Command {
   registerNetpol(program);
   registerDetect(program);
   registerPolicy(program);
+  registerWebhook(program);
   for (const command of program.commands) command.exitOverride();
   return program;
 }

@@ -25,3 +25,17 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{ .Values.image.repository }}:{{ .Values.image.tag }}
 {{- end -}}
 {{- end -}}
+
+{{/* The webhook's pods carry their own name, so the audit receiver's selectors never take them. */}}
+{{- define "kubeward.webhookLabels" -}}
+app.kubernetes.io/name: kubeward-webhook
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/component: admission-webhook
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+{{- end -}}
+
+{{- define "kubeward.webhookSelector" -}}
+app.kubernetes.io/name: kubeward-webhook
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end -}}
