@@ -19,7 +19,7 @@ import { startAuditWebhook, type SinkSpec } from '../serve/audit-webhook.js';
 import type { WebhookOptions } from '../serve/sinks.js';
 import { paintSeverity } from '../report/table.js';
 import { collect, positiveNumber } from './options.js';
-import { useColor, warn } from './output.js';
+import { serveUntilStopped, useColor, warn } from './output.js';
 
 const SEVERITY_CHOICES = ['critical', 'high', 'medium', 'low', 'info', 'none'];
 
@@ -239,15 +239,7 @@ async function runServe(flags: ServeFlags): Promise<void> {
     },
   });
   process.stderr.write(`kubeward: audit webhook listening on ${server.url}\n`);
-  await new Promise<void>((resolve) => {
-    const stop = () => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      void server.close().then(resolve);
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-  });
+  await serveUntilStopped(server);
 }
 
 /** `kubeward detect …` and `kubeward detect serve …` (issue 5). */

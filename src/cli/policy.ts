@@ -68,6 +68,13 @@ async function runTest(flags: TestFlags): Promise<void> {
   process.exitCode = report.summary.denied > 0 || (flags.failOnWarn && report.summary.warned > 0) ? 1 : 0;
 }
 
+/** --policies and --params, as every command reading a policy set takes them. */
+export function addPolicySetOptions(command: Command): Command {
+  return command
+    .option('--policies <path>', 'policy and binding files or directories (repeatable; default: the built-in pack)', collect)
+    .option('--params <path>', 'param objects for paramRefs (repeatable; default with the built-in pack: its params)', collect);
+}
+
 /** `kubeward policy test | verify | export` (issue 11). */
 export function registerPolicy(program: Command): void {
   const policy = program.command('policy').description('ValidatingAdmissionPolicies (CEL) in CI: test charts against them, unit-test them, export them for the API server');
@@ -75,9 +82,7 @@ export function registerPolicy(program: Command): void {
   const test = policy
     .command('test')
     .description('admit every object of charts or manifests against ValidatingAdmissionPolicies (default: the built-in pack)')
-    .option('--policies <path>', 'policy and binding files or directories (repeatable; default: the built-in pack)', collect)
     .option('--resources <source>', 'what to admit: anything `scan` takes (repeatable)', collect)
-    .option('--params <path>', 'param objects for paramRefs (repeatable; default with the built-in pack: its params)', collect)
     .option('--namespaces <path>', 'Namespace objects, for namespaceSelector and namespaceObject (repeatable)', collect)
     .option('--user <name>', 'the requesting user (default: a non-admin user, kubeward-test-user)')
     .option('--group <group>', 'a group of the requesting user (repeatable)', collect)
@@ -86,6 +91,7 @@ export function registerPolicy(program: Command): void {
     .option('-o, --output <file>', 'write the report to a file (atomically) instead of stdout')
     .option('--fail-on-warn', 'exit 1 on a Warn as on a Deny')
     .option('-q, --quiet', 'do not print warnings');
+  addPolicySetOptions(test);
   addSourceOptions(test);
   test.addHelpText(
     'after',
@@ -112,11 +118,10 @@ Examples:
       process.exitCode = failed > 0 ? 1 : 0;
     });
 
-  policy
+  const exporter = policy
     .command('export')
-    .description('the policies as plain ValidatingAdmissionPolicy + binding YAML (with their params) for the API server to enforce natively')
-    .option('--policies <path>', 'policy and binding files or directories (repeatable; default: the built-in pack)', collect)
-    .option('--params <path>', 'param objects to include (repeatable; default with the built-in pack: its params)', collect)
+    .description('the policies as plain ValidatingAdmissionPolicy + binding YAML (with their params) for the API server to enforce natively');
+  addPolicySetOptions(exporter)
     .option('--kube-version <version>', `check that every expression compiles on this Kubernetes version (default ${DEFAULT_KUBE_VERSION})`)
     .option('-o, --output <file>', 'write to a file (atomically) instead of stdout')
     .option('-q, --quiet', 'do not print warnings')

@@ -6,8 +6,8 @@ import { DEFAULT_KUBE_VERSION } from '../policy/cel/versions.js';
 import { offlineContext } from '../policy/run.js';
 import { startAdmissionWebhook } from '../serve/admission-webhook.js';
 import { collect, positiveNumber } from './options.js';
-import { warn } from './output.js';
-import { namespacesFrom, policySetFromFlags } from './policy.js';
+import { serveUntilStopped, warn } from './output.js';
+import { addPolicySetOptions, namespacesFrom, policySetFromFlags } from './policy.js';
 
 interface ServeFlags {
   policies?: string[];
@@ -52,25 +52,14 @@ async function runServe(flags: ServeFlags): Promise<void> {
     throw new InputError(code === 'EADDRINUSE' || code === 'EACCES' ? `cannot listen on ${flags.listen} (${code})` : `cannot start the webhook: ${(error as Error).message.split('\n')[0]}`);
   }
   if (!flags.quiet) warn(`admission webhook listening on ${server.url}/validate with ${set.policies.length} policies and ${set.bindings.length} bindings`);
-  await new Promise<void>((resolve) => {
-    const stop = () => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      void server.close().then(resolve);
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-  });
+  await serveUntilStopped(server);
 }
 
 /** `kubeward webhook serve` (issue 11). */
 export function registerWebhook(program: Command): void {
   const webhook = program.command('webhook').description('the validating admission webhook: ValidatingAdmissionPolicies (and kubeward rules) at admission');
-  webhook
-    .command('serve')
-    .description('serve AdmissionReview v1 at POST /validate over HTTPS, with /healthz, /readyz and /metrics')
-    .option('--policies <path>', 'policy and binding files or directories (repeatable; default: the built-in pack)', collect)
-    .option('--params <path>', 'param objects (repeatable; default with the built-in pack: its params)', collect)
+  const serve = webhook.command('serve').description('serve AdmissionReview v1 at POST /validate over HTTPS, with /healthz, /readyz and /metrics');
+  addPolicySetOptions(serve)
     .option('--namespaces <path>', 'Namespace objects for namespaceSelector labels and namespaceObject (repeatable)', collect)
     .option('--rbac <path>', 'roles and bindings the CEL authorizer answers from (repeatable)', collect)
     .option('--rules', "also apply kubeward's rule pack: findings at high or above deny, others warn")

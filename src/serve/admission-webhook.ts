@@ -14,7 +14,6 @@
 import { readFileSync, unwatchFile, watchFile } from 'node:fs';
 import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { createSecureContext } from 'node:tls';
 import type { Finding } from '../core/finding.js';
 import { Inventory } from '../core/inventory.js';
@@ -24,6 +23,7 @@ import { evaluateAdmission, type AdmissionResult, type EvaluationContext } from 
 import type { PolicySetLike } from '../policy/run.js';
 import { runRules } from '../rules/engine.js';
 import { builtinRules } from '../rules/index.js';
+import { BodyTooLarge, closeServer, listen, readBody, reply } from './http.js';
 import { Metrics } from './metrics.js';
 
 export interface AdmissionWebhookOptions {
@@ -51,36 +51,6 @@ export interface AdmissionWebhook {
 }
 
 const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1];
-
-class BodyTooLarge extends Error {}
-
-function readBody(request: IncomingMessage, limit: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const declared = Number(request.headers['content-length']);
-    if (Number.isFinite(declared) && declared > limit) {
-      reject(new BodyTooLarge());
-      return;
-    }
-    const chunks: Buffer[] = [];
-    let size = 0;
-    request.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limit) {
-        request.pause();
-        reject(new BodyTooLarge());
-        return;
-      }
-      chunks.push(chunk);
-    });
-    request.on('end', () => resolve(Buffer.concat(chunks)));
-    request.on('error', reject);
-  });
-}
-
-function send(response: ServerResponse, code: number, body: string, contentType = 'text/plain; charset=utf-8', close = false): void {
-  response.writeHead(code, { 'content-type': contentType, 'content-length': Buffer.byteLength(body), ...(close ? { connection: 'close' } : {}) });
-  response.end(body);
-}
 
 /** kubeward's rule pack on the incoming object, as extra Deny and Warn lines. */
 function ruleDecisions(request: AdmissionRequest, denyAt: Severity): { deny: Finding[]; warn: Finding[] } {
@@ -119,17 +89,17 @@ export async function startAdmissionWebhook(options: AdmissionWebhookOptions): P
       review = JSON.parse(body.toString('utf8'));
     } catch {
       metrics.add('kubeward_admission_requests_total', 1, { result: 'bad_request' });
-      return send(response, 400, 'body is not JSON\n');
+      return reply(response, 400, 'body is not JSON\n');
     }
     const envelope = review as { apiVersion?: unknown; kind?: unknown; request?: unknown };
     if (envelope?.apiVersion !== 'admission.k8s.io/v1' || envelope.kind !== 'AdmissionReview') {
       metrics.add('kubeward_admission_requests_total', 1, { result: 'bad_request' });
-      return send(response, 400, 'body is not an admission.k8s.io/v1 AdmissionReview\n');
+      return reply(response, 400, 'body is not an admission.k8s.io/v1 AdmissionReview\n');
     }
     const request = parseAdmissionRequest(envelope.request);
     if (typeof request === 'string') {
       metrics.add('kubeward_admission_requests_total', 1, { result: 'bad_request' });
-      return send(response, 400, `${request}\n`);
+      return reply(response, 400, `${request}\n`);
     }
     const result = evaluateAdmission(options.set.policies, options.set.bindings, request, options.context);
     if (options.rules) {
@@ -153,17 +123,17 @@ export async function startAdmissionWebhook(options: AdmissionWebhookOptions): P
       log(`policy ${error.policy} (binding ${error.binding}) ${error.field}: ${error.message} (failurePolicy Ignore: request ${request.uid} not judged by it)`);
     }
     metrics.add('kubeward_admission_requests_total', 1, { result: result.allowed ? 'allowed' : 'denied' });
-    send(response, 200, JSON.stringify(admissionResponse(request.uid, result)), 'application/json');
+    reply(response, 200, JSON.stringify(admissionResponse(request.uid, result)), 'application/json');
     metrics.observe('kubeward_admission_duration_seconds', Number(process.hrtime.bigint() - started) / 1e9);
   };
 
   const handle = async (request: IncomingMessage, response: ServerResponse) => {
     const path = (request.url ?? '/').split('?')[0];
-    if (request.method === 'GET' && path === '/healthz') return send(response, 200, 'ok\n');
-    if (request.method === 'GET' && path === '/readyz') return send(response, 200, 'ready\n');
-    if (request.method === 'GET' && path === '/metrics') return send(response, 200, metrics.render(), 'text/plain; version=0.0.4; charset=utf-8');
-    if (path !== '/validate') return send(response, 404, 'POST an AdmissionReview to /validate; GET /healthz, /readyz, /metrics\n');
-    if (request.method !== 'POST') return send(response, 405, 'POST an AdmissionReview to /validate\n');
+    if (request.method === 'GET' && path === '/healthz') return reply(response, 200, 'ok\n');
+    if (request.method === 'GET' && path === '/readyz') return reply(response, 200, 'ready\n');
+    if (request.method === 'GET' && path === '/metrics') return reply(response, 200, metrics.render(), 'text/plain; version=0.0.4; charset=utf-8');
+    if (path !== '/validate') return reply(response, 404, 'POST an AdmissionReview to /validate; GET /healthz, /readyz, /metrics\n');
+    if (request.method !== 'POST') return reply(response, 405, 'POST an AdmissionReview to /validate\n');
     let body: Buffer;
     try {
       body = await readBody(request, options.maxBodyBytes);
@@ -171,7 +141,7 @@ export async function startAdmissionWebhook(options: AdmissionWebhookOptions): P
       if (error instanceof BodyTooLarge) {
         metrics.add('kubeward_admission_requests_total', 1, { result: 'too_large' });
         log(`rejected a request body over ${options.maxBodyBytes} bytes`);
-        return send(response, 413, `body over ${options.maxBodyBytes} bytes\n`, undefined, true);
+        return reply(response, 413, `body over ${options.maxBodyBytes} bytes\n`, undefined, true);
       }
       throw error;
     }
@@ -181,7 +151,7 @@ export async function startAdmissionWebhook(options: AdmissionWebhookOptions): P
   const server: Server = createServer({ ...current, minVersion: 'TLSv1.2' }, (request, response) => {
     handle(request, response).catch((error: Error) => {
       log(`request failed: ${error.message}`);
-      if (!response.headersSent) send(response, 500, 'internal error\n');
+      if (!response.headersSent) reply(response, 500, 'internal error\n');
     });
   });
   server.keepAliveTimeout = 30_000;
@@ -209,21 +179,14 @@ export async function startAdmissionWebhook(options: AdmissionWebhookOptions): P
   const interval = options.certPollMs ?? 2000;
   for (const file of [options.tlsCert, options.tlsKey]) watchFile(file, { interval, persistent: false }, reload);
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, options.host, () => resolve());
-  });
-  const address = server.address() as AddressInfo;
-  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  const url = await listen(server, options.host, options.port, 'https');
   return {
-    url: `https://${host}:${address.port}`,
+    url,
     metrics,
     reloaded: () => new Promise<void>((resolve) => reloadWaiters.push(resolve)),
     close: async () => {
       for (const file of [options.tlsCert, options.tlsKey]) unwatchFile(file, reload);
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeAllConnections();
-      await closed;
+      await closeServer(server);
     },
   };
 }

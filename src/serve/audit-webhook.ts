@@ -1,13 +1,13 @@
 import { timingSafeEqual } from 'node:crypto';
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
-import type { AddressInfo } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { auditEventsOfValue } from '../detect/audit.js';
 import type { DetectedAlert } from '../detect/detector.js';
 import { DetectPipeline, type PipelineOptions } from '../detect/pipeline.js';
 import { redactAuditRaw } from '../detect/redact.js';
 import { isRecord } from '../core/object.js';
+import { BodyTooLarge, closeServer, listen, readBody, reply } from './http.js';
 import { Journal } from './journal.js';
 import { Metrics } from './metrics.js';
 import { openSink, type Sink, type SinkSpec } from './sinks.js';
@@ -49,42 +49,12 @@ export interface AuditWebhook {
   close(): Promise<void>;
 }
 
-class BodyTooLarge extends Error {}
-
-function readBody(request: IncomingMessage, limit: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const declared = Number(request.headers['content-length']);
-    if (Number.isFinite(declared) && declared > limit) {
-      reject(new BodyTooLarge());
-      return;
-    }
-    const chunks: Buffer[] = [];
-    let size = 0;
-    request.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limit) {
-        reject(new BodyTooLarge());
-        request.pause();
-        return;
-      }
-      chunks.push(chunk);
-    });
-    request.on('end', () => resolve(Buffer.concat(chunks)));
-    request.on('error', reject);
-  });
-}
-
 function bearerMatches(header: string | undefined, token: string): boolean {
   const match = /^Bearer\s+(.+)$/i.exec(header ?? '');
   if (!match) return false;
   const given = Buffer.from(match[1].trim());
   const expected = Buffer.from(token);
   return given.length === expected.length && timingSafeEqual(given, expected);
-}
-
-function reply(response: ServerResponse, code: number, body: string, contentType = 'text/plain; charset=utf-8', close = false): void {
-  response.writeHead(code, { 'content-type': contentType, ...(close ? { connection: 'close' } : {}) });
-  response.end(body);
 }
 
 /** The batch with Secret payloads redacted, as one journal line. */
@@ -215,20 +185,13 @@ export async function startAuditWebhook(options: AuditWebhookOptions): Promise<A
   const server: Server = options.tls
     ? createHttpsServer({ cert: options.tls.cert, key: options.tls.key, ca: options.tls.clientCa, requestCert: Boolean(options.tls.clientCa), rejectUnauthorized: false }, listener)
     : createHttpServer(listener);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, options.host, () => resolve());
-  });
-  const address = server.address() as AddressInfo;
-  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  const url = await listen(server, options.host, options.port, options.tls ? 'https' : 'http');
   return {
-    url: `${options.tls ? 'https' : 'http'}://${host}:${address.port}`,
+    url,
     metrics,
     idle: () => queue,
     close: async () => {
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeAllConnections();
-      await closed;
+      await closeServer(server);
       await queue;
       journal.close();
       for (const sink of sinks) sink.close();
