@@ -1,3 +1,4 @@
+import type { ChartSource } from './core/chart.js';
 import type { Config } from './core/config.js';
 import type { Finding } from './core/finding.js';
 import type { Inventory } from './core/inventory.js';
@@ -7,12 +8,15 @@ import { buildEngine, rbacFindings, rbacRuleMetas } from './rbac/index.js';
 import { runRules } from './rules/engine.js';
 import { builtinRules } from './rules/index.js';
 import type { RuleMeta } from './rules/rule.js';
+import { SUPPLY_RULE_LIST, supplyFindings, type SupplyResult } from './supply/index.js';
 
 export interface ScanResult {
   findings: Finding[];
   /** Metadata of every check that ran, for SARIF and JUnit. */
   rules: RuleMeta[];
   warnings: string[];
+  /** The supply-chain metrics (allowed external chart repositories, repositories and registries used). */
+  metrics: SupplyResult['metrics'];
 }
 
 /**
@@ -33,19 +37,25 @@ const SCAN_SEVERITY_CAP: Record<string, Severity> = {
  * escalation paths), and NetworkPolicy coverage, minus what the configuration disables, with its
  * suppressions applied. The one scan the CLI, the Helm post-renderer gate and library users share.
  */
-export function scanInventory(inventory: Inventory, config: Pick<Config, 'disable' | 'ignore'>): ScanResult {
+export function scanInventory(
+  inventory: Inventory,
+  config: Pick<Config, 'disable' | 'ignore' | 'allowedRegistries' | 'allowedRepositories'>,
+  sources: { charts?: readonly ChartSource[] } = {},
+): ScanResult {
   const enabled = (id: string) => !config.disable.includes(id);
   const rules = builtinRules.filter((rule) => enabled(rule.meta.id));
   const suppression = { ignores: config.ignore };
   const engine = buildEngine(inventory);
   const netpol = netpolFindings(inventory, suppression);
+  const supply = supplyFindings(inventory, sources.charts ?? [], { ...suppression, allowedRegistries: config.allowedRegistries, allowedRepositories: config.allowedRepositories });
   const findings = [
     ...runRules(inventory, rules, suppression),
     ...rbacFindings(engine, suppression),
     ...netpol.findings.map(capForScan),
+    ...supply.findings,
   ].filter((finding) => enabled(finding.ruleId));
-  const metas = [...rules.map((rule) => rule.meta), ...rbacRuleMetas(), ...NETPOL_RULE_LIST.map(capMetaForScan)].filter((meta) => enabled(meta.id));
-  return { findings, rules: metas, warnings: [...engine.warnings, ...netpol.warnings] };
+  const metas = [...rules.map((rule) => rule.meta), ...rbacRuleMetas(), ...NETPOL_RULE_LIST.map(capMetaForScan), ...SUPPLY_RULE_LIST].filter((meta) => enabled(meta.id));
+  return { findings, rules: metas, warnings: [...engine.warnings, ...netpol.warnings], metrics: supply.metrics };
 }
 
 function capForScan(finding: Finding): Finding {

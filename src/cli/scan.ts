@@ -22,8 +22,9 @@ Examples:
   addReportOptions(command);
   command.action(async (sources: string[], flags: SourceFlags & ReportFlags) => {
     const { config, loaded } = await loadFromFlags(sources, flags);
-    const { findings, rules, warnings } = scanInventory(loaded.inventory, config);
+    const { findings, rules, warnings, metrics } = scanInventory(loaded.inventory, config, { charts: loaded.charts });
     const report = buildReport({ sources, findings, rules, warnings: [...loaded.warnings, ...warnings] });
+    report.metrics = metrics;
     emitReport(report, flags, config);
   });
 }

@@ -1,4 +1,6 @@
+import { normalizeRepository } from './chart.js';
 import { InputError } from './errors.js';
+import { parseRegistryPattern } from './image.js';
 import { isRecord } from './object.js';
 import { isSeverity, type Severity } from './severity.js';
 
@@ -20,6 +22,18 @@ export interface Config {
   /** Rule ids not to run at all. */
   disable: string[];
   helm: { values?: string[]; set?: string[]; namespace?: string; release?: string; kubeVersion?: string; timeoutSeconds?: number };
+  /** Image registries (host, host/path prefix, `*` in the host) containers may pull from; undefined: any. */
+  allowedRegistries?: string[];
+  /** Chart repositories charts and their dependencies may come from; undefined: any. */
+  allowedRepositories?: AllowedRepository[];
+}
+
+/** An `allowedRepositories` entry: a URL (`https://…`, `oci://…`) and, optionally, why it is trusted. */
+export interface AllowedRepository {
+  url: string;
+  /** The organisation's own repository: not counted among the allowed *external* repositories. */
+  internal: boolean;
+  reason?: string;
 }
 
 export function emptyConfig(): Config {
@@ -31,7 +45,7 @@ export function parseConfig(raw: unknown, file: string): Config {
   const config = emptyConfig();
   if (raw === null || raw === undefined) return config;
   if (!isRecord(raw)) throw new InputError(`${file}: the configuration must be a mapping`);
-  const known = new Set(['failOn', 'format', 'ignore', 'disable', 'helm']);
+  const known = new Set(['failOn', 'format', 'ignore', 'disable', 'helm', 'allowedRegistries', 'allowedRepositories']);
   for (const key of Object.keys(raw)) if (!known.has(key)) throw new InputError(`${file}: unknown field "${key}" (known: ${[...known].join(', ')})`);
   if (raw.failOn !== undefined) {
     if (!isSeverity(raw.failOn)) throw new InputError(`${file}: failOn must be one of critical, high, medium, low, info`);
@@ -58,7 +72,49 @@ export function parseConfig(raw: unknown, file: string): Config {
       timeoutSeconds: helm.timeoutSeconds === undefined ? undefined : Number(helm.timeoutSeconds),
     };
   }
+  if (raw.allowedRegistries !== undefined) config.allowedRegistries = parseAllowedRegistries(raw.allowedRegistries, `${file}: allowedRegistries`);
+  if (raw.allowedRepositories !== undefined) config.allowedRepositories = parseAllowedRepositories(raw.allowedRepositories, `${file}: allowedRepositories`);
   return config;
+}
+
+function parseAllowedRegistries(value: unknown, where: string): string[] {
+  if (!Array.isArray(value)) throw new InputError(`${where} must be a list of registries (registry.k8s.io, ghcr.io/acme, *.dkr.ecr.eu-west-1.amazonaws.com)`);
+  return value.map((entry, index) => {
+    if (typeof entry !== 'string') throw new InputError(`${where}[${index}] must be a string such as ghcr.io/acme`);
+    const pattern = parseRegistryPattern(entry);
+    if (typeof pattern === 'string') throw new InputError(`${where}[${index}]: ${pattern}`);
+    return pattern.text;
+  });
+}
+
+function parseAllowedRepositories(value: unknown, where: string): AllowedRepository[] {
+  if (!Array.isArray(value)) throw new InputError(`${where} must be a list of chart repository URLs (https://…, oci://…)`);
+  return value.map((entry, index) => {
+    const at = `${where}[${index}]`;
+    const record: Record<string, unknown> = isRecord(entry) ? entry : { url: entry };
+    for (const key of Object.keys(record)) if (!['url', 'internal', 'reason'].includes(key)) throw new InputError(`${at}.${key} is unknown (use url, internal, reason)`);
+    if (typeof record.url !== 'string') throw new InputError(`${at} must be a URL or a mapping with url`);
+    const problem = repositoryUrlProblem(record.url);
+    if (problem) throw new InputError(`${at}: "${record.url}" ${problem}`);
+    if (record.internal !== undefined && typeof record.internal !== 'boolean') throw new InputError(`${at}.internal must be true or false`);
+    const allowed: AllowedRepository = { url: normalizeRepository(record.url), internal: record.internal === true };
+    if (record.reason !== undefined) allowed.reason = String(record.reason);
+    return allowed;
+  });
+}
+
+/** Why a text is not a chart repository URL, or undefined when it is one. */
+function repositoryUrlProblem(text: string): string | undefined {
+  if (/\s/.test(text)) return 'contains spaces';
+  const scheme = /^([a-zA-Z][a-zA-Z0-9+.-]*):\/\//.exec(text)?.[1]?.toLowerCase();
+  if (!scheme) return 'is not a URL: use https://…, http://… or oci://…';
+  if (!['https', 'http', 'oci'].includes(scheme)) return `has the scheme ${scheme}: use https://…, http://… or oci://…`;
+  try {
+    if (!new URL(scheme === 'oci' ? `https${text.slice(3)}` : text).hostname) return 'names no host';
+  } catch {
+    return 'is not a valid URL';
+  }
+  return undefined;
 }
 
 function parseIgnore(entry: unknown, where: string): IgnoreEntry {

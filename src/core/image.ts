@@ -55,3 +55,49 @@ export function imageName(reference: ImageReference): string {
 export function isMovingTag(reference: ImageReference): boolean {
   return !reference.digest && (reference.tag === undefined || reference.tag === 'latest');
 }
+
+/**
+ * An `allowedRegistries` entry: a registry host (`registry.k8s.io`, `localhost:5000`), optionally
+ * with a path prefix (`ghcr.io/acme`, `docker.io/bitnami`); `*` in the host matches any run of
+ * characters within it (`*.dkr.ecr.eu-west-1.amazonaws.com`).
+ */
+export interface RegistryPattern {
+  text: string;
+  host: RegExp;
+  /** Repository prefix, matched on whole path segments; empty for the whole registry. */
+  path: string;
+}
+
+const HOST_PATTERN = /^(?:[a-z0-9*](?:[a-z0-9*-]*[a-z0-9*])?)(?:\.[a-z0-9*](?:[a-z0-9*-]*[a-z0-9*])?)*(?::[0-9]{1,5})?$/;
+const PATH_SEGMENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
+
+/** Parses an `allowedRegistries` entry; a string is the reason it is not one. */
+export function parseRegistryPattern(text: string): RegistryPattern | string {
+  const entry = text.trim();
+  if (!entry) return 'is empty';
+  if (entry.includes('://')) return `"${entry}" has a scheme: name the registry host alone (${entry.replace(/^[a-z]+:\/\//i, '').replace(/\/.*$/, '')})`;
+  if (/\s/.test(entry)) return `"${entry}" contains spaces`;
+  if (entry.includes('@')) return `"${entry}" has a digest: name a registry, not an image`;
+  const slash = entry.indexOf('/');
+  const host = (slash < 0 ? entry : entry.slice(0, slash)).toLowerCase();
+  const path = slash < 0 ? '' : entry.slice(slash + 1).replace(/\/+$/, '');
+  if (host === '*' || !HOST_PATTERN.test(host)) return `"${entry}" does not start with a registry host`;
+  if (!host.includes('.') && !host.includes(':') && host !== 'localhost') {
+    return `"${entry}" does not start with a registry host (Docker Hub images are docker.io/${entry})`;
+  }
+  if (path && !path.split('/').every((segment) => PATH_SEGMENT.test(segment))) {
+    return path.includes(':') ? `"${entry}" has a tag: name a registry, not an image` : `"${entry}" has an invalid repository path`;
+  }
+  const canonical = DOCKER_HUB_ALIASES.has(host) ? DOCKER_HUB : host;
+  const expression = canonical
+    .split('*')
+    .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+    .join('[^/]*');
+  return { text: entry, host: new RegExp(`^${expression}$`), path };
+}
+
+/** Does the pattern allow the image: its registry, and its repository under the pattern's path? */
+export function registryAllows(pattern: RegistryPattern, reference: ImageReference): boolean {
+  if (!pattern.host.test(reference.registry)) return false;
+  return !pattern.path || reference.repository === pattern.path || reference.repository.startsWith(`${pattern.path}/`);
+}

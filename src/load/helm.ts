@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { InputError } from '../core/errors.js';
 import { helmHooksOf } from '../core/hooks.js';
@@ -37,7 +37,7 @@ const DEFAULT_MAX_MEMORY = 2048 * 1024 * 1024;
  * Renders a chart (directory, `.tgz`, or remote reference) with the real helm binary and parses
  * what it prints. CRDs and hooks (tests included) are rendered: they are installed too.
  */
-export async function renderChart(chart: string, options: HelmOptions): Promise<ParseResult> {
+export async function renderChart(chart: string, options: HelmOptions, displayName = chart): Promise<ParseResult> {
   const local = existsSync(chart);
   if (local && /\.(tgz|tar\.gz)$/.test(chart)) await checkChartArchive(chart);
   const helm = await findTool('helm');
@@ -57,8 +57,29 @@ export async function renderChart(chart: string, options: HelmOptions): Promise<
     maxMemoryBytes: options.maxMemoryBytes ?? DEFAULT_MAX_MEMORY,
     env: helmEnvironment(),
   });
-  if (result.code !== 0) throw new InputError(`helm could not render ${chart}: ${foreignMessage(toolError(result.stderr), { secrets: helmSecretValues(options) })}`);
-  return parseHelmOutput(result.stdout, { chart, chartDir: local && !/\.(tgz|tar\.gz)$/.test(chart) ? chart : undefined });
+  if (result.code !== 0) throw new InputError(`helm could not render ${displayName}: ${foreignMessage(toolError(result.stderr), { secrets: helmSecretValues(options) })}`);
+  return parseHelmOutput(result.stdout, { chart: displayName, chartDir: local && !/\.(tgz|tar\.gz)$/.test(chart) ? chart : undefined });
+}
+
+/**
+ * Fetches a remote chart (`--repo URL name`, `repo/chart`, `oci://…`) into `directory` with `helm
+ * pull`, so it is checked as an archive, its Chart.yaml and Chart.lock can be read, and it is
+ * rendered from disk like any `.tgz`. Returns the archive's path.
+ */
+export async function pullChart(reference: string, directory: string, options: HelmOptions): Promise<string> {
+  const args = ['pull', reference, '--destination', directory];
+  if (options.repo) args.push('--repo', options.repo);
+  if (options.version) args.push('--version', options.version);
+  const result = await runTool(await findTool('helm'), args, {
+    timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+    maxOutputBytes: options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT,
+    maxMemoryBytes: options.maxMemoryBytes ?? DEFAULT_MAX_MEMORY,
+    env: helmEnvironment(),
+  });
+  if (result.code !== 0) throw new InputError(`helm could not fetch ${reference}: ${foreignMessage(toolError(result.stderr))}`);
+  const archive = readdirSync(directory).find((name) => /\.(tgz|tar\.gz)$/.test(name));
+  if (!archive) throw new InputError(`helm could not fetch ${reference}: helm pull wrote no chart archive`);
+  return join(directory, archive);
 }
 
 /** Helm runs with the user's environment, but never asks for a kube context: `template` is client-only. */

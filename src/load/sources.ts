@@ -1,11 +1,14 @@
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { extname, join } from 'node:path';
+import { ociRepositoryOf, type ChartSource } from '../core/chart.js';
 import { InputError } from '../core/errors.js';
 import { displayPath } from './paths.js';
 import { Inventory } from '../core/inventory.js';
 import type { KubeObject } from '../core/object.js';
 import { builtinScope, scopeResolver } from '../core/scope.js';
-import { parseHelmOutput, renderChart, type HelmOptions } from './helm.js';
+import { readChartSource, repositoryOfName } from './charts.js';
+import { parseHelmOutput, pullChart, renderChart, type HelmOptions } from './helm.js';
 import { KUSTOMIZATION_FILES, renderKustomization } from './kustomize.js';
 import { parseJson, parseYamlStream, type LoadedObject, type ParseResult } from './yaml.js';
 
@@ -24,7 +27,12 @@ export interface LoadResult {
   warnings: string[];
   /** The sources as detected, for reports. */
   sources: { path: string; kind: SourceKind }[];
+  /** The charts rendered, with where they and their dependencies come from (supply-chain checks). */
+  charts?: ChartSource[];
 }
+
+/** What one source yields: objects, warnings, and the charts it rendered. */
+type SourceResult = ParseResult & { charts?: ChartSource[] };
 
 export const DEFAULT_MAX_FILE_BYTES = 64 * 1024 * 1024;
 const MANIFEST_EXTENSIONS = new Set(['.yaml', '.yml', '.json']);
@@ -56,18 +64,20 @@ export async function loadSources(paths: readonly string[], options: LoadOptions
   const loaded: LoadedObject[] = [];
   const warnings: string[] = [];
   const sources: LoadResult['sources'] = [];
+  const charts: ChartSource[] = [];
   for (const path of paths) {
     const kind = detectSource(path, options);
     sources.push({ path, kind });
     const result = await loadSource(path, kind, options);
     loaded.push(...result.objects);
     warnings.push(...result.warnings);
+    charts.push(...(result.charts ?? []));
   }
   applyDefaultNamespace(loaded.map((entry) => entry.object), options.namespace ?? 'default');
-  return { inventory: new Inventory(loaded), warnings, sources };
+  return { inventory: new Inventory(loaded), warnings, sources, charts };
 }
 
-async function loadSource(path: string, kind: SourceKind, options: LoadOptions): Promise<ParseResult> {
+async function loadSource(path: string, kind: SourceKind, options: LoadOptions): Promise<SourceResult> {
   switch (kind) {
     case 'stdin': {
       const text = await (options.readStdin ?? readStdin)();
@@ -79,12 +89,39 @@ async function loadSource(path: string, kind: SourceKind, options: LoadOptions):
     case 'directory':
       return loadDirectory(path, options);
     case 'chart':
-    case 'chart-archive':
+    case 'chart-archive': {
+      const rendered: SourceResult = await renderChart(path, options);
+      const chart = await readChartSource(path, { source: path, archive: kind === 'chart-archive' });
+      if (chart) rendered.charts = [chart];
+      return rendered;
+    }
     case 'remote-chart':
-      return renderChart(path, options);
+      return loadRemoteChart(path, options);
     case 'kustomize':
       return renderKustomization(path, options);
   }
+}
+
+/** A chart from a repository: pulled into a temporary folder, read and rendered from there, then removed. */
+async function loadRemoteChart(reference: string, options: LoadOptions): Promise<SourceResult> {
+  const directory = mkdtempSync(join(tmpdir(), 'kubeward-chart-'));
+  try {
+    const archive = await pullChart(reference, directory, options);
+    const rendered: SourceResult = await renderChart(archive, { ...options, repo: undefined, version: undefined }, reference);
+    const chart = await readChartSource(archive, { source: reference, archive: true, remote: true, repository: await remoteRepositoryOf(reference, options) });
+    if (chart) rendered.charts = [chart];
+    return rendered;
+  } finally {
+    rmSync(directory, { recursive: true, force: true });
+  }
+}
+
+/** Where a remote chart comes from: `--repo`, the registry path of `oci://…`, or the URL of `repo/` in the user's helm repositories. */
+async function remoteRepositoryOf(reference: string, options: LoadOptions): Promise<string | undefined> {
+  if (options.repo) return options.repo;
+  if (reference.startsWith('oci://')) return ociRepositoryOf(reference);
+  const slash = reference.indexOf('/');
+  return slash > 0 ? repositoryOfName(reference.slice(0, slash)) : undefined;
 }
 
 function parseFile(path: string, options: LoadOptions): ParseResult {
@@ -113,13 +150,13 @@ function parseText(text: string, file: string, origin: 'file' | 'stdin', json = 
 }
 
 /** Walks a directory in sorted order; a sub-directory that is a chart or a kustomization is rendered, not read as files. */
-async function loadDirectory(root: string, options: LoadOptions): Promise<ParseResult> {
-  const result: ParseResult = { objects: [], warnings: [] };
+async function loadDirectory(root: string, options: LoadOptions): Promise<SourceResult> {
+  const result: SourceResult = { objects: [], warnings: [], charts: [] };
   const visit = async (directory: string) => {
     const entries = readdirSync(directory, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name));
     for (const entry of entries) {
       const path = join(directory, entry.name);
-      let part: ParseResult | undefined;
+      let part: SourceResult | undefined;
       if (entry.isDirectory()) {
         if (SKIPPED_DIRECTORIES.has(entry.name)) continue;
         const kind = detectSource(path);
@@ -131,6 +168,7 @@ async function loadDirectory(root: string, options: LoadOptions): Promise<ParseR
       if (part) {
         result.objects.push(...part.objects);
         result.warnings.push(...part.warnings);
+        result.charts!.push(...(part.charts ?? []));
       }
     }
   };

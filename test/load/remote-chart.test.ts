@@ -48,6 +48,6 @@ describe('remote charts with --repo', () => {
     const result = await runCli(['scan', 'fast-trace-agent', '--repo', url, '--chart-version', '9.9.9'], { env: helmEnv });
     expect(result.code).toBe(2);
     expect(result.stderr.trim().split('\n')).toHaveLength(1);
-    expect(result.stderr).toMatch(/helm could not render fast-trace-agent: Error: .*9\.9\.9/);
+    expect(result.stderr).toMatch(/helm could not fetch fast-trace-agent: Error: .*9\.9\.9/);
   });
 });
