@@ -1,8 +1,6 @@
 // Supply chain end to end: the real helm renders, kubeward reads Chart.yaml, Chart.lock and the repository a chart came from.
 import { execFile, execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -10,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findTool } from '../../src/load/tools.js';
 import { chartYaml, writeTree } from '../helpers/chart.js';
 import { runCli } from '../helpers/cli.js';
+import { serveFiles, type FileServer } from '../helpers/http.js';
 
 const DEPLOYMENT = `apiVersion: apps/v1
 kind: Deployment
@@ -132,7 +131,7 @@ describe('kubeward scan: supply chain of a local chart', () => {
 });
 
 describe('kubeward scan: charts from a repository', () => {
-  let server: Server;
+  let server: FileServer;
   let url: string;
   const home = mkdtempSync(join(tmpdir(), 'kw-supply-helm-'));
   const env = { HELM_CACHE_HOME: join(home, 'cache'), HELM_CONFIG_HOME: join(home, 'config'), HELM_DATA_HOME: join(home, 'data') };
@@ -142,21 +141,13 @@ describe('kubeward scan: charts from a repository', () => {
     const repoDir = mkdtempSync(join(tmpdir(), 'kw-supply-repo-'));
     const charts = writeTree({ 'ingress-ngnix/Chart.yaml': chartYaml('ingress-ngnix'), 'ingress-ngnix/templates/deployment.yaml': DEPLOYMENT });
     execFileSync(helm, ['package', join(charts, 'ingress-ngnix'), '--destination', repoDir]);
-    server = createServer((request, response) => {
-      try {
-        response.end(readFileSync(join(repoDir, (request.url ?? '/').slice(1))));
-      } catch {
-        response.statusCode = 404;
-        response.end();
-      }
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    server = await serveFiles(repoDir);
+    url = server.url;
     execFileSync(helm, ['repo', 'index', repoDir, '--url', url]);
     // Asynchronously: the repository is served by this very process.
     await promisify(execFile)(helm, ['repo', 'add', 'lookalike', url], { env: { ...process.env, ...env } });
   });
-  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  afterAll(() => server.close());
 
   it.each([
     ['--repo URL name', () => ['ingress-ngnix', '--repo', url]],
