@@ -1,8 +1,18 @@
 import { readFileSync } from 'node:fs';
 import { Option, type Command } from 'commander';
 import { InputError } from '../core/errors.js';
+import type { Inventory } from '../core/inventory.js';
+import { emptyDnsStats, parseDnsLine, PodIndex, type DnsContext } from '../detect/dns.js';
+import { forEachLine } from '../load/lines.js';
+import { loadSources } from '../load/sources.js';
+import type { Need } from '../netpol/generate.js';
+import { buildTopology } from '../netpol/peers.js';
 import {
   CONNLIST_FORMATS,
+  DnsObservations,
+  verifyPolicies,
+  type DnsObservation,
+  type ObservedPod,
   connectionList,
   DEFAULT_CLUSTER_DNS,
   DEFAULT_SKIPPED_NAMESPACES,
@@ -18,7 +28,7 @@ import {
 } from '../netpol/index.js';
 import { buildReport } from '../report/index.js';
 import { addReportOptions, addSourceOptions, collect, emitReport, loadFromFlags, type ReportFlags, type SourceFlags } from './options.js';
-import { warnAll, writeOutput } from './output.js';
+import { warn, warnAll, writeOutput } from './output.js';
 
 /** The flags for the choices where network plugins disagree (see docs/netpol.md). */
 interface SemanticsFlags {
@@ -162,32 +172,80 @@ Examples:
 
   const generate = netpol
     .command('generate')
-    .description('write least-privilege NetworkPolicies: default deny per namespace, then what Services, declared flows and DNS need')
+    .description('write least-privilege NetworkPolicies: default deny per namespace, then what Services, declared flows, observed traffic and DNS need; verified by the NetworkPolicy engine')
     .argument('<sources...>', 'manifest files or directories, charts, kustomize directories, cluster dumps, - for stdin')
     .option('--from <flows.yaml>', 'declared connections {src, dst, conn} (the connlist JSON shape; see docs/netpol.md)')
+    .option('--from-dns-log <file>', 'CoreDNS query log (log plugin): DNS for the workloads that queried, and the Services they looked up')
+    .option('--pods <file>', 'pods with their IPs (kubectl get pods -A -o json) to attribute DNS queries (default: the pods of the sources)')
+    .option('--cluster-domain <domain>', 'the cluster DNS domain', 'cluster.local')
+    .option('--dns-search <domain>', "a node search domain pods inherit (beyond the cluster's) (repeatable)", collect)
     .option('--cluster-dns <ns/label=value>', `where cluster DNS runs (default ${DEFAULT_CLUSTER_DNS.namespace}/k8s-app=kube-dns)`)
     .option('--skip-namespace <namespace>', `namespace to write no policies for (repeatable; default ${DEFAULT_SKIPPED_NAMESPACES.join(', ')})`, collect)
     .addHelpText(
       'after',
       `
-Existing NetworkPolicies are ignored: the output is meant to replace them. Check it with
-  kubeward netpol connlist <sources> generated.yaml   (after removing the old policies)
+Existing NetworkPolicies are ignored: the output is meant to replace them. It is checked before it is
+written, as with kubeward netpol connlist <sources> generated.yaml (after removing the old policies): every
+observed connection allowed, nothing else to or from the workloads; the header says so or warns.
 
 Exit codes: 0 written, 2 usage or input error.
 
 Examples:
   kubeward netpol generate ./manifests/ -o policies.yaml
-  kubeward netpol generate ./chart -n shop --from flows.yaml | kubectl apply -f -`,
+  kubeward netpol generate ./chart -n shop --from flows.yaml | kubectl apply -f -
+  kubeward netpol generate cluster-dump.json --from-dns-log coredns.log --pods pods.json`,
     );
   addOutputOptions(generate);
   addSourceOptions(generate);
-  generate.action(async (sources: string[], flags: SourceFlags & OutputFlags & { from?: string; clusterDns?: string; skipNamespace?: string[] }) => {
+  generate.action(async (sources: string[], flags: SourceFlags & OutputFlags & GenerateFlags) => {
     const { loaded } = await loadFromFlags(sources, flags);
     const flows = flags.from ? parseFlows(readFlowsFile(flags.from), flags.from) : [];
-    const result = generatePolicies(loaded.inventory, { flows, clusterDns: clusterDnsOf(flags.clusterDns), skipNamespaces: flags.skipNamespace });
-    warnAll([...loaded.warnings, ...result.warnings], flags.quiet);
-    writeOutput(renderGenerated(result), flags.output);
+    const dns = flags.fromDnsLog ? await observeDnsLog(flags, loaded.inventory) : undefined;
+    const result = generatePolicies(loaded.inventory, { flows, clusterDns: clusterDnsOf(flags.clusterDns), skipNamespaces: flags.skipNamespace, dns });
+    const verification = verifyPolicies(loaded.inventory, result);
+    const problems = [
+      ...verification.notAllowed.map(({ need, missing }) => `observed but not allowed by the generated policies: ${describeNeed(need)} : ${missing.toString()}`),
+      ...verification.unintended.map((connection) => `the generated policies also allow ${connection.src} => ${connection.dst} : ${connection.conn.toString()}, which nothing asked for`),
+    ];
+    warnAll([...loaded.warnings, ...result.warnings, ...problems], flags.quiet);
+    writeOutput(renderGenerated(result, verification), flags.output);
   });
+}
+
+interface GenerateFlags {
+  from?: string;
+  fromDnsLog?: string;
+  pods?: string;
+  clusterDomain?: string;
+  dnsSearch?: string[];
+  clusterDns?: string;
+  skipNamespace?: string[];
+}
+
+/** Reads a CoreDNS log, attributing each query to a pod (by IP, as DNS detection does) and the pod to a workload of the sources. */
+async function observeDnsLog(flags: GenerateFlags & { quiet?: boolean }, inventory: Inventory): Promise<DnsObservation> {
+  const podObjects = flags.pods ? (await loadSources([flags.pods])).inventory.byKind('Pod') : inventory.byKind('Pod');
+  const index = new PodIndex(podObjects);
+  if (index.size === 0) throw new InputError(`--from-dns-log needs the pods with their IPs: ${flags.pods ? `${flags.pods} holds no pod with an IP` : 'the sources hold no pod with an IP; give --pods FILE (kubectl get pods -A -o json)'}`);
+  const file = flags.fromDnsLog!;
+  const context: DnsContext = { pods: index, clusterDomain: flags.clusterDomain ?? 'cluster.local', searchDomains: flags.dnsSearch ?? [], fallbackTime: 0 };
+  const stats = emptyDnsStats();
+  const observations = new DnsObservations(context.clusterDomain);
+  let line = 0;
+  await forEachLine(file, 'DNS log', (text) => {
+    line++;
+    const event = parseDnsLine(text, `${file}:${line}`, context, stats);
+    if (event) observations.add(event);
+  });
+  if (stats.queries === 0) throw new InputError(`${file}: no CoreDNS query lines (${stats.lines} lines: ${stats.malformed} malformed, ${stats.other} other); enable the log plugin (see docs/detect.md)`);
+  if (stats.malformed) warn(`${file}: ${stats.malformed} malformed query ${stats.malformed === 1 ? 'line' : 'lines'} skipped`);
+  const pods = new Map<string, ObservedPod>(podObjects.map((pod) => [`${pod.metadata.namespace ?? 'default'}/${pod.metadata.name ?? ''}`, { namespace: pod.metadata.namespace ?? 'default', name: pod.metadata.name ?? '', labels: pod.metadata.labels ?? {}, object: pod }]));
+  return observations.result(buildTopology(inventory).workloads, pods);
+}
+
+function describeNeed(need: Need): string {
+  const label = (site: Need['src']) => (site.type === 'workload' ? site.workload.id : site.type === 'anywhere' ? '*' : site.label);
+  return `${label(need.src)} => ${label(need.dst)} (${need.reason})`;
 }
 
 function readFlowsFile(file: string): string {

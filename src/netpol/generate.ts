@@ -2,11 +2,14 @@ import jsYaml from 'js-yaml';
 import { InputError } from '../core/errors.js';
 import type { Inventory } from '../core/inventory.js';
 import { GENERATED_FOR_ANNOTATION, isRecord, MANAGED_BY, type KubeObject } from '../core/object.js';
+import { escapeControl } from '../core/sanitize.js';
 import { mapSelectorMatches, selectorMatches, type LabelSelector } from '../core/selector.js';
 import { serviceReferences, type ServiceReference } from './clients.js';
 import { ConnectionSet, type Protocol } from './connections.js';
 import { DEFAULT_CLUSTER_DNS, type ClusterDns } from './coverage.js';
 import { resolveFlowEnd, type DeclaredFlow, type FlowEnd } from './flows.js';
+import type { DnsObservation, OutsideLookups } from './observed.js';
+import type { PolicyVerification } from './verify.js';
 import { backendsOf, servicesOf, type ServiceInfo } from './ingress.js';
 import { NO_IPS, rangeToCidrs, setOfCidrs, type IpSet } from './ip.js';
 import { buildTopology, NAMESPACE_NAME_LABEL, type PodVariant, type Workload } from './peers.js';
@@ -17,7 +20,9 @@ import { buildTopology, NAMESPACE_NAME_LABEL, type PodVariant, type Workload } f
  *   - Services: clients that name a Service in their configuration reach its pods on its target
  *     ports; LoadBalancer and NodePort Services and Ingress/Route backends are reachable from anywhere;
  *   - declared flows (`--from`);
- *   - DNS: every workload may query cluster DNS, and nothing else on port 53.
+ *   - observed traffic: the Services a DNS log shows a workload looking up (`--from-dns-log`);
+ *   - DNS: every workload may query cluster DNS (with a DNS log: every workload seen querying it),
+ *     and nothing else on port 53.
  * Each connection is allowed at both ends (egress at the source, ingress at the destination), where
  * the end is a workload kubeward writes policies for. Existing policies are ignored: the output is
  * meant to replace them.
@@ -28,18 +33,25 @@ export interface GenerateOptions {
   clusterDns?: ClusterDns;
   /** Namespaces to leave without policies (default: the control plane's kube-system, kube-public, kube-node-lease). */
   skipNamespaces?: string[];
+  /**
+   * What a DNS log showed (observed.ts): then only the workloads seen querying get DNS, and every
+   * Service they looked up counts as called.
+   */
+  dns?: DnsObservation;
 }
 
 export const DEFAULT_SKIPPED_NAMESPACES = ['kube-system', 'kube-public', 'kube-node-lease'];
 
 /** One end of a needed connection. `pods` stands for workloads the sources do not hold (cluster DNS). */
-type Site = FlowEnd | { type: 'pods'; namespace: string; selector: LabelSelector; label: string };
+export type Site = FlowEnd | { type: 'pods'; namespace: string; selector: LabelSelector; label: string };
 
-interface Need {
+export interface Need {
   src: Site;
   dst: Site;
   conn: ConnectionSet;
   reason: string;
+  /** Seen in traffic (a DNS log, flows): the generated policies must allow it. */
+  observed?: boolean;
 }
 
 export interface IntendedConnection {
@@ -54,6 +66,12 @@ export interface GeneratedPolicies {
   policies: KubeObject[];
   intended: IntendedConnection[];
   warnings: string[];
+  /** Every connection the policies are for, as sites (what verification checks the policies against). */
+  needs: Need[];
+  /** Namespaces the policies govern (a default deny each). */
+  namespaces: string[];
+  /** Outside names looked up (from a DNS log): their addresses are unknown, so nothing is allowed for them. */
+  outsideLookups: OutsideLookups[];
 }
 
 const VOLATILE_LABELS = new Set([
@@ -87,13 +105,15 @@ export function generatePolicies(inventory: Inventory, options: GenerateOptions 
   const clusterDns = options.clusterDns ?? DEFAULT_CLUSTER_DNS;
   const services = servicesOf(inventory);
   const needs = [
-    ...serviceNeeds(inventory, workloads, services, warnings),
+    ...serviceNeeds(inventory, workloads, services, warnings, options.dns),
     ...flowNeeds(options.flows ?? [], workloads, warnings),
-    ...dnsNeeds(inScope, workloads, services, clusterDns),
+    ...dnsNeeds(inScope, workloads, services, clusterDns, options.dns),
   ];
+  if (options.dns) warnings.push(...options.dns.warnings);
   const policies: KubeObject[] = [];
   const declared = inventory.byKind('Namespace').map((object) => object.metadata.name).filter((name): name is string => !!name && !skipped.has(name));
-  for (const namespace of [...new Set([...declared, ...inScope.map((workload) => workload.namespace)])].sort()) {
+  const namespaces = [...new Set([...declared, ...inScope.map((workload) => workload.namespace)])].sort();
+  for (const namespace of namespaces) {
     policies.push({
       apiVersion: 'networking.k8s.io/v1',
       kind: 'NetworkPolicy',
@@ -108,11 +128,12 @@ export function generatePolicies(inventory: Inventory, options: GenerateOptions 
     const policy = workloadPolicy(workload, selector, needs, selectors, names);
     if (policy) policies.push(policy);
   }
-  return { policies, intended: needs.map(intendedOf).sort((a, b) => (a.src < b.src ? -1 : a.src > b.src ? 1 : a.dst < b.dst ? -1 : a.dst > b.dst ? 1 : 0)), warnings };
+  const intended = needs.map(intendedOf).sort((a, b) => (a.src < b.src ? -1 : a.src > b.src ? 1 : a.dst < b.dst ? -1 : a.dst > b.dst ? 1 : 0));
+  return { policies, intended, warnings, needs, namespaces, outsideLookups: options.dns?.outsideLookups ?? [] };
 }
 
 /** The controller's own selector when it has one (what owns the pods), else the pod labels that stay stable across rollouts. */
-function podSelectorFor(workload: Workload): LabelSelector | undefined {
+export function podSelectorFor(workload: Workload): LabelSelector | undefined {
   const object = workload.objects[0];
   const spec = isRecord(object.spec) ? object.spec : {};
   if (object.kind === workload.kind && SELECTOR_KINDS.has(object.kind) && isRecord(spec.selector)) {
@@ -149,7 +170,7 @@ function targetConnections(service: ServiceInfo, ports: ServiceInfo['ports'], va
   return conn;
 }
 
-function serviceNeeds(inventory: Inventory, workloads: readonly Workload[], services: readonly ServiceInfo[], warnings: string[]): Need[] {
+function serviceNeeds(inventory: Inventory, workloads: readonly Workload[], services: readonly ServiceInfo[], warnings: string[], dns?: DnsObservation): Need[] {
   const needs: Need[] = [];
   const selects = (service: ServiceInfo, workload: Workload) => workload.namespace === service.namespace && workload.variants.some((variant) => mapSelectorMatches(service.selector, variant.labels));
   const exposedBy = new Map<string, string[]>();
@@ -157,11 +178,24 @@ function serviceNeeds(inventory: Inventory, workloads: readonly Workload[], serv
     const key = `${backend.namespace}/${backend.service}`;
     exposedBy.set(key, [...(exposedBy.get(key) ?? []), backend.source]);
   }
-  const callers = new Map<ServiceInfo, { client: Workload; reference: ServiceReference }[]>();
+  const callers = new Map<ServiceInfo, { client: Workload; reference: ServiceReference; observed?: boolean }[]>();
   for (const client of workloads) {
     for (const reference of serviceReferences(client.objects[0], services, inventory, (candidate) => selects(candidate, client))) {
       callers.set(reference.service, [...(callers.get(reference.service) ?? []), { client, reference }]);
     }
+  }
+  // Services looked up in DNS: called on any of their ports (a lookup does not say which).
+  for (const lookup of dns?.serviceLookups ?? []) {
+    const client = workloads.find((workload) => workload.id === lookup.client);
+    const service = services.find((candidate) => candidate.namespace === lookup.namespace && candidate.name === lookup.service);
+    if (!client) continue;
+    if (!service) {
+      warnings.push(`${lookup.client} looked up Service ${lookup.namespace}/${lookup.service} in DNS, which is not in the sources (or selects no pods): nothing allowed for it`);
+      continue;
+    }
+    if (selects(service, client)) continue;
+    const queries = `${lookup.queries} DNS ${lookup.queries === 1 ? 'lookup' : 'lookups'}`;
+    callers.set(service, [...(callers.get(service) ?? []), { client, reference: { service, ports: service.ports, where: queries }, observed: true }]);
   }
   for (const service of services) {
     const targets = workloads.filter((workload) => selects(service, workload));
@@ -171,10 +205,13 @@ function serviceNeeds(inventory: Inventory, workloads: readonly Workload[], serv
       const conn = targetConnections(service, service.ports, target.variants[0], warnings);
       if (exposure.length && !conn.isEmpty) needs.push({ src: { type: 'anywhere' }, dst: { type: 'workload', workload: target }, conn, reason: `exposed by ${exposure.join(', ')}` });
     }
-    for (const { client, reference } of callers.get(service) ?? []) {
+    for (const { client, reference, observed } of callers.get(service) ?? []) {
       for (const target of targets) {
         const conn = targetConnections(service, reference.ports, target.variants[0], warnings);
-        if (!conn.isEmpty) needs.push({ src: { type: 'workload', workload: client }, dst: { type: 'workload', workload: target }, conn, reason: `calls Service ${service.namespace}/${service.name} (${reference.where})` });
+        if (conn.isEmpty) continue;
+        const need: Need = { src: { type: 'workload', workload: client }, dst: { type: 'workload', workload: target }, conn, reason: `calls Service ${service.namespace}/${service.name} (${reference.where})` };
+        if (observed) need.observed = true;
+        needs.push(need);
       }
     }
   }
@@ -200,7 +237,7 @@ function flowNeeds(flows: readonly DeclaredFlow[], workloads: readonly Workload[
  * DNS to cluster DNS for every workload: to the DNS pods of the sources when they are there (on the
  * ports their Service forwards to, 5353 on OpenShift), else to pods with the configured labels on 53.
  */
-function dnsNeeds(inScope: readonly Workload[], workloads: readonly Workload[], services: readonly ServiceInfo[], clusterDns: ClusterDns): Need[] {
+function dnsNeeds(inScope: readonly Workload[], workloads: readonly Workload[], services: readonly ServiceInfo[], clusterDns: ClusterDns, dns?: DnsObservation): Need[] {
   const servers = workloads.filter((workload) => workload.namespace === clusterDns.namespace && workload.variants.some((variant) => mapSelectorMatches(clusterDns.labels, variant.labels)));
   let conn = ConnectionSet.of('UDP', 53).union(ConnectionSet.of('TCP', 53));
   const service = services.find((candidate) => candidate.namespace === clusterDns.namespace && servers.some((server) => server.variants.some((variant) => mapSelectorMatches(candidate.selector, variant.labels))));
@@ -208,11 +245,15 @@ function dnsNeeds(inScope: readonly Workload[], workloads: readonly Workload[], 
     const forwarded = targetConnections(service, service.ports.filter((port) => port.port === 53), servers[0].variants[0], []);
     if (!forwarded.isEmpty) conn = forwarded;
   }
-  const reason = 'DNS to cluster DNS';
   const destinations: Site[] = servers.length
     ? servers.map((workload) => ({ type: 'workload', workload }))
     : [{ type: 'pods', namespace: clusterDns.namespace, selector: { matchLabels: clusterDns.labels }, label: `${clusterDns.namespace}/${Object.entries(clusterDns.labels).map(([key, value]) => `${key}=${value}`).join(',')}` }];
-  return inScope.filter((workload) => !servers.includes(workload)).flatMap((workload) => destinations.map((dst) => ({ src: { type: 'workload', workload } as Site, dst, conn, reason })));
+  const clients = inScope.filter((workload) => !servers.includes(workload) && (!dns || dns.dnsClients.has(workload.id)));
+  return clients.flatMap((workload) => {
+    const queries = dns?.dnsClients.get(workload.id);
+    const reason = queries === undefined ? 'DNS to cluster DNS' : `DNS to cluster DNS, ${queries} ${queries === 1 ? 'query' : 'queries'} seen`;
+    return destinations.map((dst): Need => ({ src: { type: 'workload', workload }, dst, conn, reason, ...(dns ? { observed: true } : {}) }));
+  });
 }
 
 function siteLabel(site: Site): string {
@@ -303,12 +344,23 @@ function workloadPolicy(workload: Workload, selector: LabelSelector, needs: Need
 }
 
 /** The YAML `kubectl apply -f` takes: a comment saying what is allowed and why, then one document per policy. */
-export function renderGenerated(result: GeneratedPolicies): string {
+export function renderGenerated(result: GeneratedPolicies, verification?: PolicyVerification): string {
   const header = [
     '# Generated by kubeward netpol generate: default deny in every namespace, plus these connections:',
     ...result.intended.map((entry) => `#   ${entry.src} => ${entry.dst} : ${entry.conn}   (${entry.reason})`),
-    ...result.warnings.map((warning) => `# warning: ${warning}`),
   ];
+  if (result.outsideLookups.length) {
+    header.push('# Not allowed: outside names looked up (the DNS log holds no addresses; allow them with --from-flows or --from):');
+    for (const lookup of result.outsideLookups) header.push(`#   ${lookup.client} => ${lookup.domain} : ${lookup.names} ${lookup.names === 1 ? 'name' : 'names'}, ${lookup.queries} ${lookup.queries === 1 ? 'query' : 'queries'}`);
+  }
+  if (verification) {
+    const observed = verification.checked ? `every observed connection (${verification.checked}) is allowed, and ` : '';
+    if (!verification.notAllowed.length && !verification.unintended.length) header.push(`# verified by the NetworkPolicy engine (connlist): ${observed}nothing else to or from these workloads`);
+    for (const { need, missing } of verification.notAllowed) header.push(`# warning: observed but not allowed: ${siteLabel(need.src)} => ${siteLabel(need.dst)} : ${missing.toString()} (${need.reason})`);
+    for (const connection of verification.unintended) header.push(`# warning: also allowed, though nothing asked for it: ${connection.src} => ${connection.dst} : ${connection.conn.toString()}`);
+  }
+  header.push(...result.warnings.map((warning) => `# warning: ${warning}`));
   const documents = result.policies.map((policy) => jsYaml.dump(policy, { noRefs: true, lineWidth: -1, quotingType: '"' }));
-  return `${header.join('\n')}\n${documents.map((document) => `---\n${document}`).join('')}`;
+  // Names come from the sources and the logs: a newline in one must not end a comment and start YAML.
+  return `${header.map(escapeControl).join('\n')}\n${documents.map((document) => `---\n${document}`).join('')}`;
 }

@@ -11,4 +11,6 @@ export { NETPOL_RULE_LIST, NETPOL_RULES, netpolFindings, type NetpolFindings } f
 export { parseFlows, type DeclaredFlow } from './flows.js';
 export { CONNLIST_FORMATS, renderConnlist, type ConnlistFormat } from './format.js';
 export { DEFAULT_SKIPPED_NAMESPACES, generatePolicies, renderGenerated, type GeneratedPolicies, type GenerateOptions } from './generate.js';
+export { DnsObservations, workloadOfPod, type DnsObservation, type ObservedPod } from './observed.js';
+export { verifyPolicies, type PolicyVerification } from './verify.js';
 export { reach, renderReach, type ReachQuery, type ReachResult } from './reach.js';
