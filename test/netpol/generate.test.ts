@@ -5,21 +5,14 @@ import { ConnectionSet } from '../../src/netpol/connections.js';
 import { policyPorts } from '../../src/netpol/generate.js';
 import { connectionLine, connectionList, generatePolicies, parseFlows, renderConnlist, renderGenerated } from '../../src/netpol/index.js';
 import { parseNetworkPolicy } from '../../src/netpol/policy.js';
+import { SHOP, shopWorkloadsOnly } from './helpers.js';
 
 /**
  * Generated policies, applied instead of the old ones, allow exactly the intended connections:
  * Services and who calls them, the LoadBalancer from anywhere, declared flows, DNS to cluster DNS.
  */
-const SHOP = new URL('./fixtures/shop.yaml', import.meta.url).pathname;
 const FLOWS = new URL('./fixtures/flows.yaml', import.meta.url).pathname;
 
-/** The shop without its NetworkPolicies: generated policies replace them. */
-function workloadsOnly(): string {
-  return readFileSync(SHOP, 'utf8')
-    .split(/^---$/m)
-    .filter((document) => !/^kind: NetworkPolicy$/m.test(document))
-    .join('---');
-}
 
 async function generated() {
   const { inventory } = await loadSources([SHOP]);
@@ -29,7 +22,7 @@ async function generated() {
 describe('netpol generate', () => {
   it('round trip: the workloads with the generated policies (and no others) allow exactly the intended connections', async () => {
     const yaml = renderGenerated(await generated());
-    const { inventory } = inventoryFromText(`${workloadsOnly()}\n---\n${yaml}`);
+    const { inventory } = inventoryFromText(`${shopWorkloadsOnly()}\n---\n${yaml}`);
     expect(connectionList(inventory).connections.map(connectionLine)).toEqual([
       '0.0.0.0-255.255.255.255[External] => kube-system/coredns[Deployment] : All Connections',
       '0.0.0.0-255.255.255.255[External] => shop/frontend[Deployment] : TCP 8080',
@@ -51,7 +44,7 @@ describe('netpol generate', () => {
     const before = connectionList(inventory).connections.map(connectionLine);
     const flows = parseFlows(renderConnlist(connectionList(inventory), 'json'), 'connlist.json');
     const yaml = renderGenerated(generatePolicies(inventory, { flows }));
-    const after = connectionList(inventoryFromText(`${workloadsOnly()}\n---\n${yaml}`).inventory).connections.map(connectionLine);
+    const after = connectionList(inventoryFromText(`${shopWorkloadsOnly()}\n---\n${yaml}`).inventory).connections.map(connectionLine);
     const dnsAdded = 'shop/frontend[Deployment] => kube-system/coredns[Deployment] : TCP 53,UDP 53';
     expect(before).toContain('shop/frontend[Deployment] => kube-system/coredns[Deployment] : UDP 53');
     expect(after).toEqual(before.map((line) => (line.startsWith('shop/frontend[Deployment] => kube-system/coredns') ? dnsAdded : line)));

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { inventoryFromText } from '../../src/load/sources.js';
 import { connectionList, type AnalysisOptions } from '../../src/netpol/index.js';
 
@@ -65,4 +66,14 @@ export function worldExpecting(changes: Record<string, string | null>, ranges: {
 
 export function sorted(map: Map<string, string>): [string, string][] {
   return [...map.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+}
+
+export const SHOP = new URL('./fixtures/shop.yaml', import.meta.url).pathname;
+
+/** The shop fixture without its NetworkPolicies: generated policies replace them. */
+export function shopWorkloadsOnly(): string {
+  return readFileSync(SHOP, 'utf8')
+    .split(/^---$/m)
+    .filter((document) => !/^kind: NetworkPolicy$/m.test(document))
+    .join('---');
 }

@@ -11,19 +11,12 @@ import { connectionLine, connectionList, DnsObservations, generatePolicies, rend
 import { serviceOfName } from '../../src/netpol/observed.js';
 import { buildTopology } from '../../src/netpol/peers.js';
 import { runCli } from '../helpers/cli.js';
+import { SHOP, shopWorkloadsOnly } from './helpers.js';
 
 const fixture = (name: string) => new URL(`./fixtures/${name}`, import.meta.url).pathname;
-const SHOP = fixture('shop.yaml');
 const PODS = fixture('shop-pods.json');
 const DNS_LOG = fixture('shop-dns.log');
 
-/** The shop without its NetworkPolicies: generated policies replace them. */
-function workloadsOnly(): string {
-  return readFileSync(SHOP, 'utf8')
-    .split(/^---$/m)
-    .filter((document) => !/^kind: NetworkPolicy$/m.test(document))
-    .join('---');
-}
 
 async function observe() {
   const { inventory } = await loadSources([SHOP]);
@@ -80,7 +73,7 @@ describe('netpol generate --from-dns-log', () => {
     expect(yaml).toContain('#   shop/worker[Deployment] => exfil-cdn.net : 40 names, 40 queries\n');
     expect(yaml).toContain('# verified by the NetworkPolicy engine (connlist): every observed connection (4) is allowed, and nothing else to or from these workloads\n');
     // the round trip a reviewer makes: connlist on the workloads with the generated policies
-    const lines = connectionList(inventoryFromText(`${workloadsOnly()}\n---\n${yaml}`).inventory).connections.map(connectionLine);
+    const lines = connectionList(inventoryFromText(`${shopWorkloadsOnly()}\n---\n${yaml}`).inventory).connections.map(connectionLine);
     expect(lines.filter((line) => line.startsWith('shop/'))).toEqual([
       'shop/backend[Deployment] => kube-system/coredns[Deployment] : TCP 53,UDP 53',
       'shop/frontend[Deployment] => kube-system/coredns[Deployment] : TCP 53,UDP 53',
@@ -91,7 +84,7 @@ describe('netpol generate --from-dns-log', () => {
   });
 
   it('reports what the policies allow beyond what was asked (a selector that also selects another workload)', async () => {
-    const { inventory } = inventoryFromText(`${workloadsOnly()}
+    const { inventory } = inventoryFromText(`${shopWorkloadsOnly()}
 ---
 apiVersion: apps/v1
 kind: Deployment
@@ -124,7 +117,7 @@ spec:
     const dir = mkdtempSync(join(tmpdir(), 'kubeward-netpol-observed-'));
     const output = join(dir, 'policies.yaml');
     const workloads = join(dir, 'workloads.yaml');
-    writeFileSync(workloads, workloadsOnly());
+    writeFileSync(workloads, shopWorkloadsOnly());
     writeFileSync(join(dir, 'not-dns.log'), 'hello\nworld\n');
     const [generated, noQueries, noPods] = await Promise.all([
       runCli(['netpol', 'generate', SHOP, '--from-dns-log', DNS_LOG, '--pods', PODS, '-o', output, '-q']),
