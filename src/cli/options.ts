@@ -3,6 +3,7 @@ import type { Config } from '../core/config.js';
 import { InputError } from '../core/errors.js';
 import type { Finding } from '../core/finding.js';
 import { atOrAbove, isSeverity, type Severity } from '../core/severity.js';
+import { loadCluster, mergeLoadResults, type ClusterList } from '../load/cluster.js';
 import { loadConfig } from '../load/config.js';
 import { DEFAULT_MAX_FILE_BYTES, loadSources, type LoadOptions, type LoadResult } from '../load/sources.js';
 import { readBaseline } from '../load/baseline.js';
@@ -94,6 +95,42 @@ export function addReportOptions(command: Command, formats: readonly string[] = 
     )
     .option('--baseline <file>', 'an earlier JSON report of this command: only findings absent from it are new and count for --fail-on')
     .option('-q, --quiet', 'do not print warnings');
+}
+
+/** The live-cluster flags (`--context`, `--kubeconfig`) of the commands that can read a cluster. */
+export interface LiveFlags {
+  context?: string;
+  kubeconfig?: string;
+}
+
+export function addLiveOptions(command: Command): Command {
+  return command
+    .option('--context <name>', 'read the live cluster of this kubeconfig context')
+    .option('--kubeconfig <file>', 'kubeconfig to read the live cluster with (default: $KUBECONFIG, ~/.kube/config)');
+}
+
+/**
+ * The sources and, with `--context`/`--kubeconfig`, the live cluster, as one inventory (a cluster plus
+ * the chart about to be installed in it). `lists` are the kinds read from the cluster.
+ */
+export async function loadFromFlagsAndCluster(
+  sources: string[],
+  flags: SourceFlags & LiveFlags,
+  lists?: readonly ClusterList[],
+): Promise<{ config: Config; loaded: LoadResult }> {
+  const live = flags.context !== undefined || flags.kubeconfig !== undefined;
+  if (!live && sources.length === 0) throw new InputError('no source given: name files, directories, charts, cluster dumps, - for stdin, or read a cluster with --context/--kubeconfig');
+  const parts: LoadResult[] = [];
+  let config: Config;
+  if (sources.length) {
+    const fromFiles = await loadFromFlags(sources, flags);
+    config = fromFiles.config;
+    parts.push(fromFiles.loaded);
+  } else {
+    config = loadConfig(flags.config).config;
+  }
+  if (live) parts.push(await loadCluster({ context: flags.context, kubeconfig: flags.kubeconfig, lists }));
+  return { config, loaded: parts.length === 1 ? parts[0] : mergeLoadResults(parts) };
 }
 
 /** The configuration and the loaded inventory, with flags overriding the configuration. */

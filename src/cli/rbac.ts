@@ -3,9 +3,7 @@ import { Command, Option } from 'commander';
 import type { Config } from '../core/config.js';
 import { InputError } from '../core/errors.js';
 import { oneLine } from '../core/sanitize.js';
-import { loadCluster, mergeLoadResults } from '../load/cluster.js';
 import { auditLogWarnings, readAuditLogs } from '../load/audit-log.js';
-import { loadConfig } from '../load/config.js';
 import { parseRfc3339 } from '../detect/audit.js';
 import { generateRbac, renderGeneratedRbac } from '../rbac/generate.js';
 import { lineMayConcern, SubjectActivity, type ActivityWindow } from '../rbac/observed.js';
@@ -40,13 +38,21 @@ import { requestNamespace, resolveResource } from '../rbac/resources.js';
 import { SUBJECT_SYNTAX, SYSTEM_MASTERS } from '../rbac/subject.js';
 import { buildReport } from '../report/index.js';
 import { alignColumns } from '../report/table.js';
-import { addReportOptions, addSourceOptionsWithReleaseNamespace, collect, emitReport, loadFromFlags, type ReportFlags, type SourceFlags } from './options.js';
+import {
+  addLiveOptions,
+  addReportOptions,
+  addSourceOptionsWithReleaseNamespace,
+  collect,
+  emitReport,
+  loadFromFlagsAndCluster,
+  type LiveFlags,
+  type ReportFlags,
+  type SourceFlags,
+} from './options.js';
 import { warnAll, writeOutput } from './output.js';
 
-interface RbacSourceFlags extends SourceFlags {
+interface RbacSourceFlags extends SourceFlags, LiveFlags {
   releaseNamespace?: string;
-  context?: string;
-  kubeconfig?: string;
   builtinRoles?: BuiltinRolesMode;
 }
 
@@ -75,28 +81,14 @@ RBAC only: what the Node authorizer or an authorization webhook allows is not se
 /** Options shared by every RBAC command: sources (helm namespace is --release-namespace), live cluster, built-in roles. */
 function addRbacSourceOptions(command: Command): Command {
   addSourceOptionsWithReleaseNamespace(command);
-  return command
-    .option('--context <name>', 'read the live cluster of this kubeconfig context')
-    .option('--kubeconfig <file>', 'kubeconfig to read the live cluster with (default: $KUBECONFIG, ~/.kube/config)')
+  return addLiveOptions(command)
     .addOption(
       new Option('--builtin-roles <mode>', "assume Kubernetes' built-in roles (view, edit, system:auth-delegator…): auto = when the sources do not carry the cluster's own").choices(BUILTIN_ROLES_MODES as string[]).default('auto'),
     );
 }
 
 async function loadRbacSources(sources: string[], flags: RbacSourceFlags): Promise<{ config: Config; loaded: LoadResult; engine: RbacEngine }> {
-  const live = flags.context !== undefined || flags.kubeconfig !== undefined;
-  if (!live && sources.length === 0) throw new InputError('no source given: name files, directories, charts, cluster dumps, - for stdin, or read a cluster with --context/--kubeconfig');
-  const parts: LoadResult[] = [];
-  let config: Config;
-  if (sources.length) {
-    const fromFiles = await loadFromFlags(sources, { ...flags, namespace: flags.releaseNamespace });
-    config = fromFiles.config;
-    parts.push(fromFiles.loaded);
-  } else {
-    config = loadConfig(flags.config).config;
-  }
-  if (live) parts.push(await loadCluster({ context: flags.context, kubeconfig: flags.kubeconfig }));
-  const loaded = parts.length === 1 ? parts[0] : mergeLoadResults(parts);
+  const { config, loaded } = await loadFromFlagsAndCluster(sources, { ...flags, namespace: flags.releaseNamespace });
   const engine = buildEngine(loaded.inventory, { builtinRoles: flags.builtinRoles });
   return { config, loaded, engine };
 }

@@ -1,29 +1,35 @@
 import type { Command } from 'commander';
+import { SCAN_CLUSTER_LISTS } from '../load/cluster.js';
 import { buildReport } from '../report/index.js';
 import { scanInventory } from '../scan.js';
-import { addReportOptions, addSourceOptions, emitReport, loadFromFlags, type ReportFlags, type SourceFlags } from './options.js';
+import { addLiveOptions, addReportOptions, addSourceOptions, emitReport, loadFromFlagsAndCluster, type LiveFlags, type ReportFlags, type SourceFlags } from './options.js';
 
 export function registerScan(program: Command): void {
   const command = program
     .command('scan')
-    .description('render charts and read manifests exactly as they will be installed, and report what they really do')
-    .argument('<sources...>', 'chart directories, .tgz charts, repo/chart references, kustomize directories, manifest files or directories, - for stdin')
+    .description('render charts and read manifests exactly as they will be installed, or read a live cluster, and report what they really do')
+    .argument('[sources...]', 'chart directories, .tgz charts, repo/chart references, kustomize directories, manifest files or directories, - for stdin')
     .addHelpText(
       'after',
       `
 Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it, 2 usage or input error.
 
+--context/--kubeconfig reads the live cluster (RBAC, ServiceAccounts, namespaces, workloads, pods,
+NetworkPolicies; never Secrets) with the loader kubeward audit uses; sources given too are added to it.
+
 Examples:
   kubeward scan ./fast-trace-agent -f values.yaml --set image.tag=1.2 -n checkout --release tracing
   kubeward scan ./manifests/ --format sarif --output results.sarif
+  kubeward scan --context prod --format json -o prod.json
   kubectl get deploy,sa,clusterrolebinding -A -o yaml | kubeward scan - --format json`,
     );
   addSourceOptions(command);
+  addLiveOptions(command);
   addReportOptions(command);
-  command.action(async (sources: string[], flags: SourceFlags & ReportFlags) => {
-    const { config, loaded } = await loadFromFlags(sources, flags);
+  command.action(async (sources: string[], flags: SourceFlags & LiveFlags & ReportFlags) => {
+    const { config, loaded } = await loadFromFlagsAndCluster(sources, flags, SCAN_CLUSTER_LISTS);
     const { findings, rules, warnings, metrics } = scanInventory(loaded.inventory, config, { charts: loaded.charts });
-    const report = buildReport({ sources, findings, rules, warnings: [...loaded.warnings, ...warnings] });
+    const report = buildReport({ sources: loaded.sources.map((source) => source.path), findings, rules, warnings: [...loaded.warnings, ...warnings] });
     report.metrics = metrics;
     emitReport(report, flags, config);
   });

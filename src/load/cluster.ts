@@ -45,6 +45,15 @@ export const CLUSTER_LISTS: readonly ClusterList[] = [
   { group: 'batch', version: 'v1', resource: 'cronjobs', kind: 'CronJob', required: false },
 ];
 
+/**
+ * What `kubeward scan --context` lists: the RBAC analysis' kinds plus NetworkPolicies, so exposure is
+ * judged with the policies in force. Secrets are never listed, not even their metadata.
+ */
+export const SCAN_CLUSTER_LISTS: readonly ClusterList[] = [
+  ...CLUSTER_LISTS,
+  { group: 'networking.k8s.io', version: 'v1', resource: 'networkpolicies', kind: 'NetworkPolicy', required: false },
+];
+
 export interface ClusterOptions {
   /** A context of the kubeconfig; default: its current context. */
   context?: string;
@@ -218,7 +227,12 @@ function progressBar(enabled: boolean, total: number): (done: number, label: str
 /** Several load results as one inventory (a cluster plus the chart about to be installed in it). */
 export function mergeLoadResults(results: readonly LoadResult[]): LoadResult {
   const entries = results.flatMap((result) => result.inventory.objects.map((object) => ({ object, provenance: result.inventory.provenanceOf(object) })));
-  return { inventory: new Inventory(entries), warnings: results.flatMap((result) => result.warnings), sources: results.flatMap((result) => result.sources) };
+  return {
+    inventory: new Inventory(entries),
+    warnings: results.flatMap((result) => result.warnings),
+    sources: results.flatMap((result) => result.sources),
+    charts: results.flatMap((result) => result.charts ?? []),
+  };
 }
 
 /**
