@@ -2,12 +2,15 @@ import type { ChartSource } from './core/chart.js';
 import type { Config } from './core/config.js';
 import type { Finding } from './core/finding.js';
 import type { Inventory } from './core/inventory.js';
-import { atOrAbove, type Severity } from './core/severity.js';
-import { NETPOL_RULE_LIST, NETPOL_RULES, netpolFindings } from './netpol/index.js';
-import { buildEngine, rbacFindings, rbacRuleMetas } from './rbac/index.js';
+import type { ChartProbe } from './load/render-variants.js';
+import { NETPOL_SCAN_RULE_LIST, netpolFindings } from './netpol/index.js';
+import { rbacFindings, rbacRuleMetas } from './rbac/index.js';
+import { createRuleContext } from './rules/context.js';
 import { runRules } from './rules/engine.js';
 import { builtinRules } from './rules/index.js';
+import { RENDER_RULE_LIST, renderVariantFindings } from './rules/render-variants.js';
 import type { RuleMeta } from './rules/rule.js';
+import { sharedCoverage, sharedEngine } from './rules/token-analysis.js';
 import { SUPPLY_RULE_LIST, supplyFindings, type SupplyResult } from './supply/index.js';
 
 export interface ScanResult {
@@ -19,51 +22,48 @@ export interface ScanResult {
   metrics: SupplyResult['metrics'];
 }
 
-/**
- * What a scan reports about the *absence* of NetworkPolicy is capped: the scanned sources (a chart, a
- * folder) are rarely all the policies of the cluster, so "nothing here stops egress" is a medium
- * finding in a scan, and namespace posture (which a chart does not own) is low. `kubeward netpol
- * coverage` on a cluster dump reports them at full severity.
- */
-const SCAN_SEVERITY_CAP: Record<string, Severity> = {
-  [NETPOL_RULES.internetEgress.id]: 'medium',
-  [NETPOL_RULES.externalDns.id]: 'medium',
-  [NETPOL_RULES.noDefaultDenyIngress.id]: 'low',
-  [NETPOL_RULES.noDefaultDenyEgress.id]: 'low',
-};
+export interface ScanOptions {
+  /** The charts rendered, with where they and their dependencies come from (supply-chain checks). */
+  charts?: readonly ChartSource[];
+  /** The namespace a chart is installed into (`--namespace`): its RoleBindings elsewhere are called out. */
+  releaseNamespace?: string;
+  /** The second and third renders of the scanned charts (LoadOptions.probeCharts), compared with the first. */
+  probes?: readonly ChartProbe[];
+}
 
 /**
- * Everything `kubeward scan` checks on an inventory: the rule pack, the RBAC risks (exact authorizer,
- * escalation paths), and NetworkPolicy coverage, minus what the configuration disables, with its
- * suppressions applied. The one scan the CLI, the Helm post-renderer gate and library users share.
+ * Everything `kubeward scan` checks on an inventory: the rule pack, the RBAC grants (one finding per
+ * subject and binding, at the install's severities), NetworkPolicy posture, the supply chain, and
+ * the comparison of a chart's renders, minus what the configuration disables, with its suppressions
+ * applied. The rule pack and the engines share one RBAC engine and one NetworkPolicy analysis. The
+ * one scan the CLI, the Helm post-renderer gate and library users share.
+ *
+ * What a scan says about the *absence* of NetworkPolicy is posture, because the scanned sources (a
+ * chart, a folder) are rarely all the policies of the cluster: one low finding per namespace the
+ * sources create, and "this workload may reach any address" as evidence of the findings that need it
+ * (a token in the wrong container, exfiltration tells). `kubeward netpol coverage` on a cluster dump
+ * reports every gap at full severity.
  */
 export function scanInventory(
   inventory: Inventory,
   config: Pick<Config, 'disable' | 'ignore' | 'allowedRegistries' | 'allowedRepositories'>,
-  sources: { charts?: readonly ChartSource[] } = {},
+  options: ScanOptions = {},
 ): ScanResult {
   const enabled = (id: string) => !config.disable.includes(id);
   const rules = builtinRules.filter((rule) => enabled(rule.meta.id));
   const suppression = { ignores: config.ignore };
-  const engine = buildEngine(inventory);
-  const netpol = netpolFindings(inventory, suppression);
-  const supply = supplyFindings(inventory, sources.charts ?? [], { ...suppression, allowedRegistries: config.allowedRegistries, allowedRepositories: config.allowedRepositories });
+  const context = createRuleContext(inventory);
+  const engine = sharedEngine(context);
+  const netpol = netpolFindings(inventory, { ...suppression, scan: true, coverage: sharedCoverage(context) });
+  const supply = supplyFindings(inventory, options.charts ?? [], { ...suppression, allowedRegistries: config.allowedRegistries, allowedRepositories: config.allowedRepositories });
   const findings = [
-    ...runRules(inventory, rules, suppression),
-    ...rbacFindings(engine, suppression),
-    ...netpol.findings.map(capForScan),
+    ...runRules(inventory, rules, { ...suppression, context }),
+    ...rbacFindings(engine, { ...suppression, perGrant: true, releaseNamespace: options.releaseNamespace, disable: config.disable }),
+    ...netpol.findings,
     ...supply.findings,
+    ...renderVariantFindings(inventory, options.probes ?? [], suppression),
   ].filter((finding) => enabled(finding.ruleId));
-  const metas = [...rules.map((rule) => rule.meta), ...rbacRuleMetas(), ...NETPOL_RULE_LIST.map(capMetaForScan), ...SUPPLY_RULE_LIST].filter((meta) => enabled(meta.id));
-  return { findings, rules: metas, warnings: [...engine.warnings, ...netpol.warnings], metrics: supply.metrics };
-}
-
-function capForScan(finding: Finding): Finding {
-  const cap = SCAN_SEVERITY_CAP[finding.ruleId];
-  return cap && !atOrAbove(cap, finding.severity) ? { ...finding, severity: cap } : finding;
-}
-
-function capMetaForScan(meta: RuleMeta): RuleMeta {
-  const cap = SCAN_SEVERITY_CAP[meta.id];
-  return cap && !atOrAbove(cap, meta.severity) ? { ...meta, severity: cap } : meta;
+  const metas = [...rules.map((rule) => rule.meta), ...rbacRuleMetas({ perGrant: true }), ...NETPOL_SCAN_RULE_LIST, ...SUPPLY_RULE_LIST, ...RENDER_RULE_LIST].filter((meta) => enabled(meta.id));
+  const skipped = (options.probes ?? []).flatMap((probe) => probe.skipped.map((reason) => `${probe.chart}: not compared with a render in ${reason}`));
+  return { findings, rules: metas, warnings: [...engine.warnings, ...netpol.warnings, ...skipped], metrics: supply.metrics };
 }

@@ -33,8 +33,9 @@ export function registerGate(program: Command): void {
     .action(async (flags: GateFlags) => {
       const { config } = loadConfig(flags.config);
       const text = await readStdin();
-      const loaded = inventoryFromHelmOutput(text, flags.namespace ?? process.env.HELM_NAMESPACE ?? 'default');
-      const { findings, rules, warnings } = scanInventory(loaded.inventory, config);
+      const namespace = flags.namespace ?? process.env.HELM_NAMESPACE ?? 'default';
+      const loaded = inventoryFromHelmOutput(text, namespace);
+      const { findings, rules, warnings } = scanInventory(loaded.inventory, config, { releaseNamespace: namespace });
       const report = applyBaselineFlag(buildReport({ sources: ['helm post-renderer input'], findings, rules, warnings: [...loaded.warnings, ...warnings], title: 'kubeward gate' }), flags);
       const code = exitCodeFor(report.findings, failOnOf(flags, config));
       warnAll(report.warnings);

@@ -117,13 +117,14 @@ export async function loadFromFlagsAndCluster(
   sources: string[],
   flags: SourceFlags & LiveFlags,
   lists?: readonly ClusterList[],
+  extra: Pick<LoadOptions, 'probeCharts'> = {},
 ): Promise<{ config: Config; loaded: LoadResult }> {
   const live = flags.context !== undefined || flags.kubeconfig !== undefined;
   if (!live && sources.length === 0) throw new InputError('no source given: name files, directories, charts, cluster dumps, - for stdin, or read a cluster with --context/--kubeconfig');
   const parts: LoadResult[] = [];
   let config: Config;
   if (sources.length) {
-    const fromFiles = await loadFromFlags(sources, flags);
+    const fromFiles = await loadFromFlags(sources, flags, extra);
     config = fromFiles.config;
     parts.push(fromFiles.loaded);
   } else {
@@ -134,7 +135,7 @@ export async function loadFromFlagsAndCluster(
 }
 
 /** The configuration and the loaded inventory, with flags overriding the configuration. */
-export async function loadFromFlags(sources: string[], flags: SourceFlags): Promise<{ config: Config; loaded: LoadResult }> {
+export async function loadFromFlags(sources: string[], flags: SourceFlags, extra: Pick<LoadOptions, 'probeCharts'> = {}): Promise<{ config: Config; loaded: LoadResult }> {
   if (sources.length === 0) throw new InputError('no source given: name files, directories, charts, or - for stdin');
   const { config } = loadConfig(flags.config);
   const options: LoadOptions = {
@@ -151,6 +152,7 @@ export async function loadFromFlags(sources: string[], flags: SourceFlags): Prom
     timeoutMs: (flags.timeout ?? config.helm.timeoutSeconds ?? 60) * 1000,
     maxFileBytes: flags.maxFileSize ? flags.maxFileSize * 1048576 : undefined,
     maxMemoryBytes: flags.maxRenderMemory ? flags.maxRenderMemory * 1048576 : undefined,
+    ...extra,
   };
   const loaded = await loadSources(sources, options);
   return { config, loaded };

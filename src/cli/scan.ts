@@ -27,8 +27,8 @@ Examples:
   addLiveOptions(command);
   addReportOptions(command);
   command.action(async (sources: string[], flags: SourceFlags & LiveFlags & ReportFlags) => {
-    const { config, loaded } = await loadFromFlagsAndCluster(sources, flags, SCAN_CLUSTER_LISTS);
-    const { findings, rules, warnings, metrics } = scanInventory(loaded.inventory, config, { charts: loaded.charts });
+    const { config, loaded } = await loadFromFlagsAndCluster(sources, flags, SCAN_CLUSTER_LISTS, { probeCharts: true });
+    const { findings, rules, warnings, metrics } = scanInventory(loaded.inventory, config, { charts: loaded.charts, releaseNamespace: flags.namespace ?? config.helm.namespace ?? 'default', probes: loaded.probes });
     const report = buildReport({ sources: loaded.sources.map((source) => source.path), findings, rules, warnings: [...loaded.warnings, ...warnings] });
     report.metrics = metrics;
     emitReport(report, flags, config);

@@ -101,3 +101,9 @@ export function registryAllows(pattern: RegistryPattern, reference: ImageReferen
   if (!pattern.host.test(reference.registry)) return false;
   return !pattern.path || reference.repository === pattern.path || reference.repository.startsWith(`${pattern.path}/`);
 }
+
+/** The path before the image's own name, `library` for `docker.io/library/nginx`, `acme/tools` for `ghcr.io/acme/tools/agent`; `` when there is none. */
+export function imageOwner(reference: ImageReference): string {
+  const slash = reference.repository.lastIndexOf('/');
+  return slash < 0 ? '' : reference.repository.slice(0, slash);
+}

@@ -232,6 +232,7 @@ export function mergeLoadResults(results: readonly LoadResult[]): LoadResult {
     warnings: results.flatMap((result) => result.warnings),
     sources: results.flatMap((result) => result.sources),
     charts: results.flatMap((result) => result.charts ?? []),
+    probes: results.flatMap((result) => result.probes ?? []),
   };
 }
 

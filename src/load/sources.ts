@@ -10,6 +10,7 @@ import { builtinScope, scopeResolver } from '../core/scope.js';
 import { readChartSource, repositoryOfName } from './charts.js';
 import { parseHelmOutput, pullChart, renderChart, type HelmOptions } from './helm.js';
 import { KUSTOMIZATION_FILES, renderKustomization } from './kustomize.js';
+import { probeChart, type ChartProbe } from './render-variants.js';
 import { parseJson, parseYamlStream, type LoadedObject, type ParseResult } from './yaml.js';
 
 /** What a source is, decided from what is on disk (or not): see detectSource. */
@@ -18,6 +19,8 @@ export type SourceKind = 'manifests' | 'directory' | 'chart' | 'chart-archive' |
 export interface LoadOptions extends HelmOptions {
   /** Largest file read, in bytes. */
   maxFileBytes?: number;
+  /** Render local charts twice more (another namespace, another Kubernetes version) and find `lookup`: see render-variants.ts. */
+  probeCharts?: boolean;
   /** Reads stdin; injectable for tests. */
   readStdin?: () => Promise<string>;
 }
@@ -29,6 +32,8 @@ export interface LoadResult {
   sources: { path: string; kind: SourceKind }[];
   /** The charts rendered, with where they and their dependencies come from (supply-chain checks). */
   charts?: ChartSource[];
+  /** With `probeCharts`: the extra renders of each local chart. */
+  probes?: ChartProbe[];
 }
 
 /** What one source yields: objects, warnings, and the charts it rendered. */
@@ -65,16 +70,24 @@ export async function loadSources(paths: readonly string[], options: LoadOptions
   const warnings: string[] = [];
   const sources: LoadResult['sources'] = [];
   const charts: ChartSource[] = [];
+  const probes: Promise<ChartProbe>[] = [];
   for (const path of paths) {
     const kind = detectSource(path, options);
     sources.push({ path, kind });
+    // The extra renders run while the user's render does: they must not add to the time of a scan.
+    if (options.probeCharts && (kind === 'chart' || kind === 'chart-archive')) probes.push(probeChart(path, options, kind));
     const result = await loadSource(path, kind, options);
     loaded.push(...result.objects);
     warnings.push(...result.warnings);
     charts.push(...(result.charts ?? []));
   }
   applyDefaultNamespace(loaded.map((entry) => entry.object), options.namespace ?? 'default');
-  return { inventory: new Inventory(loaded), warnings, sources, charts };
+  const result: LoadResult = { inventory: new Inventory(loaded), warnings, sources, charts };
+  if (options.probeCharts) {
+    result.probes = await Promise.all(probes);
+    for (const probe of result.probes) for (const variant of probe.variants) applyDefaultNamespace(variant.objects.map((entry) => entry.object), variant.namespace);
+  }
+  return result;
 }
 
 async function loadSource(path: string, kind: SourceKind, options: LoadOptions): Promise<SourceResult> {

@@ -4,7 +4,8 @@ import type { KubeObject } from '../core/object.js';
 import { hasControllerIn } from '../core/workload.js';
 import { findingFor, type SuppressionOptions } from '../rules/engine.js';
 import type { RuleMeta, Violation } from '../rules/rule.js';
-import { coverage, type CoverageOptions, type CoverageResult, type WorkloadCoverage } from './coverage.js';
+import { coverage, type CoverageOptions, type CoverageResult, type ReachedRange, type WorkloadCoverage } from './coverage.js';
+import { formatRange, IPV4_ALL, IPV6_ALL } from './ip.js';
 import type { Direction } from './policy.js';
 import { pathText } from './validation.js';
 
@@ -51,6 +52,17 @@ export const NETPOL_RULES = {
     references: [DEFAULT_DENY_DOCS, { tool: 'kube-score', id: 'pod-networkpolicy' }],
     kinds: ['Namespace'],
   },
+  namespacePosture: {
+    id: 'namespace-network-posture',
+    title: 'Namespace created without default-deny NetworkPolicies',
+    severity: 'low',
+    stage: 'limit',
+    description:
+      'A namespace the scanned sources create has no NetworkPolicy isolating every pod (`podSelector: {}`) for ingress or egress, so its pods may accept connections from, and open connections to, any address. `kubeward scan` reports this once per namespace the sources create, as posture; that a particular workload may reach the internet joins the evidence of the findings that need it (a container holding a powerful token, exfiltration tells). `kubeward netpol coverage` on a cluster reports every namespace and workload.',
+    remediation: 'Ship default-deny ingress and egress policies with the namespace, then allow DNS to cluster DNS and what each workload needs; `kubeward netpol generate` writes them.',
+    references: [DEFAULT_DENY_DOCS, { tool: 'kube-score', id: 'pod-networkpolicy' }, { tool: 'kubescape', id: 'C-0260' }, { tool: 'checkov', id: 'CKV2_K8S_6' }],
+    kinds: ['Namespace'],
+  },
   internetEgress: {
     id: 'workload-egress-to-internet',
     title: 'Workload may reach the internet',
@@ -86,7 +98,11 @@ export const NETPOL_RULES = {
   },
 } satisfies Record<string, RuleMeta>;
 
-export const NETPOL_RULE_LIST: RuleMeta[] = Object.values(NETPOL_RULES);
+/** What `kubeward netpol coverage` reports. */
+export const NETPOL_RULE_LIST: RuleMeta[] = Object.values(NETPOL_RULES).filter((meta) => meta.id !== NETPOL_RULES.namespacePosture.id);
+
+/** What `kubeward scan` reports: rejected policies, and one posture finding per namespace the sources create. */
+export const NETPOL_SCAN_RULE_LIST: RuleMeta[] = [NETPOL_RULES.invalidPolicy, NETPOL_RULES.namespacePosture];
 
 export interface NetpolFindings {
   findings: Finding[];
@@ -95,9 +111,20 @@ export interface NetpolFindings {
   warnings: string[];
 }
 
-/** Findings for coverage gaps and rejected policies; `kubeward scan` calls this so one scan of a chart says "this workload can reach the internet". */
-export function netpolFindings(inventory: Inventory, options: CoverageOptions & SuppressionOptions = {}): NetpolFindings {
-  const result = coverage(inventory, options);
+export interface NetpolFindingOptions extends CoverageOptions, SuppressionOptions {
+  /**
+   * `kubeward scan`: the sources are rarely all of a cluster's policies, so missing policies are
+   * posture: one low finding per namespace the sources create (a Namespace object), none per
+   * workload (see workloadExposure for the facts other findings attach).
+   */
+  scan?: boolean;
+  /** A coverage analysis already made on the same inventory (scan shares one with the rules). */
+  coverage?: CoverageResult;
+}
+
+/** Findings for coverage gaps and rejected policies, for `kubeward netpol coverage` and (with `scan`) `kubeward scan`. */
+export function netpolFindings(inventory: Inventory, options: NetpolFindingOptions = {}): NetpolFindings {
+  const result = options.coverage ?? coverage(inventory, options);
   const findings: Finding[] = [];
   const add = (meta: RuleMeta, object: KubeObject, violation: Violation) => findings.push(findingFor(meta, object, violation, inventory, options));
   for (const { object, problems } of result.analysis.policies.invalid) {
@@ -106,6 +133,10 @@ export function netpolFindings(inventory: Inventory, options: CoverageOptions & 
       path: problems[0]?.path,
       evidence: { problems: problems.map((problem) => ({ field: pathText(problem.path), message: problem.message })) },
     });
+  }
+  if (options.scan) {
+    for (const namespace of result.namespaces) if (namespace.object) add(NETPOL_RULES.namespacePosture, namespace.object, postureViolation(namespace.name, namespace.defaultDeny, namespace.workloads, result, inventory));
+    return { findings, rules: NETPOL_SCAN_RULE_LIST, metrics: result.metrics, warnings: result.warnings };
   }
   for (const namespace of result.namespaces) {
     const object = namespace.object ?? { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace.name } };
@@ -133,10 +164,58 @@ function reportedObject(entry: WorkloadCoverage, inventory: Inventory): KubeObje
 }
 
 const SHOWN = 3;
+const [ANY_IPV4] = [...IPV4_ALL.intervals()].map(([start, end]) => formatRange(start, end));
+const [ANY_IPV6] = [...IPV6_ALL.intervals()].map(([start, end]) => formatRange(start, end));
 
-function rangesText(ranges: { range: string; conn: string }[]): string {
-  const shown = ranges.slice(0, SHOWN).map((entry) => `${entry.range} (${entry.conn})`);
-  return ranges.length > SHOWN ? `${shown.join(', ')} and ${ranges.length - SHOWN} more` : shown.join(', ');
+/** `any address (TCP 53,UDP 53)` rather than `0.0.0.0-255.255.255.255 (…), ::-ffff:…:ffff (…)`: ranges as a developer reads them. */
+export function rangesText(ranges: readonly ReachedRange[], withConnections = true): string {
+  const named = ranges.map((entry) => ({ ...entry, range: entry.range === ANY_IPV4 ? 'any IPv4 address' : entry.range === ANY_IPV6 ? 'any IPv6 address' : entry.range }));
+  const v4 = named.findIndex((entry) => entry.range === 'any IPv4 address');
+  const v6 = named.findIndex((entry) => entry.range === 'any IPv6 address');
+  if (v4 >= 0 && v6 >= 0 && named[v4].conn === named[v6].conn) {
+    named[v4] = { range: 'any address', conn: named[v4].conn };
+    named.splice(v6, 1);
+  }
+  const shown = named.slice(0, SHOWN).map((entry) => (withConnections ? `${entry.range} (${entry.conn})` : entry.range));
+  return named.length > SHOWN ? `${shown.join(', ')} and ${named.length - SHOWN} more` : shown.join(', ');
+}
+
+/** What a workload may reach outside the cluster, in words, for the evidence of findings about it (scan). */
+export interface WorkloadExposure {
+  internet?: string;
+  dns?: string;
+}
+
+const exposureIndex = new WeakMap<CoverageResult, Map<string, WorkloadCoverage>>();
+
+/** The exposure of one workload object (a controller, or a Pod without one), or undefined when policies leave it nothing outside. */
+export function workloadExposure(result: CoverageResult, object: KubeObject): WorkloadExposure | undefined {
+  let index = exposureIndex.get(result);
+  if (!index) {
+    index = new Map(result.workloads.map((entry) => [`${entry.workload.kind}\u0000${entry.workload.namespace}\u0000${entry.workload.name}`, entry]));
+    exposureIndex.set(result, index);
+  }
+  const entry = index.get(`${object.kind}\u0000${object.metadata.namespace ?? ''}\u0000${object.metadata.name ?? ''}`);
+  if (!entry) return undefined;
+  const exposure: WorkloadExposure = {};
+  if (entry.internet.length) exposure.internet = internetText(entry);
+  if (entry.externalDns?.length) exposure.dns = `may send DNS to ${rangesText(entry.externalDns, false)}`;
+  return exposure.internet || exposure.dns ? exposure : undefined;
+}
+
+function internetText(entry: WorkloadCoverage): string {
+  const everywhere = !entry.internetEverywhere.isEmpty;
+  if (!everywhere) return `may open connections to ${entry.internet.length} public address range${entry.internet.length === 1 ? '' : 's'}: ${rangesText(entry.internet)}`;
+  return `may open ${entry.internetEverywhere.isAll ? 'any connection' : `connections (${entry.internetEverywhere.toString()})`} to any internet address`;
+}
+
+function postureViolation(namespace: string, defaultDeny: Record<Direction, unknown>, workloads: number, result: CoverageResult, inventory: Inventory): Violation {
+  const missing = (['ingress', 'egress'] as Direction[]).filter((direction) => !defaultDeny[direction]);
+  const open = result.workloads.filter((entry) => entry.workload.namespace === namespace && entry.internet.length > 0 && entry.workload.objects.some((object) => !hasControllerIn(object, inventory)));
+  return {
+    message: `no NetworkPolicy isolates every pod for ${missing.join(' or ')}: pods here may ${missing.includes('egress') ? 'open connections to any address' : 'accept connections from any address'}${workloads ? ` (${workloads} workload${workloads === 1 ? '' : 's'} from these sources${open.length ? `, ${open.length} of them may reach the internet` : ''})` : ''}`,
+    evidence: { namespace, missingDefaultDeny: missing, workloads, mayReachInternet: open.map((entry) => entry.workload.id) },
+  };
 }
 
 function workloadViolations(entry: WorkloadCoverage, result: CoverageResult): (Violation & { meta: RuleMeta })[] {
@@ -147,9 +226,7 @@ function workloadViolations(entry: WorkloadCoverage, result: CoverageResult): (V
     violations.push({
       meta: NETPOL_RULES.internetEgress,
       severity: everywhere ? 'high' : 'medium',
-      message: everywhere
-        ? `${id} may open ${entry.internetEverywhere.isAll ? 'any connection' : `connections (${entry.internetEverywhere.toString()})`} to any internet address`
-        : `${id} may open connections to ${entry.internet.length} public address range${entry.internet.length === 1 ? '' : 's'}: ${rangesText(entry.internet)}`,
+      message: `${id} ${internetText(entry)}`,
       evidence: { everywhere: entry.internetEverywhere.toString(), ranges: entry.internet.slice(0, 50) },
     });
   }

@@ -193,3 +193,13 @@ export function setOfCidrs(cidrs: readonly string[]): IpSet {
     }),
   );
 }
+
+let nonPublic: IpSet | undefined;
+
+/** Whether an address is on the public internet: true or false for an IP, undefined for text that is not one. */
+export function isPublicAddress(text: string): boolean | undefined {
+  const address = parseAddress(text);
+  if (address === undefined) return undefined;
+  nonPublic ??= setOfCidrs(NON_PUBLIC_CIDRS);
+  return !nonPublic.containsRange(address, address);
+}

@@ -5,8 +5,10 @@
  * the subject's entry in that binding.
  */
 import type { Finding } from '../core/finding.js';
-import type { KubeObject } from '../core/object.js';
-import type { Severity } from '../core/severity.js';
+import { selfDeletingPolicies } from '../core/hooks.js';
+import { describeRef, refOf, type KubeObject } from '../core/object.js';
+import { severityRank, type Severity } from '../core/severity.js';
+import { locationOf } from '../core/provenance.js';
 import { findingFor, today, type SuppressionOptions } from '../rules/engine.js';
 import type { RuleMeta, Violation } from '../rules/rule.js';
 import { AGGREGATE_TO_LABEL_PREFIX, BUILTIN_CLUSTER_ROLE_NAMES, isBootstrapObject } from './builtin-roles.js';
@@ -14,19 +16,31 @@ import { analyzeDefaultServiceAccounts, type BroadSubjectKind } from './default-
 import { bindingNamespace, type RbacEngine } from './engine.js';
 import { describePath, goalTitle, pathLabels } from './escalation.js';
 import { findDanglingReferences } from './dangling.js';
-import { bindingRefJson, describeRbacRef, roleRefJson, ruleJson, type BindingDef, type RoleDef } from './model.js';
-import { evaluateRisk, evaluateRisks, riskCatalogue, type RiskDefinition, type RiskHit, type RiskOptions } from './risks.js';
-import { boundSubject, describeSubject, subjectJson } from './subject.js';
+import { bindingRefJson, describeRbacRef, roleRefJson, ruleJson, type BindingDef, type PolicyRule, type RoleDef } from './model.js';
+import { PRIVILEGED_NAMESPACES, evaluateRisk, evaluateRisks, riskCatalogue, type RiskDefinition, type RiskHit, type RiskOptions } from './risks.js';
+import { builtinRoleRules, pathLeavesNamespace, risksOfRules, scopedSeverity, tokenHoldersByAccount, worstSeverity, type AccountHolder } from './reach.js';
+import { boundSubject, describeSubject, subjectJson, subjectKey } from './subject.js';
 
-export interface FindingOptions extends RiskOptions, SuppressionOptions {}
+export interface FindingOptions extends RiskOptions, SuppressionOptions {
+  /**
+   * `kubeward scan`: one finding per subject and binding listing every risk the grant carries, at
+   * the install's severities (reach.ts), with the grants that hide themselves called out. Without it
+   * (`rbac risks`, `audit`): one finding per subject and risk at the catalogue's severities.
+   */
+  perGrant?: boolean;
+  /** The namespace a chart is installed into: its RoleBindings elsewhere are called out. */
+  releaseNamespace?: string;
+  /** Risk ids not to report (the configuration's `disable`). */
+  disable?: readonly string[];
+}
 
 const STAGE = 'evaluate';
 
-function riskMeta(risk: RiskDefinition): RuleMeta {
+function riskMeta(risk: RiskDefinition, perGrant = false): RuleMeta {
   return {
     id: risk.id,
     title: risk.title,
-    severity: risk.severity.cluster,
+    severity: perGrant && risk.severity.cluster === 'critical' ? 'high' : risk.severity.cluster,
     stage: STAGE,
     description: risk.description,
     remediation: risk.remediation,
@@ -43,15 +57,15 @@ const OBJECT_RULES: Record<string, RuleMeta> = Object.fromEntries(
       ['rbac-binds-all-users', 'Binding grants to every user', 'high', '`system:authenticated` is every user and ServiceAccount; `system:unauthenticated` and `system:anonymous` are anyone who can reach the API server.', 'Bind named users or groups.'],
       ['rbac-dangling-role-ref', 'Binding references a role that does not exist', 'medium', 'The binding grants nothing today, and grants whatever a role of that name holds once someone creates it.', 'Delete the binding, or create the role it is meant to grant.'],
       ['rbac-dangling-subject', 'Binding subject matches nobody or does not exist', 'low', 'A ServiceAccount subject without a namespace in a ClusterRoleBinding, an unknown subject kind, or an account in a namespace that does not exist: the grant waits for whoever creates that name.', 'Fix or remove the subject.'],
-      ['rbac-aggregates-into-default-roles', 'ClusterRole aggregates into admin, edit or view', 'medium', 'A ClusterRole labelled `rbac.authorization.k8s.io/aggregate-to-admin|edit|view: "true"` adds its rules to those roles: everyone bound to them gains its permissions. High when those permissions are risky.', 'Remove the aggregation label, or grant the permissions through a role bound where needed.'],
+      ['rbac-aggregates-into-default-roles', 'ClusterRole aggregates into admin, edit or view', 'critical', 'A ClusterRole labelled `rbac.authorization.k8s.io/aggregate-to-admin|edit|view: "true"` adds its rules to those built-in roles: every subject bound to them anywhere in the cluster silently gains its permissions, and the chart binds nothing anyone would review. `critical` when that adds Secrets or another sensitive permission the role did not already give (Secrets to `view`), `medium` for other risky permissions, `info` when it only adds harmless rules (reading the chart\'s own custom resources or metrics), the usual reason to aggregate.', 'Remove the aggregation label, or grant the permissions through a role bound where needed.'],
       ['rbac-aggregation-rule', 'ClusterRole with an aggregationRule', 'medium', 'An aggregated ClusterRole gathers the rules of every ClusterRole its selectors match, now and later: whoever can label a ClusterRole can add to it.', 'Prefer plain rules; keep aggregation to the built-in roles.'],
     ] as [string, string, Severity, string, string][]
   ).map(([id, title, severity, description, remediation]) => [id, { id, title, severity, stage: STAGE, description, remediation, references: [] }]),
 );
 
 /** Metadata of every RBAC finding id, for reports (SARIF lists rules even without results). */
-export function rbacRuleMetas(options: RiskOptions = {}): RuleMeta[] {
-  return [...riskCatalogue(options).map(riskMeta), ...Object.values(OBJECT_RULES)];
+export function rbacRuleMetas(options: RiskOptions & { perGrant?: boolean } = {}): RuleMeta[] {
+  return [...riskCatalogue(options).map((risk) => riskMeta(risk, options.perGrant)), ...Object.values(OBJECT_RULES)];
 }
 
 /** Every RBAC finding: risky permissions per subject, broad and dangling bindings, aggregation. */
@@ -59,10 +73,15 @@ export function rbacFindings(engine: RbacEngine, findingOptions: FindingOptions 
   const options = { ...findingOptions, today: findingOptions.today ?? today() };
   const findings: Finding[] = [];
   const make = (meta: RuleMeta, object: KubeObject, violation: Violation) => findings.push(findingFor(meta, object, violation, engine.inventory, options));
-  const metas = new Map(riskCatalogue(options).map((risk) => [risk.id, riskMeta(risk)]));
-  for (const hit of evaluateRisks(engine, options)) {
-    const binding = hit.matches[0].grant.binding;
-    make(metas.get(hit.risk.id) as RuleMeta, binding.object, riskViolation(hit, binding));
+  const metas = new Map(riskCatalogue(options).map((risk) => [risk.id, riskMeta(risk, options.perGrant)]));
+  const disabled = new Set(options.disable ?? []);
+  const hits = evaluateRisks(engine, options).filter((hit) => !disabled.has(hit.risk.id));
+  if (options.perGrant) findings.push(...grantFindings(engine, hits, metas, options));
+  else {
+    for (const hit of hits) {
+      const binding = hit.matches[0].grant.binding;
+      make(metas.get(hit.risk.id) as RuleMeta, binding.object, riskViolation(hit, binding));
+    }
   }
   const broadRule: Record<BroadSubjectKind, string> = {
     'default-service-account': 'rbac-binds-default-service-account',
@@ -141,17 +160,7 @@ function aggregationFindings(engine: RbacEngine, options: FindingOptions): Findi
       .filter(([key, value]) => key.startsWith(AGGREGATE_TO_LABEL_PREFIX) && value === 'true')
       .map(([key]) => key.slice(AGGREGATE_TO_LABEL_PREFIX.length))
       .filter((target) => BUILTIN_CLUSTER_ROLE_NAMES.has(target));
-    if (targets.length) {
-      const risky = riskyPermissionsOf(role, role.object, catalogue);
-      findings.push(
-        findingFor(OBJECT_RULES['rbac-aggregates-into-default-roles'], role.object, {
-          message: `adds ${role.rules.length} rule${role.rules.length === 1 ? '' : 's'} to ClusterRole ${targets.join(', ')}${risky.length ? `: every holder gains what ${risky.join(', ')} report` : ''}`,
-          path: ['metadata', 'labels'],
-          severity: risky.length ? 'high' : 'medium',
-          evidence: { aggregatesInto: targets, rules: role.rules.map(ruleJson), risks: risky },
-        }, engine.inventory, options),
-      );
-    }
+    if (targets.length) findings.push(aggregationFinding(engine, role, role.object, targets, catalogue, options));
     if (role.aggregationSelectors !== undefined && !BUILTIN_CLUSTER_ROLE_NAMES.has(role.name)) {
       const sources = engine.roles.aggregationSources.get(role.name) ?? [];
       findings.push(
@@ -166,10 +175,172 @@ function aggregationFindings(engine: RbacEngine, options: FindingOptions): Findi
   return findings;
 }
 
-/** The risks a role's rules carry for someone holding it in a namespace (a RoleBinding that exists only for the question). */
-function riskyPermissionsOf(role: RoleDef, object: KubeObject, catalogue: RiskDefinition[]): string[] {
-  const namespace = 'holder';
-  const binding: BindingDef = { kind: 'RoleBinding', name: 'holder', namespace, roleRef: { kind: 'ClusterRole', name: role.name }, subjects: [], object, ordinal: -1 };
-  const grant = { binding, role, namespace };
-  return catalogue.filter((risk) => risk.requires && evaluateRisk(risk, { kind: 'Group', name: 'holders' }, [grant])).map((risk) => risk.id);
+/**
+ * What aggregating a ClusterRole into admin, edit or view adds: the risks the built-in role gains
+ * (evaluated as if bound cluster-wide, as `view` often is), beyond those it carries already (`edit`
+ * already reads Secrets; `view` never does).
+ */
+function aggregationFinding(engine: RbacEngine, role: RoleDef, object: KubeObject, targets: string[], catalogue: RiskDefinition[], options: FindingOptions): Finding {
+  const gained = new Map<string, RiskHit>();
+  for (const target of targets) {
+    const before = builtinRoleRules(target) ?? [];
+    const had = new Set(risksOfRules(before, catalogue).map((hit) => hit.risk.id));
+    for (const hit of risksOfRules([...before, ...role.rules], catalogue)) if (!had.has(hit.risk.id)) gained.set(hit.risk.id, hit);
+  }
+  const risks = [...gained.values()].map((hit) => hit.risk);
+  // Sensitive: high or worse cluster-wide, unless limited to a few names where the catalogue says that is milder.
+  const sensitive = [...gained.values()].filter(({ risk, matches }) => (risk.severity.cluster === 'critical' || risk.severity.cluster === 'high') && !(risk.namedSeverity && matches.every((match) => match.onlyNames)));
+  const severity: Severity = sensitive.length ? 'critical' : risks.length ? 'medium' : 'info';
+  const who = `every subject bound to ${targets.join(', ')} anywhere in the cluster`;
+  const message = risks.length
+    ? `adds ${describeRules(role.rules)} to ClusterRole ${targets.join(', ')}: ${who} silently gains what ${risks.map((risk) => risk.id).join(', ')} report${risks.length === 1 ? 's' : ''}`
+    : `adds ${describeRules(role.rules)} to ClusterRole ${targets.join(', ')}: harmless, nothing ${targets.length === 1 ? 'that role' : 'those roles'} did not already allow that is risky`;
+  return findingFor(OBJECT_RULES['rbac-aggregates-into-default-roles'], object, {
+    message,
+    path: ['metadata', 'labels'],
+    severity,
+    evidence: { aggregatesInto: targets, rules: role.rules.map(ruleJson), gainedRisks: risks.map((risk) => risk.id) },
+  }, engine.inventory, options);
+}
+
+function describeRules(rules: readonly PolicyRule[]): string {
+  const resources = [...new Set(rules.flatMap((rule) => [...rule.resources, ...rule.nonResourceURLs]))];
+  return `${rules.length} rule${rules.length === 1 ? '' : 's'} (${resources.slice(0, 5).join(', ')}${resources.length > 5 ? ', …' : ''})`;
+}
+
+interface GrantEntry {
+  hit: RiskHit;
+  severity: Severity;
+  notes: string[];
+  finding: Finding;
+}
+
+/**
+ * One finding per subject and binding (issue: one PolicyRule used to give ten findings), at the
+ * worst of its risks' scoped severities, raised when the grant hides itself: a Helm hook that deletes
+ * itself after install, or a RoleBinding outside the release's namespace. The finding's rule id is
+ * its worst unsuppressed risk's, so suppressing that risk leaves the next one in charge.
+ */
+function grantFindings(engine: RbacEngine, hits: readonly RiskHit[], metas: Map<string, RuleMeta>, options: FindingOptions): Finding[] {
+  const groups = new Map<string, GrantEntry[]>();
+  for (const hit of hits.flatMap(perBinding)) {
+    const binding = hit.matches[0].grant.binding;
+    const scoped = scopedSeverity(hit, engine.inventory);
+    const finding = findingFor(metas.get(hit.risk.id) as RuleMeta, binding.object, { message: '', severity: scoped.severity }, engine.inventory, options);
+    const key = `${subjectKey(hit.subject)}\u0000${binding.ordinal}`;
+    const entries = groups.get(key) ?? [];
+    entries.push({ hit, ...scoped, finding });
+    groups.set(key, entries);
+  }
+  const holders = tokenHoldersByAccount(engine);
+  return [...groups.values()].map((entries) => grantFinding(engine, entries, holders, options));
+}
+
+/**
+ * A hit per binding it rests on: RoleBindings fanned out into several namespaces are several grants,
+ * each reported on its own binding. A risk that needs two bindings together (bind + create
+ * bindings) stays one hit, on the first.
+ */
+function perBinding(hit: RiskHit): RiskHit[] {
+  const bindings = [...new Set(hit.matches.map((match) => match.grant.binding))];
+  if (bindings.length === 1 || hit.clusterWide || hit.risk.requires?.length !== 1) return [hit];
+  return bindings.map((binding) => {
+    const matches = hit.matches.filter((match) => match.grant.binding === binding);
+    const namespaces = [...new Set(matches.map((match) => match.grant.namespace))].filter((namespace) => hit.namespaces.includes(namespace));
+    return { ...hit, matches, namespaces };
+  });
+}
+
+function grantFinding(engine: RbacEngine, entries: GrantEntry[], holders: Map<string, AccountHolder[]>, options: FindingOptions): Finding {
+  const { subject } = entries[0].hit;
+  const binding = entries[0].hit.matches[0].grant.binding;
+  const hidden = hiddenGrant(engine, binding, entries, options);
+  // What the user suppressed no longer decides the severity, unless everything is suppressed.
+  const counted = entries.some((entry) => !entry.finding.suppressed) ? entries.filter((entry) => !entry.finding.suppressed) : entries;
+  let severity = counted.reduce<Severity>((worst, entry) => worstSeverity(worst, entry.severity), 'info');
+  if (hidden.severity) severity = worstSeverity(severity, hidden.severity);
+  const ranked = [...entries].sort((a, b) => Number(a.finding.suppressed) - Number(b.finding.suppressed) || severityRank(a.severity) - severityRank(b.severity));
+  const lead = ranked[0];
+  const scopeOf = (hit: RiskHit) => (hit.clusterWide ? 'cluster-wide' : `in namespace${hit.namespaces.length === 1 ? '' : 's'} ${hit.namespaces.join(', ')}`);
+  const phrase = (entry: GrantEntry) => `${entry.hit.risk.title[0].toLowerCase()}${entry.hit.risk.title.slice(1)} ${scopeOf(entry.hit)}${entry.notes.length ? ` (${entry.notes.join('; ')})` : ''}`;
+  const others = ranked.slice(1).map(phrase);
+  const held = subject.kind === 'ServiceAccount' ? holders.get(`${subject.namespace ?? ''}\u0000${subject.name}`) ?? [] : [];
+  const heldText = held.length
+    ? ` Its token is held by ${held.slice(0, 3).map((holder) => `${holder.containers.length === 1 ? 'container' : 'containers'} ${holder.containers.map((name) => `"${name}"`).join(', ')} of ${describeRef(refOf(holder.workload))}`).join('; ')}${held.length > 3 ? ` and ${held.length - 3} more` : ''}.`
+    : '';
+  // A path of one step says what the risk already says ("lists secrets in every namespace").
+  const path = lead.hit.path && pathLabels(lead.hit.path).length > 1 ? ` Escalation path to ${goalTitle(lead.hit.path.goal)}: ${describePath(lead.hit.path)}.` : '';
+  const index = binding.subjects.findIndex((candidate) => {
+    const bound = boundSubject(candidate, bindingNamespace(binding));
+    return bound && bound.kind === subject.kind && bound.name === subject.name && (bound.namespace ?? '') === (subject.namespace ?? '');
+  });
+  const evidence: Record<string, unknown> = {
+    subject: subjectJson(subject),
+    binding: bindingRefJson(binding),
+    risks: ranked.map((entry) => ({
+      id: entry.hit.risk.id,
+      severity: entry.severity,
+      scope: entry.hit.clusterWide ? 'cluster' : 'namespaces',
+      ...(entry.hit.clusterWide ? {} : { namespaces: entry.hit.namespaces }),
+      ...(entry.notes.length ? { notes: entry.notes } : {}),
+      grants: entry.hit.matches.map((match) => ({ binding: bindingRefJson(match.grant.binding), role: roleRefJson(match.grant.role), rule: ruleJson(match.rule) })),
+    })),
+  };
+  if (held.length) evidence.heldBy = held.map((holder) => ({ workload: refOf(holder.workload), containers: holder.containers }));
+  if (hidden.reasons.length) evidence.hidden = hidden.reasons;
+  if (lead.hit.path) evidence.escalationPath = { goal: lead.hit.path.goal, steps: pathLabels(lead.hit.path) };
+  const finding: Finding = {
+    ...lead.finding,
+    severity,
+    message: `${describeSubject(subject)}: ${phrase(lead)}: ${permissionsText(lead.hit)}.${others.length ? ` Also ${others.join('; ')}.` : ''}${hidden.reasons.length ? ` ${hidden.reasons.map((reason) => `${reason[0].toUpperCase()}${reason.slice(1)}`).join('. ')}.` : ''}${heldText}${path}`,
+    evidence,
+  };
+  const location = locationOf(engine.inventory.provenanceOf(binding.object), index >= 0 ? ['subjects', index] : undefined);
+  if (location) finding.location = location;
+  return finding;
+}
+
+/** `list secrets via ClusterRoleBinding a → ClusterRole b`: what matched, per binding. */
+function permissionsText(hit: RiskHit): string {
+  const grants = new Map<string, Set<string>>();
+  for (const match of hit.matches) {
+    const key = `${describeRbacRef(bindingRefJson(match.grant.binding))} → ${describeRbacRef(roleRefJson(match.grant.role))}`;
+    const group = match.resource.group && match.resource.group !== '*' ? `.${match.resource.group}` : match.resource.group === '*' ? ' (all API groups)' : '';
+    const names = match.onlyNames ? ` named ${match.onlyNames.join(',')}` : '';
+    const permissions = grants.get(key) ?? new Set<string>();
+    permissions.add(`${match.verb} ${match.resource.resource}${group}${names}`);
+    grants.set(key, permissions);
+  }
+  return [...grants].map(([key, permissions]) => `${[...permissions].join(', ')} via ${key}`).join('; ');
+}
+
+/**
+ * A grant that hides itself: the binding (or its role) is a Helm hook that deletes itself after it
+ * ran, so the grant is gone by the time anyone audits the cluster; or a RoleBinding the chart places
+ * outside its own namespace. Critical when the hidden grant reaches Secrets beyond its namespace
+ * (or becomes cluster-admin), or lands in kube-system.
+ */
+function hiddenGrant(engine: RbacEngine, binding: BindingDef, entries: GrantEntry[], options: FindingOptions): { severity?: Severity; reasons: string[] } {
+  const reasons: string[] = [];
+  let severity: Severity | undefined;
+  const role = engine.resolution(binding).role;
+  const subject = entries[0].hit.subject;
+  const ids = new Set(entries.map((entry) => entry.hit.risk.id));
+  const readsSecrets = ids.has('rbac-read-secrets') || ids.has('rbac-cluster-admin') || entries.some((entry) => entry.hit.risk.id === 'rbac-get-secrets' && entry.hit.matches.some((match) => !match.onlyNames));
+  const own = subject.kind === 'ServiceAccount' ? subject.namespace : undefined;
+  const reachesBeyond =
+    entries.some((entry) => (entry.hit.clusterWide || entry.hit.namespaces.some((namespace) => namespace !== own)) && (entry.hit.risk.id === 'rbac-read-secrets' || entry.hit.risk.id === 'rbac-cluster-admin')) ||
+    entries.some((entry) => entry.hit.path && (!own || pathLeavesNamespace(entry.hit.path, own)));
+  const deleting = [...new Set([...selfDeletingPolicies(binding.object), ...(role?.object ? selfDeletingPolicies(role.object) : [])])];
+  if (deleting.length) {
+    reasons.push(`it is a Helm hook that deletes itself after it runs (${deleting.join(', ')}): the grant will not be there when anyone looks`);
+    if (reachesBeyond) severity = 'critical';
+  }
+  const namespace = binding.kind === 'RoleBinding' ? binding.namespace : undefined;
+  const release = options.releaseNamespace ?? own;
+  if (namespace && ((own && namespace !== own) || (release && namespace !== release && engine.inventory.provenanceOf(binding.object)?.origin === 'chart'))) {
+    reasons.push(`the RoleBinding grants in namespace ${namespace}, outside ${own && own !== namespace ? `its account's namespace ${own}` : `the release namespace ${release}`}`);
+    severity = worstSeverity(severity ?? 'high', PRIVILEGED_NAMESPACES.includes(namespace) || readsSecrets ? 'critical' : 'high');
+  }
+  return { severity, reasons };
 }

@@ -134,13 +134,30 @@ aggregationRule: {clusterRoleSelectors: [{matchLabels: {rbac.authorization.k8s.i
 rules: []
 `;
     const { findings } = findingsOf(yaml);
+    // edit already lets its holders exec into pods: adding it changes nothing.
     expect(findings.map((finding) => [finding.ruleId, finding.object.name, finding.severity])).toEqual([
-      ['rbac-aggregates-into-default-roles', 'widget-editor', 'high'],
+      ['rbac-aggregates-into-default-roles', 'widget-editor', 'info'],
       ['rbac-aggregation-rule', 'widget-all', 'medium'],
     ]);
-    expect(findings[0].message).toMatch(/adds 1 rule to ClusterRole edit: every holder gains what rbac-pod-exec report/);
+    expect(findings[0].message).toMatch(/adds 1 rule \(pods\/exec\) to ClusterRole edit: harmless/);
     // view carries aggregate-to-edit too (view ⊂ edit).
     expect(findings[1].message).toMatch(/gathers the rules of 3 ClusterRoles \(system:aggregate-to-edit, view, widget-editor\)/);
+  });
+});
+
+describe('aggregation into the built-in roles, by what it adds', () => {
+  const role = (name: string, targets: string[], rules: string) =>
+    `apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata:\n  name: ${name}\n  labels: {${targets.map((target) => `rbac.authorization.k8s.io/aggregate-to-${target}: "true"`).join(', ')}}\nrules: ${rules}\n`;
+  it.each([
+    ['Secrets into view: every viewer reads every Secret', role('x', ['view'], '[{apiGroups: [""], resources: [secrets], verbs: [get, list, watch]}]'), 'critical', /every subject bound to view anywhere in the cluster silently gains what rbac-read-secrets reports/],
+    ['nodes/proxy into edit', role('x', ['edit'], '[{apiGroups: [""], resources: [nodes/proxy], verbs: [get]}]'), 'critical', /rbac-nodes-proxy/],
+    ['Secrets into edit and admin, which already read them', role('x', ['edit', 'admin'], '[{apiGroups: [""], resources: [secrets], verbs: [get, list, watch]}]'), 'info', /harmless/],
+    ['the chart\'s own custom resources into view', role('x', ['view'], '[{apiGroups: [widgets.example.com], resources: [widgets], verbs: [get, list, watch]}]'), 'info', /harmless/],
+    ['Secrets by name into view', role('x', ['view'], '[{apiGroups: [""], resources: [secrets], resourceNames: [widget-ca], verbs: [get]}]'), 'medium', /rbac-get-secrets/],
+  ])('%s', (_name, yaml, severity, message) => {
+    const [finding] = findingsOf(yaml).findings;
+    expect(finding.severity).toBe(severity);
+    expect(finding.message).toMatch(message);
   });
 });
 

@@ -1,0 +1,125 @@
+/**
+ * A chart's output may depend on where and on what it is installed: a trojan renders its
+ * ClusterRoleBinding only when `.Release.Namespace` is not `default` (where scanners render), or only
+ * on Kubernetes versions other than the one `helm template` assumes. So a chart is rendered twice
+ * more, in parallel with the user's render: with another release namespace (`default`, or
+ * `kubeward-probe` when the user's is `default`) and with another Kubernetes version. The
+ * comparison is pure (rules/render-variants.ts); this file only runs helm and reads templates.
+ *
+ * Templates that call `lookup` read the live cluster at install time, which `helm template` never
+ * sees (it returns an empty map): their use is reported too.
+ */
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { list } from 'tar';
+import { renderChart, type HelmOptions } from './helm.js';
+import { displayPath } from './paths.js';
+import type { LoadedObject } from './yaml.js';
+
+/** The Kubernetes version of the second render when the user names none (helm then assumes its own client's, v1.35 for helm 4.1). */
+export const PROBE_KUBE_VERSION = 'v1.31.0';
+/** The release namespace of the second render when the user's is `default`. */
+export const PROBE_NAMESPACE = 'kubeward-probe';
+
+export interface RenderVariant {
+  kind: 'namespace' | 'kube-version';
+  /** The release namespace of this render. */
+  namespace: string;
+  /** `--kube-version` of this render; undefined is helm's default. */
+  kubeVersion?: string;
+  objects: LoadedObject[];
+}
+
+export interface LookupUse {
+  /** The template file as the user reads it. */
+  file: string;
+  line: number;
+  /** `lookup "v1" "Secret" …` as written (first 120 characters). */
+  call: string;
+}
+
+/** What the second and third renders of one chart found; `scan` compares them with the first. */
+export interface ChartProbe {
+  chart: string;
+  namespace: string;
+  kubeVersion?: string;
+  variants: RenderVariant[];
+  lookups: LookupUse[];
+  /** Variants helm could not render (a chart that requires a Kubernetes version): not a problem of the user's render. */
+  skipped: string[];
+}
+
+/** The two extra renders for the user's options. */
+export function probeVariants(options: HelmOptions): Pick<RenderVariant, 'kind' | 'namespace' | 'kubeVersion'>[] {
+  const namespace = options.namespace ?? 'default';
+  const userVersion = options.kubeVersion;
+  return [
+    { kind: 'namespace', namespace: namespace === 'default' ? PROBE_NAMESPACE : 'default', ...(userVersion ? { kubeVersion: userVersion } : {}) },
+    { kind: 'kube-version', namespace, ...(userVersion ? {} : { kubeVersion: PROBE_KUBE_VERSION }) },
+  ];
+}
+
+/** Renders the variants of a local chart (directory or archive) and finds its `lookup` calls. Remote charts are not probed (it would download them again). */
+export async function probeChart(chart: string, options: HelmOptions, kind: 'chart' | 'chart-archive'): Promise<ChartProbe> {
+  const renders = probeVariants(options).map(async (variant): Promise<RenderVariant | string> => {
+    try {
+      const parsed = await renderChart(chart, { ...options, namespace: variant.namespace, kubeVersion: variant.kubeVersion });
+      return { ...variant, objects: parsed.objects };
+    } catch (error) {
+      return `${variant.kind === 'namespace' ? `namespace ${variant.namespace}` : `--kube-version ${variant.kubeVersion ?? 'default'}`}: ${(error as Error).message}`;
+    }
+  });
+  const [lookups, ...results] = await Promise.all([kind === 'chart' ? lookupsInDirectory(chart) : lookupsInArchive(chart), ...renders]);
+  const probe: ChartProbe = { chart, namespace: options.namespace ?? 'default', variants: [], lookups, skipped: [] };
+  if (options.kubeVersion) probe.kubeVersion = options.kubeVersion;
+  for (const result of results) {
+    if (typeof result === 'string') probe.skipped.push(result);
+    else probe.variants.push(result);
+  }
+  return probe;
+}
+
+const LOOKUP = /\blookup\s+("[^"]*"|\$?[\w.]+)\s+("[^"]*"|\$?[\w.]+)[^}\n]*/;
+const TEMPLATE_FILE = /(^|\/)templates\/.*\.(ya?ml|tpl|txt|json)$/;
+
+function lookupsInText(text: string, file: string): LookupUse[] {
+  const found: LookupUse[] = [];
+  text.split('\n').forEach((line, index) => {
+    const match = LOOKUP.exec(line);
+    if (match && line.includes('{{')) found.push({ file, line: index + 1, call: match[0].trim().slice(0, 120) });
+  });
+  return found;
+}
+
+async function lookupsInDirectory(chart: string): Promise<LookupUse[]> {
+  const found: LookupUse[] = [];
+  const visit = (directory: string) => {
+    for (const entry of readdirSync(directory, { withFileTypes: true })) {
+      const path = join(directory, entry.name);
+      if (entry.isDirectory()) visit(path);
+      else if (entry.isFile() && TEMPLATE_FILE.test(relative(chart, path)) && statSync(path).size < 4 * 1024 * 1024) {
+        found.push(...lookupsInText(readFileSync(path, 'utf8'), displayPath(path)));
+      }
+    }
+  };
+  visit(chart);
+  return found;
+}
+
+/** Archives were checked (no links, no escaping paths, bounded size) before helm ran on them. */
+async function lookupsInArchive(file: string): Promise<LookupUse[]> {
+  const found: LookupUse[] = [];
+  await list({
+    file,
+    onReadEntry: (entry) => {
+      if (entry.type !== 'File' || !TEMPLATE_FILE.test(entry.path)) {
+        entry.resume();
+        return;
+      }
+      const chunks: Buffer[] = [];
+      entry.on('data', (chunk: Buffer) => chunks.push(chunk));
+      entry.on('end', () => found.push(...lookupsInText(Buffer.concat(chunks).toString('utf8'), `${displayPath(file)}:${entry.path}`)));
+    },
+  });
+  return found;
+}
