@@ -45,6 +45,13 @@ export interface PodTemplate {
 
 export type ContainerKind = 'container' | 'initContainer' | 'sidecar' | 'ephemeralContainer';
 
+const CONTAINER_KIND_WORDS: Record<ContainerKind, string> = { container: 'container', initContainer: 'init container', sidecar: 'native sidecar', ephemeralContainer: 'ephemeral container' };
+
+/** `native sidecar "collector"`: a container as messages name it. */
+export function describeContainer(ref: { kind: ContainerKind; container: { name?: string } }): string {
+  return `${CONTAINER_KIND_WORDS[ref.kind]} "${ref.container.name ?? ''}"`;
+}
+
 export interface ContainerRef {
   container: Container;
   /** `sidecar` is an init container with `restartPolicy: Always` (native sidecar, Kubernetes 1.28+). */

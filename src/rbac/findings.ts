@@ -119,17 +119,7 @@ function scopeOfBinding(binding: BindingDef): string {
 
 function riskViolation(hit: RiskHit, binding: BindingDef): Violation {
   const scope = hit.clusterWide ? 'cluster-wide' : `in namespace${hit.namespaces.length === 1 ? '' : 's'} ${hit.namespaces.join(', ')}`;
-  // What matched, per binding: `create pods/exec via RoleBinding shop/devs → ClusterRole edit` (the full rules are in the evidence).
-  const grants = new Map<string, Set<string>>();
-  for (const match of hit.matches) {
-    const key = `${describeRbacRef(bindingRefJson(match.grant.binding))} → ${describeRbacRef(roleRefJson(match.grant.role))}`;
-    const group = match.resource.group && match.resource.group !== '*' ? `.${match.resource.group}` : match.resource.group === '*' ? ' (all API groups)' : '';
-    const names = match.onlyNames ? ` named ${match.onlyNames.join(',')}` : '';
-    const permissions = grants.get(key) ?? new Set<string>();
-    permissions.add(`${match.verb} ${match.resource.resource}${group}${names}`);
-    grants.set(key, permissions);
-  }
-  const via = [...grants].map(([key, permissions]) => `${[...permissions].join(', ')} via ${key}`).join('; ');
+  const via = permissionsText(hit);
   const path = hit.path ? ` Escalation path to ${goalTitle(hit.path.goal)}: ${describePath(hit.path)}.` : '';
   const index = binding.subjects.findIndex((subject) => {
     const bound = boundSubject(subject, bindingNamespace(binding));
@@ -300,7 +290,7 @@ function grantFinding(engine: RbacEngine, entries: GrantEntry[], holders: Map<st
   return finding;
 }
 
-/** `list secrets via ClusterRoleBinding a → ClusterRole b`: what matched, per binding. */
+/** `create pods/exec via RoleBinding shop/devs → ClusterRole edit`: what matched, per binding (the full rules are in the evidence). */
 function permissionsText(hit: RiskHit): string {
   const grants = new Map<string, Set<string>>();
   for (const match of hit.matches) {

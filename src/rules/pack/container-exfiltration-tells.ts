@@ -1,4 +1,4 @@
-import { containersOf, WORKLOAD_KINDS } from '../../core/workload.js';
+import { containersOf, describeContainer, WORKLOAD_KINDS } from '../../core/workload.js';
 import type { Rule } from '../rule.js';
 import { analyzeWorkload, exposureOf, tellsOf, tokenVerdict } from '../token-analysis.js';
 import { describeTells, tellsJson } from '../tells.js';
@@ -32,7 +32,7 @@ export const containerExfiltrationTells: Rule = {
       const network = exposure ? `; nothing stops it: it ${[exposure.internet, exposure.dns].filter(Boolean).join(' and ')}` : '';
       return [
         {
-          message: `${ref.kind === 'container' ? 'container' : ref.kind === 'sidecar' ? 'native sidecar' : ref.kind === 'initContainer' ? 'init container' : 'ephemeral container'} "${ref.container.name}" ${describeTells(tells)}${token ? `, holding the token of ${token.holder} (which ${token.summary})` : ''}${network}`,
+          message: `${describeContainer(ref)} ${describeTells(tells)}${token ? `, holding the token of ${token.holder} (which ${token.summary})` : ''}${network}`,
           path: tells[0]?.path ?? ref.path,
           evidence: { container: ref.container.name, tells: tellsJson(tells), ...(token ? { token: token.holder, permission: token.summary } : {}), ...(exposure ? { network: exposure } : {}) },
         },

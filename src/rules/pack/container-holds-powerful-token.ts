@@ -1,6 +1,6 @@
 import { imageOwner, parseImage } from '../../core/image.js';
 import { severityRank } from '../../core/severity.js';
-import { WORKLOAD_KINDS } from '../../core/workload.js';
+import { describeContainer, WORKLOAD_KINDS } from '../../core/workload.js';
 import { describePath, pathLabels } from '../../rbac/index.js';
 import type { Rule, Violation } from '../rule.js';
 import { analyzeWorkload, exposureOf, tokenVerdict, type TokenVerdict } from '../token-analysis.js';
@@ -45,7 +45,7 @@ Node credentials and another account's token Secret are never "plain": \`high\` 
       const [lead] = [...group].sort((a, b) => severityRank(a.severity) - severityRank(b.severity));
       const { container, token } = lead;
       const { ref } = container;
-      const name = `${ref.kind === 'container' ? 'container' : ref.kind === 'sidecar' ? 'native sidecar' : ref.kind === 'initContainer' ? 'init container' : 'ephemeral container'} "${ref.container.name}"`;
+      const name = `${describeContainer(ref)}`;
       const image = typeof ref.container.image === 'string' ? ref.container.image : '';
       const imageNote = imageContext(image, container.isMain ? undefined : main?.container.image);
       const described = container.exfiltration ? describeTells(container.tells, ['foreign-image', 'moving-tag']) : '';
