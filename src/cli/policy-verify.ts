@@ -78,10 +78,16 @@ export function outcomeOf(decisions: readonly ObjectDecision[], policy?: string)
   return { decision: 'allow', messages };
 }
 
-/** Runs one suite file; prints a line per case; returns how many cases failed. */
+/** Runs every suite (kind: PolicyTest) of a file; prints a line per case; returns how many cases failed. */
 export async function runSuite(path: string, flags: { kubeVersion?: string; quiet?: boolean }): Promise<number> {
-  const suite = (await loadSources([path])).inventory.objects.find((object) => object.kind === 'PolicyTest');
-  if (!suite) throw new InputError(`${path}: no PolicyTest suite (kind: PolicyTest) in this file`);
+  const suites = (await loadSources([path])).inventory.objects.filter((object) => object.kind === 'PolicyTest');
+  if (suites.length === 0) throw new InputError(`${path}: no PolicyTest suite (kind: PolicyTest) in this file`);
+  let failed = 0;
+  for (const suite of suites) failed += await runOneSuite(path, suite, flags);
+  return failed;
+}
+
+async function runOneSuite(path: string, suite: KubeObject, flags: { kubeVersion?: string; quiet?: boolean }): Promise<number> {
   const base = dirname(path);
   const resolve = (file: string) => (isAbsolute(file) ? file : join(base, file));
   const policyPaths = strings(suite.policies, 'policies', path)?.map(resolve);
@@ -115,6 +121,6 @@ export async function runSuite(path: string, flags: { kubeVersion?: string; quie
       process.stdout.write(`${ok ? 'PASS' : 'FAIL'} ${path}: ${testCase.name}${detail}\n`);
     }
   }
-  process.stdout.write(`${cases.length - failed} passed, ${failed} failed (${path})\n`);
+  process.stdout.write(`${cases.length - failed} passed, ${failed} failed (${path}: ${suite.metadata.name ?? 'suite'})\n`);
   return failed;
 }

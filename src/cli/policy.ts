@@ -2,7 +2,7 @@ import { Command, Option } from 'commander';
 import jsYaml from 'js-yaml';
 import { InputError } from '../core/errors.js';
 import type { KubeObject } from '../core/object.js';
-import { loadPolicySet, type PolicySet } from '../load/policies.js';
+import { BUILTIN_PARAMS_NAME, loadPolicySet, type PolicySet } from '../load/policies.js';
 import { loadSources } from '../load/sources.js';
 import { DEFAULT_KUBE_VERSION, kubeMinor } from '../policy/cel/versions.js';
 import type { Operation } from '../policy/model.js';
@@ -55,11 +55,20 @@ export function failOnCostLimit(decisions: readonly ObjectDecision[], set: Polic
   }
 }
 
+/** The built-in params with `allowedRegistries` replaced. */
+export function withAllowedRegistries(params: readonly KubeObject[], registries: readonly string[]): KubeObject[] {
+  return params.map((object) =>
+    object.kind === 'ConfigMap' && object.metadata.name === BUILTIN_PARAMS_NAME ? { ...object, data: { ...(object.data as Record<string, string>), allowedRegistries: registries.join(',') } } : object,
+  );
+}
+
 async function runTest(flags: TestFlags): Promise<void> {
   if (!flags.resources?.length) throw new InputError('--resources is required: charts, manifests or directories to admit, as `scan` takes them');
   const set = await policySetFromFlags(flags);
-  const { loaded } = await loadFromFlags(flags.resources, flags);
+  const { config, loaded } = await loadFromFlags(flags.resources, flags);
   warnAll(loaded.warnings, flags.quiet);
+  // One allow-list for scan and the pack: .kubeward.yaml's allowedRegistries fills the built-in params.
+  if (!flags.policies?.length && !flags.params?.length && config.allowedRegistries) set.params = withAllowedRegistries(set.params, config.allowedRegistries);
   const user = flags.user || flags.group?.length ? { username: flags.user ?? '', groups: [...(flags.group ?? []), 'system:authenticated'] } : undefined;
   const decisions = admitInventory(set, loaded.inventory, { operation: flags.operation, user, namespaces: await namespacesFrom(flags.namespaces) });
   failOnCostLimit(decisions, set);

@@ -24,6 +24,9 @@ export function builtinPolicyFiles(): string[] {
     .sort();
 }
 
+/** The ConfigMap the built-in pack's bindings name. */
+export const BUILTIN_PARAMS_NAME = 'kubeward-policy-params';
+
 export function builtinParamsFile(): string {
   return join(BUILTIN_POLICIES_DIR, 'params.yaml');
 }

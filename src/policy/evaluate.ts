@@ -154,11 +154,23 @@ class BindingEvaluation {
 
 function evaluateProgram(program: CelProgram, activation: Record<string, unknown>): { value?: unknown; error?: CelEvaluationError } {
   try {
-    return { value: program.evaluate(activation).value };
+    return { value: program.value(activation) };
   } catch (error) {
     if (error instanceof CelEvaluationError) return { error };
     throw error;
   }
+}
+
+/** CEL values of objects that do not change between requests (params), converted once. */
+const converted = new WeakMap<object, unknown>();
+
+function celOf(object: KubeObject): unknown {
+  let value = converted.get(object);
+  if (value === undefined) {
+    value = toCel(object);
+    converted.set(object, value);
+  }
+  return value;
 }
 
 /** The params a binding evaluates with: `[null]` without paramKind, or the objects found (or an error string). */
@@ -190,7 +202,7 @@ function evaluateBinding(policy: Policy, binding: Binding, request: AdmissionReq
   }
   for (const param of params) {
     const paramName = param ? (param.metadata.namespace ? `${param.metadata.namespace}/${param.metadata.name}` : param.metadata.name) : undefined;
-    const activation: Record<string, unknown> = { ...base, params: param ? toCel(param) : null };
+    const activation: Record<string, unknown> = { ...base, params: param ? celOf(param) : null };
 
     // Match conditions: any false skips the policy; an error (with none false) is the failure policy's.
     let skip = false;
@@ -251,21 +263,25 @@ function messageOf(validation: Policy['validations'][number], activation: Record
   return `failed expression: ${validation.expression.trim()}`;
 }
 
-/** `variables.<name>`, each evaluated at most once, on first use. */
-function lazyVariables(policy: Policy, activation: Record<string, unknown>): Record<string, unknown> {
-  const values: Record<string, unknown> = Object.create(null);
-  for (const [index, variable] of policy.variables.entries()) {
-    let cached: { value?: unknown; error?: CelEvaluationError } | undefined;
-    Object.defineProperty(values, variable.name, {
-      enumerable: true,
-      get() {
-        cached ??= evaluateProgram(variable.program, activation);
-        if (cached.error) throw new CelEvaluationError(`variables.${variable.name} (spec.variables[${index}].expression): ${cached.error.message}`, cached.error.costExceeded);
-        return cached.value;
-      },
-    });
-  }
-  return values;
+/**
+ * `variables.<name>`, each evaluated at most once, on first use. A Map whose `get` evaluates: the
+ * CEL library reads maps through `get`, and a Map is far cheaper to make per request than an
+ * object with getters.
+ */
+function lazyVariables(policy: Policy, activation: Record<string, unknown>): Map<string, unknown> {
+  const variables = new Map<string, unknown>();
+  if (policy.variables.length === 0) return variables;
+  const results: ({ value?: unknown; error?: CelEvaluationError } | undefined)[] = [];
+  const indexOf = policy.variableIndex;
+  variables.get = (name: string) => {
+    const index = indexOf.get(name);
+    if (index === undefined) return undefined;
+    const result = (results[index] ??= evaluateProgram(policy.variables[index].program, activation));
+    if (result.error) throw new CelEvaluationError(`variables.${name} (spec.variables[${index}].expression): ${result.error.message}`, result.error.costExceeded);
+    return result.value;
+  };
+  variables.has = (name: string) => indexOf.has(name);
+  return variables;
 }
 
 /**

@@ -61,6 +61,8 @@ export interface Policy {
   matchConstraints: MatchResources;
   matchConditions: { name: string; program: CelProgram }[];
   variables: { name: string; program: CelProgram }[];
+  /** Position of each variable by name. */
+  variableIndex: Map<string, number>;
   validations: CompiledValidation[];
   auditAnnotations: { key: string; program: CelProgram }[];
   failurePolicy: FailurePolicy;
@@ -267,6 +269,7 @@ export function readPolicy(object: KubeObject, options: { kubeVersion?: string; 
     matchConstraints: readMatchResources(reader, spec.matchConstraints, 'spec.matchConstraints', true) as MatchResources,
     matchConditions,
     variables,
+    variableIndex: new Map(variables.map((variable, index) => [variable.name, index])),
     validations,
     auditAnnotations,
     failurePolicy,

@@ -27,19 +27,32 @@ export function charge(units: number): void {
   if (spent > remaining) throw new CostLimitExceeded(limit);
 }
 
-/** Runs `evaluate` with `budget` units; returns its result and the cost it used. */
-export function withBudget<T>(budget: number, evaluate: () => T): { value: T; cost: number } {
-  const saved = { remaining, limit, spent };
+/** The cost the last evaluation run through `runWithBudget` used. */
+let lastCost = 0;
+
+export function lastEvaluationCost(): number {
+  return lastCost;
+}
+
+/**
+ * Runs `evaluate(argument)` with `budget` units and returns its result (the cost it used is then
+ * `lastEvaluationCost()`). Nested runs (a variable evaluated inside an expression) keep the outer
+ * budget intact. No allocation: this is on every expression's path.
+ */
+export function runWithBudget<A, T>(budget: number, evaluate: (argument: A) => T, argument: A): T {
+  const savedRemaining = remaining;
+  const savedLimit = limit;
+  const savedSpent = spent;
   remaining = budget;
   limit = budget;
   spent = 0;
   try {
-    const value = evaluate();
-    return { value, cost: spent };
+    return evaluate(argument);
   } finally {
-    remaining = saved.remaining;
-    limit = saved.limit;
-    spent = saved.spent;
+    lastCost = spent;
+    remaining = savedRemaining;
+    limit = savedLimit;
+    spent = savedSpent;
   }
 }
 

@@ -10,7 +10,7 @@
  */
 import { Environment, EvaluationError } from '@marcbachmann/cel-js';
 import { walk, type AstNode } from './ast.js';
-import { charge, CostLimitExceeded, PER_CALL_LIMIT, sizeCost, withBudget } from './cost.js';
+import { charge, CostLimitExceeded, lastEvaluationCost, PER_CALL_LIMIT, runWithBudget, sizeCost } from './cost.js';
 import { registerLibraries } from './libraries.js';
 import { re2, re2Error, re2Matches } from './regex.js';
 import { DEFAULT_KUBE_VERSION, kubeMinor, librariesOf } from './versions.js';
@@ -21,7 +21,8 @@ export type VariableName = 'object' | 'oldObject' | 'request' | 'params' | 'name
 export interface CompileOptions {
   /** Kubernetes version the expression must compile for (default DEFAULT_KUBE_VERSION). */
   kubeVersion?: string;
-  variables: readonly VariableName[];
+  /** Variable names (an admission expression's are VariableNames; any name works for tests). */
+  variables: readonly (VariableName | string)[];
   /** Names declared under `variables.` (the policy's earlier variables); others do not compile. */
   declaredVariables?: readonly string[];
 }
@@ -60,8 +61,14 @@ export class CelProgram {
 
   /** Evaluates with a cost budget; throws CelEvaluationError. Returns the value and the cost used. */
   evaluate(activation: Record<string, unknown>, budget = PER_CALL_LIMIT): { value: unknown; cost: number } {
+    const value = this.value(activation, budget);
+    return { value, cost: lastEvaluationCost() };
+  }
+
+  /** The value alone (the hot path: no allocation beyond the expression's own). */
+  value(activation: Record<string, unknown>, budget = PER_CALL_LIMIT): unknown {
     try {
-      return withBudget(budget, () => this.run(activation));
+      return runWithBudget(budget, this.run, activation);
     } catch (error) {
       if (error instanceof CelEvaluationError) throw error;
       if (error instanceof CostLimitExceeded) throw new CelEvaluationError(error.message, true);
@@ -75,7 +82,7 @@ const environments = new Map<string, Environment>();
 const programs = new Map<string, CelProgram>();
 const MAX_CACHED_PROGRAMS = 4096;
 
-function environmentFor(minor: number, variables: readonly VariableName[]): Environment {
+function environmentFor(minor: number, variables: readonly string[]): Environment {
   const key = `${minor}\u0000${variables.join(',')}`;
   let env = environments.get(key);
   if (env) return env;

@@ -429,6 +429,15 @@ export function registerLibraries(env: Environment, libraries: ReadonlySet<Libra
   fn('list.first(): optional<dyn>', (list: unknown[]) => (list.length ? Optional.of(list[0]) : Optional.none()));
   fn('list.last(): optional<dyn>', (list: unknown[]) => (list.length ? Optional.of(list[list.length - 1]) : Optional.none()));
 
+  // Standard-library conversions the library lacks.
+  fn('int(uint): int', (value: { valueOf(): bigint | number }) => {
+    const number = BigInt(value.valueOf());
+    if (number > (1n << 63n) - 1n) fail('int overflow');
+    return number;
+  });
+  fn('int(google.protobuf.Timestamp): int', (time: Date) => BigInt(Math.floor(time.getTime() / 1000)));
+  env.registerOperator('optional == optional', (a: Optional, b: Optional) => (a.hasValue() ? b.hasValue() && celEquals(a.value(), b.value()) : !b.hasValue()));
+
   registerMacros(env, libraries);
 }
 

@@ -33,7 +33,7 @@ export function toCel(value: unknown): CelValue {
 export function fromCel(value: CelValue): unknown {
   if (value === null || value === undefined) return null;
   if (typeof value === 'bigint') return Number.isSafeInteger(Number(value)) ? Number(value) : value.toString();
-  if (typeof value === 'object' && value.constructor?.name === 'UnsignedInt') return fromCel((value as { valueOf(): bigint }).valueOf());
+  if (typeof value === 'object' && value.constructor?.name === 'UnsignedInt') return fromCel(BigInt((value as { valueOf(): bigint | number }).valueOf()));
   if (value instanceof Optional) return value.hasValue() ? fromCel(value.value()) : null;
   if (Array.isArray(value)) return value.map(fromCel);
   if (value instanceof Map) return Object.fromEntries([...value].map(([key, item]) => [String(key), fromCel(item)]));
