@@ -42,6 +42,23 @@ describe('kubeward policy test', () => {
     }
   });
 
+  it('reads allowedRegistries from .kubeward.yaml as scan does, and agrees with scan', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kubeward-registries-'));
+    const chart = ['deploy/chart/kubeward', '-n', 'kubeward', '--release', 'kubeward'];
+    for (const [registry, code] of [
+      ['ghcr.io/acme', 1],
+      ['ghcr.io/kubeward', 0],
+    ] as const) {
+      const config = join(dir, `${code}.yaml`);
+      writeFileSync(config, `allowedRegistries:\n  - ${registry}\n`);
+      const policy = await runCli(['policy', 'test', '--resources', ...chart, '--config', config, '-q']);
+      const scan = await runCli(['scan', ...chart, '--config', config, '-q', '--format', 'json']);
+      expect(policy.code).toBe(code);
+      expect(scan.code).toBe(code);
+      if (code) expect(policy.stdout).toMatch(/kubeward-allowed-registries.*ghcr\.io\/kubeward\/kubeward:0\.1\.0 \(allowed: ghcr\.io\/acme\)/);
+    }
+  });
+
   it('writes SARIF and JUnit for CI', async () => {
     const sarif = JSON.parse((await runCli(['policy', 'test', ...TROJAN, '--format', 'sarif'])).stdout);
     expect(sarif.runs[0].results.some((result: { ruleId: string; level: string }) => result.ruleId === 'kubeward-privileged' && result.level === 'error')).toBe(true);
