@@ -92,13 +92,19 @@ cases:
     namespace: checkout
     release: tracing
     expect: {decision: deny, message: "grants ClusterRole tracing-fast-trace-agent-reader in every namespace"}
+  - name: the project's own chart is admitted
+    resources: [${JSON.stringify(join(process.cwd(), 'deploy/chart/kubeward'))}]
+    namespace: kubeward
+    release: kubeward
+    expect: {decision: warn}
 `,
     );
     const result = await runCli(['policy', 'verify', suite]);
     expect(result.code).toBe(1);
     expect(result.stdout).toMatch(/FAIL .*privileged expected to pass: expected allow by kubeward-privileged, got deny/);
     expect(result.stdout).toMatch(/PASS .*the trojan chart is denied/);
-    expect(result.stdout).toMatch(/1 passed, 1 failed/);
+    expect(result.stdout).toMatch(/PASS .*the project's own chart is admitted/);
+    expect(result.stdout).toMatch(/2 passed, 1 failed/);
   });
 });
 
