@@ -3,9 +3,11 @@
  *  - every observed request is allowed (by the generated roles, with what the rest of the cluster
  *    already allows when the cluster is given; the subject's own bindings are not counted, since the
  *    generated ones replace them);
- *  - every risk of the catalogue (risks.ts) the generated roles carry is needed by an observed
- *    request: each permission that makes the risk hold was itself observed. The risks, with the
- *    requests that needed them, are what the output names in its header.
+ *  - no risk of the catalogue (risks.ts) becomes reachable unless observed requests needed it: for
+ *    every risk the subject holds with the roles and did not hold without them (alone, or together
+ *    with what the cluster grants it through its groups), each permission of the roles that makes the
+ *    risk hold was itself observed. Those risks, with the requests that needed them, are what the
+ *    output names in its header.
  */
 import { Inventory } from '../core/inventory.js';
 import type { KubeObject } from '../core/object.js';
@@ -32,7 +34,7 @@ export interface NeededRisk {
 export interface RbacVerification {
   /** Observed requests the generated set does not allow: empty, or the generator is wrong. */
   notAllowed: ObservedRequest[];
-  /** Risks the generated roles carry, each with the requests that needed it. */
+  /** Risks newly reachable with the generated roles, each with the requests that needed it. */
   risks: NeededRisk[];
   /** Risks whose permissions no observed request needed: empty, or the generator is wrong. */
   unjustified: RiskDefinition[];
@@ -107,15 +109,22 @@ export function verifyGenerated(generated: GeneratedRbac, subject: SubjectRef, i
   const { engine, baseline, replaces } = engineWith(generated.objects, subject, options);
   const notAllowed = requests.filter((request) => !engine.can(identity, request.attributes).allowed);
   const written = new Set(generated.objects);
-  const grants = engine.directGrantsOf(subject).filter((grant) => written.has(grant.binding.object));
+  // Risks over everything the subject holds with the roles applied (its groups' grants included), against
+  // the same without them: a risk that needs a permission of the cluster and one of the roles is new too.
+  const held = engine.grantsFor(identity);
+  const heldBefore = baseline.grantsFor(identity);
   const risks: NeededRisk[] = [];
   const unjustified: RiskDefinition[] = [];
   for (const risk of riskCatalogue(options)) {
-    const hit = evaluateRisk(risk, subject, grants);
+    const hit = evaluateRisk(risk, subject, held);
     if (!hit) continue;
+    const previous = evaluateRisk(risk, subject, heldBefore);
+    const isNew = !previous || (hit.clusterWide && !previous.clusterWide) || (!previous.clusterWide && hit.namespaces.some((namespace) => !previous.namespaces.includes(namespace)));
+    const ours = hit.matches.filter((match) => written.has(match.grant.binding.object));
+    if (!isNew || ours.length === 0) continue;
     const neededBy = new Set<ObservedRequest>();
-    let justified = hit.matches.length > 0;
-    for (const match of hit.matches) {
+    let justified = true;
+    for (const match of ours) {
       const needing = requests.filter((request) => needs(request, match));
       if (needing.length === 0) justified = false;
       for (const request of needing) neededBy.add(request);

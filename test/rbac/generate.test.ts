@@ -291,6 +291,23 @@ describe('rbac generate: verified by the RBAC engine', () => {
     expect(verifyGenerated(generated, subject, identity, requests).notAllowed.map((request) => request.key)).toEqual(['a']);
   });
 
+  it('a risk reachable only together with what the cluster grants through a group is new too, and named', () => {
+    const subject: SubjectRef = { kind: 'ServiceAccount', namespace: 'ci', name: 'signer' };
+    const cluster = Inventory.of([
+      clusterRole('csr-approver', [
+        { verbs: ['update'], apiGroups: ['certificates.k8s.io'], resources: ['certificatesigningrequests/approval'] },
+        { verbs: ['approve'], apiGroups: ['certificates.k8s.io'], resources: ['signers'], resourceNames: ['kubernetes.io/kube-apiserver-client'] },
+      ]),
+      clusterRoleBinding('csr-approver', 'Group:system:serviceaccounts:ci'),
+    ]);
+    const requests: ObservedRequest[] = [{ attributes: { verb: 'create', apiGroup: 'certificates.k8s.io', resource: 'certificatesigningrequests', subresource: '', name: '', namespace: '' }, key: 'csr', allowed: 2, denied: 0, first: 0, last: 0 }];
+    const generated = generateRbac(subject, requests);
+    const verification = verifyGenerated(generated, subject, serviceAccountIdentity('ci', 'signer'), requests, { cluster, engine: { builtinRoles: 'never' } });
+    expect(verification.risks.map((need) => [need.risk.id, need.neededBy.map((request) => request.key)])).toEqual([['rbac-approve-csr', ['csr']]]);
+    // the generated role alone carries no risk: without the cluster, nothing is named
+    expect(verifyGenerated(generated, subject, serviceAccountIdentity('ci', 'signer'), requests).risks).toEqual([]);
+  });
+
   it('names the risks carried with the requests that needed them, and the escalation paths they open', () => {
     const deployer = SA('ci', 'deployer');
     const { verification, generated } = generate('ServiceAccount:ci:deployer', [
