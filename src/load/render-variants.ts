@@ -86,7 +86,11 @@ function lookupsInText(text: string, file: string): LookupUse[] {
   const found: LookupUse[] = [];
   text.split('\n').forEach((line, index) => {
     const match = LOOKUP.exec(line);
-    if (match && line.includes('{{')) found.push({ file, line: index + 1, call: match[0].trim().slice(0, 120) });
+    if (!match || !line.includes('{{')) return;
+    let call = match[0].trim();
+    // `(lookup "v1" "Secret" ns "x")`: drop the parenthesis the match ends on but did not open.
+    while (call.endsWith(')') && (call.match(/\)/g) ?? []).length > (call.match(/\(/g) ?? []).length) call = call.slice(0, -1).trimEnd();
+    found.push({ file, line: index + 1, call: call.slice(0, 120) });
   });
   return found;
 }

@@ -135,7 +135,9 @@ export function netpolFindings(inventory: Inventory, options: NetpolFindingOptio
     });
   }
   if (options.scan) {
-    for (const namespace of result.namespaces) if (namespace.object) add(NETPOL_RULES.namespacePosture, namespace.object, postureViolation(namespace.name, namespace.defaultDeny, namespace.workloads, result, inventory));
+    for (const namespace of result.namespaces) {
+      if (namespace.object && !(namespace.defaultDeny.ingress && namespace.defaultDeny.egress)) add(NETPOL_RULES.namespacePosture, namespace.object, postureViolation(namespace.name, namespace.defaultDeny, namespace.workloads, result, inventory));
+    }
     return { findings, rules: NETPOL_SCAN_RULE_LIST, metrics: result.metrics, warnings: result.warnings };
   }
   for (const namespace of result.namespaces) {

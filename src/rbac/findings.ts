@@ -19,7 +19,7 @@ import { findDanglingReferences } from './dangling.js';
 import { bindingRefJson, describeRbacRef, roleRefJson, ruleJson, type BindingDef, type PolicyRule, type RoleDef } from './model.js';
 import { PRIVILEGED_NAMESPACES, evaluateRisk, evaluateRisks, riskCatalogue, type RiskDefinition, type RiskHit, type RiskOptions } from './risks.js';
 import { builtinRoleRules, pathLeavesNamespace, risksOfRules, scopedSeverity, tokenHoldersByAccount, worstSeverity, type AccountHolder } from './reach.js';
-import { boundSubject, describeSubject, subjectJson, subjectKey } from './subject.js';
+import { boundSubject, describeSubject, subjectJson, subjectKey, type SubjectRef } from './subject.js';
 
 export interface FindingOptions extends RiskOptions, SuppressionOptions {
   /**
@@ -58,6 +58,7 @@ const OBJECT_RULES: Record<string, RuleMeta> = Object.fromEntries(
       ['rbac-dangling-role-ref', 'Binding references a role that does not exist', 'medium', 'The binding grants nothing today, and grants whatever a role of that name holds once someone creates it.', 'Delete the binding, or create the role it is meant to grant.'],
       ['rbac-dangling-subject', 'Binding subject matches nobody or does not exist', 'low', 'A ServiceAccount subject without a namespace in a ClusterRoleBinding, an unknown subject kind, or an account in a namespace that does not exist: the grant waits for whoever creates that name.', 'Fix or remove the subject.'],
       ['rbac-aggregates-into-default-roles', 'ClusterRole aggregates into admin, edit or view', 'critical', 'A ClusterRole labelled `rbac.authorization.k8s.io/aggregate-to-admin|edit|view: "true"` adds its rules to those built-in roles: every subject bound to them anywhere in the cluster silently gains its permissions, and the chart binds nothing anyone would review. `critical` when that adds Secrets or another sensitive permission the role did not already give (Secrets to `view`), `medium` for other risky permissions, `info` when it only adds harmless rules (reading the chart\'s own custom resources or metrics), the usual reason to aggregate.', 'Remove the aggregation label, or grant the permissions through a role bound where needed.'],
+      ['rbac-binding-outside-namespace', 'RoleBinding outside the release namespace grants nothing risky', 'low', 'A RoleBinding the sources place in another namespace than its ServiceAccount\'s (or, for a chart, than the release namespace), granting nothing the risk catalogue knows: charts do this to read `extension-apiserver-authentication` in kube-system, for example. A RoleBinding outside the release namespace that does grant a risk is reported on its grant, `high` at least and `critical` into kube-system or when it reads Secrets.', 'Check that the chart should reach into that namespace at all.'],
       ['rbac-aggregation-rule', 'ClusterRole with an aggregationRule', 'medium', 'An aggregated ClusterRole gathers the rules of every ClusterRole its selectors match, now and later: whoever can label a ClusterRole can add to it.', 'Prefer plain rules; keep aggregation to the built-in roles.'],
     ] as [string, string, Severity, string, string][]
   ).map(([id, title, severity, description, remediation]) => [id, { id, title, severity, stage: STAGE, description, remediation, references: [] }]),
@@ -76,7 +77,25 @@ export function rbacFindings(engine: RbacEngine, findingOptions: FindingOptions 
   const metas = new Map(riskCatalogue(options).map((risk) => [risk.id, riskMeta(risk, options.perGrant)]));
   const disabled = new Set(options.disable ?? []);
   const hits = evaluateRisks(engine, options).filter((hit) => !disabled.has(hit.risk.id));
-  if (options.perGrant) findings.push(...grantFindings(engine, hits, metas, options));
+  if (options.perGrant) {
+    const grants = grantFindings(engine, hits, metas, options);
+    findings.push(...grants);
+    const reported = new Set(grants.map((finding) => `${finding.object.namespace ?? ''}\u0000${finding.object.name}\u0000${finding.object.kind}`));
+    for (const binding of engine.bindings) {
+      if (binding.kind !== 'RoleBinding' || isBootstrapObject(binding.object.metadata.labels) || reported.has(`${binding.namespace ?? ''}\u0000${binding.name}\u0000${binding.kind}`)) continue;
+      binding.subjects.forEach((subject, subjectIndex) => {
+        const bound = boundSubject(subject, bindingNamespace(binding));
+        const outside = bound && outsideNamespace(engine, binding, bound, options);
+        if (!outside) return;
+        const role = engine.resolution(binding).role;
+        make(OBJECT_RULES['rbac-binding-outside-namespace'], binding.object, {
+          message: `grants ${role ? describeRbacRef(roleRefJson(role)) : `${binding.roleRef?.kind ?? 'role'} ${binding.roleRef?.name ?? '?'}`} to ${describeSubject(bound)} ${outside}; nothing risky${role ? ` (${describeRules(role.rules)})` : ''}`,
+          path: ['subjects', subjectIndex],
+          evidence: { subject: subjectJson(bound), binding: bindingRefJson(binding), ...(role ? { rules: role.rules.map(ruleJson) } : {}) },
+        });
+      });
+    }
+  }
   else {
     for (const hit of hits) {
       const binding = hit.matches[0].grant.binding;
@@ -326,11 +345,24 @@ function hiddenGrant(engine: RbacEngine, binding: BindingDef, entries: GrantEntr
     reasons.push(`it is a Helm hook that deletes itself after it runs (${deleting.join(', ')}): the grant will not be there when anyone looks`);
     if (reachesBeyond) severity = 'critical';
   }
-  const namespace = binding.kind === 'RoleBinding' ? binding.namespace : undefined;
-  const release = options.releaseNamespace ?? own;
-  if (namespace && ((own && namespace !== own) || (release && namespace !== release && engine.inventory.provenanceOf(binding.object)?.origin === 'chart'))) {
-    reasons.push(`the RoleBinding grants in namespace ${namespace}, outside ${own && own !== namespace ? `its account's namespace ${own}` : `the release namespace ${release}`}`);
-    severity = worstSeverity(severity ?? 'high', PRIVILEGED_NAMESPACES.includes(namespace) || readsSecrets ? 'critical' : 'high');
+  const outside = outsideNamespace(engine, binding, subject, options);
+  if (outside && binding.namespace) {
+    reasons.push(`the RoleBinding grants ${outside}`);
+    severity = worstSeverity(severity ?? 'high', PRIVILEGED_NAMESPACES.includes(binding.namespace) || readsSecrets ? 'critical' : 'high');
   }
   return { severity, reasons };
+}
+
+/**
+ * `in namespace kube-system, outside its account's namespace shop`: a RoleBinding that reaches out of
+ * the namespace its ServiceAccount lives in, or (objects of a chart) out of the release namespace.
+ */
+function outsideNamespace(engine: RbacEngine, binding: BindingDef, subject: SubjectRef, options: FindingOptions): string | undefined {
+  const namespace = binding.kind === 'RoleBinding' ? binding.namespace : undefined;
+  if (!namespace) return undefined;
+  const own = subject.kind === 'ServiceAccount' ? subject.namespace : undefined;
+  if (own && namespace !== own) return `in namespace ${namespace}, outside its account's namespace ${own}`;
+  const release = options.releaseNamespace;
+  if (release && namespace !== release && engine.inventory.provenanceOf(binding.object)?.origin === 'chart') return `in namespace ${namespace}, outside the release namespace ${release}`;
+  return undefined;
 }

@@ -1,6 +1,7 @@
 import { containerExfiltrationTells } from './pack/container-exfiltration-tells.js';
 import { containerHoldsPowerfulToken } from './pack/container-holds-powerful-token.js';
 import { defaultServiceAccount } from './pack/default-service-account.js';
+import { hookDeletesItself } from './pack/hook-deletes-itself.js';
 import { imageLatestTag } from './pack/image-latest-tag.js';
 import { imageWithoutDigest } from './pack/image-without-digest.js';
 import { podDnsOutsideCluster } from './pack/pod-dns-outside-cluster.js';
@@ -12,6 +13,7 @@ export const builtinRules: readonly Rule[] = [
   containerHoldsPowerfulToken,
   containerExfiltrationTells,
   podDnsOutsideCluster,
+  hookDeletesItself,
   privilegedContainer,
   defaultServiceAccount,
   imageLatestTag,

@@ -101,7 +101,7 @@ const CLOUD_METADATA = [/169\.254\.169\.254/, /metadata\.google\.internal/, /fd0
 const TOKEN_FILES = [TOKEN_MOUNT_PATH, '/run/secrets/kubernetes.io/serviceaccount'];
 /** Endings of script and data files that are also top-level domains (`run.sh`, `app.py`). */
 const FILE_ENDINGS = new Set(['sh', 'py', 'pl', 'rb', 'md', 'rs', 'so', 'pm', 'zip', 'mov', 'cc', 'ps', 'jar', 'tar', 'gz', 'js']);
-const URL_HOST = /\b[a-z][a-z0-9+.-]*:\/\/(?:[^\s@/'"]*@)?(\[[0-9a-f:.]+\]|[^\s/:'"?#)]+)/gi;
+const URL_HOST = /\b[a-z][a-z0-9+.-]*:\/\/(?:[^\s@/'"]*@)?(\[[0-9a-f:.]+\]|[^\s/:'"?#()\\;|&<>,`]+)/gi;
 const IPV4 = /(?<![\w.])(\d{1,3}(?:\.\d{1,3}){3})(?![\w.])/g;
 
 /**
@@ -115,9 +115,17 @@ export function containerTells(object: KubeObject, ref: ContainerRef, main: Cont
   const add = (kind: TellKind, quote: string, path: PathSegment[]) => {
     if (!tells.some((tell) => tell.kind === kind && tell.quote === quote)) tells.push({ kind, quote, path });
   };
-  const command = [...strings(container.command), ...strings(container.args)];
-  const commandPath = [...ref.path, Array.isArray(container.command) ? 'command' : 'args'];
-  const script = command.join(' ');
+  const script = [...strings(container.command), ...strings(container.args)].join(' ');
+  const env = envValues(ref);
+  // Most containers run their image's entrypoint with no literal environment: only the image and the pod speak.
+  if (script || env.length) scriptTells(script, env, [...ref.path, Array.isArray(container.command) ? 'command' : 'args'], tokenPaths, add);
+  imageTells(ref, main).forEach((tell) => add(tell.kind, tell.quote, tell.path));
+  podTells(object).forEach((tell) => add(tell.kind, tell.quote, tell.path));
+  return tells;
+}
+
+function scriptTells(script: string, env: { value: string; path: PathSegment[] }[], commandPath: PathSegment[], tokenPaths: readonly string[], add: (kind: TellKind, quote: string, path: PathSegment[]) => void): void {
+  const quoted = new Set<string>();
   const words = commandWords(script);
   const tools = words.filter((word) => NETWORK_TOOLS.has(word));
   if (/\/dev\/(?:tcp|udp)\//.test(script)) tools.push('/dev/tcp');
@@ -127,7 +135,10 @@ export function containerTells(object: KubeObject, ref: ContainerRef, main: Cont
   }
   for (const word of words) if (ENCODERS.has(word)) add('encoding', word, commandPath);
   for (const file of [...TOKEN_FILES, ...tokenPaths.filter((path) => path.length > 4)]) {
-    if (script.includes(file) && !tells.some((tell) => tell.kind === 'token-file' && tell.quote.includes(file))) add('token-file', file, commandPath);
+    if (script.includes(file) && ![...quoted].some((quote) => quote.includes(file))) {
+      quoted.add(file);
+      add('token-file', file, commandPath);
+    }
   }
   if (words.includes('kubectl')) add('api-server', 'kubectl', commandPath);
   for (const pattern of API_SERVER) {
@@ -151,7 +162,7 @@ export function containerTells(object: KubeObject, ref: ContainerRef, main: Cont
   for (const host of urlHosts(script)) classify(host, commandPath);
   for (const address of ipv4s(script)) classify(address, commandPath);
   if (tools.length) for (const host of bareHosts(script)) classify(host, commandPath);
-  envValues(ref).forEach(({ value, path }) => {
+  env.forEach(({ value, path }) => {
     for (const host of urlHosts(value)) classify(host, path);
     for (const address of ipv4s(value)) classify(address, path);
     const whole = value.trim().replace(/:\d+$/, '');
@@ -161,9 +172,6 @@ export function containerTells(object: KubeObject, ref: ContainerRef, main: Cont
   // A network tool aimed only at names in the cluster (`until nslookup db`, the API server) is not a
   // way out; one whose destination is only known at run time (`curl $URL`) may be.
   if (tools.length && (destinations.size > 0 || local.size === 0)) for (const tool of new Set(tools)) add('network-tool', tool, commandPath);
-  imageTells(ref, main).forEach((tell) => add(tell.kind, tell.quote, tell.path));
-  podTells(object).forEach((tell) => add(tell.kind, tell.quote, tell.path));
-  return tells;
 }
 
 function imageTells(ref: ContainerRef, main: ContainerRef | undefined): Tell[] {

@@ -79,8 +79,20 @@ function buildAnalysis(object: KubeObject, context: RuleContext): WorkloadAnalys
   const main = mainContainerOf(object);
   const namespace = object.metadata.namespace ?? '';
   const containers = tokenHolders(object, context.inventory).map(({ ref, tokens: sources }): ContainerAnalysis => {
-    const tells = containerTells(object, ref, main, sources.map((source) => source.where));
-    return { ref, isMain: main?.container === ref.container, tokens: heldTokens(sources, namespace, context), tells, exfiltration: showsExfiltration(tells) };
+    // Reading a container's tells costs more than asking the engine about a token: only on demand.
+    let tells: Tell[] | undefined;
+    const read = () => (tells ??= containerTells(object, ref, main, sources.map((source) => source.where)));
+    return {
+      ref,
+      isMain: main?.container === ref.container,
+      tokens: heldTokens(sources, namespace, context),
+      get tells() {
+        return read();
+      },
+      get exfiltration() {
+        return showsExfiltration(read());
+      },
+    };
   });
   const analysis: WorkloadAnalysis = { object, containers };
   if (main) analysis.main = main;
@@ -145,6 +157,7 @@ export interface TokenVerdict {
 /** The severity model's verdict for one container and token (see the module comment); undefined when nothing is reported. */
 export function tokenVerdict(container: ContainerAnalysis, token: HeldToken): TokenVerdict | undefined {
   if (!token.notable) return undefined;
+  // A plain main container with its own account's token is the grant's finding: no need to read its tells unless the token is worth it.
   const because: string[] = [];
   if (container.exfiltration) because.push('it shows exfiltration tells');
   if (!container.isMain) because.push(`it is ${container.ref.kind === 'container' ? 'not the main container' : `a${container.ref.kind === 'initContainer' ? 'n init container' : container.ref.kind === 'sidecar' ? ' native sidecar' : 'n ephemeral container'}`}`);

@@ -22,13 +22,13 @@ export const containerExfiltrationTells: Rule = {
     if (!checkedWorkload(object, context)) return [];
     const analysis = analyzeWorkload(object, context);
     const reported = new Set(analysis.containers.filter((container) => container.tokens.some((token) => tokenVerdict(container, token))).map((container) => container.ref.container));
-    const exposure = exposureOf(object, context);
     return containersOf(object).flatMap((ref) => {
       if (reported.has(ref.container)) return [];
       const held = analysis.containers.find((container) => container.ref.container === ref.container);
       const { tells, exfiltration } = held ?? tellsOf(object, ref);
       if (!exfiltration) return [];
       const token = held?.tokens.find((candidate) => candidate.reach);
+      const exposure = exposureOf(object, context);
       const network = exposure ? `; nothing stops it: it ${[exposure.internet, exposure.dns].filter(Boolean).join(' and ')}` : '';
       return [
         {
