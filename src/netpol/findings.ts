@@ -1,7 +1,8 @@
 import type { Finding } from '../core/finding.js';
 import type { Inventory } from '../core/inventory.js';
 import type { KubeObject } from '../core/object.js';
-import { hasControllerIn } from '../core/workload.js';
+import { isHelmHook } from '../core/hooks.js';
+import { hasControllerIn, podTemplateOf } from '../core/workload.js';
 import { findingFor, type SuppressionOptions } from '../rules/engine.js';
 import type { RuleMeta, Violation } from '../rules/rule.js';
 import { coverage, type CoverageOptions, type CoverageResult, type ReachedRange, type WorkloadCoverage } from './coverage.js';
@@ -213,7 +214,9 @@ function internetText(entry: WorkloadCoverage): string {
 
 function postureViolation(namespace: string, defaultDeny: Record<Direction, unknown>, workloads: number, result: CoverageResult, inventory: Inventory): Violation {
   const missing = (['ingress', 'egress'] as Direction[]).filter((direction) => !defaultDeny[direction]);
-  const open = result.workloads.filter((entry) => entry.workload.namespace === namespace && entry.internet.length > 0 && entry.workload.objects.some((object) => !hasControllerIn(object, inventory)));
+  // Helm hooks (tests, install Jobs) come and go, and NetworkPolicy does not apply to host-network pods: not posture.
+  const counted = (object: KubeObject) => !hasControllerIn(object, inventory) && !isHelmHook(object) && podTemplateOf(object)?.spec.hostNetwork !== true;
+  const open = result.workloads.filter((entry) => entry.workload.namespace === namespace && entry.internet.length > 0 && entry.workload.objects.some(counted));
   return {
     message: `no NetworkPolicy isolates every pod for ${missing.join(' or ')}: pods here may ${missing.includes('egress') ? 'open connections to any address' : 'accept connections from any address'}${workloads ? ` (${workloads} workload${workloads === 1 ? '' : 's'} from these sources${open.length ? `, ${open.length} of them may reach the internet` : ''})` : ''}`,
     evidence: { namespace, missingDefaultDeny: missing, workloads, mayReachInternet: open.map((entry) => entry.workload.id) },
