@@ -5,7 +5,7 @@
  * verdict of the severity model:
  *
  * | the token…                                  | plain main container | other container | shows exfiltration |
- * | reaches other namespaces' Secrets           | (the grant's finding) | critical        | critical           |
+ * | reaches other namespaces' Secrets           | (the grant's finding) | critical (high for the chart's own pinned helper that gets it by automount) | critical |
  * | is otherwise powerful (high on its own)     | (the grant's finding) | high            | critical           |
  * | reads its own namespace's Secrets or similar | —                    | medium          | high               |
  *
@@ -17,7 +17,7 @@
 import type { KubeObject } from '../core/object.js';
 import type { Severity } from '../core/severity.js';
 import { mainContainerOf, tokenHolders, type TokenSource } from '../core/tokens.js';
-import type { ContainerRef } from '../core/workload.js';
+import type { ContainerKind, ContainerRef } from '../core/workload.js';
 import { coverage, workloadExposure, type CoverageResult, type WorkloadExposure } from '../netpol/index.js';
 import { buildEngine, type RbacEngine } from '../rbac/index.js';
 import { tokenReach, type TokenReach } from '../rbac/reach.js';
@@ -155,19 +155,32 @@ export interface TokenVerdict {
 }
 
 /** The severity model's verdict for one container and token (see the module comment); undefined when nothing is reported. */
+const NOT_MAIN: Record<ContainerKind, string> = { container: 'not the main container', initContainer: 'an init container', sidecar: 'a native sidecar', ephemeralContainer: 'an ephemeral container' };
+
 export function tokenVerdict(container: ContainerAnalysis, token: HeldToken): TokenVerdict | undefined {
   if (!token.notable) return undefined;
-  // A plain main container with its own account's token is the grant's finding: no need to read its tells unless the token is worth it.
   const because: string[] = [];
   if (container.exfiltration) because.push('it shows exfiltration tells');
-  if (!container.isMain) because.push(`it is ${container.ref.kind === 'container' ? 'not the main container' : `a${container.ref.kind === 'initContainer' ? 'n init container' : container.ref.kind === 'sidecar' ? ' native sidecar' : 'n ephemeral container'}`}`);
+  if (!container.isMain) because.push(`it is ${NOT_MAIN[container.ref.kind]}`);
   const foreignToken = token.node !== undefined || token.sources.some((source) => source.kind === 'secret');
   if (foreignToken) because.push(token.node ? 'it reads credentials from the node' : 'it reads a long-lived token Secret');
   let severity: Severity | undefined;
   if (token.powerful) {
-    if (container.exfiltration || (!container.isMain && token.reachesOtherSecrets)) severity = 'critical';
+    if (container.exfiltration || (!container.isMain && token.reachesOtherSecrets && !isCompanion(container, token))) severity = 'critical';
     else if (!container.isMain || foreignToken) severity = 'high';
   } else if (container.exfiltration) severity = 'high';
   else if (!container.isMain || foreignToken) severity = 'medium';
+  if (severity === 'high' && !container.isMain && token.reachesOtherSecrets) because.push('though only automount gives it the token, and its image is the main container\'s own, pinned');
   return severity ? { container, token, severity, because } : undefined;
+}
+
+/**
+ * The chart's own helper rather than a stowaway: an init container or sidecar that gets the token only
+ * because automount gives it to every container, running a pinned image of the main container's own
+ * registry and owner (kyverno's `kyverno-pre`). The trojan's sidecar comes from elsewhere, moves, or is
+ * handed the token on purpose (a projected token with automount off).
+ */
+function isCompanion(container: ContainerAnalysis, token: HeldToken): boolean {
+  if (!token.sources.every((source) => source.kind === 'automount')) return false;
+  return !container.tells.some((tell) => tell.kind === 'foreign-image' || tell.kind === 'moving-tag');
 }

@@ -17,7 +17,7 @@ export const containerHoldsPowerfulToken: Rule = {
 
 | the token… | main container, plain | another container | container with exfiltration tells |
 | --- | --- | --- | --- |
-| reaches other namespaces' Secrets (directly or by an escalation path) | not reported here: the grant's finding names its holders | \`critical\` | \`critical\` |
+| reaches other namespaces' Secrets (directly or by an escalation path) | not reported here: the grant's finding names its holders | \`critical\`; \`high\` for the chart's own helper (it gets the token only by automount, and runs a pinned image of the main container's registry and owner, like kyverno's \`kyverno-pre\`) | \`critical\` |
 | is otherwise powerful (\`high\` on its own) | not reported here | \`high\` | \`critical\` |
 | reads its own namespace's Secrets, or another \`medium\` risk | — | \`medium\` | \`high\` |
 
@@ -283,6 +283,35 @@ spec:
 `,
         violations: 2,
         severities: ['medium', 'high'],
+      },
+      {
+        name: 'the chart\'s own init container gets a cluster-wide token by automount (like kyverno-pre): high, not critical',
+        yaml: `
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: {name: policy-engine}
+rules: [{apiGroups: ["*"], resources: ["*"], verbs: [get, list, watch]}]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata: {name: policy-engine}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: policy-engine}
+subjects: [{kind: ServiceAccount, name: policy-engine, namespace: policy}]
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: policy-engine, namespace: policy}
+spec:
+  selector: {matchLabels: {app: policy-engine}}
+  template:
+    metadata: {labels: {app: policy-engine}}
+    spec:
+      serviceAccountName: policy-engine
+      initContainers: [{name: pre, image: "ghcr.io/acme/policy-engine-pre:1.12.0"}]
+      containers: [{name: policy-engine, image: "ghcr.io/acme/policy-engine:1.12.0"}]
+`,
+        violations: 1,
+        severities: ['high'],
       },
     ],
   },
