@@ -15,10 +15,11 @@ import { builtinDetectRuleFiles, readRuleFile } from '../load/detect-rules.js';
 import { forEachLine } from '../load/lines.js';
 import { loadSources } from '../load/sources.js';
 import { FileTail } from '../load/tail.js';
-import { startAuditWebhook, type SinkSpec } from '../serve/audit-webhook.js';
+import { startAuditWebhook, type AuditWebhookOptions, type SinkSpec } from '../serve/audit-webhook.js';
+import { certificateExpiry, checkTls } from '../serve/server.js';
 import type { WebhookOptions } from '../serve/sinks.js';
 import { paintSeverity } from '../report/table.js';
-import { collect, positiveNumber } from './options.js';
+import { collect, positiveInteger, positiveNumber } from './options.js';
 import { serveUntilStopped, useColor, warn } from './output.js';
 
 const SEVERITY_CHOICES = ['critical', 'high', 'medium', 'low', 'info', 'none'];
@@ -45,16 +46,20 @@ interface DetectFlags extends RuleFlags {
   pollInterval?: number;
 }
 
-function addRuleOptions(command: Command): Command {
-  return command
+/** The rule options; `dns` adds those only DNS logs use (the receiver gets no DNS log). */
+function addRuleOptions(command: Command, { dns }: { dns: boolean }): Command {
+  command
     .option('--rules <file>', 'kubeward detection rules file, loaded after the built-in ones (repeatable)', collect)
     .option('--falco-rules <file>', 'Falco rules file for the k8s_audit source, loaded in order (repeatable)', collect)
     .option('--no-builtin-rules', 'do not load the built-in rules (rules/detect/)')
     .addOption(new Option('--falco-rule-matching <mode>', 'first: one alert per event, the first matching Falco rule (Falco default); all: every matching rule').choices(['first', 'all']).default('first'))
-    .option('--pods <file>', 'pods (`kubectl get pods -A -o json`) to attribute DNS queries to pods and workloads')
-    .option('--cluster-domain <domain>', 'the cluster DNS domain', 'cluster.local')
-    .option('--dns-search <domain>', "a node search domain pods inherit (beyond the cluster's), stripped from expansions (repeatable)", collect)
-    .option('-q, --quiet', 'do not print warnings');
+    .option('--pods <file>', 'pods (`kubectl get pods -A -o json`) to attribute DNS queries to pods and workloads');
+  if (dns) {
+    command
+      .option('--cluster-domain <domain>', 'the cluster DNS domain', 'cluster.local')
+      .option('--dns-search <domain>', "a node search domain pods inherit (beyond the cluster's), stripped from expansions (repeatable)", collect);
+  }
+  return command.option('-q, --quiet', 'do not print warnings');
 }
 
 /** The pipeline options from the flags: rules loaded and compiled, pods indexed. */
@@ -173,12 +178,18 @@ interface ServeFlags extends RuleFlags {
   clientCa?: string;
   tokenFile?: string;
   maxBodyBytes: number;
+  maxBacklogBytes?: number;
   journal: string;
   journalMaxBytes?: number;
   sink?: string[];
   sinkHeader?: string[];
   sinkTokenFile?: string;
   sinkCa?: string;
+  sinkSpoolMaxBytes?: number;
+  maxConnections?: number;
+  maxConnectionsPerClient?: number;
+  idleTimeout?: number;
+  shutdownTimeout?: number;
   insecureHttp?: boolean;
 }
 
@@ -216,28 +227,59 @@ function readRequired(path: string | undefined, what: string): Buffer | undefine
   }
 }
 
-async function runServe(flags: ServeFlags): Promise<void> {
+/** `host:port`, `:port` or `[v6]:port`. */
+function parseListen(listen: string): { host: string; port: number } {
+  const match = /^(?:\[([^\]]+)\]|([^:]*)):(\d+)$/.exec(listen);
+  if (!match) throw new InputError(`--listen must be host:port, [IPv6]:port or :port (got ${listen})`);
+  const port = Number(match[3]);
+  if (port > 65535) throw new InputError(`--listen: ${port} is not a TCP port (0-65535)`);
+  return { host: match[1] ?? (match[2] || '0.0.0.0'), port };
+}
+
+/** The receiver's options from the flags: every file read and every flag checked before anything starts. */
+export async function serveOptionsFromFlags(flags: ServeFlags, log: (message: string) => void): Promise<AuditWebhookOptions> {
   if (!flags.insecureHttp && (!flags.tlsCert || !flags.tlsKey)) throw new InputError('--tls-cert and --tls-key are required (the API server sends audit events over HTTPS)');
-  const match = /^(.*):(\d+)$/.exec(flags.listen);
-  if (!match) throw new InputError(`--listen must be host:port or :port (got ${flags.listen})`);
+  const { host, port } = parseListen(flags.listen);
+  // timers take at most 2^31 ms; a day (or an hour to shut down) is more than any real setting
+  if (flags.idleTimeout !== undefined && flags.idleTimeout > 86_400) throw new InputError('--idle-timeout must be at most 86400 seconds');
+  if (flags.shutdownTimeout !== undefined && flags.shutdownTimeout > 3600) throw new InputError('--shutdown-timeout must be at most 3600 seconds');
   const token = readRequired(flags.tokenFile, 'token file')?.toString('utf8').trim();
   if (flags.tokenFile && !token) throw new InputError(`${flags.tokenFile}: the token file is empty`);
-  const options = await pipelineOptionsFromFlags(flags);
   const webhook = webhookOptions(flags);
-  const server = await startAuditWebhook({
-    host: match[1] || '0.0.0.0',
-    port: Number(match[2]),
-    tls: flags.insecureHttp ? undefined : { cert: readRequired(flags.tlsCert, 'certificate')!, key: readRequired(flags.tlsKey, 'key')!, clientCa: readRequired(flags.clientCa, 'client CA') },
+  const sinks = (flags.sink ?? ['stdout']).map((sink) => parseSink(sink, webhook));
+  const tls = flags.insecureHttp ? undefined : { cert: readRequired(flags.tlsCert, 'certificate')!, key: readRequired(flags.tlsKey, 'key')!, clientCa: readRequired(flags.clientCa, 'client CA') };
+  if (tls) checkTls(tls);
+  const pipeline = await pipelineOptionsFromFlags(flags);
+  return {
+    host,
+    port,
+    tls,
     token,
     maxBodyBytes: flags.maxBodyBytes,
+    maxBacklogBytes: flags.maxBacklogBytes,
     journal: flags.journal,
     journalMaxBytes: flags.journalMaxBytes,
-    sinks: (flags.sink ?? ['stdout']).map((sink) => parseSink(sink, webhook)),
-    pipeline: options,
-    log: (message) => {
-      if (!flags.quiet) warn(message);
+    sinks,
+    sinkSpoolMaxBytes: flags.sinkSpoolMaxBytes,
+    connections: {
+      ...(flags.maxConnections !== undefined ? { maxConnections: flags.maxConnections } : {}),
+      ...(flags.maxConnectionsPerClient !== undefined ? { maxConnectionsPerClient: flags.maxConnectionsPerClient } : {}),
+      ...(flags.idleTimeout !== undefined ? { idleTimeoutMs: flags.idleTimeout * 1000 } : {}),
     },
-  });
+    shutdownTimeoutMs: flags.shutdownTimeout !== undefined ? flags.shutdownTimeout * 1000 : undefined,
+    pipeline,
+    log,
+  };
+}
+
+async function runServe(flags: ServeFlags): Promise<void> {
+  const log = (message: string) => {
+    if (!flags.quiet) warn(message);
+  };
+  const options = await serveOptionsFromFlags(flags, log);
+  if (options.tls && certificateExpiry(options.tls.cert) < Date.now()) log(`the certificate in ${flags.tlsCert} has expired: the API server will refuse it`);
+  const server = await startAuditWebhook(options);
+  if (!options.token && !options.tls?.clientCa) log(`no --token-file and no --client-ca: anyone who can reach ${server.url} can post audit events`);
   process.stderr.write(`kubeward: audit webhook listening on ${server.url}\n`);
   await serveUntilStopped(server);
 }
@@ -255,7 +297,7 @@ export function registerDetect(program: Command): void {
     .addOption(new Option('--fail-on <severity>', 'exit 1 when an alert is at or above this (default high)').choices(SEVERITY_CHOICES))
     .option('--no-summary', 'do not print the end-of-run summary on stderr')
     .addOption(new Option('--poll-interval <ms>', 'how often --follow looks for new lines').argParser(positiveNumber('--poll-interval')).hideHelp());
-  addRuleOptions(detect);
+  addRuleOptions(detect, { dns: true });
   detect.addHelpText(
     'after',
     `
@@ -281,17 +323,24 @@ Examples:
     .option('--token-file <file>', 'require this bearer token (the kubeconfig user token)')
     .option('--insecure-http', 'plain HTTP (tests and local experiments only)')
     .option('--max-body-bytes <bytes>', 'largest request body accepted (413 above)', positiveNumber('--max-body-bytes'), 32 * 1024 * 1024)
+    .option('--max-backlog-bytes <bytes>', 'accepted batches waiting for the rules past which new ones are answered 429 with Retry-After (default 64 MiB)', positiveNumber('--max-backlog-bytes'))
     .option('--journal <file>', 'append-only journal: a batch is answered 200 only once it is written and fsynced here', 'kubeward-audit-journal.jsonl')
-    .option('--journal-max-bytes <bytes>', 'rotate the journal to <journal>.1 once it is processed and past this size (default 128 MiB)', positiveNumber('--journal-max-bytes'))
+    .option('--journal-max-bytes <bytes>', 'rotate the journal to <journal>.1 past this size once <journal>.1 is processed (default 128 MiB)', positiveNumber('--journal-max-bytes'))
     .option('--sink <sink>', 'where alerts go: stdout, file:PATH or webhook:URL (repeatable; default stdout)', collect)
     .option('--sink-header <header>', 'a header webhook sinks send, "Name: value" (repeatable)', collect)
     .option('--sink-token-file <file>', 'webhook sinks send "Authorization: Bearer <token>" with the token in this file')
-    .option('--sink-ca <file>', 'CA certificate (PEM) webhook sinks trust for their receiver');
-  addRuleOptions(serve);
+    .option('--sink-ca <file>', 'CA certificate (PEM) webhook sinks trust for their receiver')
+    .option('--sink-spool-max-bytes <bytes>', 'rotate the alert spool (<journal>.alerts) past this size; a sink further behind loses its oldest alerts, counted (default 64 MiB)', positiveNumber('--sink-spool-max-bytes'))
+    .option('--max-connections <count>', 'open connections at most; past it the oldest idle one is closed (default 1024)', positiveInteger('--max-connections'))
+    .option('--max-connections-per-client <count>', 'open connections from one address at most (default 256)', positiveInteger('--max-connections-per-client'))
+    .option('--idle-timeout <seconds>', 'close a connection with no request in progress for this long (default 10)', positiveNumber('--idle-timeout'))
+    .option('--shutdown-timeout <seconds>', 'on SIGTERM, how long processing and sinks may catch up before the receiver stops where it is (default 10)', positiveNumber('--shutdown-timeout'))
+  addRuleOptions(serve, { dns: false });
   serve.addHelpText(
     'after',
     `
-Endpoints: POST any path (EventList body), GET /healthz, GET /metrics (Prometheus).
+Endpoints: POST any path (EventList body), GET /healthz (alive), GET /readyz (the journal takes
+writes), GET /metrics (Prometheus). docs/reliability.md: what a 200 means, delivery per sink, limits.
 See docs/detect.md for the kube-apiserver webhook kubeconfig and an audit policy.`,
   );
   serve.action(async (flags: ServeFlags) => runServe(flags));

@@ -14,6 +14,8 @@ export function buildProgram(): Command {
   const program = new Command('kubeward')
     .description('Stop the trojan Helm chart: scan charts, gate installs, audit RBAC, analyse NetworkPolicy, detect attacks.')
     .version(VERSION, '-V, --version')
+    // a subcommand's options are its own, even where a parent has one of the same name (detect serve --rules)
+    .enablePositionalOptions()
     .exitOverride()
     .configureOutput({ outputError: (text, write) => write(`kubeward: ${usageError(text)}\n`) });
   registerScan(program);

@@ -48,6 +48,15 @@ export function positiveNumber(name: string) {
   };
 }
 
+/** Commander argument parser for a whole number that must be positive. */
+export function positiveInteger(name: string) {
+  return (value: string) => {
+    const number = Number(value);
+    if (!Number.isSafeInteger(number) || number <= 0) throw new InvalidArgumentError(`${name} must be a positive whole number`);
+    return number;
+  };
+}
+
 export function addSourceOptions(command: Command): Command {
   return addSourceOptionsWith(command, '-n, --namespace <namespace>');
 }

@@ -11,6 +11,13 @@ import type { DetectEvent } from './fields.js';
  */
 
 export const REDACTED = '<redacted>';
+
+/**
+ * The deepest nesting redaction walks. No Kubernetes object nests this deep; anything below it is
+ * replaced whole (fail closed), so a Secret cannot hide under more levels than the walk visits, and
+ * what is printed or stored stays shallow enough to serialise.
+ */
+export const MAX_REDACT_DEPTH = 512;
 const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
 
 function redactMap(value: unknown): unknown {
@@ -40,9 +47,9 @@ function redactSecretBody(body: unknown): unknown {
   return redactSecretObject(body);
 }
 
-/** Any Secret nested anywhere (e.g. in a List of mixed kinds) is redacted too. */
+/** Any Secret nested anywhere (e.g. in a List of mixed kinds) is redacted too; below MAX_REDACT_DEPTH, everything is. */
 function redactNestedSecrets(value: unknown, depth = 0): unknown {
-  if (depth > 64) return value;
+  if (depth > MAX_REDACT_DEPTH) return REDACTED;
   if (Array.isArray(value)) {
     let changed = false;
     const out = value.map((item) => {

@@ -53,4 +53,20 @@ describe('Secret redaction', () => {
     const [event] = parseAuditLine(JSON.stringify(events[0]), emptyAuditStats());
     expect(falcoMatches(set, event).map((rule) => falcoAlert(rule, event).summary)).toEqual(['db']);
   });
+
+  it('redacts a Secret nested deeper than any Kubernetes object (in %jevt.obj too), and prints what is very deep as redacted', () => {
+    const falco = loadFalcoRules([{ name: 'obj.yaml', text: `- rule: Obj\n  desc: prints the event\n  condition: jevt.rawtime exists\n  output: "%jevt.obj"\n  priority: DEBUG\n  source: k8s_audit\n` }], { fields: FIELD_TABLES.audit });
+    const detector = new Detector({ falco });
+    for (const depth of [65, 100, 400, 9000]) {
+      const event = { ...base, auditID: `deep-${depth}`, verb: 'create', objectRef: { resource: 'configmaps', namespace: 'prod', name: 'x' }, requestObject: 'HERE' };
+      // built as text: serialising a value this deep is what the code under test must avoid
+      const line = JSON.stringify(event).replace('"HERE"', `${'{"nested":'.repeat(depth)}${JSON.stringify(secret)}${'}'.repeat(depth)}`);
+      const [parsed] = parseAuditLine(line, emptyAuditStats());
+      expect(JSON.stringify(redactAuditRaw(parsed.raw))).not.toContain(SECRET_VALUE);
+      const summaries = detector.process(parsed).map((alert) => alert.alert.summary);
+      expect(summaries).toHaveLength(1);
+      expect(summaries[0]).not.toContain(SECRET_VALUE);
+      expect(summaries[0]).not.toContain('hunter2-plain');
+    }
+  });
 });
