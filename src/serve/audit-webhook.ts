@@ -60,7 +60,7 @@ export interface AuditWebhook {
   metrics: Metrics;
   /** Resolves when every batch accepted so far is processed and every sink has its alerts. */
   idle(): Promise<void>;
-  /** Resolves when every batch accepted so far is processed (alerts in the spool). */
+  /** Resolves when every batch accepted so far is processed (its alerts in the spool, the checkpoint saved). */
   processed(): Promise<void>;
   /** Open connections now. */
   connections(): number;
@@ -302,8 +302,8 @@ export async function startAuditWebhook(options: AuditWebhookOptions): Promise<A
   return {
     url: running.url,
     metrics,
-    processed: () => waitFor(() => theProcessor.backlogBytes === 0 && inFlightBytes === 0),
-    idle: () => waitFor(() => theProcessor.backlogBytes === 0 && inFlightBytes === 0 && runners.every((runner) => runner.caughtUp)),
+    processed: () => waitFor(() => theProcessor.settled && inFlightBytes === 0),
+    idle: () => waitFor(() => theProcessor.settled && inFlightBytes === 0 && runners.every((runner) => runner.caughtUp)),
     connections: () => running.connections(),
     close: () =>
       (closing ??= (async () => {

@@ -90,6 +90,11 @@ export class Processor {
     return processor;
   }
 
+  /** True when everything accepted is processed and the checkpoint on disk says so. */
+  get settled(): boolean {
+    return this.backlogBytes === 0 && this.checkpointValue === this.processedTo;
+  }
+
   /** Journal bytes accepted and not yet processed. */
   get backlogBytes(): number {
     return this.options.journal.end - this.processedTo;

@@ -3,7 +3,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ApiServerClient, batch, freePort, get, loadItem, LOAD_RULE, makePki, post, spawnServe, tempDir, until, writePki, type Pki } from './helpers.js';
+import { ApiServerClient, freePort, get, loadBatchOf, LOAD_RULE, makePki, post, spawnServe, tempDir, until, writePki, type Pki } from './helpers.js';
 
 /**
  * Faults a real `kubeward detect serve` process meets: kill -9 under load, a full filesystem, SIGTERM
@@ -18,7 +18,7 @@ beforeAll(async () => {
 }, 60_000);
 
 const BATCH = 100;
-const loadBatch = (n: number) => batch(...Array.from({ length: BATCH }, (_, i) => loadItem(`b${n}-e${i}`)));
+const loadBatch = (n: number) => loadBatchOf(`b${n}`, BATCH);
 
 function setUp(dir: string) {
   const files = writePki(pki, dir);
@@ -36,7 +36,7 @@ const alertsIn = (file: string): { evidence: string[] }[] => (existsSync(file) ?
 function expectNothingLost(acknowledged: Iterable<number>, alerts: { evidence: string[] }[]): void {
   const seen = new Set(alerts.flatMap((alert) => alert.evidence));
   const lost: string[] = [];
-  for (const n of acknowledged) for (let i = 0; i < BATCH; i++) if (!seen.has(`b${n}-e${i}`)) lost.push(`b${n}-e${i}`);
+  for (const n of acknowledged) for (let i = 0; i < BATCH; i++) if (!seen.has(`b${n}-${i}`)) lost.push(`b${n}-${i}`);
   expect(lost).toEqual([]);
 }
 

@@ -7,6 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generate } from 'selfsigned';
+import { loadKubewardRules } from '../../src/detect/rules.js';
+import type { AuditWebhookOptions } from '../../src/serve/audit-webhook.js';
 
 /** What the receiver's tests share: a private CA with server and client certificates, audit events as the API server sends them, a client. */
 
@@ -276,3 +278,21 @@ export class ApiServerClient {
     }
   }
 }
+
+/** The receiver's options for a test: TLS with the test PKI, a journal and a file sink in `dir`, the load rule. */
+export function receiverOptions(pki: Pki, dir: string, overrides: Partial<AuditWebhookOptions> = {}): AuditWebhookOptions {
+  return {
+    host: '127.0.0.1',
+    port: 0,
+    tls: { cert: pki.cert, key: pki.key },
+    maxBodyBytes: 1024 * 1024,
+    journal: join(dir, 'journal.jsonl'),
+    sinks: [{ kind: 'file', path: join(dir, 'alerts.jsonl') }],
+    pipeline: { rules: loadKubewardRules([{ name: 'load.yaml', text: LOAD_RULE }]) },
+    shutdownTimeoutMs: 1000,
+    ...overrides,
+  };
+}
+
+/** A batch of `count` load events with auditIDs `<prefix>-<n>`. */
+export const loadBatchOf = (prefix: string, count: number) => batch(...Array.from({ length: count }, (_, i) => loadItem(`${prefix}-${i}`)));

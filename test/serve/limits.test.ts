@@ -4,17 +4,15 @@ import { connect as connectTcp, type Socket } from 'node:net';
 import { connect as connectTls } from 'node:tls';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { loadKubewardRules } from '../../src/detect/rules.js';
 import { SYSTEM_IO } from '../../src/serve/append-file.js';
 import { startAuditWebhook, type AuditWebhook, type AuditWebhookOptions } from '../../src/serve/audit-webhook.js';
-import { batch, FillingDisk, get, loadItem, LOAD_RULE, makePki, metric, post, tempDir, until, type Pki } from './helpers.js';
+import { FillingDisk, get, loadBatchOf, makePki, metric, post, receiverOptions, tempDir, until, type Pki } from './helpers.js';
 
 /** Backpressure, readiness, group commit and connection limits. */
 let pki: Pki;
 beforeAll(async () => {
   pki = await makePki();
 }, 60_000);
-const rules = loadKubewardRules([{ name: 'load.yaml', text: LOAD_RULE }]);
 const TOKEN = 'limits-token';
 
 let server: AuditWebhook | undefined;
@@ -27,22 +25,11 @@ afterEach(async () => {
 
 async function start(overrides: Partial<AuditWebhookOptions> = {}) {
   const dir = tempDir();
-  server = await startAuditWebhook({
-    host: '127.0.0.1',
-    port: 0,
-    tls: { cert: pki.cert, key: pki.key },
-    token: TOKEN,
-    maxBodyBytes: 1024 * 1024,
-    journal: join(dir, 'journal.jsonl'),
-    sinks: [{ kind: 'file', path: join(dir, 'alerts.jsonl') }],
-    pipeline: { rules },
-    shutdownTimeoutMs: 1000,
-    ...overrides,
-  });
+  server = await startAuditWebhook(receiverOptions(pki, dir, { token: TOKEN, ...overrides }));
   return dir;
 }
 
-const events = (prefix: string, count: number) => batch(...Array.from({ length: count }, (_, i) => loadItem(`${prefix}-${i}`)));
+const events = loadBatchOf;
 const send = (body: string) => post(server!.url, body, pki, { token: TOKEN });
 
 /** File system calls that wait, for the files `affects` picks, while `held` is set. */

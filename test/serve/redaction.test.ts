@@ -6,7 +6,7 @@ import { FIELD_TABLES } from '../../src/detect/fields.js';
 import { loadKubewardRules } from '../../src/detect/rules.js';
 import { builtinDetectRuleFiles } from '../../src/load/detect-rules.js';
 import { startAuditWebhook, type AuditWebhook } from '../../src/serve/audit-webhook.js';
-import { get, makePki, metric, post, tempDir, type Pki } from './helpers.js';
+import { get, makePki, metric, post, receiverOptions, tempDir, type Pki } from './helpers.js';
 
 /** What the receiver stores and sends never holds a Secret's value, whatever shape the body takes. */
 let pki: Pki;
@@ -47,15 +47,7 @@ async function start() {
   const dir = tempDir();
   // a Falco rule that prints whole events: what it prints must be redacted too
   const falco = loadFalcoRules([{ name: 'obj.yaml', text: `- rule: Obj\n  desc: prints the event\n  condition: jevt.rawtime exists\n  output: "%jevt.obj"\n  priority: DEBUG\n  source: k8s_audit\n` }], { fields: FIELD_TABLES.audit });
-  server = await startAuditWebhook({
-    host: '127.0.0.1',
-    port: 0,
-    tls: { cert: pki.cert, key: pki.key },
-    maxBodyBytes: 4 * 1024 * 1024,
-    journal: join(dir, 'journal.jsonl'),
-    sinks: [{ kind: 'file', path: join(dir, 'alerts.jsonl') }],
-    pipeline: { rules: loadKubewardRules(builtinDetectRuleFiles()), falco },
-  });
+  server = await startAuditWebhook(receiverOptions(pki, dir, { maxBodyBytes: 4 * 1024 * 1024, pipeline: { rules: loadKubewardRules(builtinDetectRuleFiles()), falco } }));
   return dir;
 }
 

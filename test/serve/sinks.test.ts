@@ -4,9 +4,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { loadKubewardRules } from '../../src/detect/rules.js';
 import { startAuditWebhook, type AuditWebhook, type AuditWebhookOptions } from '../../src/serve/audit-webhook.js';
-import { batch, FillingDisk, freePort, get, loadItem, LOAD_RULE, makePki, metric, post, tempDir, until, type Pki } from './helpers.js';
+import { FillingDisk, freePort, get, loadBatchOf, makePki, metric, post, receiverOptions, tempDir, until, type Pki } from './helpers.js';
 
 /**
  * Delivery per sink: at least once, each sink on its own cursor. A dead or slow sink holds back
@@ -16,7 +15,6 @@ let pki: Pki;
 beforeAll(async () => {
   pki = await makePki();
 }, 60_000);
-const rules = loadKubewardRules([{ name: 'load.yaml', text: LOAD_RULE }]);
 
 let server: AuditWebhook | undefined;
 const receivers: Server[] = [];
@@ -30,21 +28,11 @@ afterEach(async () => {
 });
 
 async function start(overrides: Partial<AuditWebhookOptions>, dir = tempDir()) {
-  server = await startAuditWebhook({
-    host: '127.0.0.1',
-    port: 0,
-    tls: { cert: pki.cert, key: pki.key },
-    maxBodyBytes: 1024 * 1024,
-    journal: join(dir, 'journal.jsonl'),
-    sinks: [{ kind: 'file', path: join(dir, 'alerts.jsonl') }],
-    pipeline: { rules },
-    shutdownTimeoutMs: 1000,
-    ...overrides,
-  });
+  server = await startAuditWebhook(receiverOptions(pki, dir, overrides));
   return { dir, alerts: join(dir, 'alerts.jsonl') };
 }
 
-const events = (prefix: string, count: number) => batch(...Array.from({ length: count }, (_, i) => loadItem(`${prefix}-${i}`)));
+const events = loadBatchOf;
 const evidence = (file: string) => (existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line).evidence[0]) : []);
 
 /** An HTTPS alert receiver; `handler` decides each answer (it may hold a request). */
