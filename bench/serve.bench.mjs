@@ -15,6 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generate } from 'selfsigned';
+import { auditLine } from './audit-log.mjs';
 
 const BIN = fileURLToPath(new URL('../bin/kubeward.js', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'kubeward-bench-serve-'));
@@ -23,37 +24,16 @@ writeFileSync(join(dir, 'tls.crt'), pki.cert);
 writeFileSync(join(dir, 'tls.key'), pki.private);
 writeFileSync(join(dir, 'token'), 'bench-token');
 
-// ---- events as the API server sends them (Metadata level, the usual cluster mix) ----------------------
-const USERS = [
-  { username: 'system:node:node-1', groups: ['system:nodes', 'system:authenticated'] },
-  { username: 'system:kube-scheduler', groups: ['system:authenticated'] },
-  { username: 'system:serviceaccount:kube-system:endpointslice-controller', groups: ['system:serviceaccounts', 'system:authenticated'] },
-  { username: 'alice@example.com', groups: ['system:authenticated'] },
-];
-const RESOURCES = ['pods', 'leases', 'endpointslices', 'configmaps', 'secrets'];
-const event = (id, i, alerting) =>
-  JSON.stringify({
-    level: 'Metadata',
-    auditID: id,
-    stage: 'ResponseComplete',
-    requestURI: `/api/v1/namespaces/team-${i % 40}/${RESOURCES[i % 5]}/obj-${i % 13}`,
-    verb: ['get', 'update', 'list', 'watch'][i % 4],
-    user: alerting ? { username: 'system:anonymous', groups: ['system:unauthenticated'] } : USERS[i % 4],
-    sourceIPs: ['10.0.0.10'],
-    userAgent: 'kube-controller-manager/v1.31.0 (linux/amd64) kubernetes/abcdef0',
-    objectRef: { resource: RESOURCES[i % 5], namespace: `team-${i % 40}`, name: `obj-${i % 13}`, apiVersion: 'v1' },
-    responseStatus: { metadata: {}, code: 200 },
-    requestReceivedTimestamp: '2026-03-01T10:00:00.000000Z',
-    stageTimestamp: '2026-03-01T10:00:00.001000Z',
-    annotations: { 'authorization.k8s.io/decision': 'allow', 'authorization.k8s.io/reason': 'RBAC: allowed by ClusterRoleBinding "system:node"' },
-  });
+// ---- events as the API server sends them (the shared synthetic cluster mix) --------------------------
+const ANONYMOUS = '"user":{"username":"system:anonymous","groups":["system:unauthenticated"]}';
 let sequence = 0;
-/** A batch with fresh auditIDs (a repeated one would be dropped as a duplicate, cheaper than real work). */
+/** A batch with fresh auditIDs (a repeated one would be dropped as a duplicate, cheaper than real work); alerting: every event an allowed anonymous request. */
 function body(size, alerting = false) {
-  const base = sequence;
-  sequence += size;
   const items = [];
-  for (let i = 0; i < size; i++) items.push(event(`00000000-0000-4000-8000-${String(base + i).padStart(12, '0')}`, base + i, alerting));
+  for (let i = 0; i < size; i++) {
+    const line = auditLine(sequence++);
+    items.push(alerting ? line.replace(/"user":\{[^}]*\}/, ANONYMOUS) : line);
+  }
   return `{"kind":"EventList","apiVersion":"audit.k8s.io/v1","metadata":{},"items":[${items.join(',')}]}`;
 }
 
