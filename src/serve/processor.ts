@@ -194,7 +194,9 @@ export class Processor {
     const round: QueuedBatch[] = [];
     let bytes = 0;
     const started = Date.now();
-    while (bytes < ROUND_BYTES && Date.now() - started < ROUND_MS) {
+    // Bounded in bytes and time, but never empty while there is work: a round that came back empty
+    // would have the loop wait for a wake-up that already happened.
+    while (round.length === 0 || (bytes < ROUND_BYTES && Date.now() - started < ROUND_MS)) {
       if (this.replay) {
         const next = await this.replay.next();
         if (next.done) {
@@ -206,7 +208,7 @@ export class Processor {
         bytes += next.value.end - next.value.start;
         continue;
       }
-      if (this.head >= this.queue.length) break;
+      if (this.head >= this.queue.length) break; // nothing more now
       const batch = this.queue[this.head++];
       round.push(batch);
       bytes += batch.bytes;

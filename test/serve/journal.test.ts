@@ -1,9 +1,14 @@
 import { chmodSync, existsSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { auditEventsOfValue, emptyAuditStats } from '../../src/detect/audit.js';
+import { DetectPipeline } from '../../src/detect/pipeline.js';
+import { loadKubewardRules } from '../../src/detect/rules.js';
 import { AppendFile, SYSTEM_IO } from '../../src/serve/append-file.js';
 import { DurableLog } from '../../src/serve/durable-log.js';
-import { FillingDisk, tempDir } from './helpers.js';
+import { Metrics } from '../../src/serve/metrics.js';
+import { Processor } from '../../src/serve/processor.js';
+import { FillingDisk, loadBatchOf, LOAD_RULE, tempDir, until } from './helpers.js';
 
 /** The storage under the receiver: what a full disk, a failing fsync or a crash leaves behind. */
 
@@ -162,5 +167,36 @@ describe('DurableLog', () => {
     expect([fresh.start, fresh.end]).toEqual([1000, 1000]);
     expect(await fresh.append(['{}'])).toBe(1003);
     await fresh.close();
+  });
+});
+
+describe('Processor', () => {
+  it('processes a batch accepted while it replays, however slow the rounds are (no wake-up lost)', async () => {
+    const dir = tempDir();
+    const journal = await DurableLog.open(join(dir, 'journal.jsonl'), 'journal');
+    const replayed = [await journal.append([loadBatchOf('old-1', 2)]), await journal.append([loadBatchOf('old-2', 2)])];
+    const spool = await DurableLog.open(join(dir, 'journal.jsonl.alerts'), 'alerts');
+    const metrics = new Metrics();
+    for (const name of ['kubeward_alerts_total', 'kubeward_audit_duplicate_events_total', 'kubeward_journal_unreadable_lines_total', 'kubeward_spool_errors_total']) metrics.define(name, 'counter', name);
+    const pipeline = new DetectPipeline({ rules: loadKubewardRules([{ name: 'load.yaml', text: LOAD_RULE }]), retainAlerts: false });
+    // every look at the clock finds a round's time budget spent
+    let clock = Date.now();
+    const now = vi.spyOn(Date, 'now').mockImplementation(() => (clock += 25));
+    try {
+      const processor = await Processor.open({ journal, spool, checkpointPath: join(dir, 'journal.jsonl.offset'), pipeline, metrics, log: () => undefined, journalMaxBytes: 1e9, spoolMaxBytes: 1e9, runners: () => [] }, undefined);
+      expect(processor.processedTo).toBe(0);
+      const line = loadBatchOf('new', 2);
+      const end = await journal.append([line]);
+      processor.enqueue(auditEventsOfValue(JSON.parse(line), emptyAuditStats()), end, end - replayed[1]);
+      processor.start();
+      await until(() => processor.processedTo === end, 30_000, 'the new batch processed');
+      await processor.stop(clock + 1000);
+    } finally {
+      now.mockRestore();
+    }
+    const evidence = (await collect(spool.lines(0))).map((line) => JSON.parse(line.text).alert.evidence[0]);
+    expect(evidence).toEqual(['old-1-0', 'old-1-1', 'old-2-0', 'old-2-1', 'new-0', 'new-1']);
+    await journal.close();
+    await spool.close();
   });
 });
