@@ -65,6 +65,8 @@ export class Processor {
   private spoolError: Error | undefined;
   private latestEventTime = 0;
   private checkpointSaved = 0;
+  /** A round is being processed (its rotation included). */
+  private inRound = false;
   private checkpointValue: number | undefined;
 
   private constructor(
@@ -92,7 +94,7 @@ export class Processor {
 
   /** True when everything accepted is processed and the checkpoint on disk says so. */
   get settled(): boolean {
-    return this.backlogBytes === 0 && this.checkpointValue === this.processedTo;
+    return !this.inRound && this.backlogBytes === 0 && this.checkpointValue === this.processedTo;
   }
 
   /** Journal bytes accepted and not yet processed. */
@@ -164,6 +166,7 @@ export class Processor {
         this.wakeUp = undefined;
         continue;
       }
+      this.inRound = true;
       const lines: string[] = [];
       const { pipeline, metrics } = this.options;
       const duplicatesBefore = pipeline.detector.stats.duplicates;
@@ -184,6 +187,7 @@ export class Processor {
       // found from the spool (see open). So it is saved at most every CHECKPOINT_EVERY_MS.
       if (Date.now() - this.checkpointSaved >= CHECKPOINT_EVERY_MS) await this.saveCheckpoint();
       await this.rotate();
+      this.inRound = false;
       await new Promise((resolve) => setImmediate(resolve)); // let requests in between rounds
     }
     await this.saveCheckpoint();
