@@ -245,17 +245,19 @@ export class Processor {
   }
 
   private async saveCheckpoint(): Promise<void> {
+    const value = this.processedTo;
     this.checkpointSaved = Date.now();
-    this.checkpointValue = this.processedTo;
     const temporary = `${this.options.checkpointPath}.tmp`;
     try {
-      await writeFile(temporary, `${this.processedTo}\n`, { mode: 0o600 });
+      await writeFile(temporary, `${value}\n`, { mode: 0o600 });
       await rename(temporary, this.options.checkpointPath);
     } catch (error) {
       // the next round saves it again; at worst a restart processes some batches again
       this.options.log(`journal checkpoint: ${(error as Error).message}`);
     }
+    this.checkpointValue = value; // attempted: a failure is not retried in a loop
   }
+
 
   /** Rotates the journal once what is in `<journal>.1` is processed, and the spool once sinks are past it. */
   private async rotate(): Promise<void> {
