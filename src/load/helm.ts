@@ -114,7 +114,7 @@ export function parseHelmOutput(output: string, context: RenderContext): ParseRe
       firstLine: start + 1,
       extra: { template: templatePath, source: context.chart },
     });
-    result.warnings.push(...parsed.warnings.map((warning) => `${context.chart}: ${warning}`));
+    for (const warning of parsed.warnings) result.warnings.push(`${context.chart}: ${warning}`);
     for (const entry of parsed.objects) result.objects.push(withTemplateLocation(entry, templatePath, context, ordinals, lines));
   };
   for (let index = 0; index < lines.length; index++) {

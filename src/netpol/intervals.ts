@@ -106,10 +106,34 @@ export class IntervalSet<T extends number | bigint> {
     return true;
   }
 
+  /** A merge of the two sorted lists: linear, as intersect is. */
   union(other: IntervalSet<T>): IntervalSet<T> {
     if (other.isEmpty || this.isFull || this === other) return this;
     if (this.isEmpty || other.isFull) return other;
-    return IntervalSet.of(this.domain, [...this.intervals(), ...other.intervals()]);
+    const { domain } = this;
+    const a = this.bounds;
+    const b = other.bounds;
+    const bounds: T[] = [];
+    let left = 0;
+    let right = 0;
+    while (left < a.length || right < b.length) {
+      let start: T;
+      let end: T;
+      if (right >= b.length || (left < a.length && a[left] <= b[right])) {
+        [start, end] = [a[left], a[left + 1]];
+        left += 2;
+      } else {
+        [start, end] = [b[right], b[right + 1]];
+        right += 2;
+      }
+      const last = bounds.length - 1;
+      if (last > 0 && start <= domain.next(bounds[last])) {
+        if (end > bounds[last]) bounds[last] = end;
+      } else {
+        bounds.push(start, end);
+      }
+    }
+    return new IntervalSet(domain, bounds);
   }
 
   intersect(other: IntervalSet<T>): IntervalSet<T> {
