@@ -90,9 +90,9 @@ describe('forEachLine and LineSplitter', () => {
   it('refuses a log line over the limit in one line naming where it is', async () => {
     const tree = writeTree({ 'audit.log': `{}\n${'x'.repeat(2 * MiB)}\n` });
     const lines: string[] = [];
-    await expect(forEachLine(join(tree, 'audit.log'), 'audit log', { maxBytes: MiB }, (text) => lines.push(text))).rejects.toThrowError(/audit\.log:2: a line longer than 1 MiB; raise it with --max-file-size$/);
+    await expect(forEachLine(join(tree, 'audit.log'), 'audit log', (text) => lines.push(text), { maxBytes: MiB })).rejects.toThrowError(/audit\.log:2: a line longer than 1 MiB; raise it with --max-file-size$/);
     expect(lines).toEqual(['{}']);
-    await expect(forEachLine('/dev/zero', 'DNS log', { maxBytes: MiB }, () => undefined)).rejects.toThrowError(InputError);
+    await expect(forEachLine('/dev/zero', 'DNS log', () => undefined, { maxBytes: MiB })).rejects.toThrowError(InputError);
   });
 });
 
