@@ -7,7 +7,7 @@ import { oneLine } from '../core/sanitize.js';
  * Writes a report to a file atomically (a temporary file in the same folder, then a rename), or to
  * stdout. A failed run never leaves a partial report behind.
  */
-export function writeOutput(text: string | readonly string[], file?: string): void {
+export function writeOutput(text: string | Iterable<string>, file?: string): void {
   const chunks = typeof text === 'string' ? [text] : batches(text);
   if (!file || file === '-') {
     for (const chunk of chunks) process.stdout.write(chunk);
@@ -33,22 +33,20 @@ export function writeOutput(text: string | readonly string[], file?: string): vo
   }
 }
 
-/** Parts joined into chunks of about a MiB: few writes, and no string longer than a string can be. */
-function batches(parts: readonly string[]): string[] {
-  const chunks: string[] = [];
+/** Parts joined into chunks of about a MiB as they come: few writes, and never the whole text in memory. */
+function* batches(parts: Iterable<string>): Generator<string> {
   let pending: string[] = [];
   let length = 0;
   for (const part of parts) {
     pending.push(part);
     length += part.length;
     if (length >= 1 << 20) {
-      chunks.push(pending.join(''));
+      yield pending.join('');
       pending = [];
       length = 0;
     }
   }
-  if (pending.length) chunks.push(pending.join(''));
-  return chunks;
+  if (pending.length) yield pending.join('');
 }
 
 /** A warning on stderr: one line, controls escaped (warnings name objects and files of the inputs). */

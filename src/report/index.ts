@@ -1,5 +1,5 @@
 import { InputError } from '../core/errors.js';
-import { stringifyParts } from './json-parts.js';
+import { jsonParts } from './json-parts.js';
 import { jsonReport, renderJson } from './json.js';
 import { renderJunit } from './junit.js';
 import { renderMarkdown } from './markdown.js';
@@ -15,21 +15,25 @@ export function isFormat(value: string): value is Format {
 }
 
 export function render(report: Report, format: string, options: { color?: boolean } = {}): string {
-  return renderParts(report, format, options).join('');
+  return [...renderParts(report, format, options)].join('');
 }
 
 /**
- * The report as parts to write one after the other: JSON and SARIF of a big report are longer than
- * one string can be, so they are never joined (writeOutput writes the parts).
+ * The report as parts to write one after the other, made as they are written: JSON and SARIF of a
+ * big report are longer than one string can be, and are never held whole (writeOutput writes them).
  */
-export function renderParts(report: Report, format: string, options: { color?: boolean } = {}): string[] {
+export function* renderParts(report: Report, format: string, options: { color?: boolean } = {}): Generator<string> {
   switch (format) {
     case 'json':
-      return [...stringifyParts(jsonReport(report)), '\n'];
+      yield* jsonParts(jsonReport(report));
+      yield '\n';
+      return;
     case 'sarif':
-      return [...stringifyParts(sarifLog(report)), '\n'];
+      yield* jsonParts(sarifLog(report));
+      yield '\n';
+      return;
     default:
-      return [renderText(report, format, options)];
+      yield renderText(report, format, options);
   }
 }
 
