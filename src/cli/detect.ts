@@ -1,6 +1,8 @@
-import { readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { InputError } from '../core/errors.js';
+import { timerDelay } from '../core/limits.js';
+import { escapeControl } from '../core/sanitize.js';
 import type { KubeObject } from '../core/object.js';
 import type { Severity } from '../core/severity.js';
 import { alertLine } from '../detect/alerts.js';
@@ -12,20 +14,20 @@ import { DetectPipeline, type PipelineOptions } from '../detect/pipeline.js';
 import { loadKubewardRules } from '../detect/rules.js';
 import { renderSummary } from '../detect/summary.js';
 import { builtinDetectRuleFiles, readRuleFile } from '../load/detect-rules.js';
-import { forEachLine } from '../load/lines.js';
+import { DEFAULT_MAX_FILE_BYTES, forEachLine, type ReadLimits } from '../load/input.js';
 import { loadSources } from '../load/sources.js';
 import { FileTail } from '../load/tail.js';
 import { startAuditWebhook, type AuditWebhookOptions, type SinkSpec } from '../serve/audit-webhook.js';
 import { certificateExpiry, checkTls } from '../serve/server.js';
 import type { WebhookOptions } from '../serve/sinks.js';
 import { paintSeverity } from '../report/table.js';
-import { collect, positiveInteger, positiveNumber } from './options.js';
+import { addInputOptions, collect, inputLimits, positiveInteger, positiveNumber, type InputFlags } from './options.js';
 import { serveUntilStopped, useColor, warn } from './output.js';
 
 const SEVERITY_CHOICES = ['critical', 'high', 'medium', 'low', 'info', 'none'];
 
 /** Flags both `detect` and `detect serve` read: which rules, which pods, which DNS conventions. */
-export interface RuleFlags {
+export interface RuleFlags extends InputFlags {
   rules?: string[];
   falcoRules?: string[];
   builtinRules?: boolean;
@@ -48,7 +50,7 @@ interface DetectFlags extends RuleFlags {
 
 /** The rule options; `dns` adds those only DNS logs use (the receiver gets no DNS log). */
 function addRuleOptions(command: Command, { dns }: { dns: boolean }): Command {
-  command
+  addInputOptions(command)
     .option('--rules <file>', 'kubeward detection rules file, loaded after the built-in ones (repeatable)', collect)
     .option('--falco-rules <file>', 'Falco rules file for the k8s_audit source, loaded in order (repeatable)', collect)
     .option('--no-builtin-rules', 'do not load the built-in rules (rules/detect/)')
@@ -64,13 +66,15 @@ function addRuleOptions(command: Command, { dns }: { dns: boolean }): Command {
 
 /** The pipeline options from the flags: rules loaded and compiled, pods indexed. */
 export async function pipelineOptionsFromFlags(flags: RuleFlags): Promise<PipelineOptions> {
-  const files = [...(flags.builtinRules === false ? [] : builtinDetectRuleFiles()), ...(flags.rules ?? []).map(readRuleFile)];
+  const limits = inputLimits(flags);
+  const readAll = (paths: readonly string[]) => Promise.all(paths.map((path) => readRuleFile(path, limits)));
+  const files = [...(flags.builtinRules === false ? [] : builtinDetectRuleFiles()), ...(await readAll(flags.rules ?? []))];
   const rules = loadKubewardRules(files);
-  const falco = flags.falcoRules?.length ? loadFalcoRules(flags.falcoRules.map(readRuleFile), { fields: FIELD_TABLES.audit, matching: flags.falcoRuleMatching ?? 'first' }) : undefined;
+  const falco = flags.falcoRules?.length ? loadFalcoRules(await readAll(flags.falcoRules), { fields: FIELD_TABLES.audit, matching: flags.falcoRuleMatching ?? 'first' }) : undefined;
   if (!flags.quiet) for (const message of [...rules.warnings, ...(falco?.warnings ?? [])]) warn(message);
   let pods: PodIndex | undefined;
   if (flags.pods) {
-    const loaded = await loadSources([flags.pods]);
+    const loaded = await loadSources([flags.pods], { maxFileBytes: limits.maxBytes, readTimeoutMs: limits.timeoutMs });
     if (!flags.quiet) for (const message of loaded.warnings) warn(message);
     pods = new PodIndex(loaded.inventory.objects.filter((object): object is KubeObject => object.kind === 'Pod'));
   }
@@ -80,26 +84,21 @@ export async function pipelineOptionsFromFlags(flags: RuleFlags): Promise<Pipeli
 function tableLine(detected: DetectedAlert, colour: boolean): string {
   const { alert } = detected;
   const priority = colour ? paintSeverity(alert.priority, alert.priority.padEnd(8)) : alert.priority.padEnd(8);
-  return `${alert.time}  ${priority}  ${alert.rule}  ${alert.principal}\n    ${alert.summary}\n`;
+  // Principals, rules and summaries come from the logs and rule files: control characters escaped.
+  return `${escapeControl(alert.time)}  ${priority}  ${escapeControl(alert.rule)}  ${escapeControl(alert.principal)}\n    ${escapeControl(alert.summary)}\n`;
 }
 
 function tableHeader(): string {
   return 'TIME  PRIORITY  RULE  PRINCIPAL\n    SUMMARY\n';
 }
 
-/** Reads a DNS log whole (it is followed separately under --follow). */
-function readDnsLog(pipeline: DetectPipeline, file: string): void {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (error) {
-    throw new InputError(`${file}: cannot read DNS log (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
-  }
-  text.split('\n').forEach((line, index) => pipeline.dnsLine(line, `${file}:${index + 1}`));
+/** Reads a DNS log line by line (it is followed separately under --follow). */
+function readDnsLog(pipeline: DetectPipeline, file: string, limits: ReadLimits): Promise<void> {
+  return forEachLine(file, 'DNS log', (text, line) => pipeline.dnsLine(text, `${file}:${line}`), limits);
 }
 
-async function readAuditLog(pipeline: DetectPipeline, file: string): Promise<void> {
-  await forEachLine(file, 'audit log', (line) => pipeline.auditLine(line));
+function readAuditLog(pipeline: DetectPipeline, file: string, limits: ReadLimits): Promise<void> {
+  return forEachLine(file, 'audit log', (text) => pipeline.auditLine(text), limits);
 }
 
 function fileTime(file: string | undefined): number {
@@ -128,8 +127,9 @@ async function runDetect(flags: DetectFlags): Promise<void> {
   if (flags.follow) {
     await follow(pipeline, flags, print);
   } else {
-    if (flags.dnsLog) readDnsLog(pipeline, flags.dnsLog);
-    await readAuditLog(pipeline, flags.auditLog);
+    const limits = inputLimits(flags);
+    if (flags.dnsLog) await readDnsLog(pipeline, flags.dnsLog, limits);
+    await readAuditLog(pipeline, flags.auditLog, limits);
     pipeline.flushDns();
     print(pipeline.alerts());
   }
@@ -139,8 +139,14 @@ async function runDetect(flags: DetectFlags): Promise<void> {
 
 /** Tails the audit (and DNS) log across rotation until SIGINT/SIGTERM, printing alerts as they come. */
 async function follow(pipeline: DetectPipeline, flags: DetectFlags, print: (alerts: readonly DetectedAlert[]) => void): Promise<void> {
-  const audit = new FileTail(flags.auditLog!);
-  const dns = flags.dnsLog ? new FileTail(flags.dnsLog) : undefined;
+  const limits = inputLimits(flags);
+  const maxLineBytes = limits.maxBytes ?? DEFAULT_MAX_FILE_BYTES;
+  const tail = (path: string) => {
+    if (existsSync(path) && !statSync(path).isFile()) throw new InputError(`${path}: --follow needs a regular file (a FIFO or a device has no end to follow); read it without --follow`);
+    return new FileTail(path, { maxLineBytes, onTooLong: (line) => warn(`${path}:${line}: skipped a line longer than ${maxLineBytes / 1048576} MiB (raise it with --max-file-size)`) });
+  };
+  const audit = tail(flags.auditLog!);
+  const dns = flags.dnsLog ? tail(flags.dnsLog) : undefined;
   const interval = flags.pollInterval ?? 250;
   await new Promise<void>((resolve) => {
     let stopping = false;
@@ -151,7 +157,7 @@ async function follow(pipeline: DetectPipeline, flags: DetectFlags, print: (aler
       // a quiet audit log must not hold DNS alerts back
       if (lines.length === 0) print(pipeline.flushDns());
     };
-    const timer = setInterval(tick, interval);
+    const timer = setInterval(tick, timerDelay(interval));
     const stop = () => {
       if (stopping) return;
       stopping = true;
@@ -296,7 +302,7 @@ export function registerDetect(program: Command): void {
     .option('--follow', 'keep reading the logs as they grow, across rotation, until interrupted')
     .addOption(new Option('--fail-on <severity>', 'exit 1 when an alert is at or above this (default high)').choices(SEVERITY_CHOICES))
     .option('--no-summary', 'do not print the end-of-run summary on stderr')
-    .addOption(new Option('--poll-interval <ms>', 'how often --follow looks for new lines').argParser(positiveNumber('--poll-interval')).hideHelp());
+    .addOption(new Option('--poll-interval <ms>', 'how often --follow looks for new lines').argParser(positiveNumber('--poll-interval', 60_000)).hideHelp());
   addRuleOptions(detect, { dns: true });
   detect.addHelpText(
     'after',

@@ -1,13 +1,14 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
 import type { Command } from 'commander';
 import { loadConfig } from '../load/config.js';
-import { inventoryFromHelmOutput, readStdin } from '../load/sources.js';
+import { readInput } from '../load/input.js';
+import { inventoryFromHelmOutput } from '../load/sources.js';
 import { buildReport, render } from '../report/index.js';
 import { scanInventory } from '../scan.js';
-import { applyBaselineFlag, exitCodeFor, failOnOf, type ReportFlags } from './options.js';
+import { addInputOptions, applyBaselineFlag, exitCodeFor, failOnOf, inputLimits, type InputFlags, type ReportFlags } from './options.js';
 import { useColor, warnAll, writeOutput } from './output.js';
 
-interface GateFlags extends ReportFlags {
+interface GateFlags extends ReportFlags, InputFlags {
   namespace?: string;
   config?: string | false;
 }
@@ -19,7 +20,7 @@ interface GateFlags extends ReportFlags {
  * stderr (or --output), never to stdout, which belongs to helm.
  */
 export function registerGate(program: Command): void {
-  program
+  const command = program
     .command('gate')
     .description('Helm post-renderer: pass the rendered manifests through only when the scan passes (helm install --post-renderer kubeward)')
     .option('-n, --namespace <namespace>', 'namespace of the release (default $HELM_NAMESPACE, else default)')
@@ -29,21 +30,22 @@ export function registerGate(program: Command): void {
     .option('--baseline <file>', 'an earlier JSON report: only findings absent from it block the install')
     .option('--config <file>', 'configuration file (default: nearest .kubeward.yaml upward)')
     .option('--no-config', 'ignore .kubeward.yaml')
-    .addHelpText('after', '\nInstall the Helm 4 plugin from helm-plugin/kubeward, then: helm install my-release ./chart --post-renderer kubeward')
-    .action(async (flags: GateFlags) => {
-      const { config } = loadConfig(flags.config);
-      const text = await readStdin();
-      const namespace = flags.namespace ?? process.env.HELM_NAMESPACE ?? 'default';
-      const loaded = inventoryFromHelmOutput(text, namespace);
-      const { findings, rules, warnings } = scanInventory(loaded.inventory, config, { releaseNamespace: namespace });
-      const report = applyBaselineFlag(buildReport({ sources: ['helm post-renderer input'], findings, rules, warnings: [...loaded.warnings, ...warnings], title: 'kubeward gate' }), flags);
-      const code = exitCodeFor(report.findings, failOnOf(flags, config));
-      warnAll(report.warnings);
-      if (flags.output) writeOutput(render(report, flags.format ?? 'table'), flags.output);
-      showReport(render(report, flags.format ?? 'table', { color: useColor(process.stderr) }));
-      if (code === 0) process.stdout.write(text);
-      process.exitCode = code;
-    });
+    .addHelpText('after', '\nInstall the Helm 4 plugin from helm-plugin/kubeward, then: helm install my-release ./chart --post-renderer kubeward');
+  addInputOptions(command).action(async (flags: GateFlags) => {
+    const limits = inputLimits(flags);
+    const { config } = await loadConfig(flags.config, limits);
+    const text = await readInput('-', 'helm output', limits);
+    const namespace = flags.namespace ?? process.env.HELM_NAMESPACE ?? 'default';
+    const loaded = inventoryFromHelmOutput(text, namespace);
+    const { findings, rules, warnings } = scanInventory(loaded.inventory, config, { releaseNamespace: namespace });
+    const report = applyBaselineFlag(buildReport({ sources: ['helm post-renderer input'], findings, rules, warnings: [...loaded.warnings, ...warnings], title: 'kubeward gate' }), flags);
+    const code = exitCodeFor(report.findings, failOnOf(flags, config));
+    warnAll(report.warnings);
+    if (flags.output) writeOutput(render(report, flags.format ?? 'table'), flags.output);
+    showReport(render(report, flags.format ?? 'table', { color: useColor(process.stderr) }));
+    if (code === 0) process.stdout.write(text);
+    process.exitCode = code;
+  });
 }
 
 /**

@@ -1,9 +1,7 @@
-import { readFileSync } from 'node:fs';
 import { Option, type Command } from 'commander';
 import { InputError } from '../core/errors.js';
 import type { Inventory } from '../core/inventory.js';
 import { emptyDnsStats, parseDnsLine, PodIndex, type DnsContext } from '../detect/dns.js';
-import { forEachLine } from '../load/lines.js';
 import { loadSources } from '../load/sources.js';
 import type { Need } from '../netpol/generate.js';
 import { buildTopology } from '../netpol/peers.js';
@@ -27,7 +25,8 @@ import {
   type ClusterDns,
 } from '../netpol/index.js';
 import { buildReport } from '../report/index.js';
-import { addReportOptions, addSourceOptions, collect, emitReport, loadFromFlags, type ReportFlags, type SourceFlags } from './options.js';
+import { forEachLine, readInput } from '../load/input.js';
+import { addReportOptions, addSourceOptions, collect, emitReport, inputLimits, loadFromFlags, type InputFlags, type ReportFlags, type SourceFlags } from './options.js';
 import { warn, warnAll, writeOutput } from './output.js';
 
 /** The flags for the choices where network plugins disagree (see docs/netpol.md). */
@@ -197,9 +196,9 @@ Examples:
     );
   addOutputOptions(generate);
   addSourceOptions(generate);
-  generate.action(async (sources: string[], flags: SourceFlags & OutputFlags & GenerateFlags) => {
+  generate.action(async (sources: string[], flags: SourceFlags & InputFlags & OutputFlags & GenerateFlags) => {
     const { loaded } = await loadFromFlags(sources, flags);
-    const flows = flags.from ? parseFlows(readFlowsFile(flags.from), flags.from) : [];
+    const flows = flags.from ? parseFlows(await readInput(flags.from, 'flows file', inputLimits(flags)), flags.from) : [];
     const dns = flags.fromDnsLog ? await observeDnsLog(flags, loaded.inventory) : undefined;
     const result = generatePolicies(loaded.inventory, { flows, clusterDns: clusterDnsOf(flags.clusterDns), skipNamespaces: flags.skipNamespace, dns });
     const verification = verifyPolicies(loaded.inventory, result);
@@ -223,20 +222,24 @@ interface GenerateFlags {
 }
 
 /** Reads a CoreDNS log, attributing each query to a pod (by IP, as DNS detection does) and the pod to a workload of the sources. */
-async function observeDnsLog(flags: GenerateFlags & { quiet?: boolean }, inventory: Inventory): Promise<DnsObservation> {
-  const podObjects = flags.pods ? (await loadSources([flags.pods])).inventory.byKind('Pod') : inventory.byKind('Pod');
+async function observeDnsLog(flags: GenerateFlags & InputFlags & { quiet?: boolean }, inventory: Inventory): Promise<DnsObservation> {
+  const limits = inputLimits(flags);
+  const podObjects = flags.pods ? (await loadSources([flags.pods], { maxFileBytes: limits.maxBytes, readTimeoutMs: limits.timeoutMs })).inventory.byKind('Pod') : inventory.byKind('Pod');
   const index = new PodIndex(podObjects);
   if (index.size === 0) throw new InputError(`--from-dns-log needs the pods with their IPs: ${flags.pods ? `${flags.pods} holds no pod with an IP` : 'the sources hold no pod with an IP; give --pods FILE (kubectl get pods -A -o json)'}`);
   const file = flags.fromDnsLog!;
   const context: DnsContext = { pods: index, clusterDomain: flags.clusterDomain ?? 'cluster.local', searchDomains: flags.dnsSearch ?? [], fallbackTime: 0 };
   const stats = emptyDnsStats();
   const observations = new DnsObservations(context.clusterDomain);
-  let line = 0;
-  await forEachLine(file, 'DNS log', (text) => {
-    line++;
-    const event = parseDnsLine(text, `${file}:${line}`, context, stats);
-    if (event) observations.add(event);
-  });
+  await forEachLine(
+    file,
+    'DNS log',
+    (text, line) => {
+      const event = parseDnsLine(text, `${file}:${line}`, context, stats);
+      if (event) observations.add(event);
+    },
+    limits,
+  );
   if (stats.queries === 0) throw new InputError(`${file}: no CoreDNS query lines (${stats.lines} lines: ${stats.malformed} malformed, ${stats.other} other); enable the log plugin (see docs/detect.md)`);
   if (stats.malformed) warn(`${file}: ${stats.malformed} malformed query ${stats.malformed === 1 ? 'line' : 'lines'} skipped`);
   const pods = new Map<string, ObservedPod>(podObjects.map((pod) => [`${pod.metadata.namespace ?? 'default'}/${pod.metadata.name ?? ''}`, { namespace: pod.metadata.namespace ?? 'default', name: pod.metadata.name ?? '', labels: pod.metadata.labels ?? {}, object: pod }]));
@@ -246,12 +249,4 @@ async function observeDnsLog(flags: GenerateFlags & { quiet?: boolean }, invento
 function describeNeed(need: Need): string {
   const label = (site: Need['src']) => (site.type === 'workload' ? site.workload.id : site.type === 'anywhere' ? '*' : site.label);
   return `${label(need.src)} => ${label(need.dst)} (${need.reason})`;
-}
-
-function readFlowsFile(file: string): string {
-  try {
-    return readFileSync(file, 'utf8');
-  } catch (error) {
-    throw new InputError(`${file}: cannot read: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
-  }
 }

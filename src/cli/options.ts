@@ -2,12 +2,14 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import type { Config } from '../core/config.js';
 import { InputError } from '../core/errors.js';
 import type { Finding } from '../core/finding.js';
+import { checkSeconds, MAX_DURATION_SECONDS } from '../core/limits.js';
 import { atOrAbove, isSeverity, type Severity } from '../core/severity.js';
 import { loadCluster, mergeLoadResults, type ClusterList } from '../load/cluster.js';
 import { loadConfig } from '../load/config.js';
-import { DEFAULT_MAX_FILE_BYTES, loadSources, type LoadOptions, type LoadResult } from '../load/sources.js';
+import { DEFAULT_MAX_FILE_BYTES, DEFAULT_READ_TIMEOUT_MS, MAX_TEXT_BYTES, type ReadLimits } from '../load/input.js';
+import { loadSources, type LoadOptions, type LoadResult } from '../load/sources.js';
 import { readBaseline } from '../load/baseline.js';
-import { FORMATS, render, withBaseline, type Report } from '../report/index.js';
+import { FORMATS, renderParts, withBaseline, type Report } from '../report/index.js';
 import { useColor, warnAll, writeOutput } from './output.js';
 
 /** Options every command that reads sources shares (the helm flags mirror `helm template`'s). */
@@ -23,9 +25,14 @@ export interface SourceFlags {
   repo?: string;
   chartVersion?: string;
   timeout?: number;
-  maxFileSize?: number;
   maxRenderMemory?: number;
   config?: string | false;
+}
+
+/** The limits on every input a command reads: --max-file-size (MiB) and --read-timeout (seconds). */
+export interface InputFlags {
+  maxFileSize?: number;
+  readTimeout?: number;
 }
 
 export interface ReportFlags {
@@ -39,11 +46,12 @@ export interface ReportFlags {
 /** Commander argument parser for a repeatable option: each use adds to the list. */
 export const collect = (value: string, previous: string[] = []) => [...previous, value];
 
-/** Commander argument parser for a number that must be positive. */
-export function positiveNumber(name: string) {
+/** Commander argument parser for a number that must be positive (and at most `max`). */
+export function positiveNumber(name: string, max = Number.MAX_SAFE_INTEGER) {
   return (value: string) => {
     const number = Number(value);
     if (!Number.isFinite(number) || number <= 0) throw new InvalidArgumentError(`${name} must be a positive number`);
+    if (number > max) throw new InvalidArgumentError(`${name} must be at most ${max}`);
     return number;
   };
 }
@@ -55,6 +63,29 @@ export function positiveInteger(name: string) {
     if (!Number.isSafeInteger(number) || number <= 0) throw new InvalidArgumentError(`${name} must be a positive whole number`);
     return number;
   };
+}
+
+/** Commander argument parser for a duration in seconds: above 0, at most a day (Node timers overflow past 24.8 days). */
+export function seconds(name: string, max = MAX_DURATION_SECONDS) {
+  return (value: string) => {
+    try {
+      return checkSeconds(value, name, max);
+    } catch (error) {
+      throw new InvalidArgumentError((error as Error).message);
+    }
+  };
+}
+
+/** --max-file-size and --read-timeout, for every command that reads inputs. */
+export function addInputOptions(command: Command): Command {
+  return command
+    .option('--max-file-size <MiB>', `largest input read whole (file, stdin, rules, configuration), and longest log line (default ${DEFAULT_MAX_FILE_BYTES / 1048576})`, positiveNumber('--max-file-size', MAX_TEXT_BYTES / 1048576))
+    .option('--read-timeout <seconds>', `how long a read may wait for input: a FIFO or pipe no one writes to (default ${DEFAULT_READ_TIMEOUT_MS / 1000})`, seconds('--read-timeout'));
+}
+
+/** The read limits the input flags ask for. */
+export function inputLimits(flags: InputFlags): ReadLimits {
+  return { maxBytes: flags.maxFileSize ? Math.floor(flags.maxFileSize * 1048576) : undefined, timeoutMs: flags.readTimeout ? flags.readTimeout * 1000 : undefined };
 }
 
 export function addSourceOptions(command: Command): Command {
@@ -70,7 +101,7 @@ export function addSourceOptionsWithReleaseNamespace(command: Command): Command 
 }
 
 function addSourceOptionsWith(command: Command, namespaceFlags: string): Command {
-  return command
+  return addInputOptions(command)
     .option('-f, --values <file>', 'helm values file (repeatable)', collect)
     .option('--set <key=value>', 'helm --set value (repeatable)', collect)
     .option('--set-string <key=value>', 'helm --set-string value (repeatable)', collect)
@@ -81,8 +112,7 @@ function addSourceOptionsWith(command: Command, namespaceFlags: string): Command
     .option('--api-versions <group/version>', 'API versions for Capabilities.APIVersions (repeatable)', collect)
     .option('--repo <url>', 'chart repository URL for a remote chart (network is used only then)')
     .option('--chart-version <version>', 'version of a remote chart')
-    .option('--timeout <seconds>', 'how long helm or kustomize may run', positiveNumber('--timeout'))
-    .option('--max-file-size <MiB>', `largest file read (default ${DEFAULT_MAX_FILE_BYTES / 1048576})`, positiveNumber('--max-file-size'))
+    .option('--timeout <seconds>', 'how long helm or kustomize may run (default 60)', seconds('--timeout'))
     .option('--max-render-memory <MiB>', 'memory helm or kustomize may use before it is stopped (default 2048)', positiveNumber('--max-render-memory'))
     .option('--config <file>', 'configuration file (default: nearest .kubeward.yaml upward)')
     .option('--no-config', 'ignore .kubeward.yaml');
@@ -106,16 +136,20 @@ export function addReportOptions(command: Command, formats: readonly string[] = 
     .option('-q, --quiet', 'do not print warnings');
 }
 
-/** The live-cluster flags (`--context`, `--kubeconfig`) of the commands that can read a cluster. */
+/** The live-cluster flags (`--context`, `--kubeconfig`, and the deadlines of reading it) of the commands that can read a cluster. */
 export interface LiveFlags {
   context?: string;
   kubeconfig?: string;
+  requestTimeout?: number;
+  clusterTimeout?: number;
 }
 
 export function addLiveOptions(command: Command): Command {
   return command
     .option('--context <name>', 'read the live cluster of this kubeconfig context')
-    .option('--kubeconfig <file>', 'kubeconfig to read the live cluster with (default: $KUBECONFIG, ~/.kube/config)');
+    .option('--kubeconfig <file>', 'kubeconfig to read the live cluster with (default: $KUBECONFIG, ~/.kube/config)')
+    .option('--request-timeout <seconds>', 'the live cluster: how long one API request (answer and body) may take (default 30)', seconds('--request-timeout'))
+    .option('--cluster-timeout <seconds>', 'the live cluster: how long reading it all may take (default 600)', seconds('--cluster-timeout'));
 }
 
 /**
@@ -124,7 +158,7 @@ export function addLiveOptions(command: Command): Command {
  */
 export async function loadFromFlagsAndCluster(
   sources: string[],
-  flags: SourceFlags & LiveFlags,
+  flags: SourceFlags & InputFlags & LiveFlags,
   lists?: readonly ClusterList[],
   extra: Pick<LoadOptions, 'probeCharts'> = {},
 ): Promise<{ config: Config; loaded: LoadResult }> {
@@ -137,16 +171,20 @@ export async function loadFromFlagsAndCluster(
     config = fromFiles.config;
     parts.push(fromFiles.loaded);
   } else {
-    config = loadConfig(flags.config).config;
+    config = (await loadConfig(flags.config, inputLimits(flags))).config;
   }
-  if (live) parts.push(await loadCluster({ context: flags.context, kubeconfig: flags.kubeconfig, lists }));
+  if (live) {
+    const timeouts = { timeoutMs: flags.requestTimeout ? flags.requestTimeout * 1000 : undefined, deadlineMs: flags.clusterTimeout ? flags.clusterTimeout * 1000 : undefined };
+    parts.push(await loadCluster({ context: flags.context, kubeconfig: flags.kubeconfig, lists, limits: inputLimits(flags), ...timeouts }));
+  }
   return { config, loaded: parts.length === 1 ? parts[0] : mergeLoadResults(parts) };
 }
 
 /** The configuration and the loaded inventory, with flags overriding the configuration. */
-export async function loadFromFlags(sources: string[], flags: SourceFlags, extra: Pick<LoadOptions, 'probeCharts'> = {}): Promise<{ config: Config; loaded: LoadResult }> {
+export async function loadFromFlags(sources: string[], flags: SourceFlags & InputFlags, extra: Pick<LoadOptions, 'probeCharts'> = {}): Promise<{ config: Config; loaded: LoadResult }> {
   if (sources.length === 0) throw new InputError('no source given: name files, directories, charts, or - for stdin');
-  const { config } = loadConfig(flags.config);
+  const limits = inputLimits(flags);
+  const { config } = await loadConfig(flags.config, limits);
   const options: LoadOptions = {
     values: flags.values ?? config.helm.values,
     set: flags.set ?? config.helm.set,
@@ -159,7 +197,8 @@ export async function loadFromFlags(sources: string[], flags: SourceFlags, extra
     repo: flags.repo,
     version: flags.chartVersion,
     timeoutMs: (flags.timeout ?? config.helm.timeoutSeconds ?? 60) * 1000,
-    maxFileBytes: flags.maxFileSize ? flags.maxFileSize * 1048576 : undefined,
+    maxFileBytes: limits.maxBytes,
+    readTimeoutMs: limits.timeoutMs,
     maxMemoryBytes: flags.maxRenderMemory ? flags.maxRenderMemory * 1048576 : undefined,
     ...extra,
   };
@@ -188,7 +227,7 @@ export function applyBaselineFlag(report: Report, flags: Pick<ReportFlags, 'base
 export function emitReport(original: Report, flags: ReportFlags, config: Config): void {
   const report = applyBaselineFlag(original, flags);
   const format = flags.format ?? config.format ?? 'table';
-  const text = render(report, format, { color: !flags.output && useColor() });
+  const text = renderParts(report, format, { color: !flags.output && useColor() });
   warnAll(report.warnings, flags.quiet);
   writeOutput(text, flags.output);
   process.exitCode = exitCodeFor(report.findings, failOnOf(flags, config));

@@ -7,16 +7,17 @@ import { oneLine } from '../core/sanitize.js';
  * Writes a report to a file atomically (a temporary file in the same folder, then a rename), or to
  * stdout. A failed run never leaves a partial report behind.
  */
-export function writeOutput(text: string, file?: string): void {
+export function writeOutput(text: string | Iterable<string>, file?: string): void {
+  const chunks = typeof text === 'string' ? [text] : batches(text);
   if (!file || file === '-') {
-    process.stdout.write(text);
+    for (const chunk of chunks) process.stdout.write(chunk);
     return;
   }
   const temporary = join(dirname(file), `.${basename(file)}.${process.pid}.tmp`);
   try {
     const descriptor = openSync(temporary, 'w', 0o644);
     try {
-      writeSync(descriptor, text);
+      for (const chunk of chunks) writeSync(descriptor, chunk);
       fsyncSync(descriptor);
     } finally {
       closeSync(descriptor);
@@ -30,6 +31,22 @@ export function writeOutput(text: string, file?: string): void {
     }
     throw new InputError(`cannot write ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
   }
+}
+
+/** Parts joined into chunks of about a MiB as they come: few writes, and never the whole text in memory. */
+function* batches(parts: Iterable<string>): Generator<string> {
+  let pending: string[] = [];
+  let length = 0;
+  for (const part of parts) {
+    pending.push(part);
+    length += part.length;
+    if (length >= 1 << 20) {
+      yield pending.join('');
+      pending = [];
+      length = 0;
+    }
+  }
+  if (pending.length) yield pending.join('');
 }
 
 /** A warning on stderr: one line, controls escaped (warnings name objects and files of the inputs). */

@@ -1,6 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import type { Config } from '../core/config.js';
+import { escapeControl } from '../core/sanitize.js';
 import { InputError } from '../core/errors.js';
 import { oneLine } from '../core/sanitize.js';
 import { auditLogWarnings, readAuditLogs } from '../load/audit-log.js';
@@ -45,13 +46,14 @@ import {
   collect,
   emitReport,
   loadFromFlagsAndCluster,
+  type InputFlags,
   type LiveFlags,
   type ReportFlags,
   type SourceFlags,
 } from './options.js';
 import { warnAll, writeOutput } from './output.js';
 
-interface RbacSourceFlags extends SourceFlags, LiveFlags {
+interface RbacSourceFlags extends SourceFlags, InputFlags, LiveFlags {
   releaseNamespace?: string;
   builtinRoles?: BuiltinRolesMode;
 }
@@ -126,7 +128,7 @@ function canText(decision: Decision, who: string, attributes: RequestAttributes)
   if (decision.privileged) lines.push('  member of system:masters: allowed before any RBAC rule');
   for (const reason of decision.reasons) lines.push(`  ${describeRbacRef(bindingRefJson(reason.binding))} → ${describeRbacRef(roleRefJson(reason.role))}: ${describeRule(reason.rule)}`);
   if (!decision.allowed) lines.push(`  no RBAC rule lets ${who} ${describeRequest(attributes)} (RBAC only: a Node or webhook authorizer may still allow it)`);
-  return lines.join('\n') + '\n';
+  return lines.map(escapeControl).join('\n') + '\n';
 }
 
 function whoCanJson(subjects: WhoCanSubject[]): Record<string, unknown> {
@@ -146,7 +148,7 @@ function whoCanTable(subjects: WhoCanSubject[]): string {
     entry.subject.namespace ?? '',
     [entry.privileged ? 'system:masters (always allowed)' : '', ...entry.via.map((via) => `${describeRbacRef(bindingRefJson(via.binding))} → ${describeRbacRef(roleRefJson(via.role))}`)].filter(Boolean).join('; '),
   ]);
-  return alignColumns([['KIND', 'NAME', 'NAMESPACE', 'VIA'], ...rows]);
+  return alignColumns([['KIND', 'NAME', 'NAMESPACE', 'VIA'], ...rows.map((row) => row.map(escapeControl))]);
 }
 
 function registerCan(rbac: Command): void {

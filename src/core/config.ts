@@ -1,6 +1,7 @@
 import { normalizeRepository } from './chart.js';
 import { InputError } from './errors.js';
 import { parseRegistryPattern } from './image.js';
+import { checkSeconds } from './limits.js';
 import { isRecord } from './object.js';
 import { isSeverity, type Severity } from './severity.js';
 
@@ -69,7 +70,7 @@ export function parseConfig(raw: unknown, file: string): Config {
       namespace: helm.namespace === undefined ? undefined : String(helm.namespace),
       release: helm.release === undefined ? undefined : String(helm.release),
       kubeVersion: helm.kubeVersion === undefined ? undefined : String(helm.kubeVersion),
-      timeoutSeconds: helm.timeoutSeconds === undefined ? undefined : Number(helm.timeoutSeconds),
+      timeoutSeconds: helm.timeoutSeconds === undefined ? undefined : checkSeconds(helm.timeoutSeconds, `${file}: helm.timeoutSeconds`),
     };
   }
   if (raw.allowedRegistries !== undefined) config.allowedRegistries = parseAllowedRegistries(raw.allowedRegistries, `${file}: allowedRegistries`);

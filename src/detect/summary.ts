@@ -1,6 +1,7 @@
 import type { AuditParseStats } from './audit.js';
 import type { DetectedAlert, DetectorStats } from './detector.js';
 import type { DnsParseStats } from './dns.js';
+import { escapeControl } from '../core/sanitize.js';
 import { atOrAbove, type Severity } from '../core/severity.js';
 import { formatDuration } from './state.js';
 
@@ -68,7 +69,8 @@ export function renderSummary(summary: DetectSummary): string {
     for (const entry of summary.timeToDetect) lines.push(`  ${formatSeconds(entry.seconds)}  ${entry.rule}  ${entry.principal}  ${entry.time}`);
     if (summary.alerts > summary.timeToDetect.length) lines.push(`  … and ${summary.alerts - summary.timeToDetect.length} later alerts`);
   }
-  return lines.join('\n') + '\n';
+  // One entry, one line: principals, rule names and field names come from the logs.
+  return lines.map(escapeControl).join('\n') + '\n';
 }
 
 function formatSeconds(seconds: number): string {

@@ -1,16 +1,31 @@
-import { list, type ReadEntry } from 'tar';
+import { createReadStream, statSync } from 'node:fs';
+import { createGunzip } from 'node:zlib';
+import { Parser, type ReadEntry } from 'tar';
 import { InputError } from '../core/errors.js';
 import { errorText, oneLine } from '../core/sanitize.js';
 
 /** A chart archive larger than this when unpacked is refused (helm's own limit on a chart is 20 MiB per file). */
 const MAX_UNPACKED_BYTES = 100 * 1024 * 1024;
 const MAX_ENTRIES = 10_000;
+/** Headers and padding around the entries: what the stream may hold beyond their sizes. */
+const MAX_TAR_OVERHEAD = 16 * 1024 * 1024;
 
 /**
  * Refuses a chart archive before helm sees it when an entry escapes the chart (`../`, an absolute
  * path), is a link (symbolic or hard), or the archive unpacks to more than a chart should weigh.
+ *
+ * kubeward inflates the archive itself and stops at the tar end-of-archive marker, as helm's reader
+ * does: whatever follows it (megabytes of zeros, a gzip bomb) is never inflated, and node-tar, which
+ * keeps buffering what comes after the marker, never sees it. The inflated stream as a whole is held
+ * to the same limit as the entries.
  */
 export async function checkChartArchive(file: string): Promise<void> {
+  try {
+    if (!statSync(file).isFile()) throw new InputError(`${file}: a chart archive must be a regular file (helm reads it again)`);
+  } catch (error) {
+    if (error instanceof InputError) throw error;
+    throw new InputError(`${file}: cannot read chart archive (${(error as NodeJS.ErrnoException).code ?? errorText(error)})`);
+  }
   let problem: string | undefined;
   let total = 0;
   let entries = 0;
@@ -31,10 +46,39 @@ export async function checkChartArchive(file: string): Promise<void> {
       problem = `it holds more than ${MAX_ENTRIES} entries`;
     }
   };
-  try {
-    await list({ file, onReadEntry: inspect, strict: true });
-  } catch (error) {
-    throw new InputError(`${file}: not a readable chart archive: ${errorText(error)}`);
-  }
+  await new Promise<void>((resolve, reject) => {
+    const source = createReadStream(file);
+    const gunzip = createGunzip();
+    const parser = new Parser({ strict: true, onReadEntry: inspect });
+    let inflated = 0;
+    let done = false;
+    const finish = (error?: unknown) => {
+      if (done) return;
+      done = true;
+      source.destroy();
+      gunzip.destroy();
+      if (error) reject(new InputError(`${file}: not a readable chart archive: ${errorText(error)}`));
+      else resolve();
+    };
+    let ended = false;
+    parser.on('eof', () => (ended = true));
+    parser.on('error', finish);
+    parser.on('end', () => finish());
+    gunzip.on('data', (chunk: Buffer) => {
+      if (done) return;
+      inflated += chunk.length;
+      if (inflated > MAX_UNPACKED_BYTES + MAX_TAR_OVERHEAD) {
+        problem ??= `it unpacks to more than ${MAX_UNPACKED_BYTES / 1048576} MiB`;
+        finish();
+        return;
+      }
+      parser.write(chunk);
+      if (ended || problem) finish();
+    });
+    gunzip.on('end', () => parser.end());
+    gunzip.on('error', finish);
+    source.on('error', finish);
+    source.pipe(gunzip);
+  });
   if (problem) throw new InputError(`${file}: refused chart archive: ${problem}`);
 }

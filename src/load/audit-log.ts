@@ -1,6 +1,6 @@
 import { InputError } from '../core/errors.js';
 import { emptyAuditStats, parseAuditLine, type AuditEvent, type AuditParseStats } from '../detect/audit.js';
-import { forEachLine } from './lines.js';
+import { forEachLine } from './input.js';
 
 export interface AuditLogStats extends AuditParseStats {
   file: string;

@@ -1,8 +1,8 @@
-import { readFileSync } from 'node:fs';
 import type { Baseline, BaselineFinding } from '../core/baseline.js';
 import { InputError } from '../core/errors.js';
 import { isRecord, type ObjectRef } from '../core/object.js';
 import { isSeverity } from '../core/severity.js';
+import { readRegularFileSync } from './input.js';
 import { displayPath } from './paths.js';
 
 /** Largest baseline read: a report of a few hundred thousand findings. */
@@ -15,14 +15,7 @@ const MAX_BASELINE_BYTES = 256 * 1024 * 1024;
  */
 export function readBaseline(file: string): Baseline {
   const name = displayPath(file);
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (error) {
-    throw new InputError(`--baseline ${name}: cannot read: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
-  }
-  if (Buffer.byteLength(text) > MAX_BASELINE_BYTES) throw new InputError(`--baseline ${name}: larger than ${MAX_BASELINE_BYTES / 1048576} MiB`);
-  return parseBaseline(text, name);
+  return parseBaseline(readRegularFileSync(file, MAX_BASELINE_BYTES, `--baseline ${name}`), name);
 }
 
 export function parseBaseline(text: string, name: string): Baseline {

@@ -3,16 +3,16 @@
  * dependency come from, read from Chart.yaml and Chart.lock (in a folder or inside a `.tgz`), with
  * helm repository names (`@stable`, `alias:stable`) resolved to URLs through `helm repo list`.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import jsYaml from 'js-yaml';
 import { list, type ReadEntry } from 'tar';
 import { isLocalRepository, repositoryAlias, type ChartDependency, type ChartSource } from '../core/chart.js';
 import { isRecord } from '../core/object.js';
+import { readRegularFileSync } from './input.js';
 import { displayPath } from './paths.js';
 import { findTool, runTool } from './tools.js';
 import { parserLocator } from './yaml.js';
-import { KUBERNETES_SCHEMA } from './yaml-schema.js';
+import { parseYamlDocument } from './yaml-document.js';
 
 /** Chart.yaml and Chart.lock are small; anything bigger is not read for metadata. */
 const MAX_METADATA_BYTES = 1024 * 1024;
@@ -31,8 +31,12 @@ function readFolder(directory: string): MetadataFiles {
   const read = (name: string) => {
     const file = join(directory, name);
     if (!existsSync(file)) return undefined;
-    const text = readFileSync(file, 'utf8');
-    return text.length > MAX_METADATA_BYTES ? undefined : text;
+    try {
+      // Regular files within the limit only: a FIFO or /dev/zero named Chart.yaml is no metadata.
+      return readRegularFileSync(file, MAX_METADATA_BYTES);
+    } catch {
+      return undefined;
+    }
   };
   return { chartYaml: read('Chart.yaml'), chartLock: read('Chart.lock'), requirementsYaml: read('requirements.yaml') };
 }
@@ -85,7 +89,7 @@ export async function repositoryOfName(name: string): Promise<string | undefined
 function parseYaml(text: string | undefined): unknown {
   if (text === undefined) return undefined;
   try {
-    return jsYaml.load(text, { schema: KUBERNETES_SCHEMA });
+    return parseYamlDocument(text, { file: 'Chart.yaml' });
   } catch {
     return undefined;
   }

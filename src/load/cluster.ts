@@ -7,12 +7,17 @@
  * Secrets are never listed: kubeward does not need their contents, and a scanner that can read
  * every Secret is itself the risk it looks for.
  */
+import { existsSync } from 'node:fs';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest, type RequestOptions } from 'node:https';
+import { homedir } from 'node:os';
+import { delimiter, dirname, join } from 'node:path';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { InputError } from '../core/errors.js';
 import { errorText, foreignMessage } from '../core/sanitize.js';
-import { jsYamlReason } from './yaml-document.js';
+import { timerDelay } from '../core/limits.js';
+import { DEFAULT_MAX_FILE_BYTES, readInput, type ReadLimits } from './input.js';
+import { jsYamlReason, parseYamlDocument } from './yaml-document.js';
 import { Inventory } from '../core/inventory.js';
 import { isKubeObject, isRecord, type KubeObject } from '../core/object.js';
 import type { Provenance } from '../core/provenance.js';
@@ -61,8 +66,12 @@ export interface ClusterOptions {
   kubeconfig?: string;
   /** Objects per page (the `limit` parameter). */
   pageSize?: number;
-  /** Per request. */
+  /** Per request: the answer and its whole body (default 30 s). */
   timeoutMs?: number;
+  /** The whole read, every list and page (default 600 s). */
+  deadlineMs?: number;
+  /** The kubeconfig read (byte and wait limits) and the largest answer body (maxBytes). */
+  limits?: ReadLimits;
   /** Progress bar on stderr; default: when stderr is a terminal. */
   progress?: boolean;
   /** The lists to make (tests narrow them); default CLUSTER_LISTS. */
@@ -79,10 +88,20 @@ async function connect(options: ClusterOptions): Promise<Connection> {
   // Loaded on demand: the client takes half a second to import, and only live reads need it.
   const { KubeConfig } = await import('@kubernetes/client-node');
   const config = new KubeConfig();
+  const files = kubeconfigFiles(options.kubeconfig);
   try {
-    if (options.kubeconfig) config.loadFromFile(options.kubeconfig);
-    else config.loadFromDefault();
+    if (files.length === 0) config.loadFromDefault();
+    for (const [index, file] of files.entries()) {
+      // Read within the input limits and parsed by kubeward's YAML loader (bounded expansion, errors
+      // that never quote the file, which holds tokens and keys), then handed to the client as JSON.
+      const value = parseYamlDocument(await readInput(file, 'kubeconfig', options.limits), { file });
+      const part = index === 0 ? config : new KubeConfig();
+      part.loadFromString(JSON.stringify(value ?? {}));
+      part.makePathsAbsolute(dirname(file));
+      if (part !== config) config.mergeConfig(part);
+    }
   } catch (error) {
+    if (error instanceof InputError) throw error;
     throw new InputError(`cannot read the kubeconfig${options.kubeconfig ? ` ${options.kubeconfig}` : ''}: ${oneLine(error)}`);
   }
   if (options.context) {
@@ -97,6 +116,15 @@ async function connect(options: ClusterOptions): Promise<Connection> {
   return { config, server: cluster.server.replace(/\/+$/, ''), context: config.getCurrentContext() };
 }
 
+/** The kubeconfig files, as client-go finds them: the flag, else $KUBECONFIG's list, else ~/.kube/config; none means in-cluster. */
+function kubeconfigFiles(explicit: string | undefined): string[] {
+  if (explicit) return [explicit];
+  const fromEnvironment = (process.env.KUBECONFIG ?? '').split(delimiter).filter(Boolean);
+  if (fromEnvironment.length) return fromEnvironment;
+  const home = join(homedir(), '.kube', 'config');
+  return existsSync(home) ? [home] : [];
+}
+
 /** The list path, e.g. `/apis/rbac.authorization.k8s.io/v1/clusterroles` or `/api/v1/pods`. */
 export function listPath(list: ClusterList): string {
   return list.group ? `/apis/${list.group}/${list.version}/${list.resource}` : `/api/${list.version}/${list.resource}`;
@@ -107,7 +135,18 @@ interface Response {
   body: string;
 }
 
-async function get(connection: Connection, path: string, timeoutMs: number): Promise<Response> {
+interface RequestLimits {
+  timeoutMs: number;
+  maxBytes: number;
+  /** When the whole read must be over (ms since the epoch). */
+  deadline: number;
+}
+
+/**
+ * One GET: the answer and its whole body within `timeoutMs` (a server sending a byte every few
+ * seconds cannot hold it), the body at most `maxBytes`, and nothing past the read's deadline.
+ */
+async function get(connection: Connection, path: string, limits: RequestLimits): Promise<Response> {
   const options: RequestOptions = { method: 'GET', headers: { Accept: 'application/json' } };
   try {
     await connection.config.applyToHTTPSOptions(options);
@@ -116,15 +155,50 @@ async function get(connection: Connection, path: string, timeoutMs: number): Pro
   }
   const url = new URL(`${connection.server}${path}`);
   const send = url.protocol === 'http:' ? httpRequest : httpsRequest;
+  const left = limits.deadline - Date.now();
+  if (left <= 0) throw new InputError(`reading the cluster at ${connection.server} took longer than its deadline; raise it with --cluster-timeout`);
+  const timeoutMs = Math.min(limits.timeoutMs, left);
+  const overDeadline = timeoutMs < limits.timeoutMs;
   return new Promise((resolve, reject) => {
-    const request = send(url, { ...options, timeout: timeoutMs }, (response: IncomingMessage) => {
+    let settled = false;
+    const fail = (error: InputError) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      request.destroy();
+      reject(error);
+    };
+    const timer = setTimeout(
+      () =>
+        fail(
+          new InputError(
+            overDeadline
+              ? `reading the cluster at ${connection.server} took longer than its deadline; raise it with --cluster-timeout`
+              : `${path} from ${connection.server}: no complete answer within ${timeoutMs / 1000}s; raise it with --request-timeout`,
+          ),
+        ),
+      timerDelay(timeoutMs),
+    );
+    const request = send(url, options, (response: IncomingMessage) => {
       const chunks: Buffer[] = [];
-      response.on('data', (chunk: Buffer) => chunks.push(chunk));
-      response.on('end', () => resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
-      response.on('error', (error) => reject(new InputError(`reading ${path} from ${connection.server} failed: ${oneLine(error)}`)));
+      let bytes = 0;
+      response.on('data', (chunk: Buffer) => {
+        bytes += chunk.length;
+        if (bytes > limits.maxBytes) {
+          fail(new InputError(`${path} from ${connection.server}: an answer larger than ${limits.maxBytes / 1048576} MiB; raise it with --max-file-size`));
+          return;
+        }
+        chunks.push(chunk);
+      });
+      response.on('end', () => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') });
+      });
+      response.on('error', (error) => fail(new InputError(`reading ${path} from ${connection.server} failed: ${oneLine(error)}`)));
     });
-    request.on('timeout', () => request.destroy(new Error(`no answer within ${timeoutMs / 1000}s`)));
-    request.on('error', (error) => reject(new InputError(`cannot reach the cluster at ${connection.server} (context "${connection.context}"): ${oneLine(error)}`)));
+    request.on('error', (error) => fail(new InputError(`cannot reach the cluster at ${connection.server} (context "${connection.context}"): ${oneLine(error)}`)));
     request.end();
   });
 }
@@ -146,14 +220,14 @@ function scopeOf(list: ClusterList): string {
 }
 
 /** Lists one kind, page by page, as plain objects with apiVersion and kind filled in. */
-async function listAll(connection: Connection, list: ClusterList, options: Required<Pick<ClusterOptions, 'pageSize' | 'timeoutMs'>>, onPage: (count: number) => void): Promise<KubeObject[] | string> {
+async function listAll(connection: Connection, list: ClusterList, options: RequestLimits & { pageSize: number }, onPage: (count: number) => void): Promise<KubeObject[] | string> {
   const objects: KubeObject[] = [];
   const apiVersion = list.group ? `${list.group}/${list.version}` : list.version;
   let token = '';
   for (let page = 0; ; page++) {
     const query = new URLSearchParams({ limit: String(options.pageSize) });
     if (token) query.set('continue', token);
-    const response = await get(connection, `${listPath(list)}?${query}`, options.timeoutMs);
+    const response = await get(connection, `${listPath(list)}?${query}`, options);
     const explanation = statusMessage(response.body);
     if (response.status === 401) {
       throw new InputError(`the cluster refused kubeward's credentials (401 Unauthorized) for context "${connection.context}"${explanation ? `: ${explanation}` : ''}`);
@@ -192,7 +266,12 @@ async function listAll(connection: Connection, list: ClusterList, options: Requi
 export async function loadCluster(options: ClusterOptions = {}): Promise<LoadResult> {
   const connection = await connect(options);
   const lists = options.lists ?? CLUSTER_LISTS;
-  const settings = { pageSize: options.pageSize ?? 500, timeoutMs: options.timeoutMs ?? 30_000 };
+  const settings = {
+    pageSize: options.pageSize ?? 500,
+    timeoutMs: options.timeoutMs ?? 30_000,
+    maxBytes: options.limits?.maxBytes ?? DEFAULT_MAX_FILE_BYTES,
+    deadline: Date.now() + (options.deadlineMs ?? 600_000),
+  };
   const bar = progressBar(options.progress ?? Boolean(process.stderr.isTTY), lists.length);
   const provenance: Provenance = { origin: 'cluster', cluster: connection.context };
   const entries: { object: KubeObject; provenance: Provenance }[] = [];

@@ -1,7 +1,7 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { emptyConfig, parseConfig, type Config } from '../core/config.js';
-import { InputError } from '../core/errors.js';
+import { readInput, type ReadLimits } from './input.js';
 import { parseYamlDocument } from './yaml-document.js';
 
 const CONFIG_NAMES = ['.kubeward.yaml', '.kubeward.yml'];
@@ -21,16 +21,11 @@ export function findConfigFile(start = process.cwd()): string | undefined {
 }
 
 /** Reads the configuration: an explicit file, else the nearest one, else defaults. */
-export function loadConfig(explicit?: string | false): { config: Config; file?: string } {
+export async function loadConfig(explicit?: string | false, limits: ReadLimits = {}): Promise<{ config: Config; file?: string }> {
   if (explicit === false) return { config: emptyConfig() };
   const file = explicit || findConfigFile();
   if (!file) return { config: emptyConfig() };
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (error) {
-    throw new InputError(`${file}: cannot read: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
-  }
+  const text = await readInput(file, 'configuration', limits);
   const raw = parseYamlDocument(text, { file, schema: 'core' });
   return { config: parseConfig(raw, file), file };
 }

@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { InputError } from '../core/errors.js';
 import { helmHooksOf } from '../core/hooks.js';
@@ -7,6 +7,7 @@ import type { PathSegment, Provenance } from '../core/provenance.js';
 import { checkChartArchive } from './archive.js';
 import { foreignMessage } from '../core/sanitize.js';
 import { helmSecretValues } from './secrets.js';
+import { readRegularFileSync } from './input.js';
 import { findTool, runTool, toolError } from './tools.js';
 import { parseYamlStream, type LoadedObject, type ParseResult } from './yaml.js';
 
@@ -114,7 +115,7 @@ export function parseHelmOutput(output: string, context: RenderContext): ParseRe
       firstLine: start + 1,
       extra: { template: templatePath, source: context.chart },
     });
-    result.warnings.push(...parsed.warnings.map((warning) => `${context.chart}: ${warning}`));
+    for (const warning of parsed.warnings) result.warnings.push(`${context.chart}: ${warning}`);
     for (const entry of parsed.objects) result.objects.push(withTemplateLocation(entry, templatePath, context, ordinals, lines));
   };
   for (let index = 0; index < lines.length; index++) {
@@ -168,12 +169,19 @@ function withTemplateLocation(
 }
 
 const templateCache = new Map<string, string[] | null>();
+/** Larger than any template helm would render (its own limit is 20 MiB per chart file). */
+const MAX_TEMPLATE_BYTES = 20 * 1024 * 1024;
 
+/**
+ * A template's lines, for locating findings. The path comes from the rendered output (a `# Source:`
+ * line, or the post-renderer annotation, which the chart writes): regular files within a size only,
+ * never a FIFO or /dev/zero.
+ */
 function readTemplate(file: string): string[] | null {
   let lines = templateCache.get(file);
   if (lines === undefined) {
     try {
-      lines = readFileSync(file, 'utf8').split('\n');
+      lines = readRegularFileSync(file, MAX_TEMPLATE_BYTES).split('\n');
     } catch {
       lines = null;
     }

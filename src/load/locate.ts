@@ -13,8 +13,16 @@ import type { PathSegment } from '../core/provenance.js';
 
 export const FALLBACK = Symbol('fallback');
 
-/** Documents longer than this are located by the parser (see lazyLocator). */
-export const FAST_LOCATE_MAX_LINES = 2000;
+/**
+ * What a locator learnt of a document's structure, kept between questions: the lines at a span's
+ * column, and the end of a key's block value. Without it, every question on a dump of 100,000
+ * objects in one List would scan the whole list again.
+ */
+export class BlockIndex {
+  readonly children = new Map<string, { index: number; text: string }[]>();
+  readonly values = new Map<string, Span | undefined>();
+  readonly lengths = new Map<string, number>();
+}
 
 /** A node's lines: content starts at `column` of line `first`; the node ends before line `end`. */
 interface Span {
@@ -24,7 +32,7 @@ interface Span {
 }
 
 /** Returns the 0-based line of the deepest existing field on `path`, or FALLBACK. */
-export function locateBlockYaml(lines: readonly string[], path: readonly PathSegment[]): number | typeof FALLBACK {
+export function locateBlockYaml(lines: readonly string[], path: readonly PathSegment[], index?: BlockIndex): number | typeof FALLBACK {
   const rootLine = nextContentLine(lines, 0, lines.length);
   if (rootLine < 0) return FALLBACK;
   let span: Span = { first: rootLine, column: indentOf(lines[rootLine]), end: lines.length };
@@ -35,13 +43,13 @@ export function locateBlockYaml(lines: readonly string[], path: readonly PathSeg
     const isSequence = /^-(\s|$)/.test(text);
     if (typeof segment === 'number') {
       if (!isSequence) return line;
-      const item = sequenceItem(lines, span, segment);
+      const item = sequenceItem(lines, span, segment, index);
       if (!item) return line;
       line = item.first;
       span = item;
     } else {
       if (isSequence) return line;
-      const entry = mappingEntry(lines, span, segment);
+      const entry = mappingEntry(lines, span, segment, index);
       if (entry === FALLBACK) return FALLBACK;
       if (!entry) return line;
       line = entry.keyLine;
@@ -60,9 +68,9 @@ const KEY = /^(?:"((?:[^"\\]|\\.)*)"|'((?:[^']|'')*)'|([^\s'"#][^#]*?))[ \t]*:(?
  * value is a block node (undefined for a scalar or an empty value). FALLBACK when a value on the way
  * is a flow collection or the mapping is not plainly readable.
  */
-function mappingEntry(lines: readonly string[], span: Span, key: string): { keyLine: number; value?: Span } | undefined | typeof FALLBACK {
+function mappingEntry(lines: readonly string[], span: Span, key: string, cache?: BlockIndex): { keyLine: number; value?: Span } | undefined | typeof FALLBACK {
   const column = span.column;
-  for (const { index, text } of linesAtColumn(lines, span)) {
+  for (const { index, text } of linesAtColumn(lines, span, cache)) {
     if (text.startsWith('? ') || text === '?') return FALLBACK;
     const match = KEY.exec(text);
     // Not a key: a compact sequence item of the previous key (`- x` at the key column) or a continuation.
@@ -71,7 +79,7 @@ function mappingEntry(lines: readonly string[], span: Span, key: string): { keyL
     if (name !== key) continue;
     const after = text.slice(match[0].length);
     const rest = stripComment(after).trim();
-    if (rest === '') return { keyLine: index, value: blockValue(lines, index, column, span.end) };
+    if (rest === '') return { keyLine: index, value: blockValue(lines, index, column, span.end, cache) };
     if (/^[&!]/.test(rest)) return FALLBACK;
     // A flow collection: a span starting at its bracket, which the walk hands to the full parser if it goes on.
     if (/^[[{]/.test(rest)) return { keyLine: index, value: { first: index, column: column + match[0].length + (after.length - after.trimStart().length), end: index + 1 } };
@@ -82,7 +90,14 @@ function mappingEntry(lines: readonly string[], span: Span, key: string): { keyL
 }
 
 /** The block node under a key on line `keyLine` at `keyColumn`: deeper lines, or a compact sequence at the key's own column. */
-function blockValue(lines: readonly string[], keyLine: number, keyColumn: number, end: number): Span | undefined {
+function blockValue(lines: readonly string[], keyLine: number, keyColumn: number, end: number, cache?: BlockIndex): Span | undefined {
+  if (!cache) return scanBlockValue(lines, keyLine, keyColumn, end);
+  const key = `${keyLine}:${keyColumn}:${end}`;
+  if (!cache.values.has(key)) cache.values.set(key, scanBlockValue(lines, keyLine, keyColumn, end));
+  return cache.values.get(key);
+}
+
+function scanBlockValue(lines: readonly string[], keyLine: number, keyColumn: number, end: number): Span | undefined {
   const first = nextContentLine(lines, keyLine + 1, end);
   if (first < 0) return undefined;
   const column = indentOf(lines[first]);
@@ -101,38 +116,53 @@ function blockValue(lines: readonly string[], keyLine: number, keyColumn: number
 }
 
 /** Item `position` of the sequence in `span`; its content may start on the dash line or below it. */
-function sequenceItem(lines: readonly string[], span: Span, position: number): Span | undefined {
+function sequenceItem(lines: readonly string[], span: Span, position: number, cache?: BlockIndex): Span | undefined {
   const column = span.column;
-  let seen = -1;
-  for (const { index, text } of linesAtColumn(lines, span)) {
-    if (!/^-(\s|$)/.test(text)) break;
-    if (++seen < position) continue;
-    let end = index + 1;
-    for (; end < span.end; end++) {
-      const next = lines[end];
-      if (isBlankOrComment(next)) continue;
-      if (indentOf(next) <= column) break;
-    }
-    const afterDash = text.slice(1);
-    const content = afterDash.trimStart();
-    if (content === '' || content.startsWith('#')) {
-      const first = nextContentLine(lines, index + 1, end);
-      return first < 0 ? { first: index, column: column + 1, end: index + 1 } : { first, column: indentOf(lines[first]), end };
-    }
-    return { first: index, column: column + 1 + (afterDash.length - content.length), end };
+  // The items are the lines at the column up to the first that is not `- `; indexed, the n-th is read directly.
+  if (position >= sequenceLength(lines, span, cache)) return undefined;
+  const { index, text } = linesAtColumn(lines, span, cache)[position];
+  let end = index + 1;
+  for (; end < span.end; end++) {
+    const next = lines[end];
+    if (isBlankOrComment(next)) continue;
+    if (indentOf(next) <= column) break;
   }
-  return undefined;
+  const afterDash = text.slice(1);
+  const content = afterDash.trimStart();
+  if (content === '' || content.startsWith('#')) {
+    const first = nextContentLine(lines, index + 1, end);
+    return first < 0 ? { first: index, column: column + 1, end: index + 1 } : { first, column: indentOf(lines[first]), end };
+  }
+  return { first: index, column: column + 1 + (afterDash.length - content.length), end };
+}
+
+/** How many of the lines at a span's column are sequence items (`- `) before the first that is not. */
+function sequenceLength(lines: readonly string[], span: Span, cache?: BlockIndex): number {
+  const key = `${span.first}:${span.column}:${span.end}`;
+  const known = cache?.lengths.get(key);
+  if (known !== undefined) return known;
+  const items = linesAtColumn(lines, span, cache);
+  let length = 0;
+  while (length < items.length && /^-(\s|$)/.test(items[length].text)) length++;
+  cache?.lengths.set(key, length);
+  return length;
 }
 
 /** The lines of a span that start at its column (its keys, or its items), from the first line of its content; deeper lines are skipped. */
-function* linesAtColumn(lines: readonly string[], span: Span): Generator<{ index: number; text: string }> {
+function linesAtColumn(lines: readonly string[], span: Span, cache?: BlockIndex): { index: number; text: string }[] {
+  const key = `${span.first}:${span.column}:${span.end}`;
+  const known = cache?.children.get(key);
+  if (known) return known;
+  const found: { index: number; text: string }[] = [];
   for (let index = span.first; index < span.end; index++) {
     const line = lines[index];
     if (index !== span.first && isBlankOrComment(line)) continue;
     const column = index === span.first ? span.column : indentOf(line);
-    if (column < span.column) return;
-    if (column === span.column) yield { index, text: line.slice(column) };
+    if (column < span.column) break;
+    if (column === span.column) found.push({ index, text: line.slice(column) });
   }
+  cache?.children.set(key, found);
+  return found;
 }
 
 function nextContentLine(lines: readonly string[], from: number, end: number): number {

@@ -33,8 +33,8 @@ export function addStrings(values: Set<string>, value: unknown): void {
     const item = stack.pop();
     if (typeof item === 'string') addValue(values, item);
     else if (typeof item === 'number' || typeof item === 'boolean') values.add(String(item));
-    else if (Array.isArray(item)) stack.push(...item.slice(0, 100_000));
-    else if (isRecord(item)) stack.push(...Object.values(item).slice(0, 100_000));
+    else if (Array.isArray(item)) for (const child of item) stack.push(child);
+    else if (isRecord(item)) for (const child of Object.values(item)) stack.push(child);
   }
 }
 
@@ -43,7 +43,7 @@ function addSensitive(values: Set<string>, value: unknown): void {
   const stack = [value];
   while (stack.length > 0) {
     const item = stack.pop();
-    if (Array.isArray(item)) stack.push(...item.slice(0, 100_000));
+    if (Array.isArray(item)) for (const child of item) stack.push(child);
     else if (isRecord(item)) {
       for (const [key, child] of Object.entries(item)) {
         if (SENSITIVE_KEY.test(key)) addStrings(values, child);
@@ -90,7 +90,7 @@ export function addSecretObjects(values: Set<string>, documents: readonly unknow
   while (stack.length > 0) {
     const document = stack.pop();
     if (!isRecord(document)) continue;
-    if (Array.isArray(document.items)) stack.push(...document.items);
+    if (Array.isArray(document.items)) for (const item of document.items) stack.push(item);
     if (document.kind !== 'Secret') continue;
     addStrings(values, document.stringData);
     if (isRecord(document.data)) {

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { extname, join } from 'node:path';
 import { ociRepositoryOf, type ChartSource } from '../core/chart.js';
@@ -9,6 +9,7 @@ import type { KubeObject } from '../core/object.js';
 import { builtinScope, scopeResolver } from '../core/scope.js';
 import { readChartSource, repositoryOfName } from './charts.js';
 import { parseHelmOutput, pullChart, renderChart, type HelmOptions } from './helm.js';
+import { DEFAULT_MAX_FILE_BYTES, readInput } from './input.js';
 import { KUSTOMIZATION_FILES, renderKustomization } from './kustomize.js';
 import { probeChart, type ChartProbe } from './render-variants.js';
 import { parseJson, parseYamlStream, type LoadedObject, type ParseResult } from './yaml.js';
@@ -17,12 +18,12 @@ import { parseJson, parseYamlStream, type LoadedObject, type ParseResult } from 
 export type SourceKind = 'manifests' | 'directory' | 'chart' | 'chart-archive' | 'remote-chart' | 'kustomize' | 'stdin';
 
 export interface LoadOptions extends HelmOptions {
-  /** Largest file read, in bytes. */
+  /** Largest file (or stdin) read, in bytes (--max-file-size). */
   maxFileBytes?: number;
   /** Render local charts twice more (another namespace, another Kubernetes version) and find `lookup`: see render-variants.ts. */
   probeCharts?: boolean;
-  /** Reads stdin; injectable for tests. */
-  readStdin?: () => Promise<string>;
+  /** How long a read may wait for input (--read-timeout), in ms. */
+  readTimeoutMs?: number;
 }
 
 export interface LoadResult {
@@ -39,7 +40,7 @@ export interface LoadResult {
 /** What one source yields: objects, warnings, and the charts it rendered. */
 type SourceResult = ParseResult & { charts?: ChartSource[] };
 
-export const DEFAULT_MAX_FILE_BYTES = 64 * 1024 * 1024;
+export { DEFAULT_MAX_FILE_BYTES };
 const MANIFEST_EXTENSIONS = new Set(['.yaml', '.yml', '.json']);
 const SKIPPED_DIRECTORIES = new Set(['.git', 'node_modules', '.terraform']);
 
@@ -77,9 +78,10 @@ export async function loadSources(paths: readonly string[], options: LoadOptions
     // The extra renders run while the user's render does: they must not add to the time of a scan.
     if (options.probeCharts && (kind === 'chart' || kind === 'chart-archive')) probes.push(probeChart(path, options, kind));
     const result = await loadSource(path, kind, options);
-    loaded.push(...result.objects);
-    warnings.push(...result.warnings);
-    charts.push(...(result.charts ?? []));
+    // Loops, not push(...): a cluster dump holds more objects than a call takes arguments.
+    for (const object of result.objects) loaded.push(object);
+    for (const warning of result.warnings) warnings.push(warning);
+    for (const chart of result.charts ?? []) charts.push(chart);
   }
   applyDefaultNamespace(loaded.map((entry) => entry.object), options.namespace ?? 'default');
   const result: LoadResult = { inventory: new Inventory(loaded), warnings, sources, charts };
@@ -92,11 +94,8 @@ export async function loadSources(paths: readonly string[], options: LoadOptions
 
 async function loadSource(path: string, kind: SourceKind, options: LoadOptions): Promise<SourceResult> {
   switch (kind) {
-    case 'stdin': {
-      const text = await (options.readStdin ?? readStdin)();
-      checkSize('-', Buffer.byteLength(text), options);
-      return parseText(text, '-', 'stdin');
-    }
+    case 'stdin':
+      return parseText(await readInput('-', 'stdin', readLimits(options)), '-', 'stdin');
     case 'manifests':
       return parseFile(path, options);
     case 'directory':
@@ -137,16 +136,14 @@ async function remoteRepositoryOf(reference: string, options: LoadOptions): Prom
   return slash > 0 ? repositoryOfName(reference.slice(0, slash)) : undefined;
 }
 
-function parseFile(path: string, options: LoadOptions): ParseResult {
-  const size = statSync(path).size;
-  checkSize(path, size, options);
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    throw new InputError(`${path}: cannot read: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
-  }
+async function parseFile(path: string, options: LoadOptions): Promise<ParseResult> {
+  const text = await readInput(path, 'manifest', readLimits(options));
   return parseText(text, displayPath(path), 'file', extname(path).toLowerCase() === '.json');
+}
+
+/** The byte and wait limits of every input read whole (see input.ts). */
+export function readLimits(options: Pick<LoadOptions, 'maxFileBytes' | 'readTimeoutMs'>): { maxBytes?: number; timeoutMs?: number } {
+  return { maxBytes: options.maxFileBytes, timeoutMs: options.readTimeoutMs };
 }
 
 function parseText(text: string, file: string, origin: 'file' | 'stdin', json = false): ParseResult {
@@ -176,33 +173,17 @@ async function loadDirectory(root: string, options: LoadOptions): Promise<Source
         if (kind === 'directory') await visit(path);
         else part = await loadSource(path, kind, options);
       } else if (entry.isFile() && MANIFEST_EXTENSIONS.has(extname(entry.name).toLowerCase())) {
-        part = parseFile(path, options);
+        part = await parseFile(path, options);
       }
       if (part) {
-        result.objects.push(...part.objects);
-        result.warnings.push(...part.warnings);
-        result.charts!.push(...(part.charts ?? []));
+        for (const object of part.objects) result.objects.push(object);
+        for (const warning of part.warnings) result.warnings.push(warning);
+        for (const chart of part.charts ?? []) result.charts!.push(chart);
       }
     }
   };
   await visit(root);
   return result;
-}
-
-function checkSize(file: string, bytes: number, options: LoadOptions): void {
-  const limit = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
-  if (bytes > limit) {
-    throw new InputError(`${file}: ${(bytes / 1048576).toFixed(1)} MiB is over the ${(limit / 1048576).toFixed(0)} MiB limit; raise it with --max-file-size`);
-  }
-}
-
-export function readStdin(): Promise<string> {
-  return new Promise((resolveText, reject) => {
-    const chunks: Buffer[] = [];
-    process.stdin.on('data', (chunk: Buffer) => chunks.push(chunk));
-    process.stdin.on('end', () => resolveText(Buffer.concat(chunks).toString('utf8')));
-    process.stdin.on('error', reject);
-  });
 }
 
 /** Parses YAML text into an inventory, as a file would load: used by the rule tester and library users. */
@@ -213,8 +194,7 @@ export function inventoryFromText(text: string, file = 'example.yaml', namespace
 }
 
 /** Reads what helm hands a post-renderer: its rendered manifests with `# Source:` headers. */
-export function inventoryFromHelmOutput(text: string, namespace: string, options: Pick<LoadOptions, 'maxFileBytes'> = {}): LoadResult {
-  checkSize('-', Buffer.byteLength(text), options);
+export function inventoryFromHelmOutput(text: string, namespace: string): LoadResult {
   const parsed = parseHelmOutput(text, { chart: 'helm' });
   applyDefaultNamespace(parsed.objects.map((entry) => entry.object), namespace);
   return { inventory: new Inventory(parsed.objects), warnings: parsed.warnings, sources: [{ path: '-', kind: 'stdin' }] };

@@ -6,6 +6,7 @@ import { delimiter, dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import yauzl from 'yauzl';
 import { InputError } from '../core/errors.js';
+import { timerDelay } from '../core/limits.js';
 
 /**
  * Finding the real `helm` and `kubectl` binaries: the same engines that install charts, so what
@@ -159,7 +160,7 @@ export function runTool(binary: string, args: string[], options: RunOptions): Pr
     };
     const timer = setTimeout(
       () => kill(new InputError(`${name} did not finish within ${Math.round(options.timeoutMs / 1000)}s (a template that loops?); raise it with --timeout`)),
-      options.timeoutMs,
+      timerDelay(options.timeoutMs),
     );
     const memoryWatch = options.maxMemoryBytes
       ? setInterval(() => {

@@ -273,10 +273,23 @@ function yamlErrorText(error: YAMLError): string {
   return YAML_ERRORS[error.code] ?? 'malformed YAML';
 }
 
-/** js-yaml's reason without what it quotes of the input (tag names, alias names, prefixes). */
+/** js-yaml's reasons that quote the input (tag names, handles, alias names, prefixes), in words that do not. */
+const JS_YAML_QUOTING: [RegExp, string][] = [
+  [/^unknown tag\b/, 'an unknown tag'],
+  [/^unacceptable node kind for\b/, 'a node of the wrong kind for its tag'],
+  [/^cannot resolve a node with\b/, 'a value that does not fit its explicit tag'],
+  [/^there is a previously declared suffix for\b/, 'a tag handle declared twice'],
+  [/^undeclared tag handle\b/, 'an undeclared tag handle'],
+  [/^unidentified alias\b/, 'an alias names no anchor'],
+  [/^tag prefix is malformed\b/, 'a malformed tag prefix'],
+  [/^tag name cannot contain such characters\b/, 'a tag name with characters a tag cannot hold'],
+  [/^tag name is malformed\b/, 'a malformed tag name'],
+];
+
+/** js-yaml's reason without what it quotes of the input: known quoting reasons reworded, anything else cut where quoting starts. */
 export function jsYamlReason(reason: string | undefined): string {
-  return (reason ?? 'malformed YAML')
-    .replace(/!<[^>]*>/g, 'a tag')
-    .replace(/"[^"]*"/g, '…')
-    .replace(/(malformed|characters): .*$/s, '$1');
+  const text = reason ?? 'malformed YAML';
+  for (const [pattern, words] of JS_YAML_QUOTING) if (pattern.test(text)) return words;
+  const quote = text.search(/["'!<`]|: /);
+  return (quote < 0 ? text : text.slice(0, quote)).trim() || 'malformed YAML';
 }

@@ -2,7 +2,8 @@ import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Node a
 import { InputError } from '../core/errors.js';
 import { isKubeObject, isRecord, type KubeObject } from '../core/object.js';
 import type { PathSegment, Provenance } from '../core/provenance.js';
-import { FALLBACK, FAST_LOCATE_MAX_LINES, locateBlockYaml } from './locate.js';
+import { BlockIndex, FALLBACK, locateBlockYaml } from './locate.js';
+import { jsonLocator } from './locate-json.js';
 import { expansionBudget, MAY_HAVE_ALIAS, parseYamlDocument } from './yaml-document.js';
 
 /**
@@ -91,7 +92,7 @@ export function parseYamlStream(text: string, options: ParseOptions): ParseResul
   const budget = expansionBudget();
   for (const document of splitDocuments(text, options.firstLine ?? 1)) {
     const value = parseYamlDocument(document.text, { file: options.file, startLine: document.startLine, contentLine: document.contentLine, budget });
-    collect(value, document, options, result);
+    collect(value, document, options, result, lazyLocator(document));
   }
   return result;
 }
@@ -107,23 +108,25 @@ export function parseJson(text: string, options: ParseOptions): ParseResult {
   }
   const result: ParseResult = { objects: [], warnings: [] };
   const document: RawDocument = { text, startLine: options.firstLine ?? 1, contentLine: options.firstLine ?? 1 };
+  const locate = lazyLocator(document, true);
   if (!Array.isArray(value)) {
-    collect(value, document, options, result);
+    collect(value, document, options, result, locate);
     return result;
   }
   // A JSON array of objects: each element is one; anything else in it is counted in one warning.
   let skipped = 0;
   value.forEach((item, index) => {
-    if (isKubeObject(item) || (isRecord(item) && Array.isArray(item.items))) collect(item, document, options, result, [index]);
+    if (isKubeObject(item) || (isRecord(item) && Array.isArray(item.items))) collect(item, document, options, result, locate, [index]);
     else if (item !== null) skipped++;
   });
   if (skipped) result.warnings.push(`${options.file}: skipped ${skipped} element${skipped === 1 ? '' : 's'} of a JSON array that ${skipped === 1 ? 'is not a Kubernetes object' : 'are not Kubernetes objects'}`);
   return result;
 }
 
-function collect(value: unknown, document: RawDocument, options: ParseOptions, result: ParseResult, prefix: PathSegment[] = []): void {
+type Locator = (path: readonly PathSegment[]) => number | undefined;
+
+function collect(value: unknown, document: RawDocument, options: ParseOptions, result: ParseResult, locateInDocument: Locator, prefix: PathSegment[] = []): void {
   if (value === null || value === undefined) return;
-  const locateInDocument = lazyLocator(document);
   const where = `${options.file}:${document.contentLine}`;
   if (isRecord(value) && Array.isArray(value.items) && typeof value.kind === 'string' && value.kind.endsWith('List')) {
     const list = value;
@@ -165,29 +168,32 @@ function loaded(object: KubeObject, options: ParseOptions, document: RawDocument
 }
 
 /**
- * A locator answers the first time a finding asks for a field's line, then caches what it read:
- * scanning stays at js-yaml speed, only findings pay for positions. Block-style YAML is read by
- * indentation (locate.ts); anything else (flow collections on the way, anchors) by `yaml`'s parser.
+ * A locator answers the first time a finding asks for a field's line, then keeps what it learnt:
+ * scanning stays at js-yaml speed, only findings pay for positions. JSON is read by its own scanner
+ * (locate-json.ts), block-style YAML by indentation (locate.ts), both indexing each container once, so
+ * a dump of 100,000 objects costs one pass; anything else (flow collections on the way, anchors) is
+ * read by `yaml`'s parser.
  */
-function lazyLocator(document: RawDocument): (path: readonly PathSegment[]) => number | undefined {
-  let lines: string[] | undefined;
+function lazyLocator(document: RawDocument, json = false): (path: readonly PathSegment[]) => number | undefined {
+  let fast: ((path: readonly PathSegment[]) => number | typeof FALLBACK) | undefined;
   let parsed: ((path: readonly PathSegment[]) => number | undefined) | undefined;
-  let readable: boolean | undefined;
   return (path) => {
-    // Reading by indentation scans from the top on every question: right for one object, wrong for a
-    // dump of thousands in one List, where parsing once and walking the tree is linear.
-    if (readable === undefined) {
-      lines = document.text.split('\n');
-      readable = lines.length <= FAST_LOCATE_MAX_LINES && !MAY_HAVE_ALIAS.test(document.text);
-      if (!readable) lines = undefined;
+    if (!fast) {
+      if (json) {
+        fast = jsonLocator(document.text);
+      } else if (MAY_HAVE_ALIAS.test(document.text)) {
+        fast = () => FALLBACK;
+      } else {
+        const lines = document.text.split('\n');
+        const index = new BlockIndex();
+        fast = (at) => locateBlockYaml(lines, at, index);
+      }
     }
-    if (lines) {
-      const line = locateBlockYaml(lines, path);
-      if (line !== FALLBACK) return document.startLine + line;
-    }
+    const line = fast(path);
+    if (line !== FALLBACK) return document.startLine + line;
     parsed ??= parserLocator(document.text);
-    const line = parsed(path);
-    return line === undefined ? undefined : document.startLine + line;
+    const found = parsed(path);
+    return found === undefined ? undefined : document.startLine + found;
   };
 }
 

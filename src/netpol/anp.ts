@@ -211,7 +211,7 @@ function parsePort(value: unknown, path: PathSegment[], problems: PolicyProblem[
 export function referencedNetworks(policies: readonly AdminPolicyModel[]): [bigint, bigint][] {
   const ranges: [bigint, bigint][] = [];
   for (const policy of policies) {
-    for (const rule of policy.rules.egress) for (const peer of rule.peers) if (peer.type === 'networks') ranges.push(...peer.ranges);
+    for (const rule of policy.rules.egress) for (const peer of rule.peers) if (peer.type === 'networks') for (const range of peer.ranges) ranges.push(range);
   }
   return ranges;
 }

@@ -196,16 +196,18 @@ export class Analyzer {
     if (!rule.ports) return ConnectionSet.ALL;
     const fixed = this.fixedPorts.get(rule);
     if (fixed) return fixed;
+    const ranges: { protocol: Protocol; start?: number; end?: number }[] = [];
     let conns = ConnectionSet.NONE;
     let named = false;
     for (const port of rule.ports) {
-      if (port.port === undefined) conns = conns.union(ConnectionSet.of(port.protocol));
-      else if (typeof port.port === 'number') conns = conns.union(ConnectionSet.of(port.protocol, port.port, port.endPort ?? port.port));
+      if (port.port === undefined) ranges.push({ protocol: port.protocol });
+      else if (typeof port.port === 'number') ranges.push({ protocol: port.protocol, start: port.port, end: port.endPort ?? port.port });
       else {
         named = true;
         conns = conns.union(this.resolveNamedPort(port.port, port.protocol, destination, `NetworkPolicy ${policy.namespace}/${policy.name}`));
       }
     }
+    conns = conns.union(ConnectionSet.ofRanges(ranges));
     if (!named) this.fixedPorts.set(rule, conns);
     return conns;
   }
@@ -261,16 +263,17 @@ export class Analyzer {
 
   private adminRuleConnections(policy: AdminPolicyModel, rule: AdminRule, destination: Endpoint): ConnectionSet {
     if (!rule.ports) return ConnectionSet.ALL;
+    const ranges: { protocol: Protocol; start?: number; end?: number }[] = [];
     let conns = ConnectionSet.NONE;
     for (const port of rule.ports) {
-      if (port.type === 'number') conns = conns.union(ConnectionSet.of(port.protocol, port.port));
+      if (port.type === 'number') ranges.push({ protocol: port.protocol, start: port.port });
       else if (port.type === 'range') {
         if (port.start > port.end) this.warningSet.add(`${policy.kind} ${policy.name}, rule ${ruleLabel(rule)}: port range ${port.start}-${port.end} is empty: skipped`);
-        else conns = conns.union(ConnectionSet.of(port.protocol, port.start, port.end));
+        else ranges.push({ protocol: port.protocol, start: port.start, end: port.end });
       }
       else conns = conns.union(this.resolveNamedPort(port.name, undefined, destination, `${policy.kind} ${policy.name}`));
     }
-    return conns;
+    return conns.union(ConnectionSet.ofRanges(ranges));
   }
 
   private podSelected(selector: LabelSelector, podClass: PodClass): boolean {

@@ -136,9 +136,18 @@ function workloadCoverage(analysis: Analysis, clusterDns: ClusterDns, internalCi
     }
     byClass.set(podClass.index, { internet: mergeAdjacent(internet), internetEverywhere: everywhere, externalDns, clusterDnsOnly, isClusterDns });
   }
-  // A workload may do what any of its pod variants may do.
+  // A workload may do what any of its pod variants may do. Classes by workload, indexed once: a dump
+  // of 100,000 pods must not compare every workload with every class.
+  const classesOf = new Map<Workload, PodClass[]>();
+  for (const podClass of real) {
+    for (const variant of podClass.variants) {
+      const classes = classesOf.get(variant.workload) ?? [];
+      if (classes[classes.length - 1] !== podClass) classes.push(podClass);
+      classesOf.set(variant.workload, classes);
+    }
+  }
   return topology.workloads.map((workload) => {
-    const entries = real.filter((podClass) => podClass.variants.some((variant) => variant.workload === workload)).map((podClass) => byClass.get(podClass.index)!);
+    const entries = (classesOf.get(workload) ?? []).map((podClass) => byClass.get(podClass.index)!);
     const first = entries[0];
     return {
       workload,

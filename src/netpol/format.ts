@@ -1,4 +1,5 @@
 import { InputError } from '../core/errors.js';
+import { escapeControl } from '../core/sanitize.js';
 import { VERSION } from '../core/version.js';
 import { connectionLine, type ConnectionList } from './connlist.js';
 import { INGRESS_CONTROLLER } from './ingress.js';
@@ -13,7 +14,7 @@ export type ConnlistFormat = (typeof CONNLIST_FORMATS)[number];
 export function renderConnlist(list: ConnectionList, format: string): string {
   switch (format) {
     case 'txt':
-      return list.connections.map((connection) => `${connectionLine(connection)}\n`).join('');
+      return list.connections.map((connection) => `${escapeControl(connectionLine(connection))}\n`).join('');
     case 'json':
       return connlistJson(list);
     case 'csv':
@@ -45,7 +46,7 @@ function csvField(text: string): string {
 
 /** For a pull request: a count, a table that reads top to bottom, the assumptions and warnings folded away. */
 function connlistMarkdown(list: ConnectionList): string {
-  const cell = (text: string) => text.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/</g, '&lt;');
+  const cell = (text: string) => escapeControl(text.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/</g, '&lt;'));
   const out = ['### kubeward netpol connlist', ''];
   out.push(`**${list.connections.length} allowed connection${list.connections.length === 1 ? '' : 's'}** between ${list.workloads.length} workload${list.workloads.length === 1 ? '' : 's'} and external addresses.`, '');
   if (list.connections.length) {
@@ -55,7 +56,9 @@ function connlistMarkdown(list: ConnectionList): string {
   }
   out.push('<details><summary>Assumptions</summary>', '', ...Object.entries(list.assumptions).map(([name, text]) => `- **${name}**: ${cell(text)}`), '', '</details>', '');
   if (list.warnings.length) {
-    out.push(`<details><summary>${list.warnings.length} warning${list.warnings.length === 1 ? '' : 's'}</summary>`, '', ...list.warnings.map((warning) => `- ${cell(warning)}`), '', '</details>', '');
+    out.push(`<details><summary>${list.warnings.length} warning${list.warnings.length === 1 ? '' : 's'}</summary>`, '');
+    for (const warning of list.warnings) out.push(`- ${cell(warning)}`);
+    out.push('', '</details>', '');
   }
   out.push(`<sub>kubeward ${VERSION}</sub>`, '');
   return out.join('\n');

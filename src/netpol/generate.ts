@@ -109,7 +109,7 @@ export function generatePolicies(inventory: Inventory, options: GenerateOptions 
     ...flowNeeds(options.flows ?? [], workloads, warnings),
     ...dnsNeeds(inScope, workloads, services, clusterDns, options.dns),
   ];
-  if (options.dns) warnings.push(...options.dns.warnings);
+  for (const warning of options.dns?.warnings ?? []) warnings.push(warning);
   const policies: KubeObject[] = [];
   const declared = inventory.byKind('Namespace').map((object) => object.metadata.name).filter((name): name is string => !!name && !skipped.has(name));
   const namespaces = [...new Set([...declared, ...inScope.map((workload) => workload.namespace)])].sort();
@@ -359,7 +359,7 @@ export function renderGenerated(result: GeneratedPolicies, verification?: Policy
     for (const { need, missing } of verification.notAllowed) header.push(`# warning: observed but not allowed: ${siteLabel(need.src)} => ${siteLabel(need.dst)} : ${missing.toString()} (${need.reason})`);
     for (const connection of verification.unintended) header.push(`# warning: also allowed, though nothing asked for it: ${connection.src} => ${connection.dst} : ${connection.conn.toString()}`);
   }
-  header.push(...result.warnings.map((warning) => `# warning: ${warning}`));
+  for (const warning of result.warnings) header.push(`# warning: ${warning}`);
   const documents = result.policies.map((policy) => jsYaml.dump(policy, { noRefs: true, lineWidth: -1, quotingType: '"' }));
   // Names come from the sources and the logs: a newline in one must not end a comment and start YAML.
   return `${header.map(escapeControl).join('\n')}\n${documents.map((document) => `---\n${document}`).join('')}`;

@@ -48,13 +48,7 @@ export class IntervalSet<T extends number | bigint> {
     for (const [start, end] of sorted) {
       const low = start < domain.min ? domain.min : start;
       const high = end > domain.max ? domain.max : end;
-      if (low > high) continue;
-      const last = bounds.length - 1;
-      if (last > 0 && low <= domain.next(bounds[last])) {
-        if (high > bounds[last]) bounds[last] = high;
-      } else {
-        bounds.push(low, high);
-      }
+      if (low <= high) appendSorted(domain, bounds, low, high);
     }
     return new IntervalSet(domain, bounds);
   }
@@ -106,10 +100,26 @@ export class IntervalSet<T extends number | bigint> {
     return true;
   }
 
+  /** A merge of the two sorted lists: linear, as intersect is. */
   union(other: IntervalSet<T>): IntervalSet<T> {
     if (other.isEmpty || this.isFull || this === other) return this;
     if (this.isEmpty || other.isFull) return other;
-    return IntervalSet.of(this.domain, [...this.intervals(), ...other.intervals()]);
+    const { domain } = this;
+    const a = this.bounds;
+    const b = other.bounds;
+    const bounds: T[] = [];
+    let left = 0;
+    let right = 0;
+    while (left < a.length || right < b.length) {
+      if (right >= b.length || (left < a.length && a[left] <= b[right])) {
+        appendSorted(domain, bounds, a[left], a[left + 1]);
+        left += 2;
+      } else {
+        appendSorted(domain, bounds, b[right], b[right + 1]);
+        right += 2;
+      }
+    }
+    return new IntervalSet(domain, bounds);
   }
 
   intersect(other: IntervalSet<T>): IntervalSet<T> {
@@ -160,5 +170,15 @@ export class IntervalSet<T extends number | bigint> {
     const parts: string[] = [];
     for (const [start, end] of this.intervals()) parts.push(start === end ? print(start) : `${print(start)}-${print(end)}`);
     return parts.join(',');
+  }
+}
+
+/** Adds `[low, high]` (no lower start than the last interval's) to canonical bounds, merging what it overlaps or touches. */
+function appendSorted<T extends number | bigint>(domain: Domain<T>, bounds: T[], low: T, high: T): void {
+  const last = bounds.length - 1;
+  if (last > 0 && low <= domain.next(bounds[last])) {
+    if (high > bounds[last]) bounds[last] = high;
+  } else {
+    bounds.push(low, high);
   }
 }

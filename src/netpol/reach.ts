@@ -1,3 +1,4 @@
+import { escapeControl } from '../core/sanitize.js';
 import { InputError } from '../core/errors.js';
 import type { Inventory } from '../core/inventory.js';
 import { isProtocol, type Protocol } from './connections.js';
@@ -121,5 +122,6 @@ export function renderReach(result: ReachResult): string {
     for (const reason of verdict.reasons) lines.push(`    - ${reason}`);
   }
   lines.push('  assumptions:', ...Object.entries(result.assumptions).map(([name, text]) => `    - ${name}: ${text}`));
-  return lines.join('\n') + '\n';
+  // One entry, one line: names from the inputs cannot add lines or move the cursor.
+  return lines.map(escapeControl).join('\n') + '\n';
 }

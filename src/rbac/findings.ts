@@ -79,7 +79,8 @@ export function rbacFindings(engine: RbacEngine, findingOptions: FindingOptions 
   const hits = evaluateRisks(engine, options).filter((hit) => !disabled.has(hit.risk.id));
   if (options.perGrant) {
     const grants = grantFindings(engine, hits, metas, options);
-    findings.push(...grants);
+    // A loop, not push(...): a big cluster has more grants than a call takes arguments.
+    for (const finding of grants) findings.push(finding);
     const reported = new Set(grants.map((finding) => `${finding.object.namespace ?? ''}\u0000${finding.object.name}\u0000${finding.object.kind}`));
     for (const binding of engine.bindings) {
       if (binding.kind !== 'RoleBinding' || isBootstrapObject(binding.object.metadata.labels) || reported.has(`${binding.namespace ?? ''}\u0000${binding.name}\u0000${binding.kind}`)) continue;

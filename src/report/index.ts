@@ -1,9 +1,10 @@
 import { InputError } from '../core/errors.js';
-import { renderJson } from './json.js';
+import { jsonParts } from './json-parts.js';
+import { jsonReport, renderJson } from './json.js';
 import { renderJunit } from './junit.js';
 import { renderMarkdown } from './markdown.js';
 import type { Report } from './report.js';
-import { renderSarif } from './sarif.js';
+import { renderSarif, sarifLog } from './sarif.js';
 import { renderTable } from './table.js';
 
 export const FORMATS = ['table', 'json', 'sarif', 'junit', 'markdown'] as const;
@@ -14,6 +15,29 @@ export function isFormat(value: string): value is Format {
 }
 
 export function render(report: Report, format: string, options: { color?: boolean } = {}): string {
+  return [...renderParts(report, format, options)].join('');
+}
+
+/**
+ * The report as parts to write one after the other, made as they are written: JSON and SARIF of a
+ * big report are longer than one string can be, and are never held whole (writeOutput writes them).
+ */
+export function* renderParts(report: Report, format: string, options: { color?: boolean } = {}): Generator<string> {
+  switch (format) {
+    case 'json':
+      yield* jsonParts(jsonReport(report));
+      yield '\n';
+      return;
+    case 'sarif':
+      yield* jsonParts(sarifLog(report));
+      yield '\n';
+      return;
+    default:
+      yield renderText(report, format, options);
+  }
+}
+
+function renderText(report: Report, format: string, options: { color?: boolean }): string {
   switch (format) {
     case 'table':
       return renderTable(report, options);

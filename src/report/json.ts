@@ -1,4 +1,5 @@
 import { findingFingerprint, type Finding } from '../core/finding.js';
+import { stringifyParts } from './json-parts.js';
 import type { Report } from './report.js';
 
 /**
@@ -7,6 +8,11 @@ import type { Report } from './report.js';
  * contract's fields, and optional sections (baseline, metrics, warnings) follow the summary.
  */
 export function renderJson(report: Report): string {
+  return `${stringifyParts(jsonReport(report)).join('')}\n`;
+}
+
+/** The report as the JSON value renderJson writes (rendered in parts for big reports: see json-parts.ts). */
+export function jsonReport(report: Report): Record<string, unknown> {
   const body: Record<string, unknown> = {
     kubeward: report.version,
     findings: report.findings.map(findingJson),
@@ -15,7 +21,7 @@ export function renderJson(report: Report): string {
   if (report.baseline) body.baseline = report.baseline;
   if (report.metrics) body.metrics = report.metrics;
   if (report.warnings.length) body.warnings = report.warnings;
-  return JSON.stringify(body, null, 2) + '\n';
+  return body;
 }
 
 export function findingJson(finding: Finding): Record<string, unknown> {

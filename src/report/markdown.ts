@@ -1,3 +1,4 @@
+import { escapeControl } from '../core/sanitize.js';
 import { SEVERITIES } from '../core/severity.js';
 import { locationLabel, objectLabel, type Report } from './report.js';
 
@@ -41,19 +42,20 @@ export function renderMarkdown(report: Report): string {
     out.push('', '</details>', '');
   }
   if (report.warnings.length) {
-    out.push(`<details><summary>${report.warnings.length} warning${report.warnings.length === 1 ? '' : 's'}</summary>`, '', ...report.warnings.map((warning) => `- ${cell(warning)}`), '', '</details>', '');
+    out.push(`<details><summary>${report.warnings.length} warning${report.warnings.length === 1 ? '' : 's'}</summary>`, '');
+    for (const warning of report.warnings) out.push(`- ${cell(warning)}`);
+    out.push('', '</details>', '');
   }
   out.push(`<sub>kubeward ${report.version}</sub>`, '');
   return out.join('\n');
 }
 
-/** Text safe inside a Markdown table cell. */
-/** Text safe inside a Markdown table cell. */
+/** Text safe inside a Markdown table cell, control characters escaped (Markdown is read in terminals too). */
 export function cell(text: string): string {
-  return text.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/\r?\n/g, '<br>').replace(/</g, '&lt;');
+  return escapeControl(text.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/\r?\n/g, '<br>').replace(/</g, '&lt;'));
 }
 
 /** Text as inline code. */
 export function code(text: string): string {
-  return `\`${text.replace(/`/g, "'")}\``;
+  return `\`${escapeControl(text.replace(/`/g, "'"))}\``;
 }

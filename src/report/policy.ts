@@ -3,6 +3,7 @@
  * validation, action, message); JUnit and SARIF reuse the scan formatters on findings made from
  * the decisions (one rule per policy), so CI reads them the same way.
  */
+import { escapeControl } from '../core/sanitize.js';
 import type { Finding } from '../core/finding.js';
 import type { Inventory } from '../core/inventory.js';
 import { describeRef, refOf, type ObjectRef } from '../core/object.js';
@@ -121,5 +122,6 @@ function renderPolicyTable(report: PolicyTestReport): string {
   if (current) out.push('');
   const { objects, denied, warned, audited, allowed } = report.summary;
   out.push(`${objects} object${objects === 1 ? '' : 's'}: ${denied} denied, ${warned} warned, ${audited ? `${audited} audited, ` : ''}${allowed} allowed.`);
-  return `${out.join('\n')}\n`;
+  // Names and messages come from the inputs: one entry, one line, controls escaped.
+  return `${out.map(escapeControl).join('\n')}\n`;
 }

@@ -3,6 +3,7 @@ import { pathToFileURL } from 'node:url';
 import { findingFingerprint, type Finding } from '../core/finding.js';
 import type { Severity } from '../core/severity.js';
 import type { RuleMeta } from '../rules/rule.js';
+import { stringifyParts } from './json-parts.js';
 import type { Report } from './report.js';
 
 const LEVEL: Record<Severity, 'error' | 'warning' | 'note'> = { critical: 'error', high: 'error', medium: 'warning', low: 'note', info: 'note' };
@@ -12,6 +13,11 @@ const SECURITY_SEVERITY: Record<Severity, string> = { critical: '9.5', high: '8.
 
 /** SARIF 2.1.0: one run, rule metadata on the driver, file/line locations, suppressions as SARIF suppressions. */
 export function renderSarif(report: Report, cwd = process.cwd()): string {
+  return `${stringifyParts(sarifLog(report, cwd)).join('')}\n`;
+}
+
+/** The SARIF log as a JSON value (rendered in parts for big reports: see json-parts.ts). */
+export function sarifLog(report: Report, cwd = process.cwd()): Record<string, unknown> {
   const rules = uniqueRules(report);
   const ruleIndex = new Map(rules.map((rule, index) => [rule.id, index]));
   const log = {
@@ -38,7 +44,7 @@ export function renderSarif(report: Report, cwd = process.cwd()): string {
       },
     ],
   };
-  return JSON.stringify(log, null, 2) + '\n';
+  return log;
 }
 
 /** Rules that ran, plus any rule a finding names that is not among them (engine findings). */

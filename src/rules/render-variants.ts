@@ -53,8 +53,9 @@ export function renderVariantFindings(inventory: Inventory, probes: readonly Cha
   const findings: Finding[] = [];
   for (const probe of probes) {
     const primary = inventory.objects.filter((object) => inventory.provenanceOf(object)?.source === probe.chart);
-    for (const variant of probe.variants) findings.push(...compare(inventory, primary, probe, variant, options));
-    findings.push(...lookupFindings(probe, options));
+    // Loops, not push(...): a chart rendering 200,000 objects may differ in all of them.
+    for (const variant of probe.variants) for (const finding of compare(inventory, primary, probe, variant, options)) findings.push(finding);
+    for (const finding of lookupFindings(probe, options)) findings.push(finding);
   }
   return findings;
 }

@@ -2,7 +2,8 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { PathSegment } from '../../src/core/provenance.js';
-import { FALLBACK, FAST_LOCATE_MAX_LINES, locateBlockYaml } from '../../src/load/locate.js';
+import { BlockIndex, FALLBACK, locateBlockYaml } from '../../src/load/locate.js';
+import { jsonLocator } from '../../src/load/locate-json.js';
 import { parserLocator, splitDocuments } from '../../src/load/yaml.js';
 import { corpusPath } from '../helpers/corpus.js';
 import jsYaml from 'js-yaml';
@@ -48,10 +49,12 @@ describe('locateBlockYaml agrees with the yaml document model', () => {
     let compared = 0;
     let fellBack = 0;
     const disagreements: string[] = [];
-    for (const file of sources) {
+    for (const [fileIndex, file] of sources.entries()) {
       for (const document of splitDocuments(readFileSync(file, 'utf8'))) {
         const lines = document.text.split('\n');
-        if (lines.length > FAST_LOCATE_MAX_LINES) continue;
+        // The parser's model of a dump-sized document is slow to build: ordinary documents only.
+        if (lines.length > 2000) continue;
+        const index = new BlockIndex();
         let value: unknown;
         try {
           value = jsYaml.load(document.text);
@@ -59,8 +62,16 @@ describe('locateBlockYaml agrees with the yaml document model', () => {
           continue;
         }
         const byParser = parserLocator(document.text);
+        // Every eighth file also as JSON (a kubectl -o json dump): the scanner agrees with the parser on every node.
+        const json = fileIndex % 8 === 0 ? JSON.stringify(value, null, 2) : undefined;
+        const byJsonScanner = json === undefined ? undefined : jsonLocator(json);
+        const byJsonParser = json === undefined ? undefined : parserLocator(json);
         for (const path of pathsOf(value)) {
-          const fast = locateBlockYaml(lines, path);
+          const fast = locateBlockYaml(lines, path, index);
+          if (byJsonScanner && byJsonParser) {
+            const inJson = byJsonScanner(path);
+            if (inJson !== byJsonParser(path) && disagreements.length < 10) disagreements.push(`${file}:${document.startLine} as JSON ${path.join('.')}: ${String(inJson)} vs ${byJsonParser(path)}`);
+          }
           if (fast === FALLBACK) {
             fellBack++;
             continue;
@@ -88,6 +99,20 @@ describe('locateBlockYaml agrees with the yaml document model', () => {
     const fast = locateBlockYaml(text.split('\n'), path as PathSegment[]);
     expect(fast).toBe(line);
     expect(parserLocator(text)(path as PathSegment[])).toBe(line);
+  });
+
+  it('answers questions on a dump of thousands of objects from its index, as the parser would, however often asked', () => {
+    const items = Array.from({ length: 1000 }, (_, index) => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name: `p${index}`, labels: { app: 'a' } }, spec: { containers: [{ name: 'c', image: 'x' }] } }));
+    const text = jsYaml.dump({ apiVersion: 'v1', kind: 'List', items });
+    const lines = text.split('\n');
+    const index = new BlockIndex();
+    const byParser = parserLocator(text);
+    for (const item of [0, 1, 499, 999, 499, 0]) {
+      for (const path of [['items', item], ['items', item, 'metadata', 'labels', 'app'], ['items', item, 'spec', 'containers', 0, 'image'], ['items', item, 'spec', 'nodeName']] as PathSegment[][]) {
+        expect(locateBlockYaml(lines, path, index)).toBe(byParser(path));
+      }
+    }
+    expect(locateBlockYaml(lines, ['items', 1000], index)).toBe(byParser(['items', 1000]));
   });
 
   it('hands flow collections on the way to the parser', () => {
