@@ -103,7 +103,7 @@ describe('kubeward gate as a Helm 3 post-renderer (helm install --post-renderer 
     expect(result.output).toBeUndefined();
     expect(result.error).toMatch(new RegExp(`^error while running post render on files: error while running command ${bin}/kubeward\\. error output:\\n`));
     expect(result.error).toContain('ClusterRoleBinding tracing-fast-trace-agent-reader fast-trace-agent/templates/rbac.yaml');
-    expect(result.error).toMatch(/CRITICAL rbac-read-secrets +ServiceAccount checkout\/tracing-fast-trace-agent/);
+    expect(result.error).toMatch(/(CRITICAL|HIGH) +rbac-read-secrets +ServiceAccount checkout\/tracing-fast-trace-agent/);
     expect(result.error).toMatch(/: exit status 1$/);
   });
 
