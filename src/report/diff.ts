@@ -8,6 +8,7 @@ import { describeRef } from '../core/object.js';
 import { SEVERITIES } from '../core/severity.js';
 import { VERSION } from '../core/version.js';
 import { describePermissionChanges, type DiffResult, type FieldChange, type ObjectChange, type PermissionChange } from '../diff/index.js';
+import { requestAttributesJson } from '../rbac/authorizer.js';
 import { describeSubject } from '../rbac/subject.js';
 import { findingJson } from './json.js';
 import { cell, SEVERITY_ICON } from './markdown.js';
@@ -23,20 +24,7 @@ export function renderDiff(result: DiffResult, format: string, options: { color?
 }
 
 function permissionJson(change: PermissionChange): Record<string, unknown> {
-  const { request } = change;
-  const json: Record<string, unknown> = { verb: request.verb };
-  if (request.path !== undefined) json.nonResourceURL = request.path;
-  else {
-    json.apiGroup = request.apiGroup ?? '';
-    json.resource = request.resource;
-    if (request.subresource) json.subresource = request.subresource;
-    if (request.name) json.name = request.name;
-    json.scope = request.namespace ? 'namespace' : 'cluster';
-    if (request.namespace) json.namespace = request.namespace;
-  }
-  json.binding = change.binding;
-  json.role = change.role;
-  return json;
+  return { ...requestAttributesJson(change.request), binding: change.binding, role: change.role };
 }
 
 function resolvedJson(finding: BaselineFinding): Record<string, unknown> {

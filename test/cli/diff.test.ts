@@ -133,7 +133,7 @@ type DiffJson = {
   old: string;
   new: string;
   changes: {
-    permissions: { subject: { kind: string; name: string; namespace?: string }; gained: { verb: string; resource: string; scope: string }[]; lost: unknown[] }[];
+    permissions: { subject: { kind: string; name: string; namespace?: string }; gained: { verb: string; resource: string; namespace?: string }[]; lost: unknown[] }[];
     containers: { object: { kind: string; name: string }; change: string; fields: { field: string; before?: string; after?: string }[] }[];
     images: { container: string; before?: string; after?: string }[];
     registries: { added: string[]; removed: string[] };
@@ -176,8 +176,8 @@ describe('kubeward diff', () => {
       {
         subject: { kind: 'ServiceAccount', name: 'agent', namespace: 'checkout' },
         gained: [
-          { verb: 'get', apiGroup: '', resource: 'secrets', scope: 'cluster', binding: { kind: 'ClusterRoleBinding', name: 'agent-reader' }, role: { kind: 'ClusterRole', name: 'agent-reader' } },
-          { verb: 'list', apiGroup: '', resource: 'secrets', scope: 'cluster', binding: { kind: 'ClusterRoleBinding', name: 'agent-reader' }, role: { kind: 'ClusterRole', name: 'agent-reader' } },
+          { verb: 'get', apiGroup: '', resource: 'secrets', binding: { kind: 'ClusterRoleBinding', name: 'agent-reader' }, role: { kind: 'ClusterRole', name: 'agent-reader' } },
+          { verb: 'list', apiGroup: '', resource: 'secrets', binding: { kind: 'ClusterRoleBinding', name: 'agent-reader' }, role: { kind: 'ClusterRole', name: 'agent-reader' } },
         ],
         lost: [],
       },
