@@ -30,7 +30,13 @@ export function registerGate(program: Command): void {
     .option('--baseline <file>', 'an earlier JSON report: only findings absent from it block the install')
     .option('--config <file>', 'configuration file (default: nearest .kubeward.yaml upward)')
     .option('--no-config', 'ignore .kubeward.yaml')
-    .addHelpText('after', '\nInstall the Helm 4 plugin from helm-plugin/kubeward, then: helm install my-release ./chart --post-renderer kubeward');
+    .addHelpText(
+      'after',
+      `
+Helm 4: install the plugin from helm-plugin/kubeward, then: helm install my-release ./chart --post-renderer kubeward
+Helm 3: helm install my-release ./chart -n NS --post-renderer kubeward --post-renderer-args gate --post-renderer-args --namespace=NS
+        (before Helm 3.21, hooks never reach a post-renderer: scan the chart with kubeward scan too)`,
+    );
   addInputOptions(command).action(async (flags: GateFlags) => {
     const limits = inputLimits(flags);
     const { config } = await loadConfig(flags.config, limits);

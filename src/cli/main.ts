@@ -3,6 +3,7 @@ import { isInputError } from '../core/errors.js';
 import { oneLine } from '../core/sanitize.js';
 import { VERSION } from '../core/version.js';
 import { registerDetect } from './detect.js';
+import { registerDiff } from './diff.js';
 import { registerGate } from './gate.js';
 import { registerNetpol } from './netpol.js';
 import { registerPolicy } from './policy.js';
@@ -20,6 +21,7 @@ export function buildProgram(): Command {
     .configureOutput({ outputError: (text, write) => write(`kubeward: ${usageError(text)}\n`) });
   registerScan(program);
   registerGate(program);
+  registerDiff(program);
   registerRbac(program);
   registerNetpol(program);
   registerDetect(program);

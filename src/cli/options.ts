@@ -118,8 +118,8 @@ function addSourceOptionsWith(command: Command, namespaceFlags: string): Command
     .option('--no-config', 'ignore .kubeward.yaml');
 }
 
-export function addReportOptions(command: Command, formats: readonly string[] = FORMATS, defaultFailOn = 'high'): Command {
-  return command
+export function addReportOptions(command: Command, formats: readonly string[] = FORMATS, defaultFailOn = 'high', baseline = true): Command {
+  command
     .addOption(new Option('--format <format>', 'output format').choices(formats as string[]))
     .option('-o, --output <file>', 'write the report to a file (atomically) instead of stdout')
     .addOption(
@@ -131,9 +131,9 @@ export function addReportOptions(command: Command, formats: readonly string[] = 
         'info',
         'none',
       ]),
-    )
-    .option('--baseline <file>', 'an earlier JSON report of this command: only findings absent from it are new and count for --fail-on')
-    .option('-q, --quiet', 'do not print warnings');
+    );
+  if (baseline) command.option('--baseline <file>', 'an earlier JSON report of this command: only findings absent from it are new and count for --fail-on');
+  return command.option('-q, --quiet', 'do not print warnings');
 }
 
 /** The live-cluster flags (`--context`, `--kubeconfig`, and the deadlines of reading it) of the commands that can read a cluster. */

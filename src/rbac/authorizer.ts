@@ -29,6 +29,19 @@ export function describeRequest(attributes: RequestAttributes): string {
   return `${attributes.verb} ${resource}${name} ${attributes.namespace ? `in namespace ${attributes.namespace}` : 'cluster-wide'}`;
 }
 
+/** A request as JSON reports show it: `verb`, then `nonResourceURL`, or `apiGroup`, `resource` (`pods/exec`), `resourceName` and `namespace` when set. */
+export function requestAttributesJson(attributes: RequestAttributes): Record<string, unknown> {
+  const json: Record<string, unknown> = { verb: attributes.verb };
+  if (attributes.path !== undefined) json.nonResourceURL = attributes.path;
+  else {
+    json.apiGroup = attributes.apiGroup ?? '';
+    json.resource = attributes.subresource ? `${attributes.resource}/${attributes.subresource}` : attributes.resource;
+    if (attributes.name) json.resourceName = attributes.name;
+    if (attributes.namespace) json.namespace = attributes.namespace;
+  }
+  return json;
+}
+
 export const VERB_ALL = '*';
 export const API_GROUP_ALL = '*';
 export const RESOURCE_ALL = '*';

@@ -2,7 +2,7 @@ import { escapeControl } from '../core/sanitize.js';
 import { SEVERITIES } from '../core/severity.js';
 import { locationLabel, objectLabel, type Report } from './report.js';
 
-const ICON: Record<string, string> = { critical: '🟥', high: '🟧', medium: '🟨', low: '🟦', info: '⬜' };
+export const SEVERITY_ICON: Record<string, string> = { critical: '🟥', high: '🟧', medium: '🟨', low: '🟦', info: '⬜' };
 
 /** A pull-request comment: the verdict, the counts, a table of findings, suppressed ones folded away. */
 export function renderMarkdown(report: Report): string {
@@ -27,7 +27,7 @@ export function renderMarkdown(report: Report): string {
   if (open.length) {
     out.push('| severity | rule | object | where | message |', '| --- | --- | --- | --- | --- |');
     for (const finding of open) {
-      out.push(`| ${ICON[finding.severity]} ${finding.severity} | \`${finding.ruleId}\` | ${cell(objectLabel(finding))} | ${cell(locationLabel(finding))} | ${cell(finding.message)} |`);
+      out.push(`| ${SEVERITY_ICON[finding.severity]} ${finding.severity} | \`${finding.ruleId}\` | ${cell(objectLabel(finding))} | ${cell(locationLabel(finding))} | ${cell(finding.message)} |`);
     }
     out.push('');
   }

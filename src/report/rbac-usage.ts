@@ -1,6 +1,6 @@
 import { escapeControl } from '../core/sanitize.js';
 import { VERSION } from '../core/version.js';
-import { describeRequest, type RequestAttributes } from '../rbac/authorizer.js';
+import { describeRequest, requestAttributesJson, type RequestAttributes } from '../rbac/authorizer.js';
 import { bindingRefJson, describeRbacRef, roleRefJson } from '../rbac/model.js';
 import type { ActivityStats, ActivityWindow, ObservedRequest } from '../rbac/observed.js';
 import { describeSubject, subjectJson } from '../rbac/subject.js';
@@ -97,16 +97,7 @@ function permissionJson(permission: HeldPermission): Record<string, unknown> {
 }
 
 function requestJson(request: ObservedRequest): Record<string, unknown> {
-  const { attributes } = request;
-  const json: Record<string, unknown> = { verb: attributes.verb };
-  if (attributes.path !== undefined) json.nonResourceURL = attributes.path;
-  else {
-    json.apiGroup = attributes.apiGroup ?? '';
-    json.resource = attributes.subresource ? `${attributes.resource}/${attributes.subresource}` : attributes.resource;
-    if (attributes.name) json.resourceName = attributes.name;
-    if (attributes.namespace) json.namespace = attributes.namespace;
-  }
-  return { ...json, allowed: request.allowed, denied: request.denied };
+  return { ...requestAttributesJson(request.attributes), allowed: request.allowed, denied: request.denied };
 }
 
 function renderJson(diff: UsageDiff, context: UsageContext): string {
