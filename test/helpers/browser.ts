@@ -65,24 +65,26 @@ export async function inkedPixels(browser: Browser, png: Uint8Array): Promise<nu
   const page = await browser.newPage();
   try {
     const dataUrl = `data:image/png;base64,${Buffer.from(png).toString('base64')}`;
-    return await page.evaluate(async (source: string) => {
-      const image = new Image();
-      image.src = source;
-      await image.decode();
-      const canvas = document.createElement('canvas');
-      canvas.width = image.naturalWidth;
-      canvas.height = image.naturalHeight;
-      const context = canvas.getContext('2d');
-      if (!context) throw new Error('no 2d context');
-      context.drawImage(image, 0, 0);
-      const { data } = context.getImageData(0, 0, canvas.width, canvas.height);
-      let inked = 0;
-      for (let index = 0; index < data.length; index += 4) {
-        if (data[index] !== data[0] || data[index + 1] !== data[1] || data[index + 2] !== data[2]) inked += 1;
-      }
-      return inked;
-    }, dataUrl);
+    return (await page.evaluate(`(${INK_COUNTER})(${JSON.stringify(dataUrl)})`)) as number;
   } finally {
     await page.close();
   }
 }
+
+/** Runs in the page (the tests compile without the DOM library, so it is source text). */
+const INK_COUNTER = `async (source) => {
+  const image = new Image();
+  image.src = source;
+  await image.decode();
+  const canvas = document.createElement('canvas');
+  canvas.width = image.naturalWidth;
+  canvas.height = image.naturalHeight;
+  const context = canvas.getContext('2d');
+  context.drawImage(image, 0, 0);
+  const { data } = context.getImageData(0, 0, canvas.width, canvas.height);
+  let inked = 0;
+  for (let index = 0; index < data.length; index += 4) {
+    if (data[index] !== data[0] || data[index + 1] !== data[1] || data[index + 2] !== data[2]) inked += 1;
+  }
+  return inked;
+}`;
