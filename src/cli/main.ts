@@ -7,6 +7,7 @@ import { registerDiff } from './diff.js';
 import { registerGate } from './gate.js';
 import { registerNetpol } from './netpol.js';
 import { registerPolicy } from './policy.js';
+import { registerPss } from './pss.js';
 import { registerRbac } from './rbac.js';
 import { registerScan } from './scan.js';
 import { registerWebhook } from './webhook.js';
@@ -15,7 +16,8 @@ export function buildProgram(): Command {
   const program = new Command('kubeward')
     .description('Stop the trojan Helm chart: scan charts, gate installs, audit RBAC, analyse NetworkPolicy, detect attacks.')
     .version(VERSION, '-V, --version')
-    // a subcommand's options are its own, even where a parent has one of the same name (detect serve --rules)
+    // a subcommand's options are its own, even where a parent has one of the same name
+    // (detect serve --rules; `kubeward pss … --version v1.29` is the policy version)
     .enablePositionalOptions()
     .exitOverride()
     .configureOutput({ outputError: (text, write) => write(`kubeward: ${usageError(text)}\n`) });
@@ -24,6 +26,7 @@ export function buildProgram(): Command {
   registerDiff(program);
   registerRbac(program);
   registerNetpol(program);
+  registerPss(program);
   registerDetect(program);
   registerPolicy(program);
   registerWebhook(program);

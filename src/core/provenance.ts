@@ -1,6 +1,33 @@
 /** A step in a path to a field: a mapping key or a list index. */
 export type PathSegment = string | number;
 
+/**
+ * A path as people read it: `spec.containers[0].securityContext`, with a key that is not a plain
+ * identifier quoted (`metadata.annotations["container.apparmor.security.beta.kubernetes.io/app"]`).
+ */
+export function pathText(path: readonly PathSegment[]): string {
+  return path.reduce<string>((text, segment) => {
+    if (typeof segment === 'number') return `${text}[${segment}]`;
+    if (!/^[A-Za-z_$][\w$-]*$/.test(segment)) return `${text}[${JSON.stringify(segment)}]`;
+    return text ? `${text}.${segment}` : segment;
+  }, '');
+}
+
+/**
+ * The longest prefix of `path` that exists in `root`: where a finding about a missing field
+ * (`securityContext.runAsNonRoot` not set) can point.
+ */
+export function existingPrefix(root: unknown, path: readonly PathSegment[]): PathSegment[] {
+  const found: PathSegment[] = [];
+  let node = root;
+  for (const segment of path) {
+    if (node === null || typeof node !== 'object' || !Object.prototype.hasOwnProperty.call(node, segment)) break;
+    node = (node as Record<string | number, unknown>)[segment];
+    found.push(segment);
+  }
+  return found;
+}
+
 /** Where an object came from, so every finding can point back to it. */
 export interface Provenance {
   origin: 'file' | 'stdin' | 'chart' | 'kustomize' | 'cluster';

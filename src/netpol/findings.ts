@@ -8,7 +8,7 @@ import type { RuleMeta, Violation } from '../rules/rule.js';
 import { coverage, type CoverageOptions, type CoverageResult, type ReachedRange, type WorkloadCoverage } from './coverage.js';
 import { formatRange, IPV4_ALL, IPV6_ALL } from './ip.js';
 import type { Direction } from './policy.js';
-import { pathText } from './validation.js';
+import { pathText } from '../core/provenance.js';
 
 /**
  * The Limit stage as findings, for `kubeward netpol coverage` and `kubeward scan`: rule metadata as

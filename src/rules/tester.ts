@@ -1,3 +1,4 @@
+import { existingPrefix, type PathSegment } from '../core/provenance.js';
 import { inventoryFromText } from '../load/sources.js';
 import { createRuleContext } from './context.js';
 import type { Severity } from '../core/severity.js';
@@ -42,12 +43,6 @@ export function testRuleExamples(rule: Rule): ExampleOutcome[] {
   ];
 }
 
-function pathExists(root: unknown, path: readonly (string | number)[]): boolean {
-  let node = root;
-  for (const segment of path) {
-    if (node === null || typeof node !== 'object') return false;
-    if (!Object.prototype.hasOwnProperty.call(node, segment)) return false;
-    node = (node as Record<string | number, unknown>)[segment];
-  }
-  return true;
+function pathExists(root: unknown, path: readonly PathSegment[]): boolean {
+  return existingPrefix(root, path).length === path.length;
 }

@@ -3,7 +3,7 @@ import { inventoryFromText } from '../../src/load/sources.js';
 import { parseAdminPolicy } from '../../src/netpol/anp.js';
 import { connectionList, netpolFindings } from '../../src/netpol/index.js';
 import { parseNetworkPolicy } from '../../src/netpol/policy.js';
-import { pathText } from '../../src/netpol/validation.js';
+import { pathText } from '../../src/core/provenance.js';
 
 /** What the API server rejects, it is rejected here: the field and the reason, and the policy is left out. */
 

@@ -1,0 +1,30 @@
+import { isRecord } from '../../core/object.js';
+import { containerName, containersPhrase, pluralize, unique, visitContainers, type PodSecurityCheck, type PodSecurityViolation } from '../model.js';
+
+/** A hostPort binds the node's own port to the container: baseline forbids any non-zero hostPort. */
+export const hostPorts: PodSecurityCheck = {
+  id: 'hostPorts',
+  level: 'baseline',
+  versions: [
+    {
+      minimumVersion: 0,
+      evaluate({ spec }) {
+        const violations: PodSecurityViolation[] = [];
+        for (const { container, path } of visitContainers(spec)) {
+          (Array.isArray(container.ports) ? container.ports : []).forEach((port, index) => {
+            if (isRecord(port) && typeof port.hostPort === 'number' && port.hostPort !== 0) {
+              violations.push({ field: [...path, 'ports', index, 'hostPort'], container: containerName(container), value: String(port.hostPort) });
+            }
+          });
+        }
+        if (!violations.length) return undefined;
+        const ports = unique(violations.map((violation) => violation.value ?? ''));
+        return {
+          reason: 'hostPort',
+          detail: `${containersPhrase(violations.map((violation) => violation.container ?? ''))} ${pluralize('uses', 'use', unique(violations.map((v) => v.container ?? '')).length)} ${pluralize('hostPort', 'hostPorts', ports.length)} ${ports.join(', ')}`,
+          violations,
+        };
+      },
+    },
+  ],
+};

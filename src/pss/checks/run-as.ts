@@ -1,0 +1,88 @@
+import { containerName, containerSecurityContext, containersPhrase, exemptingWindows, podSecurityContext, visitContainers, type CheckOutcome, type PodSecurityCheck, type PodSecurityViolation, type PodView } from '../model.js';
+
+/** Restricted: every container must set allowPrivilegeEscalation: false (setuid binaries cannot gain privileges). */
+function allowPrivilegeEscalation1Dot8({ spec }: PodView): CheckOutcome {
+  const violations: PodSecurityViolation[] = [];
+  for (const { container, path } of visitContainers(spec)) {
+    const value = containerSecurityContext(container)?.allowPrivilegeEscalation;
+    if (value !== false) violations.push({ field: [...path, 'securityContext', 'allowPrivilegeEscalation'], container: containerName(container), value: value === undefined || value === null ? 'unset' : String(value) });
+  }
+  if (!violations.length) return undefined;
+  return {
+    reason: 'allowPrivilegeEscalation != false',
+    detail: `${containersPhrase(violations.map((violation) => violation.container ?? ''))} must set securityContext.allowPrivilegeEscalation=false`,
+    violations,
+  };
+}
+
+export const allowPrivilegeEscalation: PodSecurityCheck = {
+  id: 'allowPrivilegeEscalation',
+  level: 'restricted',
+  versions: [
+    { minimumVersion: 8, evaluate: allowPrivilegeEscalation1Dot8 },
+    { minimumVersion: 25, evaluate: exemptingWindows(allowPrivilegeEscalation1Dot8) },
+  ],
+};
+
+/**
+ * Restricted: runAsNonRoot must be true, on the pod (then containers may leave it unset) or on every
+ * container; an explicit false anywhere fails.
+ */
+export const runAsNonRoot: PodSecurityCheck = {
+  id: 'runAsNonRoot',
+  level: 'restricted',
+  versions: [
+    {
+      minimumVersion: 0,
+      evaluate({ spec }) {
+        const violations: PodSecurityViolation[] = [];
+        const podValue = podSecurityContext(spec)?.runAsNonRoot;
+        const podSet = typeof podValue === 'boolean';
+        if (podValue === false) violations.push({ field: ['spec', 'securityContext', 'runAsNonRoot'], value: 'false' });
+        const explicitlyBad: string[] = [];
+        const implicitlyBad: string[] = [];
+        for (const { container, path } of visitContainers(spec)) {
+          const value = containerSecurityContext(container)?.runAsNonRoot;
+          const field = [...path, 'securityContext', 'runAsNonRoot'];
+          if (typeof value === 'boolean') {
+            if (!value) {
+              explicitlyBad.push(containerName(container));
+              violations.push({ field, container: containerName(container), value: 'false' });
+            }
+          } else if (!(podSet && podValue === true)) {
+            implicitlyBad.push(containerName(container));
+            violations.push({ field, container: containerName(container), value: 'unset' });
+          }
+        }
+        if (!violations.length) return undefined;
+        const details: string[] = [];
+        const setters = [...(podValue === false ? ['pod'] : []), ...(explicitlyBad.length ? [containersPhrase(explicitlyBad)] : [])];
+        if (setters.length) details.push(`${setters.join(' and ')} must not set securityContext.runAsNonRoot=false`);
+        if (implicitlyBad.length) details.push(`pod or ${containersPhrase(implicitlyBad)} must set securityContext.runAsNonRoot=true`);
+        return { reason: 'runAsNonRoot != true', detail: details.join('; '), violations };
+      },
+    },
+  ],
+};
+
+/** Restricted (1.23+): runAsUser 0 on the pod or any container. */
+export const runAsUser: PodSecurityCheck = {
+  id: 'runAsUser',
+  level: 'restricted',
+  versions: [
+    {
+      minimumVersion: 23,
+      evaluate({ spec }) {
+        const violations: PodSecurityViolation[] = [];
+        if (podSecurityContext(spec)?.runAsUser === 0) violations.push({ field: ['spec', 'securityContext', 'runAsUser'], value: '0' });
+        for (const { container, path } of visitContainers(spec)) {
+          if (containerSecurityContext(container)?.runAsUser === 0) violations.push({ field: [...path, 'securityContext', 'runAsUser'], container: containerName(container), value: '0' });
+        }
+        if (!violations.length) return undefined;
+        const containers = violations.flatMap((violation) => (violation.container === undefined ? [] : [violation.container]));
+        const who = [...(violations.some((violation) => violation.container === undefined) ? ['pod'] : []), ...(containers.length ? [containersPhrase(containers)] : [])];
+        return { reason: 'runAsUser=0', detail: `${who.join(' and ')} must not set runAsUser=0`, violations };
+      },
+    },
+  ],
+};

@@ -1,0 +1,25 @@
+import { containerName, containerSecurityContext, containersPhrase, podSecurityContext, recordAt, visitContainers, type PodSecurityCheck, type PodSecurityViolation } from '../model.js';
+
+/** A Windows HostProcess container runs on the node as a host process: baseline forbids it. */
+export const windowsHostProcess: PodSecurityCheck = {
+  id: 'windowsHostProcess',
+  level: 'baseline',
+  versions: [
+    {
+      minimumVersion: 0,
+      evaluate({ spec }) {
+        const violations: PodSecurityViolation[] = [];
+        if (recordAt(podSecurityContext(spec), 'windowsOptions')?.hostProcess === true) violations.push({ field: ['spec', 'securityContext', 'windowsOptions', 'hostProcess'], value: 'true' });
+        for (const { container, path } of visitContainers(spec)) {
+          if (recordAt(containerSecurityContext(container), 'windowsOptions')?.hostProcess === true) {
+            violations.push({ field: [...path, 'securityContext', 'windowsOptions', 'hostProcess'], container: containerName(container), value: 'true' });
+          }
+        }
+        if (!violations.length) return undefined;
+        const containers = violations.flatMap((violation) => (violation.container === undefined ? [] : [violation.container]));
+        const who = [...(violations.some((violation) => violation.container === undefined) ? ['pod'] : []), ...(containers.length ? [containersPhrase(containers)] : [])];
+        return { reason: 'hostProcess', detail: `${who.join(' and ')} must not set securityContext.windowsOptions.hostProcess=true`, violations };
+      },
+    },
+  ],
+};
