@@ -17,7 +17,7 @@ describe('NetworkPolicy validation', () => {
     ['an except equal to its cidr', '{podSelector: {}, egress: [{to: [{ipBlock: {cidr: 10.0.0.0/16, except: [10.0.0.0/16]}}]}]}', 'spec.egress[0].to[0].ipBlock.except[0]', /strict subset/],
     ['an unknown selector operator', '{podSelector: {matchExpressions: [{key: app, operator: Equals, values: [a]}]}}', 'spec.podSelector', /not a valid selector operator/],
     ['In without values', '{podSelector: {}, ingress: [{from: [{namespaceSelector: {matchExpressions: [{key: team, operator: In}]}}]}]}', 'spec.ingress[0].from[0].namespaceSelector', /must be non-empty/],
-    ['an invalid label key', '{podSelector: {matchLabels: {"-bad": x}}}', 'spec.podSelector.matchLabels.-bad', /not a valid label key/],
+    ['an invalid label key', '{podSelector: {matchLabels: {"-bad": x}}}', 'spec.podSelector.matchLabels["-bad"]', /not a valid label key/],
     ['endPort without a port', '{podSelector: {}, ingress: [{ports: [{endPort: 90}]}]}', 'spec.ingress[0].ports[0].endPort', /port is not specified/],
     ['endPort with a named port', '{podSelector: {}, ingress: [{ports: [{port: http, endPort: 90}]}]}', 'spec.ingress[0].ports[0].endPort', /non-numeric/],
     ['endPort below port', '{podSelector: {}, ingress: [{ports: [{port: 90, endPort: 80}]}]}', 'spec.ingress[0].ports[0].endPort', /greater than or equal/],
