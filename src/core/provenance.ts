@@ -41,6 +41,11 @@ export interface Provenance {
   source?: string;
   /** Helm hooks: the values of the `helm.sh/hook` annotation (`pre-install`, `test`, …). */
   hooks?: string[];
+  /**
+   * The object's namespace is the one it is installed into rather than one its source names: the
+   * loader filled it in, or a chart rendered it from `.Release.Namespace` (`-n`, else `default`).
+   */
+  namespaceFromInstall?: boolean;
   /** Cluster dumps: the kube context or dump file. */
   cluster?: string;
   /**

@@ -39,6 +39,8 @@ export function locateBlockYaml(lines: readonly string[], path: readonly PathSeg
   let line = rootLine;
   for (const segment of path) {
     const text = lines[span.first].slice(span.column);
+    // A flow collection on one line holds every field below it on that line: the answer, whatever the rest of the path.
+    if (/^[[{]/.test(text) && closesOnLine(text)) return span.first;
     if (/^[[{!&*?|>]/.test(text)) return FALLBACK;
     const isSequence = /^-(\s|$)/.test(text);
     if (typeof segment === 'number') {
@@ -163,6 +165,28 @@ function linesAtColumn(lines: readonly string[], span: Span, cache?: BlockIndex)
   }
   cache?.children.set(key, found);
   return found;
+}
+
+/** Whether the flow collection opening `text` closes on the same line (brackets balanced outside quotes). */
+function closesOnLine(text: string): boolean {
+  let depth = 0;
+  let quote: string | undefined;
+  for (let index = 0; index < text.length; index++) {
+    const char = text[index];
+    if (quote) {
+      if (char === '\\' && quote === '"') index++;
+      else if (char === quote) {
+        // '' is an escaped quote inside a single-quoted scalar.
+        if (quote === "'" && text[index + 1] === "'") index++;
+        else quote = undefined;
+      }
+    } else if (char === '"' || char === "'") quote = char;
+    else if (char === '[' || char === '{') depth++;
+    else if (char === ']' || char === '}') {
+      if (--depth === 0) return true;
+    }
+  }
+  return false;
 }
 
 function nextContentLine(lines: readonly string[], from: number, end: number): number {

@@ -5,7 +5,6 @@ import { ociRepositoryOf, type ChartSource } from '../core/chart.js';
 import { InputError } from '../core/errors.js';
 import { displayPath } from './paths.js';
 import { Inventory } from '../core/inventory.js';
-import type { KubeObject } from '../core/object.js';
 import { builtinScope, scopeResolver } from '../core/scope.js';
 import { readChartSource, repositoryOfName } from './charts.js';
 import { parseHelmOutput, pullChart, renderChart, type HelmOptions } from './helm.js';
@@ -83,11 +82,11 @@ export async function loadSources(paths: readonly string[], options: LoadOptions
     for (const warning of result.warnings) warnings.push(warning);
     for (const chart of result.charts ?? []) charts.push(chart);
   }
-  applyDefaultNamespace(loaded.map((entry) => entry.object), options.namespace ?? 'default');
+  applyDefaultNamespace(loaded, options.namespace ?? 'default');
   const result: LoadResult = { inventory: new Inventory(loaded), warnings, sources, charts };
   if (options.probeCharts) {
     result.probes = await Promise.all(probes);
-    for (const probe of result.probes) for (const variant of probe.variants) applyDefaultNamespace(variant.objects.map((entry) => entry.object), variant.namespace);
+    for (const probe of result.probes) for (const variant of probe.variants) applyDefaultNamespace(variant.objects, variant.namespace);
   }
   return result;
 }
@@ -189,25 +188,32 @@ async function loadDirectory(root: string, options: LoadOptions): Promise<Source
 /** Parses YAML text into an inventory, as a file would load: used by the rule tester and library users. */
 export function inventoryFromText(text: string, file = 'example.yaml', namespace = 'default'): LoadResult {
   const parsed = parseYamlStream(text, { file });
-  applyDefaultNamespace(parsed.objects.map((entry) => entry.object), namespace);
+  applyDefaultNamespace(parsed.objects, namespace);
   return { inventory: new Inventory(parsed.objects), warnings: parsed.warnings, sources: [{ path: file, kind: 'manifests' }] };
 }
 
 /** Reads what helm hands a post-renderer: its rendered manifests with `# Source:` headers. */
 export function inventoryFromHelmOutput(text: string, namespace: string): LoadResult {
   const parsed = parseHelmOutput(text, { chart: 'helm' });
-  applyDefaultNamespace(parsed.objects.map((entry) => entry.object), namespace);
+  applyDefaultNamespace(parsed.objects, namespace);
   return { inventory: new Inventory(parsed.objects), warnings: parsed.warnings, sources: [{ path: '-', kind: 'stdin' }] };
 }
 
 /**
  * Namespaced objects without `metadata.namespace` are created in the release (or kubectl) namespace.
  * Setting it at load, before anything reads the objects, is what makes every engine agree on it.
+ * Provenance remembers it (and a chart's objects rendered into the release namespace), so rules can
+ * tell a namespace the source chose from the one the installer chose.
  */
-function applyDefaultNamespace(objects: KubeObject[], namespace: string): void {
-  const scopeOf = scopeResolver(objects);
-  for (const object of objects) {
-    if (!object.metadata.namespace && scopeOf(object.apiVersion, object.kind) === 'Namespaced') object.metadata.namespace = namespace;
+function applyDefaultNamespace(entries: readonly LoadedObject[], namespace: string): void {
+  const scopeOf = scopeResolver(entries.map((entry) => entry.object));
+  for (const { object, provenance } of entries) {
+    if (!object.metadata.namespace && scopeOf(object.apiVersion, object.kind) === 'Namespaced') {
+      object.metadata.namespace = namespace;
+      provenance.namespaceFromInstall = true;
+    } else if (provenance.origin === 'chart' && object.metadata.namespace === namespace) {
+      provenance.namespaceFromInstall = true;
+    }
     if (object.metadata.namespace && builtinScope(object.apiVersion, object.kind) === 'Cluster' && scopeOf(object.apiVersion, object.kind) === 'Cluster') {
       // The API server ignores a namespace on cluster-scoped objects; so do we.
       delete object.metadata.namespace;

@@ -52,6 +52,13 @@ export function checksFor(level: Level, version: PolicyVersion): { check: PodSec
   return active.filter(({ check }) => !overridden.has(check.id)).map(({ check, entry }) => ({ check, evaluate: entry.evaluate }));
 }
 
+/** One check on its own at a version (no overrides): what the rules of a scan use, each owning some checks. */
+export function evaluateCheck(check: PodSecurityCheck, pod: PodView, version: PolicyVersion): CheckFailure | undefined {
+  const entry = versionAt(check, effectiveVersion(version));
+  const outcome = entry?.evaluate(pod);
+  return outcome ? { check: check.id, level: check.level, ...outcome } : undefined;
+}
+
 /** Evaluates a pod (or a workload's pod template) against a level at a version: the failed checks, none when it is allowed. */
 export function evaluatePod(pod: PodView, level: Level, version: PolicyVersion): CheckFailure[] {
   const failures: CheckFailure[] = [];

@@ -23,7 +23,9 @@ export interface RunOptions extends SuppressionOptions {
  * Runs rules over every object of the inventory. A rule that throws is a kubeward bug, not the
  * user's: the error names the rule and object so it can be reported.
  */
-export function runRules(inventory: Inventory, rules: readonly Rule[], options: RunOptions = {}): Finding[] {
+export function runRules(inventory: Inventory, rules: readonly Rule[], runOptions: RunOptions = {}): Finding[] {
+  // One date for every finding of the run (expiring suppressions), not one clock read per finding.
+  const options = { ...runOptions, today: runOptions.today ?? today() };
   const context = options.context ?? createRuleContext(inventory);
   const disabled = new Set(options.disable ?? []);
   const active = rules.filter((rule) => !disabled.has(rule.meta.id));

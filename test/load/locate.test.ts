@@ -115,8 +115,16 @@ describe('locateBlockYaml agrees with the yaml document model', () => {
     expect(locateBlockYaml(lines, ['items', 1000], index)).toBe(byParser(['items', 1000]));
   });
 
-  it('hands flow collections on the way to the parser', () => {
-    expect(locateBlockYaml('a: {b: {c: 1}}\n'.split('\n'), ['a', 'b', 'c'])).toBe(FALLBACK);
+  it('answers a flow collection on one line with that line, and hands multi-line ones to the parser', () => {
+    const oneLine = 'x: 1\na: {b: {c: "}]", d: [1, 2]}, e: \'it\'\'s\'}\n';
+    for (const path of [['a', 'b', 'c'], ['a', 'b', 'd', 1], ['a', 'missing', 'deeper'], ['a', 'e']]) {
+      expect(locateBlockYaml(oneLine.split('\n'), path)).toBe(1);
+      expect(parserLocator(oneLine)(path)).toBe(1);
+    }
     expect(locateBlockYaml('a: {b: 1}\n'.split('\n'), ['a'])).toBe(0);
+    const multiLine = 'a: {b: 1,\n  c: 2}\n';
+    expect(locateBlockYaml(multiLine.split('\n'), ['a', 'c'])).toBe(FALLBACK);
+    expect(parserLocator(multiLine)(['a', 'c'])).toBe(1);
+    expect(locateBlockYaml('- {name: a, x: "unterminated ]\n'.split('\n'), [0, 'x'])).toBe(FALLBACK);
   });
 });

@@ -1,8 +1,84 @@
-import type { KubeObject } from '../../core/object.js';
-import { hasControllerIn, isWorkload } from '../../core/workload.js';
-import type { RuleContext } from '../rule.js';
+import { isRecord, type KubeObject } from '../../core/object.js';
+import type { PathSegment } from '../../core/provenance.js';
+import { hasControllerIn, isWorkload, type Container, type ContainerKind, type ContainerRef } from '../../core/workload.js';
+import { evaluateCheck, LATEST, podViewOf, POD_SECURITY_CHECKS, type CheckFailure, type PodSecurityViolation } from '../../pss/index.js';
+import type { Reference, RuleContext } from '../rule.js';
 
 /** Workload rules look at workloads whose controller is not also in the inventory (see hasControllerIn). */
 export function checkedWorkload(object: KubeObject, context: RuleContext): boolean {
   return isWorkload(object) && !hasControllerIn(object, context.inventory);
+}
+
+const KIND_WORDS: Record<ContainerKind, string> = { container: 'container', initContainer: 'init container', sidecar: 'sidecar', ephemeralContainer: 'ephemeral container' };
+
+/** `container "app"`, `init container "setup"`, `sidecar "shipper"`: how messages name a container. */
+export function containerLabel(ref: Pick<ContainerRef, 'container' | 'kind'>): string {
+  return `${KIND_WORDS[ref.kind]} "${ref.container.name ?? ''}"`;
+}
+
+const LIST_KINDS: Record<string, (container: Container) => ContainerKind> = {
+  initContainers: (container) => (container.restartPolicy === 'Always' ? 'sidecar' : 'initContainer'),
+  containers: () => 'container',
+  ephemeralContainers: () => 'ephemeralContainer',
+};
+
+/** The container a field path goes through (`…containers[1].securityContext`), if any. */
+export function containerAt(object: KubeObject, field: readonly PathSegment[]): ContainerRef | undefined {
+  let node: unknown = object;
+  for (let index = 0; index < field.length - 1; index++) {
+    if (!isRecord(node)) return undefined;
+    const segment = field[index];
+    const kindOf = typeof segment === 'string' ? LIST_KINDS[segment] : undefined;
+    const list = node[segment as string];
+    if (kindOf && Array.isArray(list) && typeof field[index + 1] === 'number') {
+      const container = list[field[index + 1] as number];
+      return isRecord(container) ? { container, kind: kindOf(container), path: field.slice(0, index + 2) } : undefined;
+    }
+    node = list;
+  }
+  return undefined;
+}
+
+/**
+ * The Pod Security checks a workload fails at the latest policy version, each check on its own
+ * (no restricted check hides a baseline one: each rule owns some checks and reports their fields).
+ * Computed once per object per scan, however many rules ask.
+ */
+export function podSecurityFailures(object: KubeObject, context: RuleContext): ReadonlyMap<string, CheckFailure> {
+  const cache = context.shared('pod-security-failures', () => new WeakMap<KubeObject, Map<string, CheckFailure>>());
+  let failures = cache.get(object);
+  if (!failures) {
+    failures = new Map();
+    const view = podViewOf(object);
+    if (view) {
+      for (const check of POD_SECURITY_CHECKS) {
+        const failure = evaluateCheck(check, view.pod, LATEST);
+        if (failure) failures.set(check.id, { ...failure, violations: failure.violations.map((violation) => ({ ...violation, field: [...view.root, ...violation.field] })) });
+      }
+    }
+    cache.set(object, failures);
+  }
+  return failures;
+}
+
+/** The violations of one Pod Security check on a workload (fields from the object's root); empty when it passes. */
+export function podSecurityViolations(object: KubeObject, context: RuleContext, checkId: string): PodSecurityViolation[] {
+  return podSecurityFailures(object, context).get(checkId)?.violations ?? [];
+}
+
+/** The Pod Security level a check belongs to, for messages: `breaks Pod Security baseline`. */
+export function breaksLevel(checkId: string): string {
+  const check = POD_SECURITY_CHECKS.find((candidate) => candidate.id === checkId);
+  return check ? `breaks Pod Security ${check.level}` : '';
+}
+
+/** Evidence every finding owed to a Pod Security check carries. */
+export function podSecurityEvidence(checkId: string): { podSecurity: { level: string; check: string } } {
+  const check = POD_SECURITY_CHECKS.find((candidate) => candidate.id === checkId);
+  return { podSecurity: { level: check?.level ?? 'baseline', check: checkId } };
+}
+
+/** A reference to a Pod Security check: the rule reports that check's fields in a scan (see docs/rules.md). */
+export function podSecurityReference(checkId: string): Reference {
+  return { tool: 'pod-security', id: checkId, url: 'https://kubernetes.io/docs/concepts/security/pod-security-standards/' };
 }

@@ -1,6 +1,6 @@
-import { containersOf, WORKLOAD_KINDS } from '../../core/workload.js';
+import { WORKLOAD_KINDS } from '../../core/workload.js';
 import type { Rule } from '../rule.js';
-import { checkedWorkload } from './helpers.js';
+import { breaksLevel, checkedWorkload, containerAt, containerLabel, podSecurityEvidence, podSecurityReference, podSecurityViolations } from './helpers.js';
 
 export const privilegedContainer: Rule = {
   meta: {
@@ -12,23 +12,26 @@ export const privilegedContainer: Rule = {
       'A container with `securityContext.privileged: true` has every capability and every host device: it is root on the node, and from the node it can read the tokens of every pod scheduled there. The Pod Security Standards forbid it from the baseline level up.',
     remediation: 'Remove `privileged: true`; add only the capabilities the container needs, and run it in a namespace enforcing the `baseline` or `restricted` Pod Security level.',
     references: [
-      { tool: 'pod-security', id: 'privileged' },
+      podSecurityReference('privileged'),
       { tool: 'kube-linter', id: 'privileged-container' },
       { tool: 'checkov', id: 'CKV_K8S_16' },
       { tool: 'trivy', id: 'KSV-0017' },
       { tool: 'kubescape', id: 'C-0057' },
       { tool: 'polaris', id: 'runAsPrivileged' },
+      { tool: 'kubesec', id: 'Privileged' },
     ],
     kinds: WORKLOAD_KINDS,
   },
   check(object, context) {
     if (!checkedWorkload(object, context)) return [];
-    return containersOf(object)
-      .filter(({ container }) => container.securityContext?.privileged === true)
-      .map(({ container, kind, path }) => ({
-        message: `${kind === 'container' ? 'container' : kind} "${container.name}" runs privileged: root on the node it lands on`,
-        path: [...path, 'securityContext', 'privileged'],
-      }));
+    return podSecurityViolations(object, context, 'privileged').map((violation) => {
+      const ref = containerAt(object, violation.field);
+      return {
+        message: `${ref ? containerLabel(ref) : `container "${violation.container}"`} runs privileged: root on the node it lands on (${breaksLevel('privileged')})`,
+        path: violation.field,
+        evidence: podSecurityEvidence('privileged'),
+      };
+    });
   },
   examples: {
     valid: [
