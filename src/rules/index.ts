@@ -26,6 +26,24 @@ import { probesMissing } from './pack/probes-missing.js';
 import { procMount } from './pack/proc-mount.js';
 import { readOnlyRootFilesystem } from './pack/read-only-root-filesystem.js';
 import { restrictedVolumeTypes } from './pack/restricted-volume-types.js';
+import { roleWildcard } from './pack/role-wildcard.js';
+import { roleReadsSecrets } from './pack/role-reads-secrets.js';
+import { roleEscalateBind } from './pack/role-escalate-bind.js';
+import { roleImpersonate } from './pack/role-impersonate.js';
+import { roleMintsTokens } from './pack/role-mints-tokens.js';
+import { roleNodesProxy } from './pack/role-nodes-proxy.js';
+import { roleApprovesCsr } from './pack/role-approves-csr.js';
+import { roleWritesWebhooks } from './pack/role-writes-webhooks.js';
+import { rolePodExec } from './pack/role-pod-exec.js';
+import { roleCreatesWorkloads } from './pack/role-creates-workloads.js';
+import { roleWritesCoredns } from './pack/role-writes-coredns.js';
+import { roleDeletesEvents } from './pack/role-deletes-events.js';
+import { roleDestructiveDelete } from './pack/role-destructive-delete.js';
+import { namespacePodSecurityNotEnforced, namespacePodSecurityPrivileged, namespaceWithoutPodSecurity } from './pack/namespace-pod-security.js';
+import { netpolAllowsAll } from './pack/netpol-allows-all.js';
+import { netpolAllowsNodeServices } from './pack/netpol-allows-node-services.js';
+import { netpolSelectsNothing } from './pack/netpol-selects-nothing.js';
+import { serviceAccountUnbound } from './pack/service-account-unbound.js';
 import { runAsNonRoot } from './pack/run-as-non-root.js';
 import { runAsRootGroup } from './pack/run-as-root-group.js';
 import { runAsRootUser } from './pack/run-as-root-user.js';
@@ -84,6 +102,28 @@ export const builtinRules: readonly Rule[] = [
   envCredentialValue,
   configmapCredential,
   secretInEnv,
+  // RBAC on the role objects themselves: one finding per PolicyRule, at its most severe risk (role-grants.ts).
+  roleWildcard,
+  roleReadsSecrets,
+  roleEscalateBind,
+  roleImpersonate,
+  roleMintsTokens,
+  roleNodesProxy,
+  roleApprovesCsr,
+  roleWritesWebhooks,
+  rolePodExec,
+  roleCreatesWorkloads,
+  roleWritesCoredns,
+  roleDeletesEvents,
+  roleDestructiveDelete,
+  serviceAccountUnbound,
+  // Namespaces the sources create, and NetworkPolicy objects on their own.
+  namespaceWithoutPodSecurity,
+  namespacePodSecurityPrivileged,
+  namespacePodSecurityNotEnforced,
+  netpolSelectsNothing,
+  netpolAllowsAll,
+  netpolAllowsNodeServices,
 ];
 
 export function ruleById(id: string): Rule | undefined {
