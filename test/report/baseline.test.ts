@@ -102,21 +102,24 @@ describe('kubeward scan --baseline', () => {
     expect(added.code).toBe(1);
     const addedReport = JSON.parse(added.stdout);
     const fresh = addedReport.findings.filter((finding: { baselineState: string }) => finding.baselineState === 'new');
-    expect(fresh.map((finding: { ruleId: string; message: string }) => `${finding.ruleId}: ${finding.message}`)).toEqual(['privileged-container: initContainer "setup" runs privileged: root on the node it lands on']);
-    expect(addedReport.baseline).toMatchObject({ new: 1, fixed: 0 });
+    expect(fresh.map((finding: { ruleId: string; message: string }) => `${finding.ruleId}: ${finding.message}`)).toEqual([
+      'privileged-container: init container "setup" runs privileged: root on the node it lands on (breaks Pod Security baseline)',
+      'container-resources: init container "setup" sets no memory limit, memory request, CPU request: it can starve its neighbours on the node, and is evicted first',
+    ]);
+    expect(addedReport.baseline).toMatchObject({ new: 2, fixed: 0 });
 
     const table = await runCli(['scan', 'deploy.yaml', '--baseline', 'baseline.json'], { cwd: tree });
-    expect(table.stdout).toMatch(/privileged-container +container "helper" runs privileged: root on the node it lands on \(in the baseline\)/);
-    expect(table.stdout).toMatch(/initContainer "setup" runs privileged: root on the node it lands on\n/);
-    expect(table.stdout).toContain(`1 new since the baseline baseline.json (${baseline.findings.length} unchanged, 0 fixed).`);
+    expect(table.stdout).toMatch(/privileged-container +container "helper" runs privileged: root on the node it lands on \(breaks Pod Security baseline\) \(in the baseline\)/);
+    expect(table.stdout).toMatch(/init container "setup" runs privileged: root on the node it lands on \(breaks Pod Security baseline\)\n/);
+    expect(table.stdout).toContain(`2 new since the baseline baseline.json (${baseline.findings.length} unchanged, 0 fixed).`);
 
     const sarif = JSON.parse((await runCli(['scan', 'deploy.yaml', '--format', 'sarif', '--baseline', 'baseline.json'], { cwd: tree })).stdout);
     const results = sarif.runs[0].results as { ruleId: string; baselineState: string; partialFingerprints: Record<string, string> }[];
-    expect(results.filter((result) => result.baselineState === 'new')).toHaveLength(1);
+    expect(results.filter((result) => result.baselineState === 'new')).toHaveLength(2);
     expect(results.map((result) => result.partialFingerprints['kubewardFingerprint/v1']).sort()).toEqual(addedReport.findings.map((finding: { fingerprint: string }) => finding.fingerprint).sort());
 
     const markdown = (await runCli(['scan', 'deploy.yaml', '--format', 'markdown', '--baseline', 'baseline.json'], { cwd: tree })).stdout;
-    expect(markdown).toContain('**1 finding** new since the baseline `baseline.json`');
+    expect(markdown).toContain('**2 findings** new since the baseline `baseline.json`');
     expect(markdown).toContain(`<details><summary>${baseline.findings.length} already in the baseline</summary>`);
 
     // Removing the helper fixes its findings.

@@ -2,7 +2,7 @@ import { existingPrefix } from '../../core/provenance.js';
 import { WORKLOAD_KINDS } from '../../core/workload.js';
 import type { PathSegment } from '../../core/provenance.js';
 import type { Rule, Violation } from '../rule.js';
-import { breaksLevel, checkedWorkload, containerAt, containerLabel, podSecurityEvidence, podSecurityReference, podSecurityViolations } from './helpers.js';
+import { breaksLevel, checkedWorkload, firstByName, containerAt, containerLabel, podSecurityEvidence, podSecurityReference, podSecurityViolations } from './helpers.js';
 
 export const allowPrivilegeEscalation: Rule = {
   meta: {
@@ -43,7 +43,7 @@ export const allowPrivilegeEscalation: Rule = {
     if (unset.length) {
       violations.push({
         message: `${unset.map((violation) => label(violation.field)).join(', ')} ${unset.length === 1 ? 'does' : 'do'} not set allowPrivilegeEscalation: false (${breaksLevel('allowPrivilegeEscalation')})`,
-        path: existingPrefix(object, unset[0].field),
+        path: existingPrefix(object, firstByName(unset, (violation) => violation.container).field),
         evidence: { containers: unset.map((violation) => violation.container), ...podSecurityEvidence('allowPrivilegeEscalation') },
       });
     }

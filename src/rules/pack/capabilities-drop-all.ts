@@ -1,7 +1,7 @@
 import { existingPrefix } from '../../core/provenance.js';
 import { WORKLOAD_KINDS } from '../../core/workload.js';
 import type { Rule } from '../rule.js';
-import { breaksLevel, checkedWorkload, containerAt, containerLabel, podSecurityEvidence, podSecurityReference, podSecurityViolations } from './helpers.js';
+import { breaksLevel, checkedWorkload, firstByName, containerAt, containerLabel, podSecurityEvidence, podSecurityReference, podSecurityViolations } from './helpers.js';
 
 export const capabilitiesDropAll: Rule = {
   meta: {
@@ -34,7 +34,7 @@ export const capabilitiesDropAll: Rule = {
     return [
       {
         message: `${labels.join(', ')} keep${missing.length === 1 ? 's' : ''} the runtime's default capabilities (NET_RAW among them): drop ALL (${breaksLevel('capabilities_restricted')})`,
-        path: existingPrefix(object, missing[0].field),
+        path: existingPrefix(object, firstByName(missing, (violation) => violation.container).field),
         evidence: { containers: missing.map((violation) => violation.container), ...podSecurityEvidence('capabilities_restricted') },
       },
     ];

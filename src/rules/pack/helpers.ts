@@ -40,6 +40,14 @@ export function containerAt(object: KubeObject, field: readonly PathSegment[]): 
 }
 
 /**
+ * Which of several containers a per-pod finding points at: the first by name, so that reordering
+ * containers moves neither the finding's line nor its fingerprint.
+ */
+export function firstByName<T>(items: readonly T[], nameOf: (item: T) => string | undefined): T {
+  return items.reduce((best, item) => ((nameOf(item) ?? '') < (nameOf(best) ?? '') ? item : best));
+}
+
+/**
  * The Pod Security checks a workload fails at the latest policy version, each check on its own
  * (no restricted check hides a baseline one: each rule owns some checks and reports their fields).
  * Computed once per object per scan, however many rules ask.

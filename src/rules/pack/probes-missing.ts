@@ -1,6 +1,6 @@
 import { containersOf } from '../../core/workload.js';
 import type { Rule } from '../rule.js';
-import { checkedWorkload, containerLabel } from './helpers.js';
+import { checkedWorkload, containerLabel, firstByName } from './helpers.js';
 
 /** Workloads that are meant to keep running (Jobs, CronJobs and bare Pods finish or are one-offs). */
 const LONG_RUNNING = ['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'ReplicationController'];
@@ -37,7 +37,7 @@ export const probesMissing: Rule = {
     return [
       {
         message: lacking.map(({ ref, missing }) => `${containerLabel(ref)} has no ${missing.join(' or ')}`).join('; '),
-        path: lacking[0].ref.path,
+        path: firstByName(lacking, ({ ref }) => ref.container.name).ref.path,
         evidence: { containers: lacking.map(({ ref, missing }) => ({ container: ref.container.name, missing })) },
       },
     ];

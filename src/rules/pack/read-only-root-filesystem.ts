@@ -1,6 +1,6 @@
 import { containersOf, WORKLOAD_KINDS } from '../../core/workload.js';
 import type { Rule } from '../rule.js';
-import { checkedWorkload, containerLabel } from './helpers.js';
+import { checkedWorkload, containerLabel, firstByName } from './helpers.js';
 
 export const readOnlyRootFilesystem: Rule = {
   meta: {
@@ -26,7 +26,7 @@ export const readOnlyRootFilesystem: Rule = {
     if (!checkedWorkload(object, context)) return [];
     const writable = containersOf(object).filter((ref) => ref.kind !== 'ephemeralContainer' && ref.container.securityContext?.readOnlyRootFilesystem !== true);
     if (!writable.length) return [];
-    const first = writable[0];
+    const first = firstByName(writable, (ref) => ref.container.name);
     return [
       {
         message: `${writable.map(containerLabel).join(', ')} can write to ${writable.length === 1 ? 'its' : 'their'} image filesystem (readOnlyRootFilesystem is not true)`,
