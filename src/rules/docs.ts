@@ -1,4 +1,5 @@
 import { SEVERITIES, type Severity } from '../core/severity.js';
+import { formatVersion, LATEST, POD_SECURITY_CHECKS } from '../pss/index.js';
 import type { Rule, RuleMeta } from './rule.js';
 
 /** Checks an engine contributes to `kubeward scan` (RBAC risks, NetworkPolicy coverage), documented with the rules. */
@@ -40,6 +41,7 @@ export function renderRulesDoc(rules: readonly Rule[], engines: readonly EngineC
     '| --- | --- | --- | --- |',
     ...sorted.map((rule) => row(rule.meta)),
     '',
+    ...podSecuritySection(rules),
   ];
   for (const engine of engines) {
     out.push(`## ${engine.engine}`, '', `Computed by the engine, see [${engine.guide}](${engine.guide}).${engine.note ? ` ${engine.note}` : ''}`, '', '| rule | severity | stage | title |', '| --- | --- | --- | --- |');
@@ -77,6 +79,24 @@ function severityModelSection(rows: readonly SeverityModelRow[]): string[] {
     '| severity | means | what puts a finding here | example |',
     '| --- | --- | --- | --- |',
     ...rows.map((row) => `| \`${row.severity}\` | ${cell(row.meaning)} | ${cell(row.criteria)} | \`${row.example.ruleId}\`: ${cell(row.example.message)} |`),
+    '',
+  ];
+}
+
+/** Which rule reports each Pod Security check in a scan, from the rules' `pod-security` references: one owner per field. */
+function podSecuritySection(rules: readonly Rule[]): string[] {
+  const owners = (checkId: string) =>
+    rules
+      .filter((rule) => rule.meta.references.some((ref) => ref.tool === 'pod-security' && ref.id === checkId))
+      .map((rule) => `[\`${rule.meta.id}\`](#${rule.meta.id})`);
+  return [
+    '## Pod Security Standards in a scan',
+    '',
+    `\`kubeward pss SOURCES --level baseline|restricted [--version v1.N]\` judges pod templates exactly as Pod Security admission does, at any policy version (see the README). \`kubeward scan\` runs the same checks at the latest version (${formatVersion(LATEST)}), each reported by the rule below and by no other: a rule that owns a check reports that check's fields, its message says which level it breaks, and its JSON evidence carries \`podSecurity: {level, check}\`. Where two rules share a check they split its fields: \`capabilities-added\` reports additions and \`capabilities-drop-all\` the missing \`drop: [ALL]\`; \`container-runtime-socket\` reports the hostPath volumes that are runtime sockets and \`host-path-volume\` every other; \`restricted-volume-types\` leaves hostPath volumes to those two. Facts beyond the standards (\`node-root-access\`, read-only root filesystems, groups, deprecated seccomp annotations) are rules of their own.`,
+    '',
+    '| check | level | policy versions | reported by |',
+    '| --- | --- | --- | --- |',
+    ...POD_SECURITY_CHECKS.map((check) => `| \`${check.id}\` | ${check.level} | ${check.versions.map((entry) => `v1.${entry.minimumVersion}`).join(', ')} | ${owners(check.id).join(', ') || '(none)'} |`),
     '',
   ];
 }

@@ -1,6 +1,6 @@
 import { podTemplateOf, WORKLOAD_KINDS } from '../../core/workload.js';
 import type { Rule } from '../rule.js';
-import { checkedWorkload, containerLabel, podSecurityReference } from './helpers.js';
+import { checkedWorkload, containerLabel } from './helpers.js';
 import { hostPathVolumesOf, mountsPhrase } from './host-paths.js';
 
 const NAMESPACES = ['hostPID', 'hostNetwork', 'hostIPC'] as const;
@@ -14,7 +14,7 @@ export const nodeRootAccess: Rule = {
     description:
       'A pod in the node\'s PID, network or IPC namespace that also mounts the node\'s `/` is one `chroot` away from being the node: with the host\'s filesystem it reads the kubelet\'s credentials and every pod\'s tokens, and with the host\'s processes or network it reaches them live. Monitoring exporters (prometheus-node-exporter) ask for exactly this; that is a reason to record with a suppression, not a reason to lower the severity. Each half is also reported on its own (`host-namespaces`, `host-path-volume`).',
     remediation: 'Mount only the node paths the agent reads (`/proc`, `/sys`), read-only, instead of `/`; or record why with `kubeward.io/ignore: "node-root-access; <reason>"`.',
-    references: [podSecurityReference('hostNamespaces'), podSecurityReference('hostPathVolumes')],
+    references: [{ tool: 'kubernetes-docs', id: 'hostPath', url: 'https://kubernetes.io/docs/concepts/storage/volumes/#hostpath' }],
     kinds: WORKLOAD_KINDS,
   },
   check(object, context) {
