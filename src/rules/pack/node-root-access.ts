@@ -3,7 +3,7 @@ import type { Rule } from '../rule.js';
 import { checkedWorkload, containerLabel } from './helpers.js';
 import { hostPathVolumesOf, mountsPhrase } from './host-paths.js';
 
-const NAMESPACES = ['hostPID', 'hostNetwork', 'hostIPC'] as const;
+const NAMESPACES = { hostPID: 'PID', hostNetwork: 'network', hostIPC: 'IPC' } as const;
 
 export const nodeRootAccess: Rule = {
   meta: {
@@ -20,12 +20,12 @@ export const nodeRootAccess: Rule = {
   check(object, context) {
     if (!checkedWorkload(object, context)) return [];
     const spec = podTemplateOf(object)?.spec;
-    const shared = NAMESPACES.filter((field) => spec?.[field] === true);
+    const shared = (Object.keys(NAMESPACES) as (keyof typeof NAMESPACES)[]).filter((field) => spec?.[field] === true);
     if (!shared.length) return [];
     return hostPathVolumesOf(object)
       .filter((volume) => volume.hostPath === '/')
       .map((volume) => ({
-        message: `shares the node's ${shared.join(', ')} and mounts the node's / (volume "${volume.name}", ${mountsPhrase(volume, containerLabel)}): the node is one chroot away`,
+        message: `shares the node's ${shared.map((field) => NAMESPACES[field]).join(' and ')} namespace${shared.length === 1 ? '' : 's'} and mounts the node's / (volume "${volume.name}", ${mountsPhrase(volume, containerLabel)}): the node is one chroot away`,
         path: volume.path,
         evidence: { hostNamespaces: shared, volume: volume.name, hostPath: '/' },
       }));
