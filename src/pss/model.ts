@@ -131,6 +131,12 @@ export function containersPhrase(names: readonly string[]): string {
   return `${pluralize('container', 'containers', list.length)} ${joinQuote(list)}`;
 }
 
+/** `pod and containers "a", "b"`: who set the offending fields (pod-level fields name no container). */
+export function settersPhrase(violations: readonly PodSecurityViolation[]): string {
+  const containers = violations.flatMap((violation) => (violation.container === undefined ? [] : [violation.container]));
+  return [...(violations.some((violation) => violation.container === undefined) ? ['pod'] : []), ...(containers.length ? [containersPhrase(containers)] : [])].join(' and ');
+}
+
 /** From 1.25, restricted checks of Linux-only fields do not apply to pods with `spec.os.name: windows`. */
 export function exemptingWindows(evaluate: (pod: PodView) => CheckOutcome): (pod: PodView) => CheckOutcome {
   return (pod) => (isWindowsPod(pod.spec) ? undefined : evaluate(pod));

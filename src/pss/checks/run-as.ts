@@ -1,4 +1,4 @@
-import { containerName, containerSecurityContext, containersPhrase, exemptingWindows, podSecurityContext, visitContainers, type CheckOutcome, type PodSecurityCheck, type PodSecurityViolation, type PodView } from '../model.js';
+import { containerName, containerSecurityContext, containersPhrase, exemptingWindows, podSecurityContext, settersPhrase, visitContainers, type CheckOutcome, type PodSecurityCheck, type PodSecurityViolation, type PodView } from '../model.js';
 
 /** Restricted: every container must set allowPrivilegeEscalation: false (setuid binaries cannot gain privileges). */
 function allowPrivilegeEscalation1Dot8({ spec }: PodView): CheckOutcome {
@@ -79,9 +79,7 @@ export const runAsUser: PodSecurityCheck = {
           if (containerSecurityContext(container)?.runAsUser === 0) violations.push({ field: [...path, 'securityContext', 'runAsUser'], container: containerName(container), value: '0' });
         }
         if (!violations.length) return undefined;
-        const containers = violations.flatMap((violation) => (violation.container === undefined ? [] : [violation.container]));
-        const who = [...(violations.some((violation) => violation.container === undefined) ? ['pod'] : []), ...(containers.length ? [containersPhrase(containers)] : [])];
-        return { reason: 'runAsUser=0', detail: `${who.join(' and ')} must not set runAsUser=0`, violations };
+        return { reason: 'runAsUser=0', detail: `${settersPhrase(violations)} must not set runAsUser=0`, violations };
       },
     },
   ],

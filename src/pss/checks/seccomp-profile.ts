@@ -24,12 +24,12 @@ interface ProfileSetting {
 }
 
 /** Every seccompProfile the pod and its containers set. */
-function profiles({ spec }: PodView): { pod?: ProfileSetting; containers: (ProfileSetting & { unset: boolean; path: PathSegment[] })[] } {
+function profiles({ spec }: PodView): { pod?: ProfileSetting; containers: (ProfileSetting & { unset: boolean })[] } {
   const podProfile = recordAt(podSecurityContext(spec), 'seccompProfile');
   const pod = podProfile ? { field: ['spec', 'securityContext', 'seccompProfile', 'type'], type: String(podProfile.type ?? '') } : undefined;
   const containers = visitContainers(spec).map(({ container, path }) => {
     const profile = recordAt(containerSecurityContext(container), 'seccompProfile');
-    return { field: [...path, 'securityContext', 'seccompProfile', 'type'], container: containerName(container), type: String(profile?.type ?? ''), unset: !profile, path };
+    return { field: [...path, 'securityContext', 'seccompProfile', 'type'], container: containerName(container), type: String(profile?.type ?? ''), unset: !profile };
   });
   return { pod, containers };
 }

@@ -1,4 +1,4 @@
-import { containerName, containerSecurityContext, containersPhrase, podSecurityContext, recordAt, visitContainers, type PodSecurityCheck, type PodSecurityViolation } from '../model.js';
+import { containerName, containerSecurityContext, podSecurityContext, recordAt, settersPhrase, visitContainers, type PodSecurityCheck, type PodSecurityViolation } from '../model.js';
 
 /** A Windows HostProcess container runs on the node as a host process: baseline forbids it. */
 export const windowsHostProcess: PodSecurityCheck = {
@@ -16,9 +16,7 @@ export const windowsHostProcess: PodSecurityCheck = {
           }
         }
         if (!violations.length) return undefined;
-        const containers = violations.flatMap((violation) => (violation.container === undefined ? [] : [violation.container]));
-        const who = [...(violations.some((violation) => violation.container === undefined) ? ['pod'] : []), ...(containers.length ? [containersPhrase(containers)] : [])];
-        return { reason: 'hostProcess', detail: `${who.join(' and ')} must not set securityContext.windowsOptions.hostProcess=true`, violations };
+        return { reason: 'hostProcess', detail: `${settersPhrase(violations)} must not set securityContext.windowsOptions.hostProcess=true`, violations };
       },
     },
   ],

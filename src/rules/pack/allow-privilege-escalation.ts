@@ -2,7 +2,7 @@ import { existingPrefix } from '../../core/provenance.js';
 import { WORKLOAD_KINDS } from '../../core/workload.js';
 import type { PathSegment } from '../../core/provenance.js';
 import type { Rule, Violation } from '../rule.js';
-import { breaksLevel, checkedWorkload, firstByName, containerAt, containerLabel, podSecurityEvidence, podSecurityReference, podSecurityViolations } from './helpers.js';
+import { breaksLevel, checkedWorkload, containerAt, containerLabel, firstByName, podSecurityEvidence, podSecurityReference, podSecurityViolations } from './helpers.js';
 
 export const allowPrivilegeEscalation: Rule = {
   meta: {

@@ -1,7 +1,7 @@
 import { existingPrefix } from '../../core/provenance.js';
 import { WORKLOAD_KINDS } from '../../core/workload.js';
 import type { Rule } from '../rule.js';
-import { breaksLevel, checkedWorkload, firstByName, containerAt, containerLabel, podSecurityEvidence, podSecurityReference, podSecurityViolations } from './helpers.js';
+import { breaksLevel, checkedWorkload, firstByName, podSecurityEvidence, podSecurityReference, podSecurityViolations, whoSets } from './helpers.js';
 
 export const capabilitiesDropAll: Rule = {
   meta: {
@@ -28,8 +28,7 @@ export const capabilitiesDropAll: Rule = {
     const missing = podSecurityViolations(object, context, 'capabilities_restricted').filter((violation) => violation.field[violation.field.length - 1] === 'drop');
     if (!missing.length) return [];
     const labels = missing.map((violation) => {
-      const ref = containerAt(object, violation.field);
-      return ref ? containerLabel(ref) : 'a container';
+      return whoSets(object, violation.field);
     });
     return [
       {

@@ -39,6 +39,12 @@ export function containerAt(object: KubeObject, field: readonly PathSegment[]): 
   return undefined;
 }
 
+/** Who sets a field, for messages: the container it goes through (`init container "setup"`), else the pod. */
+export function whoSets(object: KubeObject, field: readonly PathSegment[]): string {
+  const ref = containerAt(object, field);
+  return ref ? containerLabel(ref) : 'the pod';
+}
+
 /**
  * Which of several containers a per-pod finding points at: the first by name, so that reordering
  * containers moves neither the finding's line nor its fingerprint.

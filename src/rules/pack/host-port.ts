@@ -1,6 +1,6 @@
 import { WORKLOAD_KINDS } from '../../core/workload.js';
 import type { Rule } from '../rule.js';
-import { breaksLevel, checkedWorkload, containerAt, containerLabel, podSecurityEvidence, podSecurityReference, podSecurityViolations } from './helpers.js';
+import { breaksLevel, checkedWorkload, podSecurityEvidence, podSecurityReference, podSecurityViolations, whoSets } from './helpers.js';
 
 export const hostPort: Rule = {
   meta: {
@@ -23,9 +23,8 @@ export const hostPort: Rule = {
   check(object, context) {
     if (!checkedWorkload(object, context)) return [];
     return podSecurityViolations(object, context, 'hostPorts').map((violation) => {
-      const ref = containerAt(object, violation.field);
       return {
-        message: `${ref ? containerLabel(ref) : 'a container'} binds port ${violation.value} of the node (${breaksLevel('hostPorts')})`,
+        message: `${whoSets(object, violation.field)} binds port ${violation.value} of the node (${breaksLevel('hostPorts')})`,
         path: violation.field,
         evidence: { hostPort: Number(violation.value), ...podSecurityEvidence('hostPorts') },
       };

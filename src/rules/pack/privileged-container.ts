@@ -1,6 +1,6 @@
 import { WORKLOAD_KINDS } from '../../core/workload.js';
 import type { Rule } from '../rule.js';
-import { breaksLevel, checkedWorkload, containerAt, containerLabel, podSecurityEvidence, podSecurityReference, podSecurityViolations } from './helpers.js';
+import { breaksLevel, checkedWorkload, podSecurityEvidence, podSecurityReference, podSecurityViolations, whoSets } from './helpers.js';
 
 export const privilegedContainer: Rule = {
   meta: {
@@ -25,9 +25,8 @@ export const privilegedContainer: Rule = {
   check(object, context) {
     if (!checkedWorkload(object, context)) return [];
     return podSecurityViolations(object, context, 'privileged').map((violation) => {
-      const ref = containerAt(object, violation.field);
       return {
-        message: `${ref ? containerLabel(ref) : `container "${violation.container}"`} runs privileged: root on the node it lands on (${breaksLevel('privileged')})`,
+        message: `${whoSets(object, violation.field)} runs privileged: root on the node it lands on (${breaksLevel('privileged')})`,
         path: violation.field,
         evidence: podSecurityEvidence('privileged'),
       };

@@ -1,6 +1,6 @@
 import { WORKLOAD_KINDS } from '../../core/workload.js';
 import type { Rule } from '../rule.js';
-import { breaksLevel, checkedWorkload, containerAt, containerLabel, podSecurityEvidence, podSecurityReference, podSecurityViolations } from './helpers.js';
+import { breaksLevel, checkedWorkload, containerAt, podSecurityEvidence, podSecurityReference, podSecurityViolations, whoSets } from './helpers.js';
 
 export const probeHost: Rule = {
   meta: {
@@ -20,7 +20,7 @@ export const probeHost: Rule = {
       const ref = containerAt(object, violation.field);
       const handler = violation.field.slice(ref ? ref.path.length : 0, -2).map(String).join('.');
       return {
-        message: `${ref ? containerLabel(ref) : 'a container'}: ${handler} goes to host ${violation.value}, from the node's network (${breaksLevel('hostProbesAndHostLifecycle')})`,
+        message: `${whoSets(object, violation.field)}: ${handler} goes to host ${violation.value}, from the node's network (${breaksLevel('hostProbesAndHostLifecycle')})`,
         path: violation.field,
         evidence: { host: violation.value, ...podSecurityEvidence('hostProbesAndHostLifecycle') },
       };

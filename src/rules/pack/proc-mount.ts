@@ -1,6 +1,6 @@
 import { WORKLOAD_KINDS } from '../../core/workload.js';
 import type { Rule } from '../rule.js';
-import { checkedWorkload, containerAt, containerLabel, podSecurityReference, podSecurityViolations } from './helpers.js';
+import { checkedWorkload, podSecurityReference, podSecurityViolations, whoSets } from './helpers.js';
 
 export const procMount: Rule = {
   meta: {
@@ -24,10 +24,9 @@ export const procMount: Rule = {
     if (!checkedWorkload(object, context)) return [];
     const baseline = new Set(podSecurityViolations(object, context, 'procMount').map((violation) => violation.field.join('\u0000')));
     return podSecurityViolations(object, context, 'procMount_restricted').map((violation) => {
-      const ref = containerAt(object, violation.field);
       const level = baseline.has(violation.field.join('\u0000')) ? 'baseline' : 'restricted';
       return {
-        message: `${ref ? containerLabel(ref) : 'a container'} sets procMount: ${violation.value}${level === 'restricted' ? ' in its own user namespace' : ''} (breaks Pod Security ${level})`,
+        message: `${whoSets(object, violation.field)} sets procMount: ${violation.value}${level === 'restricted' ? ' in its own user namespace' : ''} (breaks Pod Security ${level})`,
         path: violation.field,
         severity: level === 'baseline' ? 'medium' : 'low',
         evidence: { podSecurity: { level, check: level === 'baseline' ? 'procMount' : 'procMount_restricted' } },

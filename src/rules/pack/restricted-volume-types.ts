@@ -1,4 +1,4 @@
-import { WORKLOAD_KINDS } from '../../core/workload.js';
+import { podTemplateOf, WORKLOAD_KINDS } from '../../core/workload.js';
 import { RESTRICTED_VOLUME_TYPES } from '../../pss/index.js';
 import type { Rule } from '../rule.js';
 import { breaksLevel, checkedWorkload, podSecurityEvidence, podSecurityReference, podSecurityViolations } from './helpers.js';
@@ -20,8 +20,9 @@ export const restrictedVolumeTypes: Rule = {
       .filter((violation) => violation.value !== 'hostPath')
       .map((violation) => {
         const type = String(violation.field[violation.field.length - 1]);
+        const volume = podTemplateOf(object)?.spec.volumes?.[Number(violation.field[violation.field.length - 2])];
         return {
-          message: `volume #${Number(violation.field[violation.field.length - 2]) + 1} is of type ${violation.value}${type === 'gitRepo' ? ', which runs git on the node' : ''} (${breaksLevel('restrictedVolumes')})`,
+          message: `volume "${String(volume?.name ?? '')}" is of type ${violation.value}${type === 'gitRepo' ? ', which runs git on the node' : ''} (${breaksLevel('restrictedVolumes')})`,
           path: violation.field,
           severity: type === 'gitRepo' ? 'medium' : 'low',
           evidence: { type, ...podSecurityEvidence('restrictedVolumes') },

@@ -1,6 +1,6 @@
 import { podTemplateOf, WORKLOAD_KINDS } from '../../core/workload.js';
 import type { Rule, Violation } from '../rule.js';
-import { breaksLevel, checkedWorkload, containerAt, containerLabel, podSecurityEvidence, podSecurityReference, podSecurityViolations } from './helpers.js';
+import { breaksLevel, checkedWorkload, podSecurityEvidence, podSecurityReference, podSecurityViolations, whoSets } from './helpers.js';
 
 export const runAsNonRoot: Rule = {
   meta: {
@@ -29,9 +29,8 @@ export const runAsNonRoot: Rule = {
     const violations: Violation[] = found
       .filter((violation) => violation.value === 'false')
       .map((violation) => {
-        const ref = containerAt(object, violation.field);
         return {
-          message: `${ref ? containerLabel(ref) : 'the pod'} sets runAsNonRoot: false (${breaksLevel('runAsNonRoot')})`,
+          message: `${whoSets(object, violation.field)} sets runAsNonRoot: false (${breaksLevel('runAsNonRoot')})`,
           path: violation.field,
           severity: 'medium',
           evidence: podSecurityEvidence('runAsNonRoot'),
@@ -41,8 +40,7 @@ export const runAsNonRoot: Rule = {
     if (unset.length) {
       const template = podTemplateOf(object);
       const labels = unset.map((violation) => {
-        const ref = containerAt(object, violation.field);
-        return ref ? containerLabel(ref) : 'a container';
+        return whoSets(object, violation.field);
       });
       violations.push({
         message: `neither the pod nor ${labels.join(', ')} set${unset.length === 1 ? 's' : ''} runAsNonRoot: true: an image running as root runs as root (${breaksLevel('runAsNonRoot')})`,

@@ -1,6 +1,6 @@
 import { WORKLOAD_KINDS } from '../../core/workload.js';
 import type { Rule } from '../rule.js';
-import { breaksLevel, checkedWorkload, containerAt, containerLabel, podSecurityEvidence, podSecurityReference, podSecurityViolations } from './helpers.js';
+import { breaksLevel, checkedWorkload, podSecurityEvidence, podSecurityReference, podSecurityViolations, whoSets } from './helpers.js';
 
 export const runAsRootUser: Rule = {
   meta: {
@@ -21,9 +21,8 @@ export const runAsRootUser: Rule = {
   check(object, context) {
     if (!checkedWorkload(object, context)) return [];
     return podSecurityViolations(object, context, 'runAsUser').map((violation) => {
-      const ref = containerAt(object, violation.field);
       return {
-        message: `${ref ? containerLabel(ref) : 'the pod'} runs as root (runAsUser: 0) (${breaksLevel('runAsUser')})`,
+        message: `${whoSets(object, violation.field)} runs as root (runAsUser: 0) (${breaksLevel('runAsUser')})`,
         path: violation.field,
         evidence: podSecurityEvidence('runAsUser'),
       };

@@ -1,7 +1,7 @@
 import { containersOf, podTemplateOf, WORKLOAD_KINDS } from '../../core/workload.js';
 import { SECCOMP_CONTAINER_ANNOTATION_PREFIX, SECCOMP_POD_ANNOTATION } from '../../pss/index.js';
 import type { Rule, Violation } from '../rule.js';
-import { breaksLevel, checkedWorkload, containerAt, containerLabel, podSecurityEvidence, podSecurityReference, podSecurityViolations } from './helpers.js';
+import { breaksLevel, checkedWorkload, podSecurityEvidence, podSecurityReference, podSecurityViolations, whoSets } from './helpers.js';
 
 export const seccompProfile: Rule = {
   meta: {
@@ -35,9 +35,8 @@ export const seccompProfile: Rule = {
     const unconfined = podSecurityViolations(object, context, 'seccompProfile_baseline');
     const reported = new Set(unconfined.map((violation) => violation.field.join('\u0000')));
     for (const violation of unconfined) {
-      const ref = containerAt(object, violation.field);
       violations.push({
-        message: `${ref ? containerLabel(ref) : 'the pod'} turns seccomp off (type: Unconfined) (${breaksLevel('seccompProfile_baseline')})`,
+        message: `${whoSets(object, violation.field)} turns seccomp off (type: Unconfined) (${breaksLevel('seccompProfile_baseline')})`,
         path: violation.field,
         severity: 'medium',
         evidence: podSecurityEvidence('seccompProfile_baseline'),
@@ -57,9 +56,8 @@ export const seccompProfile: Rule = {
     }
     const restricted = podSecurityViolations(object, context, 'seccompProfile_restricted').filter((violation) => !reported.has(violation.field.join('\u0000')));
     for (const violation of restricted.filter((candidate) => candidate.value !== 'unset')) {
-      const ref = containerAt(object, violation.field);
       violations.push({
-        message: `${ref ? containerLabel(ref) : 'the pod'} sets seccomp type "${violation.value}", not RuntimeDefault or Localhost (${breaksLevel('seccompProfile_restricted')})`,
+        message: `${whoSets(object, violation.field)} sets seccomp type "${violation.value}", not RuntimeDefault or Localhost (${breaksLevel('seccompProfile_restricted')})`,
         path: violation.field,
         evidence: podSecurityEvidence('seccompProfile_restricted'),
       });
@@ -67,8 +65,7 @@ export const seccompProfile: Rule = {
     const unset = restricted.filter((candidate) => candidate.value === 'unset');
     if (unset.length) {
       const labels = unset.map((violation) => {
-        const ref = containerAt(object, violation.field);
-        return ref ? containerLabel(ref) : 'a container';
+        return whoSets(object, violation.field);
       });
       const byAnnotation = annotations[SECCOMP_POD_ANNOTATION] === 'runtime/default' ? ' (the deprecated annotation asks for runtime/default: set the field)' : '';
       violations.push({

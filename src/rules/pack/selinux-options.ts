@@ -1,6 +1,6 @@
 import { WORKLOAD_KINDS } from '../../core/workload.js';
 import type { Rule } from '../rule.js';
-import { breaksLevel, checkedWorkload, containerAt, containerLabel, podSecurityEvidence, podSecurityReference, podSecurityViolations } from './helpers.js';
+import { breaksLevel, checkedWorkload, podSecurityEvidence, podSecurityReference, podSecurityViolations, whoSets } from './helpers.js';
 
 export const selinuxOptions: Rule = {
   meta: {
@@ -17,9 +17,8 @@ export const selinuxOptions: Rule = {
   check(object, context) {
     if (!checkedWorkload(object, context)) return [];
     return podSecurityViolations(object, context, 'seLinuxOptions').map((violation) => {
-      const ref = containerAt(object, violation.field);
       return {
-        message: `${ref ? containerLabel(ref) : 'the pod'} sets SELinux ${String(violation.field[violation.field.length - 1])} ${JSON.stringify(violation.value)} (${breaksLevel('seLinuxOptions')})`,
+        message: `${whoSets(object, violation.field)} sets SELinux ${String(violation.field[violation.field.length - 1])} ${JSON.stringify(violation.value)} (${breaksLevel('seLinuxOptions')})`,
         path: violation.field,
         evidence: podSecurityEvidence('seLinuxOptions'),
       };

@@ -1,6 +1,6 @@
 import { WORKLOAD_KINDS } from '../../core/workload.js';
 import type { Rule } from '../rule.js';
-import { breaksLevel, checkedWorkload, containerAt, containerLabel, podSecurityEvidence, podSecurityReference, podSecurityViolations } from './helpers.js';
+import { breaksLevel, checkedWorkload, podSecurityEvidence, podSecurityReference, podSecurityViolations, whoSets } from './helpers.js';
 
 export const windowsHostProcess: Rule = {
   meta: {
@@ -16,9 +16,8 @@ export const windowsHostProcess: Rule = {
   check(object, context) {
     if (!checkedWorkload(object, context)) return [];
     return podSecurityViolations(object, context, 'windowsHostProcess').map((violation) => {
-      const ref = containerAt(object, violation.field);
       return {
-        message: `${ref ? containerLabel(ref) : 'the pod'} runs as a host process on the Windows node (${breaksLevel('windowsHostProcess')})`,
+        message: `${whoSets(object, violation.field)} runs as a host process on the Windows node (${breaksLevel('windowsHostProcess')})`,
         path: violation.field,
         evidence: podSecurityEvidence('windowsHostProcess'),
       };
