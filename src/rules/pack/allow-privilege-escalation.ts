@@ -1,8 +1,8 @@
 import { existingPrefix } from '../../core/provenance.js';
-import { WORKLOAD_KINDS } from '../../core/workload.js';
+import { describeContainer, WORKLOAD_KINDS } from '../../core/workload.js';
 import type { PathSegment } from '../../core/provenance.js';
 import type { Rule, Violation } from '../rule.js';
-import { breaksLevel, checkedWorkload, containerAt, containerLabel, firstByName, podSecurityEvidence, podSecurityReference, podSecurityViolations } from './helpers.js';
+import { breaksLevel, checkedWorkload, containerAt, firstByName, podSecurityEvidence, podSecurityReference, podSecurityViolations } from './helpers.js';
 
 export const allowPrivilegeEscalation: Rule = {
   meta: {
@@ -29,7 +29,7 @@ export const allowPrivilegeEscalation: Rule = {
     const found = podSecurityViolations(object, context, 'allowPrivilegeEscalation');
     const label = (field: PathSegment[]) => {
       const ref = containerAt(object, field);
-      return ref ? containerLabel(ref) : 'a container';
+      return ref ? describeContainer(ref) : 'a container';
     };
     const violations: Violation[] = found
       .filter((violation) => violation.value === 'true')

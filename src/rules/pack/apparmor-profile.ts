@@ -1,6 +1,6 @@
-import { WORKLOAD_KINDS } from '../../core/workload.js';
+import { describeContainer, WORKLOAD_KINDS } from '../../core/workload.js';
 import type { Rule } from '../rule.js';
-import { breaksLevel, checkedWorkload, containerAt, containerLabel, podSecurityEvidence, podSecurityReference, podSecurityViolations } from './helpers.js';
+import { breaksLevel, checkedWorkload, containerAt, podSecurityEvidence, podSecurityReference, podSecurityViolations } from './helpers.js';
 
 export const apparmorProfile: Rule = {
   meta: {
@@ -19,7 +19,7 @@ export const apparmorProfile: Rule = {
     return podSecurityViolations(object, context, 'appArmorProfile').map((violation) => {
       const annotation = violation.field.includes('annotations');
       const ref = annotation ? undefined : containerAt(object, violation.field);
-      const who = annotation ? `annotation ${String(violation.field[violation.field.length - 1])}` : ref ? containerLabel(ref) : 'the pod';
+      const who = annotation ? `annotation ${String(violation.field[violation.field.length - 1])}` : ref ? describeContainer(ref) : 'the pod';
       return {
         message: `${who} sets AppArmor to ${JSON.stringify(violation.value)} (${breaksLevel('appArmorProfile')})`,
         path: violation.field,

@@ -1,8 +1,8 @@
 import type { Severity } from '../../core/severity.js';
-import { WORKLOAD_KINDS, type ContainerRef } from '../../core/workload.js';
+import { type ContainerRef, describeContainer, WORKLOAD_KINDS } from '../../core/workload.js';
 import { BASELINE_CAPABILITIES } from '../../pss/index.js';
 import type { Rule, Violation } from '../rule.js';
-import { checkedWorkload, containerAt, containerLabel, podSecurityReference, podSecurityViolations } from './helpers.js';
+import { checkedWorkload, containerAt, podSecurityReference, podSecurityViolations } from './helpers.js';
 import type { PathSegment } from '../../core/provenance.js';
 
 /** Capabilities that are, each alone, a documented way out of the container onto the node. */
@@ -69,7 +69,7 @@ export const capabilitiesAdded: Rule = {
       const severity = severityOf(added[0].capability);
       const level = added.some(({ capability }) => !BASELINE_CAPABILITIES.has(capability)) ? 'baseline' : 'restricted';
       violations.push({
-        message: `${containerLabel(ref)} adds ${added.map(({ capability }) => capability).join(', ')}${severity === 'high' ? ': enough to leave the container for the node' : ''} (breaks Pod Security ${level})`,
+        message: `${describeContainer(ref)} adds ${added.map(({ capability }) => capability).join(', ')}${severity === 'high' ? ': enough to leave the container for the node' : ''} (breaks Pod Security ${level})`,
         path: added[0].path,
         severity,
         evidence: { capabilities: added.map(({ capability }) => capability), podSecurity: { level, check: level === 'baseline' ? 'capabilities_baseline' : 'capabilities_restricted' } },

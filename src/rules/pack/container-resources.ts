@@ -1,8 +1,8 @@
 import { isHelmTestHook } from '../../core/hooks.js';
 import { isRecord } from '../../core/object.js';
-import { containersOf, WORKLOAD_KINDS, type Container } from '../../core/workload.js';
+import { type Container, containersOf, describeContainer, WORKLOAD_KINDS } from '../../core/workload.js';
 import type { Rule } from '../rule.js';
-import { checkedWorkload, containerLabel } from './helpers.js';
+import { checkedWorkload } from './helpers.js';
 
 function quantities(container: Container, field: 'requests' | 'limits'): Record<string, unknown> {
   const resources = container.resources;
@@ -59,7 +59,7 @@ export const containerResources: Rule = {
         if (!missing.length) return [];
         return [
           {
-            message: `${containerLabel(ref)} sets no ${missing.join(', ')}${testHook ? ' (a helm test pod)' : ': it can starve its neighbours on the node, and is evicted first'}`,
+            message: `${describeContainer(ref)} sets no ${missing.join(', ')}${testHook ? ' (a helm test pod)' : ': it can starve its neighbours on the node, and is evicted first'}`,
             path: isRecord(ref.container.resources) ? [...ref.path, 'resources'] : ref.path,
             ...(testHook ? { severity: 'info' as const } : {}),
             evidence: { missing },

@@ -1,6 +1,6 @@
-import { WORKLOAD_KINDS } from '../../core/workload.js';
+import { describeContainer, WORKLOAD_KINDS } from '../../core/workload.js';
 import type { Rule } from '../rule.js';
-import { breaksLevel, checkedWorkload, containerLabel, podSecurityEvidence, podSecurityReference } from './helpers.js';
+import { breaksLevel, checkedWorkload, podSecurityEvidence, podSecurityReference } from './helpers.js';
 import { hostPathVolumesOf, mountsPhrase, runtimeSocketAt } from './host-paths.js';
 
 export const containerRuntimeSocket: Rule = {
@@ -30,7 +30,7 @@ export const containerRuntimeSocket: Rule = {
       const holds = socket === volume.hostPath ? '' : ` (which holds ${socket})`;
       return [
         {
-          message: `volume "${volume.name}" is the node's ${volume.hostPath}${holds}, ${mountsPhrase(volume, containerLabel)}: the runtime's API, root on the node (${breaksLevel('hostPathVolumes')})`,
+          message: `volume "${volume.name}" is the node's ${volume.hostPath}${holds}, ${mountsPhrase(volume, describeContainer)}: the runtime's API, root on the node (${breaksLevel('hostPathVolumes')})`,
           path: volume.path,
           evidence: { volume: volume.name, hostPath: volume.hostPath, socket, ...podSecurityEvidence('hostPathVolumes') },
         },

@@ -1,8 +1,8 @@
 import { isRecord } from '../../core/object.js';
-import { containersOf, WORKLOAD_KINDS } from '../../core/workload.js';
+import { containersOf, describeContainer, WORKLOAD_KINDS } from '../../core/workload.js';
 import type { Rule, Violation } from '../rule.js';
 import { namedCredential } from './credentials.js';
-import { checkedWorkload, containerLabel } from './helpers.js';
+import { checkedWorkload } from './helpers.js';
 
 export const envCredentialValue: Rule = {
   meta: {
@@ -29,7 +29,7 @@ export const envCredentialValue: Rule = {
         const match = namedCredential(entry.name, entry.value);
         if (!match) return;
         violations.push({
-          message: `${containerLabel(ref)}: env ${entry.name} holds ${match.description}`,
+          message: `${describeContainer(ref)}: env ${entry.name} holds ${match.description}`,
           path: [...ref.path, 'env', index, 'value'],
           severity: match.severity,
           evidence: { variable: entry.name, credential: match.kind },

@@ -1,7 +1,7 @@
 import { isRecord } from '../../core/object.js';
-import { containersOf, podTemplateOf, WORKLOAD_KINDS } from '../../core/workload.js';
+import { containersOf, describeContainer, podTemplateOf, WORKLOAD_KINDS } from '../../core/workload.js';
 import type { Rule } from '../rule.js';
-import { checkedWorkload, containerLabel } from './helpers.js';
+import { checkedWorkload } from './helpers.js';
 
 export const ephemeralStorageLimit: Rule = {
   meta: {
@@ -24,7 +24,7 @@ export const ephemeralStorageLimit: Rule = {
       return limits['ephemeral-storage'] === undefined;
     });
     if (!without.length) return [];
-    return [{ message: `${without.map(containerLabel).join(', ')} can fill the node's disk (no ephemeral-storage limit)`, path: podTemplateOf(object)?.specPath, evidence: { containers: without.map((ref) => ref.container.name) } }];
+    return [{ message: `${without.map(describeContainer).join(', ')} can fill the node's disk (no ephemeral-storage limit)`, path: podTemplateOf(object)?.specPath, evidence: { containers: without.map((ref) => ref.container.name) } }];
   },
   examples: {
     valid: [

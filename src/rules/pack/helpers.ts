@@ -1,19 +1,12 @@
 import { isRecord, type KubeObject } from '../../core/object.js';
 import type { PathSegment } from '../../core/provenance.js';
-import { hasControllerIn, isWorkload, type Container, type ContainerKind, type ContainerRef } from '../../core/workload.js';
+import { describeContainer, hasControllerIn, isWorkload, type Container, type ContainerKind, type ContainerRef } from '../../core/workload.js';
 import { evaluateCheck, LATEST, podViewOf, POD_SECURITY_CHECKS, type CheckFailure, type PodSecurityViolation } from '../../pss/index.js';
 import type { Reference, RuleContext } from '../rule.js';
 
 /** Workload rules look at workloads whose controller is not also in the inventory (see hasControllerIn). */
 export function checkedWorkload(object: KubeObject, context: RuleContext): boolean {
   return isWorkload(object) && !hasControllerIn(object, context.inventory);
-}
-
-const KIND_WORDS: Record<ContainerKind, string> = { container: 'container', initContainer: 'init container', sidecar: 'sidecar', ephemeralContainer: 'ephemeral container' };
-
-/** `container "app"`, `init container "setup"`, `sidecar "shipper"`: how messages name a container. */
-export function containerLabel(ref: Pick<ContainerRef, 'container' | 'kind'>): string {
-  return `${KIND_WORDS[ref.kind]} "${ref.container.name ?? ''}"`;
 }
 
 const LIST_KINDS: Record<string, (container: Container) => ContainerKind> = {
@@ -42,7 +35,7 @@ export function containerAt(object: KubeObject, field: readonly PathSegment[]): 
 /** Who sets a field, for messages: the container it goes through (`init container "setup"`), else the pod. */
 export function whoSets(object: KubeObject, field: readonly PathSegment[]): string {
   const ref = containerAt(object, field);
-  return ref ? containerLabel(ref) : 'the pod';
+  return ref ? describeContainer(ref) : 'the pod';
 }
 
 /**

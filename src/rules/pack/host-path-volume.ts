@@ -1,6 +1,6 @@
-import { WORKLOAD_KINDS } from '../../core/workload.js';
+import { describeContainer, WORKLOAD_KINDS } from '../../core/workload.js';
 import type { Rule } from '../rule.js';
-import { breaksLevel, checkedWorkload, containerLabel, podSecurityEvidence, podSecurityReference } from './helpers.js';
+import { breaksLevel, checkedWorkload, podSecurityEvidence, podSecurityReference } from './helpers.js';
 import { hostPathVolumesOf, mountsPhrase, runtimeSocketAt } from './host-paths.js';
 
 export const hostPathVolume: Rule = {
@@ -31,7 +31,7 @@ export const hostPathVolume: Rule = {
       .map((volume) => {
         const writable = volume.mounts.some((mount) => !mount.readOnly);
         return {
-          message: `volume "${volume.name}" is the node's ${volume.hostPath}, ${mountsPhrase(volume, containerLabel)} (${breaksLevel('hostPathVolumes')})`,
+          message: `volume "${volume.name}" is the node's ${volume.hostPath}, ${mountsPhrase(volume, describeContainer)} (${breaksLevel('hostPathVolumes')})`,
           path: volume.path,
           severity: writable ? 'medium' : 'low',
           evidence: { volume: volume.name, hostPath: volume.hostPath, writable, ...podSecurityEvidence('hostPathVolumes') },

@@ -1,7 +1,7 @@
 import { isHelmTestHook } from '../../core/hooks.js';
-import { containersOf, WORKLOAD_KINDS } from '../../core/workload.js';
+import { containersOf, describeContainer, WORKLOAD_KINDS } from '../../core/workload.js';
 import type { Rule } from '../rule.js';
-import { checkedWorkload, containerLabel } from './helpers.js';
+import { checkedWorkload } from './helpers.js';
 import { isMovingTag, parseImage, type ImageReference } from '../../core/image.js';
 
 /** Moves under you: no digest and `latest` or no tag, or a tag naming a channel rather than a release (no digit: `stable`, `main`, `alpine`). */
@@ -35,7 +35,7 @@ export const imagePullPolicyMovingTag: Rule = {
       if (!movesUnderYou(parseImage(image))) return [];
       return [
         {
-          message: `${containerLabel(ref)} runs "${image}" with imagePullPolicy ${imagePullPolicy}: each node keeps whichever image it pulled under that tag${testHook ? ' (a helm test pod)' : ''}`,
+          message: `${describeContainer(ref)} runs "${image}" with imagePullPolicy ${imagePullPolicy}: each node keeps whichever image it pulled under that tag${testHook ? ' (a helm test pod)' : ''}`,
           path: [...ref.path, 'imagePullPolicy'],
           ...(testHook ? { severity: 'info' as const } : {}),
         },

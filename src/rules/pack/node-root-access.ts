@@ -1,6 +1,6 @@
-import { podTemplateOf, WORKLOAD_KINDS } from '../../core/workload.js';
+import { describeContainer, podTemplateOf, WORKLOAD_KINDS } from '../../core/workload.js';
 import type { Rule } from '../rule.js';
-import { checkedWorkload, containerLabel } from './helpers.js';
+import { checkedWorkload } from './helpers.js';
 import { hostPathVolumesOf, mountsPhrase } from './host-paths.js';
 
 const NAMESPACES = { hostPID: 'PID', hostNetwork: 'network', hostIPC: 'IPC' } as const;
@@ -25,7 +25,7 @@ export const nodeRootAccess: Rule = {
     return hostPathVolumesOf(object)
       .filter((volume) => volume.hostPath === '/')
       .map((volume) => ({
-        message: `shares the node's ${shared.map((field) => NAMESPACES[field]).join(' and ')} namespace${shared.length === 1 ? '' : 's'} and mounts the node's / (volume "${volume.name}", ${mountsPhrase(volume, containerLabel)}): the node is one chroot away`,
+        message: `shares the node's ${shared.map((field) => NAMESPACES[field]).join(' and ')} namespace${shared.length === 1 ? '' : 's'} and mounts the node's / (volume "${volume.name}", ${mountsPhrase(volume, describeContainer)}): the node is one chroot away`,
         path: volume.path,
         evidence: { hostNamespaces: shared, volume: volume.name, hostPath: '/' },
       }));

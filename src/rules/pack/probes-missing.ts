@@ -1,6 +1,6 @@
-import { containersOf } from '../../core/workload.js';
+import { containersOf, describeContainer } from '../../core/workload.js';
 import type { Rule } from '../rule.js';
-import { checkedWorkload, containerLabel, firstByName } from './helpers.js';
+import { checkedWorkload, firstByName } from './helpers.js';
 
 /** Workloads that are meant to keep running (Jobs, CronJobs and bare Pods finish or are one-offs). */
 const LONG_RUNNING = ['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'ReplicationController'];
@@ -36,7 +36,7 @@ export const probesMissing: Rule = {
     if (!lacking.length) return [];
     return [
       {
-        message: lacking.map(({ ref, missing }) => `${containerLabel(ref)} has no ${missing.join(' or ')}`).join('; '),
+        message: lacking.map(({ ref, missing }) => `${describeContainer(ref)} has no ${missing.join(' or ')}`).join('; '),
         path: firstByName(lacking, ({ ref }) => ref.container.name).ref.path,
         evidence: { containers: lacking.map(({ ref, missing }) => ({ container: ref.container.name, missing })) },
       },

@@ -1,6 +1,6 @@
-import { containersOf, WORKLOAD_KINDS } from '../../core/workload.js';
+import { containersOf, describeContainer, WORKLOAD_KINDS } from '../../core/workload.js';
 import type { Rule } from '../rule.js';
-import { checkedWorkload, containerLabel, firstByName } from './helpers.js';
+import { checkedWorkload, firstByName } from './helpers.js';
 
 export const readOnlyRootFilesystem: Rule = {
   meta: {
@@ -29,7 +29,7 @@ export const readOnlyRootFilesystem: Rule = {
     const first = firstByName(writable, (ref) => ref.container.name);
     return [
       {
-        message: `${writable.map(containerLabel).join(', ')} can write to ${writable.length === 1 ? 'its' : 'their'} image filesystem (readOnlyRootFilesystem is not true)`,
+        message: `${writable.map(describeContainer).join(', ')} can write to ${writable.length === 1 ? 'its' : 'their'} image filesystem (readOnlyRootFilesystem is not true)`,
         path: first.container.securityContext ? [...first.path, 'securityContext'] : first.path,
         evidence: { containers: writable.map((ref) => ref.container.name) },
       },

@@ -1,8 +1,8 @@
 import { isRecord } from '../../core/object.js';
 import type { PathSegment } from '../../core/provenance.js';
-import { containersOf, podTemplateOf, WORKLOAD_KINDS } from '../../core/workload.js';
+import { containersOf, describeContainer, podTemplateOf, WORKLOAD_KINDS } from '../../core/workload.js';
 import type { Rule, Violation } from '../rule.js';
-import { checkedWorkload, containerLabel } from './helpers.js';
+import { checkedWorkload } from './helpers.js';
 
 export const runAsRootGroup: Rule = {
   meta: {
@@ -33,7 +33,7 @@ export const runAsRootGroup: Rule = {
       if (Array.isArray(groups) && groups.includes(0)) violations.push({ message: `${who} adds group 0 to every container (supplementalGroups)`, path: [...path, 'supplementalGroups', groups.indexOf(0)] });
     };
     inspect(template.spec.securityContext, [...template.specPath, 'securityContext'], 'the pod', true);
-    for (const ref of containersOf(object)) inspect(ref.container.securityContext, [...ref.path, 'securityContext'], containerLabel(ref), false);
+    for (const ref of containersOf(object)) inspect(ref.container.securityContext, [...ref.path, 'securityContext'], describeContainer(ref), false);
     return violations;
   },
   examples: {

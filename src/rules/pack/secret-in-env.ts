@@ -1,7 +1,7 @@
 import { isRecord } from '../../core/object.js';
-import { containersOf, WORKLOAD_KINDS } from '../../core/workload.js';
+import { containersOf, describeContainer, WORKLOAD_KINDS } from '../../core/workload.js';
 import type { Rule, Violation } from '../rule.js';
-import { checkedWorkload, containerLabel } from './helpers.js';
+import { checkedWorkload } from './helpers.js';
 
 export const secretInEnv: Rule = {
   meta: {
@@ -37,7 +37,7 @@ export const secretInEnv: Rule = {
         uses.push(`every key of Secret ${String(entry.secretRef.name ?? '?')}`);
         first ??= [...ref.path, 'envFrom', index, 'secretRef'];
       });
-      if (uses.length) violations.push({ message: `${containerLabel(ref)} reads ${uses.join(', ')} into its environment`, path: first, evidence: { variables: uses } });
+      if (uses.length) violations.push({ message: `${describeContainer(ref)} reads ${uses.join(', ')} into its environment`, path: first, evidence: { variables: uses } });
     }
     return violations;
   },

@@ -1,7 +1,7 @@
 import { isRecord } from '../../core/object.js';
-import { containersOf, WORKLOAD_KINDS } from '../../core/workload.js';
+import { containersOf, describeContainer, WORKLOAD_KINDS } from '../../core/workload.js';
 import type { Rule, Violation } from '../rule.js';
-import { checkedWorkload, containerLabel } from './helpers.js';
+import { checkedWorkload } from './helpers.js';
 
 export const subpathMount: Rule = {
   meta: {
@@ -36,7 +36,7 @@ export const subpathMount: Rule = {
         if (!field) return;
         const others = [...(writers.get(String(mount.name)) ?? [])].filter((path) => path !== ref.path.join('.'));
         violations.push({
-          message: `${containerLabel(ref)} mounts ${field} "${String(mount[field])}" of volume "${String(mount.name)}"${others.length ? ', which another container of the pod can write' : ''}`,
+          message: `${describeContainer(ref)} mounts ${field} "${String(mount[field])}" of volume "${String(mount.name)}"${others.length ? ', which another container of the pod can write' : ''}`,
           path: [...ref.path, 'volumeMounts', index, field],
           severity: others.length ? 'low' : 'info',
           evidence: { volume: mount.name, [field]: mount[field], writableByOtherContainers: others.length > 0 },
