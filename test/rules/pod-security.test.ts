@@ -59,3 +59,25 @@ describe(`the rule pack agrees with the pod-security-admission fixtures at ${VER
     expect([...referenced].filter((id) => !POD_SECURITY_CHECKS.some((check) => check.id === id))).toEqual([]);
   });
 });
+
+describe('helm test pods', () => {
+  it('get no hardening finding below medium, and still every finding at medium or above', () => {
+    const pod = (annotations: string) => `apiVersion: v1
+kind: Pod
+metadata: {name: web-test, namespace: shop${annotations}}
+spec:
+  serviceAccountName: web-test
+  restartPolicy: Never
+  containers: [{name: curl, image: "curlimages/curl:8.10.1", securityContext: {capabilities: {add: [NET_ADMIN]}}}]
+`;
+    const severities = (text: string) =>
+      runRules(inventoryFromText(text).inventory, builtinRules)
+        .map((finding) => `${finding.severity} ${finding.ruleId}`)
+        .sort();
+    const plain = severities(pod(''));
+    expect(plain).toEqual(expect.arrayContaining(['low bare-pod', 'low capabilities-drop-all', 'low read-only-root-filesystem', 'low run-as-non-root', 'medium capabilities-added']));
+    const test = severities(pod(', annotations: {helm.sh/hook: test}'));
+    expect(test.filter((entry) => entry.startsWith('low'))).toEqual([]);
+    expect(test).toContain('medium capabilities-added');
+  });
+});

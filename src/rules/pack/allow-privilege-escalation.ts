@@ -2,9 +2,9 @@ import { existingPrefix } from '../../core/provenance.js';
 import { describeContainer, WORKLOAD_KINDS } from '../../core/workload.js';
 import type { PathSegment } from '../../core/provenance.js';
 import type { Rule, Violation } from '../rule.js';
-import { breaksLevel, checkedWorkload, containerAt, firstByName, podSecurityEvidence, podSecurityReference, podSecurityViolations } from './helpers.js';
+import { breaksLevel, checkedWorkload, containerAt, firstByName, hardening, podSecurityEvidence, podSecurityReference, podSecurityViolations } from './helpers.js';
 
-export const allowPrivilegeEscalation: Rule = {
+export const allowPrivilegeEscalation: Rule = hardening({
   meta: {
     id: 'allow-privilege-escalation',
     title: 'Container may gain privileges (allowPrivilegeEscalation)',
@@ -79,4 +79,4 @@ spec:
       },
     ],
   },
-};
+});

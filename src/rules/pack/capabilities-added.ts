@@ -2,7 +2,7 @@ import type { Severity } from '../../core/severity.js';
 import { type ContainerRef, describeContainer, WORKLOAD_KINDS } from '../../core/workload.js';
 import { BASELINE_CAPABILITIES } from '../../pss/index.js';
 import type { Rule, Violation } from '../rule.js';
-import { checkedWorkload, containerAt, podSecurityReference, podSecurityViolations } from './helpers.js';
+import { checkedWorkload, containerAt, hardening, podSecurityReference, podSecurityViolations } from './helpers.js';
 import type { PathSegment } from '../../core/provenance.js';
 
 /** Capabilities that are, each alone, a documented way out of the container onto the node. */
@@ -23,7 +23,7 @@ function severityOf(capability: string): Severity {
 
 const RANK: Record<Severity, number> = { critical: 0, high: 1, medium: 2, low: 3, info: 4 };
 
-export const capabilitiesAdded: Rule = {
+export const capabilitiesAdded: Rule = hardening({
   meta: {
     id: 'capabilities-added',
     title: 'Container adds Linux capabilities',
@@ -114,4 +114,4 @@ spec:
       },
     ],
   },
-};
+});

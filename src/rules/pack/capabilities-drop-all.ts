@@ -1,9 +1,9 @@
 import { existingPrefix } from '../../core/provenance.js';
 import { WORKLOAD_KINDS } from '../../core/workload.js';
 import type { Rule } from '../rule.js';
-import { breaksLevel, checkedWorkload, firstByName, podSecurityEvidence, podSecurityReference, podSecurityViolations, whoSets } from './helpers.js';
+import { breaksLevel, checkedWorkload, firstByName, hardening, podSecurityEvidence, podSecurityReference, podSecurityViolations, whoSets } from './helpers.js';
 
-export const capabilitiesDropAll: Rule = {
+export const capabilitiesDropAll: Rule = hardening({
   meta: {
     id: 'capabilities-drop-all',
     title: 'Container does not drop all capabilities',
@@ -79,4 +79,4 @@ spec:
       },
     ],
   },
-};
+});

@@ -1,8 +1,7 @@
-import { isHelmTestHook } from '../../core/hooks.js';
 import { isRecord } from '../../core/object.js';
 import { type Container, containersOf, describeContainer, WORKLOAD_KINDS } from '../../core/workload.js';
 import type { Rule } from '../rule.js';
-import { checkedWorkload } from './helpers.js';
+import { checkedWorkload, hardening } from './helpers.js';
 
 function quantities(container: Container, field: 'requests' | 'limits'): Record<string, unknown> {
   const resources = container.resources;
@@ -22,14 +21,14 @@ export function missingResources(container: Container): string[] {
   return missing;
 }
 
-export const containerResources: Rule = {
+export const containerResources: Rule = hardening({
   meta: {
     id: 'container-resources',
     title: 'Container without memory limit or CPU and memory requests',
     severity: 'low',
     stage: 'fortify',
     description:
-      'Without a memory limit a container can take the node\'s memory until the kernel kills its neighbours; without requests the scheduler places it blind, and it is the first evicted. A request left unset defaults to its limit, so a limit alone counts. CPU limits are not required: they throttle a container that could use idle CPU, and the request already shares CPU fairly. One finding per container (ephemeral containers excepted); `info` in a `helm test` pod.',
+      'Without a memory limit a container can take the node\'s memory until the kernel kills its neighbours; without requests the scheduler places it blind, and it is the first evicted. A request left unset defaults to its limit, so a limit alone counts. CPU limits are not required: they throttle a container that could use idle CPU, and the request already shares CPU fairly. One finding per container (ephemeral containers excepted).',
     remediation: 'Set `resources.requests.cpu`, `resources.requests.memory` and `resources.limits.memory` on every container.',
     references: [
       { tool: 'checkov', id: 'CKV_K8S_10' },
@@ -51,7 +50,6 @@ export const containerResources: Rule = {
   },
   check(object, context) {
     if (!checkedWorkload(object, context)) return [];
-    const testHook = isHelmTestHook(object);
     return containersOf(object)
       .filter((ref) => ref.kind !== 'ephemeralContainer')
       .flatMap((ref) => {
@@ -59,9 +57,8 @@ export const containerResources: Rule = {
         if (!missing.length) return [];
         return [
           {
-            message: `${describeContainer(ref)} sets no ${missing.join(', ')}${testHook ? ' (a helm test pod)' : ': it can starve its neighbours on the node, and is evicted first'}`,
+            message: `${describeContainer(ref)} sets no ${missing.join(', ')}: it can starve its neighbours on the node, and is evicted first`,
             path: isRecord(ref.container.resources) ? [...ref.path, 'resources'] : ref.path,
-            ...(testHook ? { severity: 'info' as const } : {}),
             evidence: { missing },
           },
         ];
@@ -102,4 +99,4 @@ spec:
       },
     ],
   },
-};
+});

@@ -1,9 +1,9 @@
 import { isRecord } from '../../core/object.js';
 import { containersOf, describeContainer, podTemplateOf, WORKLOAD_KINDS } from '../../core/workload.js';
 import type { Rule } from '../rule.js';
-import { checkedWorkload } from './helpers.js';
+import { checkedWorkload, hardening } from './helpers.js';
 
-export const ephemeralStorageLimit: Rule = {
+export const ephemeralStorageLimit: Rule = hardening({
   meta: {
     id: 'ephemeral-storage-limit',
     title: 'No ephemeral-storage limit',
@@ -53,4 +53,4 @@ spec:
       },
     ],
   },
-};
+});

@@ -2,7 +2,9 @@ import { isRecord, type KubeObject } from '../../core/object.js';
 import type { PathSegment } from '../../core/provenance.js';
 import { describeContainer, hasControllerIn, isWorkload, type Container, type ContainerKind, type ContainerRef } from '../../core/workload.js';
 import { evaluateCheck, LATEST, podViewOf, POD_SECURITY_CHECKS, type CheckFailure, type PodSecurityViolation } from '../../pss/index.js';
-import type { Reference, RuleContext } from '../rule.js';
+import { isHelmTestHook } from '../../core/hooks.js';
+import { atOrAbove } from '../../core/severity.js';
+import type { Reference, Rule, RuleContext } from '../rule.js';
 
 /** Workload rules look at workloads whose controller is not also in the inventory (see hasControllerIn). */
 export function checkedWorkload(object: KubeObject, context: RuleContext): boolean {
@@ -88,4 +90,20 @@ export function podSecurityEvidence(checkId: string): { podSecurity: { level: st
 /** A reference to a Pod Security check: the rule reports that check's fields in a scan (see docs/rules.md). */
 export function podSecurityReference(checkId: string): Reference {
   return { tool: 'pod-security', id: checkId, url: 'https://kubernetes.io/docs/concepts/security/pod-security-standards/' };
+}
+
+/**
+ * A hardening rule: on a `helm test` pod, which runs only when someone runs the chart's tests, it
+ * reports nothing below `medium` (a privileged or host-mounting test pod is still reported).
+ */
+export function hardening(rule: Rule): Rule {
+  return {
+    ...rule,
+    meta: { ...rule.meta, description: `${rule.meta.description} A \`helm test\` pod gets no finding below \`medium\` from this rule: it runs only when someone runs the tests.` },
+    check(object, context) {
+      const violations = rule.check(object, context);
+      if (!violations.length || !isHelmTestHook(object)) return violations;
+      return violations.filter((violation) => atOrAbove(violation.severity ?? rule.meta.severity, 'medium'));
+    },
+  };
 }

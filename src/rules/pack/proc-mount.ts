@@ -1,8 +1,8 @@
 import { WORKLOAD_KINDS } from '../../core/workload.js';
 import type { Rule } from '../rule.js';
-import { checkedWorkload, podSecurityReference, podSecurityViolations, whoSets } from './helpers.js';
+import { checkedWorkload, hardening, podSecurityReference, podSecurityViolations, whoSets } from './helpers.js';
 
-export const procMount: Rule = {
+export const procMount: Rule = hardening({
   meta: {
     id: 'proc-mount',
     title: 'Container unmasks /proc',
@@ -68,4 +68,4 @@ spec:
       },
     ],
   },
-};
+});

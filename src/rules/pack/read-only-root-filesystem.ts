@@ -1,8 +1,8 @@
 import { containersOf, describeContainer, WORKLOAD_KINDS } from '../../core/workload.js';
 import type { Rule } from '../rule.js';
-import { checkedWorkload, firstByName } from './helpers.js';
+import { checkedWorkload, firstByName, hardening } from './helpers.js';
 
-export const readOnlyRootFilesystem: Rule = {
+export const readOnlyRootFilesystem: Rule = hardening({
   meta: {
     id: 'read-only-root-filesystem',
     title: 'Container can write to its image filesystem',
@@ -65,4 +65,4 @@ spec:
       },
     ],
   },
-};
+});

@@ -1,9 +1,9 @@
 import { podTemplateOf, WORKLOAD_KINDS } from '../../core/workload.js';
 import { RESTRICTED_VOLUME_TYPES } from '../../pss/index.js';
 import type { Rule } from '../rule.js';
-import { breaksLevel, checkedWorkload, podSecurityEvidence, podSecurityReference, podSecurityViolations } from './helpers.js';
+import { breaksLevel, checkedWorkload, hardening, podSecurityEvidence, podSecurityReference, podSecurityViolations } from './helpers.js';
 
-export const restrictedVolumeTypes: Rule = {
+export const restrictedVolumeTypes: Rule = hardening({
   meta: {
     id: 'restricted-volume-types',
     title: 'Volume type outside the restricted set',
@@ -71,4 +71,4 @@ spec:
       },
     ],
   },
-};
+});

@@ -1,8 +1,8 @@
 import { podTemplateOf, WORKLOAD_KINDS } from '../../core/workload.js';
 import type { Rule, Violation } from '../rule.js';
-import { breaksLevel, checkedWorkload, podSecurityEvidence, podSecurityReference, podSecurityViolations, whoSets } from './helpers.js';
+import { breaksLevel, checkedWorkload, hardening, podSecurityEvidence, podSecurityReference, podSecurityViolations, whoSets } from './helpers.js';
 
-export const runAsNonRoot: Rule = {
+export const runAsNonRoot: Rule = hardening({
   meta: {
     id: 'run-as-non-root',
     title: 'Pod may run as root (runAsNonRoot not true)',
@@ -94,4 +94,4 @@ spec:
       },
     ],
   },
-};
+});

@@ -2,9 +2,9 @@ import { isRecord } from '../../core/object.js';
 import type { PathSegment } from '../../core/provenance.js';
 import { containersOf, describeContainer, podTemplateOf, WORKLOAD_KINDS } from '../../core/workload.js';
 import type { Rule, Violation } from '../rule.js';
-import { checkedWorkload } from './helpers.js';
+import { checkedWorkload, hardening } from './helpers.js';
 
-export const runAsRootGroup: Rule = {
+export const runAsRootGroup: Rule = hardening({
   meta: {
     id: 'run-as-root-group',
     title: 'Pod or container runs with group 0 (root)',
@@ -65,4 +65,4 @@ spec:
       },
     ],
   },
-};
+});

@@ -1,9 +1,9 @@
 import { containersOf, podTemplateOf, WORKLOAD_KINDS } from '../../core/workload.js';
 import { SECCOMP_CONTAINER_ANNOTATION_PREFIX, SECCOMP_POD_ANNOTATION } from '../../pss/index.js';
 import type { Rule, Violation } from '../rule.js';
-import { breaksLevel, checkedWorkload, podSecurityEvidence, podSecurityReference, podSecurityViolations, whoSets } from './helpers.js';
+import { breaksLevel, checkedWorkload, hardening, podSecurityEvidence, podSecurityReference, podSecurityViolations, whoSets } from './helpers.js';
 
-export const seccompProfile: Rule = {
+export const seccompProfile: Rule = hardening({
   meta: {
     id: 'seccomp-profile',
     title: 'Container runs without a seccomp profile',
@@ -115,4 +115,4 @@ spec:
       },
     ],
   },
-};
+});

@@ -1,9 +1,9 @@
 import { isRecord } from '../../core/object.js';
 import { containersOf, describeContainer, WORKLOAD_KINDS } from '../../core/workload.js';
 import type { Rule, Violation } from '../rule.js';
-import { checkedWorkload } from './helpers.js';
+import { checkedWorkload, hardening } from './helpers.js';
 
-export const secretInEnv: Rule = {
+export const secretInEnv: Rule = hardening({
   meta: {
     id: 'secret-in-env',
     title: 'Secret passed as environment variables',
@@ -77,4 +77,4 @@ spec:
       },
     ],
   },
-};
+});

@@ -1,8 +1,8 @@
 import { podTemplateOf, WORKLOAD_KINDS } from '../../core/workload.js';
 import type { Rule } from '../rule.js';
-import { checkedWorkload } from './helpers.js';
+import { checkedWorkload, hardening } from './helpers.js';
 
-export const shareProcessNamespace: Rule = {
+export const shareProcessNamespace: Rule = hardening({
   meta: {
     id: 'share-process-namespace',
     title: 'Containers of the pod share one process namespace',
@@ -59,4 +59,4 @@ spec:
       },
     ],
   },
-};
+});

@@ -1,9 +1,9 @@
 import { isRecord } from '../../core/object.js';
 import { containersOf, describeContainer, WORKLOAD_KINDS } from '../../core/workload.js';
 import type { Rule, Violation } from '../rule.js';
-import { checkedWorkload } from './helpers.js';
+import { checkedWorkload, hardening } from './helpers.js';
 
-export const subpathMount: Rule = {
+export const subpathMount: Rule = hardening({
   meta: {
     id: 'subpath-mount',
     title: 'Volume mounted with subPath',
@@ -85,4 +85,4 @@ spec:
       },
     ],
   },
-};
+});
