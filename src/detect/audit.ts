@@ -128,10 +128,20 @@ export function auditEventOf(value: unknown, stats: AuditParseStats, listItem = 
 
 /**
  * The events in one JSON value: an Event, an EventList (items without kind are fine), or a JSON array
- * of either (what some shippers write). Anything else is rejected and counted.
+ * of either (what some shippers write). Anything else is rejected and counted. Arrays nest one level
+ * only: an array inside the array is rejected, never walked (a line of 9,000 `[` must not recurse).
  */
 export function auditEventsOfValue(value: unknown, stats: AuditParseStats): AuditEvent[] {
-  if (Array.isArray(value)) return value.flatMap((item) => auditEventsOfValue(item, stats));
+  if (!Array.isArray(value)) return auditEventsOfObject(value, stats);
+  const events: AuditEvent[] = [];
+  for (const item of value) {
+    if (Array.isArray(item)) reject(stats, 'array nested in an array of events');
+    else for (const event of auditEventsOfObject(item, stats)) events.push(event);
+  }
+  return events;
+}
+
+function auditEventsOfObject(value: unknown, stats: AuditParseStats): AuditEvent[] {
   if (isRecord(value) && value.kind === 'EventList') {
     if (!Array.isArray(value.items)) {
       reject(stats, 'EventList without items');

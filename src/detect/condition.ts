@@ -50,9 +50,25 @@ export type Node =
 const WORD_OPERATORS = new Set<string>(['exists', 'in', 'intersects', 'pmatch', 'contains', 'icontains', 'bcontains', 'startswith', 'bstartswith', 'endswith', 'glob', 'iglob', 'regex']);
 const SYMBOL_OPERATORS = ['==', '!=', '<=', '>=', '=', '<', '>'];
 
+/**
+ * How deep a condition may nest: parentheses and `not`s in one condition, macros inside macros, lists
+ * inside lists. Real rules stay under ten; the bound keeps hostile rule files from exhausting the stack.
+ */
+export const MAX_NESTING = 64;
+
 class Parser {
   private pos = 0;
+  private depth = 0;
   constructor(private readonly text: string) {}
+
+  private nested<T>(parse: () => T): T {
+    if (++this.depth > MAX_NESTING) this.fail(`nested more than ${MAX_NESTING} deep`);
+    try {
+      return parse();
+    } finally {
+      this.depth--;
+    }
+  }
 
   parse(): Node {
     const node = this.or();
@@ -92,7 +108,7 @@ class Parser {
   }
 
   private not(): Node {
-    if (this.keyword('not')) return { type: 'not', child: this.not() };
+    if (this.keyword('not')) return this.nested(() => ({ type: 'not', child: this.not() }));
     return this.primary();
   }
 
@@ -100,7 +116,7 @@ class Parser {
     this.space();
     if (this.text[this.pos] === '(') {
       this.pos++;
-      const node = this.or();
+      const node = this.nested(() => this.or());
       this.space();
       if (this.text[this.pos] !== ')') this.fail("missing ')'");
       this.pos++;
@@ -261,18 +277,19 @@ export interface CompileContext {
 }
 
 /** Walks every field a condition (with its macros) reads: what a loader checks before evaluating. */
-export function fieldsOf(node: Node, macros: MacroLookup, seen = new Set<string>()): FieldRef[] {
+export function fieldsOf(node: Node, macros: MacroLookup, seen = new Set<string>(), depth = 0): FieldRef[] {
   switch (node.type) {
     case 'and':
     case 'or':
-      return node.children.flatMap((child) => fieldsOf(child, macros, seen));
+      return node.children.flatMap((child) => fieldsOf(child, macros, seen, depth));
     case 'not':
-      return fieldsOf(node.child, macros, seen);
+      return fieldsOf(node.child, macros, seen, depth);
     case 'macro': {
       const macro = macros.get(node.name);
       if (!macro || seen.has(node.name)) return [];
+      if (depth >= MAX_NESTING) throw new InputError(`macro ${node.name}: macros used inside macros more than ${MAX_NESTING} deep`);
       seen.add(node.name);
-      return fieldsOf(macro, macros, seen);
+      return fieldsOf(macro, macros, seen, depth + 1);
     }
     case 'check':
       return node.valueField ? [node.field, node.valueField] : [node.field];
@@ -522,6 +539,7 @@ export function compileCondition(node: Node, context: CompileContext, expanding:
       const macro = context.macros.get(node.name);
       if (!macro) throw new InputError(`undefined macro ${node.name}`);
       if (expanding.includes(node.name)) throw new InputError(`macro ${node.name} refers to itself (${[...expanding, node.name].join(' → ')})`);
+      if (expanding.length >= MAX_NESTING) throw new InputError(`macro ${node.name}: macros used inside macros more than ${MAX_NESTING} deep`);
       return compileCondition(macro, context, [...expanding, node.name]);
     }
     case 'check':

@@ -1,7 +1,8 @@
 import { InputError } from '../core/errors.js';
 import { isRecord } from '../core/object.js';
 import { parseYamlDocument } from '../load/yaml-document.js';
-import { parseCondition, type MacroLookup, type Node } from './condition.js';
+import { MAX_NESTING, parseCondition, type MacroLookup, type Node } from './condition.js';
+import { jsonText } from './fields.js';
 
 /**
  * What Falco rule files and kubeward rule files share: `list` and `macro` items, their
@@ -23,7 +24,7 @@ export function ruleFileItems(file: RuleFileText): Record<string, unknown>[] {
   if (!Array.isArray(parsed)) throw new InputError(`${file.name}: a rules file is a YAML list of items (- rule:, - macro:, - list:)`);
   return parsed.filter((item): item is Record<string, unknown> => {
     if (item === null || item === undefined) return false;
-    if (!isRecord(item)) throw new InputError(`${file.name}: every item must be a mapping, got ${JSON.stringify(item)}`);
+    if (!isRecord(item)) throw new InputError(`${file.name}: every item must be a mapping, got ${jsonText(item).slice(0, 80)}`);
     return true;
   });
 }
@@ -48,7 +49,7 @@ export function isModification(item: Record<string, unknown>): boolean {
 function stringItems(value: unknown, where: string): string[] {
   if (value === undefined || value === null) return [];
   if (!Array.isArray(value)) throw new InputError(`${where}: items must be a list`);
-  return value.map((item) => (typeof item === 'string' ? item : JSON.stringify(item)));
+  return value.map(jsonText);
 }
 
 export class Definitions {
@@ -85,6 +86,7 @@ export class Definitions {
       const done = out.get(name);
       if (done) return done;
       if (path.includes(name)) throw new InputError(`list ${name} refers to itself (${[...path, name].join(' → ')})`);
+      if (path.length >= MAX_NESTING) throw new InputError(`list ${name}: lists refer to lists more than ${MAX_NESTING} deep`);
       const items = (this.lists.get(name) ?? []).flatMap((item) => (this.lists.has(item) ? expand(item, [...path, name]) : [item]));
       out.set(name, items);
       return items;

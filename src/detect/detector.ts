@@ -36,6 +36,8 @@ export interface DetectorStats {
   evictedKeys: number;
   /** Alerts held back by a rule's throttle (they still feed sequences). */
   throttled: number;
+  /** Events skipped because evaluating them exhausted the stack (absurdly nested bodies). */
+  unevaluable: number;
 }
 
 export interface DetectorOptions {
@@ -47,7 +49,7 @@ export interface DetectorOptions {
 const DELIVERED = 32;
 
 export class Detector {
-  readonly stats: DetectorStats = { auditEvents: 0, dnsQueries: 0, duplicates: 0, stagesMerged: 0, evictedKeys: 0, throttled: 0 };
+  readonly stats: DetectorStats = { auditEvents: 0, dnsQueries: 0, duplicates: 0, stagesMerged: 0, evictedKeys: 0, throttled: 0, unevaluable: 0 };
   private readonly limits: Limits;
   /** auditID → bits: the stages seen (STAGE_BITS) and whether kubeward rules saw the request. */
   private readonly requests: BoundedMap<number>;
@@ -70,15 +72,29 @@ export class Detector {
     }
   }
 
-  /** Processes one event; returns the alerts it completes, in rule order. */
+  /**
+   * Processes one event; returns the alerts it completes, in rule order. An event whose evaluation
+   * exhausts the stack (a hostile, absurdly nested body) is counted and skipped: one event never ends
+   * a run.
+   */
   process(event: DetectEvent): DetectedAlert[] {
     const out: DetectedAlert[] = [];
+    try {
+      this.evaluateEvent(event, out);
+    } catch (error) {
+      if (!(error instanceof RangeError)) throw error;
+      this.stats.unevaluable++;
+    }
+    return out;
+  }
+
+  private evaluateEvent(event: DetectEvent, out: DetectedAlert[]): void {
     if (event.source === 'audit') {
       const seen = this.requests.peek(event.auditID) ?? 0;
       const stage = STAGE_BITS[event.stage] ?? OTHER_STAGE;
       if (seen & stage) {
         this.stats.duplicates++;
-        return out;
+        return;
       }
       const delivered = (seen & DELIVERED) !== 0;
       const outcome = OUTCOME_STAGES.has(event.stage);
@@ -87,10 +103,10 @@ export class Detector {
       this.roles.learn(event);
       event.context = this.roles;
       if (this.options.falco) for (const rule of falcoMatches(this.options.falco, event)) out.push(this.falcoDetected(rule, event));
-      if (!outcome) return out;
+      if (!outcome) return;
       if (delivered) {
         this.stats.stagesMerged++;
-        return out;
+        return;
       }
     } else {
       this.stats.dnsQueries++;
@@ -103,7 +119,6 @@ export class Detector {
         out.push(...this.follow(rule, detected, event, 0));
       }
     }
-    return out;
   }
 
   private falcoDetected(rule: Parameters<typeof falcoAlert>[0], event: AuditEvent): DetectedAlert {

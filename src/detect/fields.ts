@@ -40,9 +40,18 @@ function get(value: unknown, ...keys: string[]): unknown {
   return node;
 }
 
+/** What a value too deeply nested for JSON.stringify (a hostile event) reads as. */
+export const TOO_DEEP = '<too deeply nested>';
+
 /** fastjson's view of a value as a string: strings as they are, anything else as compact JSON. */
 export function jsonText(value: unknown): string {
-  return typeof value === 'string' ? value : JSON.stringify(value);
+  if (typeof value === 'string') return value;
+  try {
+    return JSON.stringify(value);
+  } catch {
+    // JSON.stringify recurses: thousands of nested arrays exhaust the stack (RangeError).
+    return TOO_DEEP;
+  }
 }
 
 /** `extractFromKeys` for a scalar field. */
@@ -369,7 +378,7 @@ const JSON_FIELDS = audit(
         return value === undefined ? undefined : jsonText(value);
       },
     },
-    { name: `${prefix}.obj`, desc: 'the whole event as JSON', extract: (e: DetectEvent) => JSON.stringify((e as AuditEvent).raw) },
+    { name: `${prefix}.obj`, desc: 'the whole event as JSON', extract: (e: DetectEvent) => jsonText((e as AuditEvent).raw) },
     { name: `${prefix}.rawtime`, desc: 'the event time in ns since the epoch', extract: (e: DetectEvent) => `${BigInt(Math.round(e.time)) * 1_000_000n}` },
   ]),
 );

@@ -1,6 +1,7 @@
 import { emptyAuditStats, parseAuditBody, parseAuditLine, type AuditEvent, type AuditParseStats } from './audit.js';
 import { Detector, type DetectedAlert, type DetectorOptions } from './detector.js';
 import { emptyDnsStats, parseDnsLine, PodIndex, type DnsContext, type DnsEvent, type DnsParseStats } from './dns.js';
+import { TimeQueue } from './queue.js';
 import { AlertTally, buildSummary, type DetectSummary } from './summary.js';
 
 /**
@@ -24,7 +25,7 @@ export class DetectPipeline {
   readonly auditStats: AuditParseStats = emptyAuditStats();
   readonly dnsStats: DnsParseStats = emptyDnsStats();
   private readonly dnsContext: DnsContext;
-  private readonly dnsQueue: DnsEvent[] = [];
+  private readonly dnsQueue = new TimeQueue<DnsEvent>();
   private readonly detected: DetectedAlert[] = [];
   private readonly retain: boolean;
   /** Counts of every alert raised, kept whether alerts are retained or not. */
@@ -60,20 +61,23 @@ export class DetectPipeline {
     return out;
   }
 
-  /** One CoreDNS log line; `id` is its evidence id (`file:line`). Queued until flushed by time. */
-  dnsLine(line: string, id: string): void {
+  /**
+   * One CoreDNS log line; `id` is its evidence id (`file:line`). Queued until flushed by time.
+   * Returns the query's time, or undefined for a line that is not a query.
+   */
+  dnsLine(line: string, id: string): number | undefined {
     const event = parseDnsLine(line, id, this.dnsContext, this.dnsStats);
-    if (!event) return;
-    // keep the queue in time order even if the log is not
-    let index = this.dnsQueue.length;
-    while (index > 0 && this.dnsQueue[index - 1].time > event.time) index--;
-    this.dnsQueue.splice(index, 0, event);
+    if (!event) return undefined;
+    this.dnsQueue.push(event);
+    return event.time;
   }
 
   /** Processes the queued DNS queries up to a time. */
   flushDnsUntil(time: number): DetectedAlert[] {
     const out: DetectedAlert[] = [];
-    while (this.dnsQueue.length > 0 && this.dnsQueue[0].time <= time) out.push(...this.detector.process(this.dnsQueue.shift()!));
+    for (let next = this.dnsQueue.peekTime(); next !== undefined && next <= time; next = this.dnsQueue.peekTime()) {
+      out.push(...this.detector.process(this.dnsQueue.pop()!));
+    }
     return this.keep(out);
   }
 

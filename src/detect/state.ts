@@ -112,10 +112,15 @@ export class DistinctWindow {
 
   add(value: string, evidence: Evidence): { evidence: Evidence[]; values: string[] } | undefined {
     const from = evidence.time - this.within;
-    for (const [key, entry] of this.values) if (entry.last < from) this.values.delete(key);
+    // A value seen again moves to the end, so the map is ordered by last sighting: expiry stops at
+    // the first value still inside the window instead of walking them all.
+    for (const [key, entry] of this.values) {
+      if (entry.last >= from) break;
+      this.values.delete(key);
+    }
     const existing = this.values.get(value);
     this.values.delete(value);
-    this.values.set(value, { last: evidence.time, evidence: existing && existing.evidence.time >= from ? existing.evidence : evidence });
+    this.values.set(value, { last: Math.max(evidence.time, existing?.last ?? -Infinity), evidence: existing && existing.evidence.time >= from ? existing.evidence : evidence });
     if (this.values.size < this.threshold) return undefined;
     const fired = { evidence: [...this.values.values()].map((entry) => entry.evidence), values: [...this.values.keys()] };
     this.values.clear();

@@ -60,6 +60,7 @@ export function renderSummary(summary: DetectSummary): string {
   const unknown = Object.entries(audit.unknownFields);
   if (unknown.length > 0) lines.push(`  unknown fields: ${unknown.map(([field, count]) => `${field} (${count})`).join(', ')}`);
   if (dns.lines > 0) lines.push(`dns: ${dns.queries} queries from ${dns.lines} lines (${dns.searchExpansions} search-path expansions, ${dns.unattributed} from no known pod, ${dns.malformed} malformed, ${dns.other} other)`);
+  if (detector.unevaluable > 0) lines.push(`skipped: ${detector.unevaluable} events nested too deeply to evaluate`);
   if (detector.evictedKeys > 0) lines.push(`state: ${detector.evictedKeys} keys evicted at the memory cap`);
   const rules = Object.entries(summary.alertsByRule).sort((a, b) => b[1] - a[1]);
   lines.push(`alerts: ${summary.alerts}${rules.length ? '' : ' (none)'}`);
