@@ -7,7 +7,8 @@ import type { KubeObject } from '../core/object.js';
 import type { Severity } from '../core/severity.js';
 import { alertLine } from '../detect/alerts.js';
 import type { DetectedAlert } from '../detect/detector.js';
-import { PodIndex } from '../detect/dns.js';
+import { PodIndex } from '../core/pods.js';
+import { parseZoneName } from '../detect/dns.js';
 import { loadFalcoRules, type RuleMatching } from '../detect/falco.js';
 import { FIELD_TABLES } from '../detect/fields.js';
 import { DetectPipeline, type PipelineOptions } from '../detect/pipeline.js';
@@ -35,6 +36,7 @@ export interface RuleFlags extends InputFlags {
   pods?: string;
   clusterDomain?: string;
   dnsSearch?: string[];
+  internalZone?: string[];
   quiet?: boolean;
 }
 
@@ -59,7 +61,8 @@ function addRuleOptions(command: Command, { dns }: { dns: boolean }): Command {
   if (dns) {
     command
       .option('--cluster-domain <domain>', 'the cluster DNS domain', 'cluster.local')
-      .option('--dns-search <domain>', "a node search domain pods inherit (beyond the cluster's), stripped from expansions (repeatable)", collect);
+      .option('--dns-search <domain>', "a node search domain pods inherit (beyond the cluster's), stripped from expansions (repeatable)", collect)
+      .option('--internal-zone <zone>', 'a DNS zone whose names stay inside (a corporate zone): never counted as leaving (repeatable)', collect);
   }
   return command.option('-q, --quiet', 'do not print warnings');
 }
@@ -78,7 +81,14 @@ export async function pipelineOptionsFromFlags(flags: RuleFlags): Promise<Pipeli
     if (!flags.quiet) for (const message of loaded.warnings) warn(message);
     pods = new PodIndex(loaded.inventory.objects.filter((object): object is KubeObject => object.kind === 'Pod'));
   }
-  return { rules, falco, pods, clusterDomain: flags.clusterDomain, searchDomains: flags.dnsSearch };
+  return {
+    rules,
+    falco,
+    pods,
+    clusterDomain: flags.clusterDomain === undefined ? undefined : parseZoneName(flags.clusterDomain, '--cluster-domain'),
+    searchDomains: flags.dnsSearch?.map((zone) => parseZoneName(zone, '--dns-search')),
+    internalZones: flags.internalZone?.map((zone) => parseZoneName(zone, '--internal-zone')),
+  };
 }
 
 function tableLine(detected: DetectedAlert, colour: boolean): string {

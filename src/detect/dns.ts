@@ -1,6 +1,6 @@
 import { parse as parseHostname } from 'tldts';
-import { isRecord, type KubeObject } from '../core/object.js';
-import { controllerOf, serviceAccountOf, type PodSpec } from '../core/workload.js';
+import { InputError } from '../core/errors.js';
+import type { PodIndex, PodInfo } from '../core/pods.js';
 import { serviceAccountUsername } from '../core/identity.js';
 import type { FieldDef } from './fields.js';
 
@@ -13,14 +13,6 @@ import type { FieldDef } from './fields.js';
  * CoreDNS itself writes no time: a line without one takes the time of the last line that had one,
  * else the caller's fallback (the CLI uses the file's modification time).
  */
-
-export interface PodInfo {
-  namespace: string;
-  name: string;
-  serviceAccount: string;
-  /** `Deployment/web`, `DaemonSet/agent`, `Pod/debug`: what a human would call the workload. */
-  workload: string;
-}
 
 export interface DnsEvent {
   source: 'dns';
@@ -45,9 +37,15 @@ export interface DnsEvent {
   duration: number;
   /** A resolver trying `<query>.<search domain>` (answered NXDOMAIN): the real lookup follows. */
   searchExpansion: boolean;
-  /** In-cluster or private names (cluster domain, `.local`, `.internal`, reverse lookups). */
+  /** Who answered, as the response flags tell: see `answerOf`. */
+  answer: DnsAnswer;
+  /**
+   * The query stayed inside: a name under the cluster domain or a zone declared internal, or one
+   * CoreDNS answered from a zone it serves itself. Never decided by the public suffix list: an
+   * attacker picks a TLD that is not on it.
+   */
   internal: boolean;
-  /** The registered domain (eTLD+1, ICANN public suffixes) of `query`, or `query` when it has none. */
+  /** The registered domain of `query`: eTLD+1 by the Public Suffix List (ICANN section), the last two labels for a suffix not on it. */
   domain: string;
   /** The labels left of the registered domain. */
   subdomain: string;
@@ -75,53 +73,12 @@ export interface DnsContext {
   clusterDomain: string;
   /** Search domains beyond the cluster's (a node's resolv.conf: `ec2.internal`, …). */
   searchDomains: readonly string[];
+  /** Zones the user declares internal (`--internal-zone`): queries under them never leave. */
+  internalZones?: readonly string[];
   /** ms since the epoch for lines before the first timestamp. */
   fallbackTime: number;
   /** Updated as timestamped lines are read. */
   lastTime?: number;
-}
-
-// ---- pods ---------------------------------------------------------------------------------------
-
-function workloadOf(pod: KubeObject): string {
-  const owner = controllerOf(pod);
-  if (!owner || !owner.kind) return `Pod/${pod.metadata.name ?? ''}`;
-  const hash = pod.metadata.labels?.['pod-template-hash'];
-  // A Deployment names its ReplicaSets `<deployment>-<pod-template-hash>`.
-  if (owner.kind === 'ReplicaSet' && hash && owner.name.endsWith(`-${hash}`)) return `Deployment/${owner.name.slice(0, -hash.length - 1)}`;
-  return `${owner.kind}/${owner.name}`;
-}
-
-/** Pod IP → pod. Host-network pods share their node's IP and are left out: an IP of theirs names no pod. */
-export class PodIndex {
-  private readonly byIp = new Map<string, { pod: PodInfo; running: boolean }>();
-
-  constructor(pods: readonly KubeObject[] = []) {
-    for (const pod of pods) {
-      if (pod.kind !== 'Pod') continue;
-      const spec = (isRecord(pod.spec) ? pod.spec : {}) as PodSpec;
-      if (spec.hostNetwork === true) continue;
-      const status = isRecord(pod.status) ? pod.status : {};
-      const ips = new Set<string>();
-      if (typeof status.podIP === 'string') ips.add(status.podIP);
-      if (Array.isArray(status.podIPs)) for (const entry of status.podIPs) if (isRecord(entry) && typeof entry.ip === 'string') ips.add(entry.ip);
-      const info: PodInfo = { namespace: pod.metadata.namespace ?? 'default', name: pod.metadata.name ?? '', serviceAccount: serviceAccountOf(spec), workload: workloadOf(pod) };
-      const running = status.phase === 'Running';
-      for (const ip of ips) {
-        const existing = this.byIp.get(ip);
-        // IPs are reused once a pod ends: a running pod wins over a finished one.
-        if (!existing || (running && !existing.running)) this.byIp.set(ip, { pod: info, running });
-      }
-    }
-  }
-
-  get(ip: string): PodInfo | undefined {
-    return this.byIp.get(ip)?.pod;
-  }
-
-  get size(): number {
-    return this.byIp.size;
-  }
 }
 
 // ---- lines --------------------------------------------------------------------------------------
@@ -136,11 +93,56 @@ function parseLeadingTime(text: string): number {
   return Date.parse(withZone);
 }
 
-/** The registered domain and the rest, by the Public Suffix List (ICANN section). */
-function splitDomain(name: string): { domain: string; subdomain: string; listed: boolean } {
+/**
+ * Who answered a query, from the response flags CoreDNS logs:
+ * - `local`: authoritative without recursion available (`qr,aa,rd`): CoreDNS answered from a zone it
+ *   serves itself (kubernetes, hosts, file): the query never left the cluster;
+ * - `upstream`: a recursive answer (`qr,rd,ra`) relayed by the forward plugin: the query left;
+ * - `cached`: both bits (`qr,aa,rd,ra`): the cache plugin sets `aa` on every cached answer, and older
+ *   CoreDNS set `ra` on its own zones: the flags alone cannot tell, the name decides;
+ * - `unknown`: neither (flags missing, or an error CoreDNS made up).
+ */
+export type DnsAnswer = 'local' | 'upstream' | 'cached' | 'unknown';
+
+export function answerOf(flags: string): DnsAnswer {
+  const list = flags.split(',');
+  const authoritative = list.includes('aa');
+  const recursive = list.includes('ra');
+  return authoritative ? (recursive ? 'cached' : 'local') : recursive ? 'upstream' : 'unknown';
+}
+
+const REVERSE_ZONES = ['in-addr.arpa', 'ip6.arpa'];
+
+/**
+ * The registered domain and the rest: eTLD+1 by the Public Suffix List (ICANN section) when the
+ * suffix is on it, else the last two labels (a reserved, private or brand-new TLD is as good as any to
+ * an attacker). Reverse lookups belong to their reverse zone: nobody registers under it.
+ */
+export function splitDomain(name: string): { domain: string; subdomain: string } {
+  for (const zone of REVERSE_ZONES) if (name.endsWith(`.${zone}`)) return { domain: zone, subdomain: name.slice(0, -zone.length - 1) };
   const parsed = parseHostname(name, { allowPrivateDomains: false, extractHostname: false, validateHostname: false });
-  if (!parsed.domain) return { domain: name, subdomain: '', listed: false };
-  return { domain: parsed.domain, subdomain: parsed.subdomain ?? '', listed: Boolean(parsed.isIcann) };
+  if (parsed.domain) return { domain: parsed.domain, subdomain: parsed.subdomain ?? '' };
+  const labels = name.split('.');
+  if (labels.length <= 2) return { domain: name, subdomain: '' };
+  return { domain: labels.slice(-2).join('.'), subdomain: labels.slice(0, -2).join('.') };
+}
+
+/** `name` is `zone` or under it. */
+export function inZone(name: string, zone: string): boolean {
+  return name === zone || (name.length > zone.length && name.endsWith(zone) && name[name.length - zone.length - 1] === '.');
+}
+
+/** Under the cluster domain or a zone declared internal. */
+function internalByName(name: string, context: DnsContext): boolean {
+  if (inZone(name, context.clusterDomain)) return true;
+  for (const zone of context.internalZones ?? []) if (inZone(name, zone)) return true;
+  return false;
+}
+
+/** A name the cluster's DNS schema owns (`<svc>.<ns>`, `….svc`, `….pod`): never an outside name a resolver expanded. */
+function clusterShaped(prefix: string, context: DnsContext): boolean {
+  const last = prefix.slice(prefix.lastIndexOf('.') + 1);
+  return last === 'svc' || last === 'pod' || context.pods.namespaces.has(last);
 }
 
 /** The search suffixes a pod's resolver appends (ndots:5): `<ns>.svc.<cd>`, `svc.<cd>`, `<cd>`, then the node's. */
@@ -149,19 +151,32 @@ function searchSuffixes(context: DnsContext, pod: PodInfo | undefined): string[]
   return [...(pod ? [`${pod.namespace}.svc.${cd}`] : []), `svc.${cd}`, cd, ...context.searchDomains];
 }
 
+/**
+ * The name the application asked for, when this NXDOMAIN is a resolver trying a search suffix on it.
+ * Only an outside name (with a dot, not shaped like a cluster name) is recovered: `db.shop`
+ * (`db.shop.svc.cluster.local`) is a Service lookup whichever way it is read.
+ */
 function stripSearch(name: string, rcode: string, context: DnsContext, pod: PodInfo | undefined): string | undefined {
   if (rcode !== 'NXDOMAIN') return undefined;
+  const svc = `svc.${context.clusterDomain}`;
   for (const suffix of searchSuffixes(context, pod)) {
-    if (name.endsWith(`.${suffix}`)) {
-      let prefix = name.slice(0, -suffix.length - 1);
-      // unknown pod: `<query>.<some ns>.svc.<cd>` is an expansion in that namespace
-      if (suffix === `svc.${context.clusterDomain}` && !pod) prefix = prefix.includes('.') ? prefix.slice(0, prefix.lastIndexOf('.')) : prefix;
-      // Only an outside name (one with a public suffix) is worth recovering; an in-cluster name
-      // such as `svc.ns` is internal whichever way it is read.
-      if (prefix.includes('.') && splitDomain(prefix).listed) return prefix;
-    }
+    if (!name.endsWith(`.${suffix}`)) continue;
+    let prefix = name.slice(0, -suffix.length - 1);
+    // a pod we do not know: `<query>.<its namespace>.svc.<cd>` when the label is a namespace we know of
+    if (suffix === svc && !pod && prefix.includes('.') && context.pods.namespaces.has(prefix.slice(prefix.lastIndexOf('.') + 1))) prefix = prefix.slice(0, prefix.lastIndexOf('.'));
+    if (prefix.includes('.') && !clusterShaped(prefix, context)) return prefix;
   }
   return undefined;
+}
+
+/** A zone name from a flag: lower case, no trailing dot, labels of letters, digits, `-` and `_`. */
+export function parseZoneName(text: string, flag: string): string {
+  const zone = text.trim().toLowerCase().replace(/\.$/, '');
+  const labels = zone.split('.');
+  const valid = zone.length > 0 && zone.length <= 253 && labels.every((label) => /^[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?$/.test(label));
+  if (!valid) throw new InputError(`${flag} needs a DNS zone name such as corp.example or internal, got ${JSON.stringify(text.slice(0, 80))}`);
+  if (labels.length === 4 && labels.every((label) => /^\d+$/.test(label))) throw new InputError(`${flag} needs a DNS zone name, not an IP address (${zone})`);
+  return zone;
 }
 
 /**
@@ -200,10 +215,10 @@ export function parseDnsLine(line: string, id: string, context: DnsContext, stat
   const stripped = stripSearch(name, rcode, context, pod);
   if (stripped !== undefined) stats.searchExpansions++;
   const query = stripped ?? name;
-  const cd = context.clusterDomain;
   const split = splitDomain(query);
-  const underCluster = stripped === undefined && (name === cd || name.endsWith(`.${cd}`));
-  const internal = underCluster || query.endsWith('.in-addr.arpa') || query.endsWith('.ip6.arpa') || !split.listed;
+  const answer = answerOf(flags);
+  // An expansion was answered for the suffixed name: only the name it stands for can tell.
+  const internal = stripped !== undefined ? internalByName(query, context) : internalByName(name, context) || answer === 'local';
   stats.queries++;
   return {
     source: 'dns',
@@ -224,6 +239,7 @@ export function parseDnsLine(line: string, id: string, context: DnsContext, stat
     rsize: Number(rsize),
     duration: Number(duration),
     searchExpansion: stripped !== undefined,
+    answer,
     internal,
     domain: split.domain,
     subdomain: split.subdomain,
@@ -289,8 +305,9 @@ export const DNS_FIELDS: readonly FieldDef[] = dns([
   { name: 'dns.rsize', type: 'number', desc: 'the response size in bytes', extract: (e) => e.rsize },
   { name: 'dns.duration', type: 'number', desc: 'how long CoreDNS took, in seconds', extract: (e) => e.duration },
   { name: 'dns.search_expansion', desc: '"true" for a resolver search-path attempt (skipped by the built-in rules)', extract: (e) => bool(e.searchExpansion) },
-  { name: 'dns.internal', desc: '"true" for cluster, private and reverse names', extract: (e) => bool(e.internal) },
-  { name: 'dns.domain', desc: 'the registered domain (eTLD+1) of the query', extract: (e) => e.domain },
+  { name: 'dns.answer', desc: 'who answered, from the flags: local (CoreDNS, from a zone it serves), upstream (a recursive answer), cached, unknown', extract: (e) => e.answer },
+  { name: 'dns.internal', desc: '"true" when the query stayed inside: under the cluster domain or an --internal-zone, or answered by CoreDNS from its own zone', extract: (e) => bool(e.internal) },
+  { name: 'dns.domain', desc: 'the registered domain of the query (eTLD+1 by the public suffix list, else the last two labels)', extract: (e) => e.domain },
   { name: 'dns.subdomain', desc: 'the labels left of the registered domain', extract: (e) => e.subdomain },
   { name: 'dns.subdomain.labels', type: 'number', desc: 'how many labels the subdomain has', extract: (e) => (e.subdomain === '' ? 0 : e.subdomain.split('.').length) },
   { name: 'dns.label.maxlen', type: 'number', desc: 'the length of the longest subdomain label', extract: (e) => longestLabel(e).length },

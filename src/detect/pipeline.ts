@@ -1,6 +1,7 @@
 import { emptyAuditStats, parseAuditBody, parseAuditLine, type AuditEvent, type AuditParseStats } from './audit.js';
 import { Detector, type DetectedAlert, type DetectorOptions } from './detector.js';
-import { emptyDnsStats, parseDnsLine, PodIndex, type DnsContext, type DnsEvent, type DnsParseStats } from './dns.js';
+import { PodIndex } from '../core/pods.js';
+import { emptyDnsStats, parseDnsLine, type DnsContext, type DnsEvent, type DnsParseStats } from './dns.js';
 import { TimeQueue } from './queue.js';
 import { AlertTally, buildSummary, type DetectSummary } from './summary.js';
 
@@ -14,6 +15,8 @@ export interface PipelineOptions extends DetectorOptions {
   pods?: PodIndex;
   clusterDomain?: string;
   searchDomains?: readonly string[];
+  /** Zones whose names never leave the cluster (`--internal-zone`). */
+  internalZones?: readonly string[];
   /** Time of DNS lines before the first timestamped one (ms since the epoch). */
   dnsFallbackTime?: number;
   /** Keep every alert for alerts()/summary() (a batch run); a long-running receiver turns this off. */
@@ -38,6 +41,7 @@ export class DetectPipeline {
       pods: options.pods ?? new PodIndex(),
       clusterDomain: options.clusterDomain ?? 'cluster.local',
       searchDomains: options.searchDomains ?? [],
+      internalZones: options.internalZones ?? [],
       fallbackTime: options.dnsFallbackTime ?? 0,
     };
   }

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { AuditEvent } from '../../src/detect/audit.js';
 import { Detector } from '../../src/detect/detector.js';
-import { emptyDnsStats, parseDnsLine, PodIndex } from '../../src/detect/dns.js';
+import { emptyDnsStats, parseDnsLine } from '../../src/detect/dns.js';
+import { PodIndex } from '../../src/core/pods.js';
 import { loadKubewardRules } from '../../src/detect/rules.js';
 import { builtinDetectRuleFiles } from '../../src/load/detect-rules.js';
 
@@ -56,14 +57,14 @@ describe('built-in detection rules', () => {
 });
 
 describe('built-in DNS rules', () => {
-  const run = (count: number, type: string, name: (i: number) => string) => {
+  const run = (count: number, type: string, name: (i: number) => string, options: { flags?: string; internalZones?: string[] } = {}) => {
     const detector = new Detector({ rules });
     const pods = new PodIndex([{ apiVersion: 'v1', kind: 'Pod', metadata: { namespace: 'apps', name: 'web' }, spec: {}, status: { phase: 'Running', podIP: '10.1.1.1' } }]);
-    const context = { pods, clusterDomain: 'cluster.local', searchDomains: [], fallbackTime: 0 };
+    const context = { pods, clusterDomain: 'cluster.local', searchDomains: [], fallbackTime: 0, internalZones: options.internalZones };
     const stats = emptyDnsStats();
     const out: string[] = [];
     for (let i = 0; i < count; i++) {
-      const event = parseDnsLine(`2026-03-01T10:00:${String(i % 60).padStart(2, '0')}Z [INFO] 10.1.1.1:5353 - ${i} "${type} IN ${name(i)}. udp 40 false 512" NOERROR qr 80 0.001s`, `d:${i + 1}`, context, stats)!;
+      const event = parseDnsLine(`2026-03-01T10:00:${String(i % 60).padStart(2, '0')}Z [INFO] 10.1.1.1:5353 - ${i} "${type} IN ${name(i)}. udp 40 false 512" NOERROR ${options.flags ?? 'qr,rd,ra'} 80 0.001s`, `d:${i + 1}`, context, stats)!;
       out.push(...detector.process(event).map((d) => d.alert.rule));
     }
     return out;
@@ -77,5 +78,28 @@ describe('built-in DNS rules', () => {
     ['long words are not random labels', 10, 'A', () => `thisisaverylonghostnamelabel.example.org`, 'dns-long-random-labels', false],
   ])('%s', (_name, count, type, name, rule, expected) => {
     expect(run(count, type, name).includes(rule)).toBe(expected);
+  });
+
+  /** Issue 8: the same tunnel fires whatever TLD the attacker chose, and stays quiet where it stays inside. */
+  const chunk = (i: number) => `${i.toString(36).padStart(4, '0')}-mfrggzdfmztwq2lknnwg23tpobyxe43u`;
+  it.each([
+    ['a reserved TLD', 'exfil.test'],
+    ['a private TLD', 'collector.corp'],
+    ['a made-up gTLD', 'collector.zzexfilnet'],
+    ['a public TLD', 'exfil-collector.com'],
+  ])('DNS tunnelling to a domain under %s raises the DNS rules', (_name, domain) => {
+    const fired = run(40, 'A', (i) => `${chunk(i)}.${i}.s7k2.${domain}`);
+    expect(fired).toContain('dns-long-random-labels');
+    expect(fired).toContain('dns-many-unique-subdomains');
+    expect(run(40, 'TXT', (i) => `t${i}.${domain}`)).toContain('dns-txt-null-burst');
+  });
+
+  it.each([
+    ['under the cluster domain', (i: number) => `${chunk(i)}.apps.svc.cluster.local`, {}],
+    ['under an --internal-zone', (i: number) => `${chunk(i)}.${i}.ci.corp.example`, { internalZones: ['corp.example'] }],
+    ['answered by CoreDNS from a zone it serves', (i: number) => `${chunk(i)}.${i}.hosts.example`, { flags: 'qr,aa,rd' }],
+    ['of an allow-listed domain', (i: number) => `${chunk(i)}.${i}.s3.amazonaws.com`, {}],
+  ])('stays quiet on random names %s', (_name, name, options) => {
+    expect(run(40, 'A', name, options)).toEqual([]);
   });
 });

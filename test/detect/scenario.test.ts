@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { atOrAbove } from '../../src/core/severity.js';
-import { PodIndex } from '../../src/detect/dns.js';
+import { PodIndex } from '../../src/core/pods.js';
 import { DetectPipeline } from '../../src/detect/pipeline.js';
 import { loadKubewardRules } from '../../src/detect/rules.js';
 import { builtinDetectRuleFiles } from '../../src/load/detect-rules.js';
