@@ -14,8 +14,13 @@ import { FIELD_TABLES } from '../detect/fields.js';
 import { DetectPipeline, type PipelineOptions } from '../detect/pipeline.js';
 import { loadKubewardRules } from '../detect/rules.js';
 import { renderSummary } from '../detect/summary.js';
+import { secretAccessOf, type ClusterFacts } from '../detect/context.js';
+import { buildMetrics } from '../detect/metrics.js';
+import { buildEngine } from '../rbac/engine.js';
+import { readInputs } from './detect-inputs.js';
+import { registerTriage } from './detect-triage.js';
 import { builtinDetectRuleFiles, readRuleFile } from '../load/detect-rules.js';
-import { DEFAULT_MAX_FILE_BYTES, forEachLine, type ReadLimits } from '../load/input.js';
+import { DEFAULT_MAX_FILE_BYTES, type ReadLimits } from '../load/input.js';
 import { loadSources } from '../load/sources.js';
 import { FileTail } from '../load/tail.js';
 import { startAuditWebhook, type AuditWebhookOptions, type SinkSpec } from '../serve/audit-webhook.js';
@@ -23,7 +28,7 @@ import { certificateExpiry, checkTls } from '../serve/server.js';
 import type { WebhookOptions } from '../serve/sinks.js';
 import { paintSeverity } from '../report/table.js';
 import { addInputOptions, collect, inputLimits, positiveInteger, positiveNumber, type InputFlags } from './options.js';
-import { serveUntilStopped, useColor, warn } from './output.js';
+import { serveUntilStopped, useColor, warn, writeOutput } from './output.js';
 
 const SEVERITY_CHOICES = ['critical', 'high', 'medium', 'low', 'info', 'none'];
 
@@ -37,12 +42,15 @@ export interface RuleFlags extends InputFlags {
   clusterDomain?: string;
   dnsSearch?: string[];
   internalZone?: string[];
+  cluster?: string[];
   quiet?: boolean;
 }
 
 interface DetectFlags extends RuleFlags {
   auditLog?: string;
   dnsLog?: string;
+  flows?: string;
+  metrics?: string;
   format?: 'json' | 'table';
   follow?: boolean;
   failOn?: Severity | 'none';
@@ -57,7 +65,8 @@ function addRuleOptions(command: Command, { dns }: { dns: boolean }): Command {
     .option('--falco-rules <file>', 'Falco rules file for the k8s_audit source, loaded in order (repeatable)', collect)
     .option('--no-builtin-rules', 'do not load the built-in rules (rules/detect/)')
     .addOption(new Option('--falco-rule-matching <mode>', 'first: one alert per event, the first matching Falco rule (Falco default); all: every matching rule').choices(['first', 'all']).default('first'))
-    .option('--pods <file>', 'pods (`kubectl get pods -A -o json`) to attribute DNS queries to pods and workloads');
+    .option('--pods <file>', 'pods (`kubectl get pods -A -o json`) to attribute DNS queries and flows to pods and workloads')
+    .option('--cluster <source>', 'a cluster dump or manifests (repeatable): pods for attribution, and RBAC to know which ServiceAccounts can read Secrets', collect);
   if (dns) {
     command
       .option('--cluster-domain <domain>', 'the cluster DNS domain', 'cluster.local')
@@ -65,6 +74,25 @@ function addRuleOptions(command: Command, { dns }: { dns: boolean }): Command {
       .option('--internal-zone <zone>', 'a DNS zone whose names stay inside (a corporate zone): never counted as leaving (repeatable)', collect);
   }
   return command.option('-q, --quiet', 'do not print warnings');
+}
+
+/**
+ * The cluster as `--pods` and `--cluster` show it: every pod (attribution of DNS queries and flows,
+ * the pods running as a ServiceAccount), and with `--cluster` the RBAC engine over its roles and
+ * bindings (which ServiceAccounts can read Secrets).
+ */
+async function clusterFactsFromFlags(flags: RuleFlags, limits: ReadLimits): Promise<ClusterFacts> {
+  const sources = [...(flags.pods ? [flags.pods] : []), ...(flags.cluster ?? [])];
+  if (sources.length === 0) return {};
+  const options = { maxFileBytes: limits.maxBytes, readTimeoutMs: limits.timeoutMs };
+  const loaded = await loadSources(sources, options);
+  if (!flags.quiet) for (const message of loaded.warnings) warn(message);
+  const facts: ClusterFacts = { pods: new PodIndex(loaded.inventory.objects.filter((object): object is KubeObject => object.kind === 'Pod')) };
+  if (flags.cluster?.length) {
+    const cluster = flags.pods ? await loadSources(flags.cluster, options) : loaded;
+    facts.secrets = secretAccessOf(buildEngine(cluster.inventory));
+  }
+  return facts;
 }
 
 /** The pipeline options from the flags: rules loaded and compiled, pods indexed. */
@@ -75,16 +103,12 @@ export async function pipelineOptionsFromFlags(flags: RuleFlags): Promise<Pipeli
   const rules = loadKubewardRules(files);
   const falco = flags.falcoRules?.length ? loadFalcoRules(await readAll(flags.falcoRules), { fields: FIELD_TABLES.audit, matching: flags.falcoRuleMatching ?? 'first' }) : undefined;
   if (!flags.quiet) for (const message of [...rules.warnings, ...(falco?.warnings ?? [])]) warn(message);
-  let pods: PodIndex | undefined;
-  if (flags.pods) {
-    const loaded = await loadSources([flags.pods], { maxFileBytes: limits.maxBytes, readTimeoutMs: limits.timeoutMs });
-    if (!flags.quiet) for (const message of loaded.warnings) warn(message);
-    pods = new PodIndex(loaded.inventory.objects.filter((object): object is KubeObject => object.kind === 'Pod'));
-  }
+  const facts = await clusterFactsFromFlags(flags, limits);
   return {
     rules,
     falco,
-    pods,
+    pods: facts.pods,
+    facts,
     clusterDomain: flags.clusterDomain === undefined ? undefined : parseZoneName(flags.clusterDomain, '--cluster-domain'),
     searchDomains: flags.dnsSearch?.map((zone) => parseZoneName(zone, '--dns-search')),
     internalZones: flags.internalZone?.map((zone) => parseZoneName(zone, '--internal-zone')),
@@ -94,21 +118,24 @@ export async function pipelineOptionsFromFlags(flags: RuleFlags): Promise<Pipeli
 function tableLine(detected: DetectedAlert, colour: boolean): string {
   const { alert } = detected;
   const priority = colour ? paintSeverity(alert.priority, alert.priority.padEnd(8)) : alert.priority.padEnd(8);
-  // Principals, rules and summaries come from the logs and rule files: control characters escaped.
-  return `${escapeControl(alert.time)}  ${priority}  ${escapeControl(alert.rule)}  ${escapeControl(alert.principal)}\n    ${escapeControl(alert.summary)}\n`;
+  // Names, rules and summaries come from the logs and rule files: control characters escaped.
+  const lines = [`${escapeControl(alert.time)}  ${priority}  ${escapeControl(alert.rule)}  ${escapeControl(alert.principal)}`, `    ${escapeControl(alert.summary)}`];
+  const who: string[] = [];
+  if (alert.pod) who.push(`pod ${alert.pod.namespace}/${alert.pod.name}${alert.pod.workload ? ` (${alert.pod.workload})` : ''}`);
+  if (alert.serviceAccount) {
+    const pods = alert.serviceAccount.pods.map((pod) => pod.name);
+    who.push(`serviceaccount ${alert.serviceAccount.namespace}/${alert.serviceAccount.name}${pods.length ? ` (pods: ${pods.slice(0, 5).join(', ')}${pods.length > 5 ? ', …' : ''})` : ''}`);
+  }
+  if (alert.sourceIPs) who.push(`from ${alert.sourceIPs.join(', ')}`);
+  if (alert.domains) who.push(`domains ${alert.domains.join(', ')}`);
+  if (who.length) lines.push(`    ${escapeControl(who.join('; '))}`);
+  if (alert.respond) lines.push(`    → ${escapeControl(alert.respond)}`);
+  lines.push(`    id ${alert.id}`);
+  return `${lines.join('\n')}\n`;
 }
 
 function tableHeader(): string {
   return 'TIME  PRIORITY  RULE  PRINCIPAL\n    SUMMARY\n';
-}
-
-/** Reads a DNS log line by line (it is followed separately under --follow). */
-function readDnsLog(pipeline: DetectPipeline, file: string, limits: ReadLimits): Promise<void> {
-  return forEachLine(file, 'DNS log', (text, line) => pipeline.dnsLine(text, `${file}:${line}`), limits);
-}
-
-function readAuditLog(pipeline: DetectPipeline, file: string, limits: ReadLimits): Promise<void> {
-  return forEachLine(file, 'audit log', (text) => pipeline.auditLine(text), limits);
 }
 
 function fileTime(file: string | undefined): number {
@@ -120,9 +147,14 @@ function fileTime(file: string | undefined): number {
   }
 }
 
+/** The rules a metrics file reports on: kubeward rules that alert, and Falco rules. */
+function metricRuleIds(options: PipelineOptions): string[] {
+  return [...(options.rules?.rules ?? []).filter((rule) => rule.form !== 'metric').map((rule) => rule.id), ...(options.falco?.rules ?? []).map((rule) => rule.name)];
+}
+
 async function runDetect(flags: DetectFlags): Promise<void> {
   if (!flags.auditLog) throw new InputError('--audit-log is required (a file, or - for stdin)');
-  if (flags.follow && flags.auditLog === '-') throw new InputError('--follow needs a file: stdin is read to its end anyway');
+  if (flags.follow && [flags.auditLog, flags.dnsLog, flags.flows].includes('-')) throw new InputError('--follow needs files: stdin is read to its end anyway');
   const failOn = flags.failOn ?? 'high';
   const format = flags.format ?? 'json';
   const options = await pipelineOptionsFromFlags(flags);
@@ -137,13 +169,12 @@ async function runDetect(flags: DetectFlags): Promise<void> {
   if (flags.follow) {
     await follow(pipeline, flags, print);
   } else {
-    const limits = inputLimits(flags);
-    if (flags.dnsLog) await readDnsLog(pipeline, flags.dnsLog, limits);
-    await readAuditLog(pipeline, flags.auditLog, limits);
-    pipeline.flushDns();
+    await readInputs(pipeline, { audit: flags.auditLog, dns: flags.dnsLog, flows: flags.flows }, inputLimits(flags));
     print(pipeline.alerts());
   }
-  if (flags.summary !== false) process.stderr.write(renderSummary(pipeline.summary()));
+  const summary = pipeline.summary();
+  if (flags.metrics) writeOutput(`${JSON.stringify(buildMetrics(summary, pipeline.tally, pipeline.detector.metrics, metricRuleIds(options)), null, 2)}\n`, flags.metrics);
+  if (flags.summary !== false) process.stderr.write(renderSummary(summary));
   process.exitCode = failOn !== 'none' && pipeline.tally.reached(failOn) ? 1 : 0;
 }
 
@@ -157,11 +188,13 @@ async function follow(pipeline: DetectPipeline, flags: DetectFlags, print: (aler
   };
   const audit = tail(flags.auditLog!);
   const dns = flags.dnsLog ? tail(flags.dnsLog) : undefined;
+  const flows = flags.flows ? tail(flags.flows) : undefined;
   const interval = flags.pollInterval ?? 250;
   await new Promise<void>((resolve) => {
     let stopping = false;
     const tick = () => {
       if (dns) for (const { line, text } of dns.poll()) pipeline.dnsLine(text, `${flags.dnsLog}:${line}`);
+      if (flows) for (const { line, text } of flows.poll()) pipeline.flowLine(text, `${flags.flows}:${line}`);
       const lines = audit.poll();
       for (const { text } of lines) print(pipeline.auditLine(text));
       // a quiet audit log must not hold DNS alerts back
@@ -176,6 +209,7 @@ async function follow(pipeline: DetectPipeline, flags: DetectFlags, print: (aler
       print(pipeline.flushDns());
       audit.close();
       dns?.close();
+      flows?.close();
       process.off('SIGINT', stop);
       process.off('SIGTERM', stop);
       resolve();
@@ -183,7 +217,7 @@ async function follow(pipeline: DetectPipeline, flags: DetectFlags, print: (aler
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
     tick();
-    if (!flags.quiet) process.stderr.write(`kubeward: following ${[flags.auditLog, flags.dnsLog].filter(Boolean).join(' and ')} (interrupt to stop)\n`);
+    if (!flags.quiet) process.stderr.write(`kubeward: following ${[flags.auditLog, flags.dnsLog, flags.flows].filter(Boolean).join(', ')} (interrupt to stop)\n`);
   });
 }
 
@@ -307,7 +341,9 @@ export function registerDetect(program: Command): void {
     .description('detect the attack in Kubernetes audit logs and CoreDNS logs: stateful rules, Falco k8s_audit rules')
     .enablePositionalOptions()
     .option('--audit-log <file>', 'audit log (JSON lines, the log backend; EventList lines too), or - for stdin')
-    .option('--dns-log <file>', 'CoreDNS log (log plugin lines, with or without a leading timestamp)')
+    .option('--dns-log <file>', 'CoreDNS log (log plugin lines, with or without a leading timestamp), or - for stdin')
+    .option('--flows <file>', 'Cilium Hubble flows (`hubble observe -o json` lines, or the exporter file), or - for stdin')
+    .option('--metrics <file>', 'write what the run measured (JSON): alerts and time to detect per rule and overall, the Expose and Limit metrics')
     .addOption(new Option('--format <format>', 'json: one alert per line; table: for people').choices(['json', 'table']).default('json'))
     .option('--follow', 'keep reading the logs as they grow, across rotation, until interrupted')
     .addOption(new Option('--fail-on <severity>', 'exit 1 when an alert is at or above this (default high)').choices(SEVERITY_CHOICES))
@@ -318,16 +354,22 @@ export function registerDetect(program: Command): void {
     'after',
     `
 Alerts go to stdout (json: {"rule","priority","time","principal","summary","evidence","stage"} per line,
-plus "falcoPriority" for Falco rules); the summary (events read, alerts by rule, time to detect) to stderr.
+plus "falcoPriority" for Falco rules, a stable "id", and what a responder needs: "pod", "serviceAccount"
+with the pods running as it, "sourceIPs", "domains", "objects", "respond"); the summary (events read,
+alerts by rule, time to detect) to stderr.
 Exit codes: 0 no alert at or above --fail-on, 1 alerts at or above it, 2 usage or input error.
 
 Examples:
   kubeward detect --audit-log /var/log/kubernetes/audit.log --dns-log coredns.log --pods pods.json
   kubectl logs -n kube-system -l k8s-app=kube-dns --timestamps > coredns.log
   kubeward detect --audit-log audit.log --falco-rules k8s_audit_rules.yaml --format table
+  hubble observe --since 1h -o json > flows.json
+  kubeward detect --audit-log audit.log --flows flows.json --cluster cluster-dump.json --metrics metrics.json
+  kubeward detect triage alerts.jsonl --verdicts verdicts.yaml
   kubeward detect --audit-log /var/log/kubernetes/audit.log --follow`,
   );
   detect.action(async (flags: DetectFlags) => runDetect(flags));
+  registerTriage(detect);
 
   const serve = detect
     .command('serve')

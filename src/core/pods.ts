@@ -39,6 +39,7 @@ export function workloadOf(pod: KubeObject): string {
 export class PodIndex {
   private readonly byIp = new Map<string, { pod: PodInfo; running: boolean }>();
   private readonly byServiceAccount = new Map<string, PodInfo[]>();
+  private readonly byName = new Map<string, PodInfo>();
   /** Every namespace a pod runs in. */
   readonly namespaces = new Set<string>();
 
@@ -57,6 +58,7 @@ export class PodIndex {
         ...(typeof spec.nodeName === 'string' ? { node: spec.nodeName } : {}),
       };
       this.namespaces.add(info.namespace);
+      this.byName.set(`${info.namespace}/${info.name}`, info);
       const key = `${info.namespace}/${info.serviceAccount}`;
       this.byServiceAccount.set(key, [...(this.byServiceAccount.get(key) ?? []), info]);
       if (spec.hostNetwork === true) continue;
@@ -74,6 +76,11 @@ export class PodIndex {
   /** The pod with this IP. */
   get(ip: string): PodInfo | undefined {
     return this.byIp.get(ip)?.pod;
+  }
+
+  /** The pod of this name. */
+  named(namespace: string, name: string): PodInfo | undefined {
+    return this.byName.get(`${namespace}/${name}`);
   }
 
   /** The pods that run as a ServiceAccount. */

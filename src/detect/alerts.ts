@@ -36,8 +36,11 @@ export function parseSeverity(text: unknown, where: string): Severity {
   return value;
 }
 
-/** The JSON-lines shape of an alert: the contract's keys in the contract's order. */
+/**
+ * The JSON-lines shape of an alert: the contract's keys in the contract's order (issue 5), then the
+ * responder's (issue 8); keys without a value are left out.
+ */
 export function alertLine(alert: Alert): string {
-  const { rule, priority, time, principal, summary, evidence, stage, falcoPriority } = alert;
-  return JSON.stringify(falcoPriority === undefined ? { rule, priority, time, principal, summary, evidence, stage } : { rule, priority, time, principal, summary, evidence, stage, falcoPriority });
+  const { rule, priority, time, principal, summary, evidence, stage, falcoPriority, id, pod, serviceAccount, sourceIPs, domains, objects, respond } = alert;
+  return JSON.stringify({ rule, priority, time, principal, summary, evidence, stage, falcoPriority, id, pod, serviceAccount, sourceIPs, domains, objects, respond });
 }

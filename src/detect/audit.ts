@@ -1,4 +1,5 @@
 import { isRecord } from '../core/object.js';
+import type { DetectContext } from './context.js';
 
 /**
  * Kubernetes audit events (audit.k8s.io/v1 Event) as the log backend writes them (JSON lines) and as
@@ -18,13 +19,8 @@ export interface AuditEvent {
   timeText: string;
   /** The evidence id of this event: its auditID. */
   id: string;
-  /** What the engine knows beyond this event (roles seen earlier), set by the detector. */
-  context?: AuditContext;
-}
-
-export interface AuditContext {
-  /** What a role grants that matters to an attacker (`cluster-admin`, `wildcard`, `secrets`, `escalate`), if known. */
-  roleRisks(kind: string, namespace: string | undefined, name: string): readonly string[] | undefined;
+  /** What the engine knows beyond this event (roles seen earlier, the cluster), set by the detector. */
+  context?: DetectContext;
 }
 
 /** The fields of audit.k8s.io/v1 Event; anything else is counted as unknown (v1beta1 adds `timestamp`, `metadata`). */

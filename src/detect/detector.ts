@@ -1,15 +1,18 @@
 import type { Alert } from '../core/alert.js';
+import { severityRank, type Severity } from '../core/severity.js';
 import { OTHER_STAGE, OUTCOME_STAGES, principalOf, STAGE_BITS, type AuditEvent } from './audit.js';
+import { LearnedContext, type ClusterFacts } from './context.js';
 import { dnsPrincipal } from './dns.js';
+import { alertId, evidenceOf, responderFields, type Evidence } from './evidence.js';
 import { falcoAlert, falcoMatches, type FalcoRuleSet } from './falco.js';
 import type { DetectEvent } from './fields.js';
+import { flowPrincipal } from './flow-events.js';
 import { printable } from './redact.js';
-import { RoleIndex } from './roles.js';
 import type { KubewardRule, KubewardRuleSet, SummaryValues } from './rules.js';
-import { BoundedMap, CountWindow, DEFAULT_LIMITS, DistinctWindow, SequenceState, type Evidence, type Limits } from './state.js';
+import { BoundedMap, CountWindow, DEFAULT_LIMITS, DistinctWindow, SequenceState, type Limits } from './state.js';
 
 /**
- * The detection engine: events in (audit and DNS, in time order), alerts out. Pure: no clock, no
+ * The detection engine: events in (audit, DNS, flows, in time order), alerts out. Pure: no clock, no
  * I/O; time is the events' own time, so replaying a log gives the alerts a live run would have.
  *
  * Audit events are deduplicated twice:
@@ -24,11 +27,19 @@ export interface DetectedAlert {
   /** Time of the first event of the evidence: time to detect = alert time − this. */
   firstEventTime: number;
   alertTime: number;
+  /** The evidence with what each event says (sequences pass it on, so correlations name both sides). */
+  evidence: readonly Evidence[];
+}
+
+/** What the event principal of an alert is: the user for audit, the pod for DNS and flows. */
+export function principalOfEvent(event: DetectEvent): string {
+  return event.source === 'audit' ? principalOf(event) : event.source === 'dns' ? dnsPrincipal(event) : flowPrincipal(event);
 }
 
 export interface DetectorStats {
   auditEvents: number;
   dnsQueries: number;
+  flows: number;
   duplicates: number;
   /** Later stages of a request kubeward rules had already seen. */
   stagesMerged: number;
@@ -44,26 +55,32 @@ export interface DetectorOptions {
   rules?: KubewardRuleSet;
   falco?: FalcoRuleSet;
   limits?: Partial<Limits>;
+  /** The cluster as `--pods` and `--cluster` show it. */
+  facts?: ClusterFacts;
 }
 
 const DELIVERED = 32;
 
 export class Detector {
-  readonly stats: DetectorStats = { auditEvents: 0, dnsQueries: 0, duplicates: 0, stagesMerged: 0, evictedKeys: 0, throttled: 0, unevaluable: 0 };
+  readonly stats: DetectorStats = { auditEvents: 0, dnsQueries: 0, flows: 0, duplicates: 0, stagesMerged: 0, evictedKeys: 0, throttled: 0, unevaluable: 0 };
   private readonly limits: Limits;
   /** auditID → bits: the stages seen (STAGE_BITS) and whether kubeward rules saw the request. */
   private readonly requests: BoundedMap<number>;
-  private readonly roles: RoleIndex;
+  /** What the log taught so far and what the cluster looks like. */
+  readonly context: LearnedContext;
   private readonly rules: KubewardRule[];
-  private readonly state = new Map<string, BoundedMap<CountWindow | DistinctWindow | SequenceState>>();
-  private readonly quietUntil = new Map<string, BoundedMap<number>>();
+  private readonly state = new Map<string, BoundedMap<CountWindow | DistinctWindow | SequenceState | number>>();
+  /** Per rule and key: until when it is quiet, and at which priority it last alerted. */
+  private readonly quietUntil = new Map<string, BoundedMap<{ until: number; rank: number }>>();
+  /** `metric` rules: rule id → key → matching events. */
+  readonly metrics = new Map<string, Map<string, number>>();
   /** Sequence steps that wait for another rule's alerts: rule id → [sequence rule, step index]. */
   private readonly followers = new Map<string, [KubewardRule, number][]>();
 
   constructor(private readonly options: DetectorOptions = {}) {
     this.limits = { ...DEFAULT_LIMITS, ...options.limits };
     this.requests = new BoundedMap(this.limits.maxRequests);
-    this.roles = new RoleIndex(this.limits.maxRoles);
+    this.context = new LearnedContext(options.facts, this.limits.maxRoles);
     this.rules = options.rules?.rules ?? [];
     for (const rule of this.rules) {
       rule.steps?.forEach((step, index) => {
@@ -100,8 +117,8 @@ export class Detector {
       const outcome = OUTCOME_STAGES.has(event.stage);
       this.requests.set(event.auditID, seen | stage | (outcome ? DELIVERED : 0));
       this.stats.auditEvents++;
-      this.roles.learn(event);
-      event.context = this.roles;
+      this.context.learn(event);
+      event.context = this.context;
       if (this.options.falco) for (const rule of falcoMatches(this.options.falco, event)) out.push(this.falcoDetected(rule, event));
       if (!outcome) return;
       if (delivered) {
@@ -109,7 +126,9 @@ export class Detector {
         return;
       }
     } else {
-      this.stats.dnsQueries++;
+      if (event.source === 'dns') this.stats.dnsQueries++;
+      else this.stats.flows++;
+      event.context = this.context;
     }
     for (const rule of this.rules) {
       if (rule.source !== event.source && rule.form !== 'sequence') continue;
@@ -122,10 +141,12 @@ export class Detector {
   }
 
   private falcoDetected(rule: Parameters<typeof falcoAlert>[0], event: AuditEvent): DetectedAlert {
-    return { alert: falcoAlert(rule, event), firstEventTime: event.time, alertTime: event.time };
+    const evidence = [evidenceOf(event)];
+    const draft = falcoAlert(rule, event);
+    return { alert: { ...draft, id: alertId(draft.rule, draft.evidence), ...responderFields(evidence, this.context) }, firstEventTime: event.time, alertTime: event.time, evidence };
   }
 
-  private windows(rule: KubewardRule): BoundedMap<CountWindow | DistinctWindow | SequenceState> {
+  private windows(rule: KubewardRule): BoundedMap<CountWindow | DistinctWindow | SequenceState | number> {
     let map = this.state.get(rule.id);
     if (!map) {
       map = new BoundedMap(this.limits.maxKeys);
@@ -139,22 +160,32 @@ export class Detector {
       const out: DetectedAlert[] = [];
       rule.steps?.forEach((step, index) => {
         if (step.matches && step.source === event.source && step.matches(event)) {
-          const fired = this.advance(rule, index, step.key(event), [{ id: event.id, time: event.time }], event);
+          const fired = this.advance(rule, index, step.key(event), [evidenceOf(event)], event);
           if (fired) out.push(fired);
         }
       });
       return out;
     }
     if (!rule.matches?.(event)) return [];
-    const evidence: Evidence = { id: event.id, time: event.time };
-    if (rule.form === 'event') return [this.alert(rule, event, [evidence], {})];
+    if (rule.form === 'event') return [this.alert(rule, event, [evidenceOf(event)], {})];
     const key = rule.key?.(event);
     if (key === undefined) return [];
+    if (rule.form === 'metric') {
+      this.count(rule, key);
+      return [];
+    }
     const windows = this.windows(rule);
+    if (rule.form === 'new') {
+      // first seen: the key did not occur within the window before this event
+      const last = windows.get(key) as number | undefined;
+      windows.set(key, event.time);
+      this.stats.evictedKeys = this.evicted();
+      return last === undefined || event.time - last > rule.within! ? [this.alert(rule, event, [evidenceOf(event)], { key, within: rule.within })] : [];
+    }
     if (rule.form === 'count') {
       let window = windows.get(key) as CountWindow | undefined;
       if (!window) windows.set(key, (window = new CountWindow(rule.within!, rule.threshold!)));
-      const fired = window.add(evidence);
+      const fired = window.add(evidenceOf(event));
       this.stats.evictedKeys = this.evicted();
       return fired ? [this.alert(rule, event, fired, { key, count: fired.length, within: rule.within })] : [];
     }
@@ -162,12 +193,20 @@ export class Detector {
     if (value === undefined) return [];
     let window = windows.get(key) as DistinctWindow | undefined;
     if (!window) windows.set(key, (window = new DistinctWindow(rule.within!, rule.threshold!)));
-    const fired = window.add(Array.isArray(value) ? value.join(',') : String(value), evidence);
+    const fired = window.add(Array.isArray(value) ? value.join(',') : String(value), evidenceOf(event));
     this.stats.evictedKeys = this.evicted();
     return fired ? [this.alert(rule, event, fired.evidence, { key, distinct: fired.values.length, values: fired.values, within: rule.within })] : [];
   }
 
-  private advance(rule: KubewardRule, step: number, key: string | undefined, evidence: Evidence[], event: DetectEvent): DetectedAlert | undefined {
+  /** A `metric` rule counts per key; past the key cap, new keys count under `(other)`. */
+  private count(rule: KubewardRule, key: string): void {
+    let counts = this.metrics.get(rule.id);
+    if (!counts) this.metrics.set(rule.id, (counts = new Map()));
+    const slot = counts.has(key) || counts.size < this.limits.maxKeys ? key : '(other)';
+    counts.set(slot, (counts.get(slot) ?? 0) + 1);
+  }
+
+  private advance(rule: KubewardRule, step: number, key: string | undefined, evidence: readonly Evidence[], event: DetectEvent): DetectedAlert | undefined {
     if (key === undefined) return undefined;
     const windows = this.windows(rule);
     let state = windows.get(key) as SequenceState | undefined;
@@ -181,11 +220,10 @@ export class Detector {
     const waiting = this.followers.get(rule.id);
     if (!waiting || depth > 4) return [];
     const out: DetectedAlert[] = [];
-    const evidence = detected.alert.evidence.map((id, i) => ({ id, time: i === 0 ? detected.firstEventTime : detected.alertTime }));
     for (const [sequence, index] of waiting) {
       const step = sequence.steps![index];
       if (step.source !== event.source) continue;
-      const fired = this.advance(sequence, index, step.key(event), evidence, event);
+      const fired = this.advance(sequence, index, step.key(event), detected.evidence, event);
       if (fired) {
         if (this.throttled(sequence, fired, event)) this.stats.throttled++;
         else out.push(fired);
@@ -195,15 +233,19 @@ export class Detector {
     return out;
   }
 
-  /** True when the rule alerted for this key within its throttle: the alert is held back. */
+  /**
+   * True when the rule alerted for this key within its throttle: the alert is held back. An alert of
+   * a higher priority than the last one (an escalation) is never held back.
+   */
   private throttled(rule: KubewardRule, detected: DetectedAlert, event: DetectEvent): boolean {
     if (!rule.throttle) return false;
-    const key = (rule.form === 'count' || rule.form === 'distinct' ? rule.key?.(event) : undefined) ?? detected.alert.principal;
+    const key = (rule.form === 'count' || rule.form === 'distinct' || rule.form === 'new' ? rule.key?.(event) : undefined) ?? detected.alert.principal;
     let map = this.quietUntil.get(rule.id);
     if (!map) this.quietUntil.set(rule.id, (map = new BoundedMap(this.limits.maxKeys)));
-    const until = map.get(key);
-    if (until !== undefined && detected.alertTime < until) return true;
-    map.set(key, detected.alertTime + rule.throttle);
+    const rank = severityRank(detected.alert.priority);
+    const quiet = map.get(key);
+    if (quiet !== undefined && detected.alertTime < quiet.until && rank >= quiet.rank) return true;
+    map.set(key, { until: detected.alertTime + rule.throttle, rank });
     return false;
   }
 
@@ -213,21 +255,30 @@ export class Detector {
     return total;
   }
 
-  private alert(rule: KubewardRule, event: DetectEvent, evidence: Evidence[], values: SummaryValues): DetectedAlert {
+  private alert(rule: KubewardRule, event: DetectEvent, evidence: readonly Evidence[], values: SummaryValues): DetectedAlert {
     const ids = [...new Set(evidence.map((e) => e.id))];
-    const firstEventTime = Math.min(...evidence.map((e) => e.time));
-    return {
-      alert: {
-        rule: rule.id,
-        priority: rule.priority,
-        time: event.timeText,
-        principal: event.source === 'audit' ? principalOf(event) : dnsPrincipal(event),
-        summary: rule.summary(printable(event), values),
-        evidence: ids,
-        stage: 'expose',
-      },
-      firstEventTime,
-      alertTime: event.time,
+    let firstEventTime = event.time;
+    for (const e of evidence) if (e.time < firstEventTime) firstEventTime = e.time;
+    const shown = printable(event);
+    let priority: Severity = rule.priority;
+    let summary = rule.summary(shown, values);
+    for (const escalation of rule.escalations ?? []) {
+      if (severityRank(escalation.priority) >= severityRank(priority) || !escalation.matches(event)) continue;
+      priority = escalation.priority;
+      if (escalation.reason) summary += ` (${priority}: ${escalation.reason(shown, values)})`;
+    }
+    const alert: Alert = {
+      rule: rule.id,
+      priority,
+      time: event.timeText,
+      principal: principalOfEvent(event),
+      summary,
+      evidence: ids,
+      stage: 'expose',
+      id: alertId(rule.id, ids),
+      ...responderFields(evidence, this.context),
     };
+    if (rule.respond) alert.respond = rule.respond(shown, values);
+    return { alert, firstEventTime, alertTime: event.time, evidence };
   }
 }

@@ -2,6 +2,7 @@ import { parse as parseHostname } from 'tldts';
 import { InputError } from '../core/errors.js';
 import type { PodIndex, PodInfo } from '../core/pods.js';
 import { serviceAccountUsername } from '../core/identity.js';
+import type { DetectContext } from './context.js';
 import type { FieldDef } from './fields.js';
 
 /**
@@ -50,6 +51,8 @@ export interface DnsEvent {
   /** The labels left of the registered domain. */
   subdomain: string;
   pod?: PodInfo;
+  /** What the engine knows beyond this query (who can read Secrets), set by the detector. */
+  context?: DetectContext;
 }
 
 export interface DnsParseStats {
@@ -327,6 +330,16 @@ export const DNS_FIELDS: readonly FieldDef[] = dns([
   { name: 'dns.pod.namespace', desc: 'the pod namespace', extract: (e) => e.pod?.namespace },
   { name: 'dns.pod.serviceaccount', desc: 'the service account the pod runs as', extract: (e) => e.pod?.serviceAccount },
   { name: 'dns.pod.sa.username', desc: 'the username the pod service account authenticates as', extract: (e) => (e.pod ? serviceAccountUsername(e.pod.namespace, e.pod.serviceAccount) : undefined) },
+  {
+    name: 'dns.pod.sa.reads_secrets',
+    desc: '"true" when the pod\'s ServiceAccount can read Secrets: seen reading them or bound to a role that does in the audit log, or allowed by the RBAC of --cluster',
+    extract: (e) => (e.pod ? bool(e.context?.secretReadSource(e.pod.namespace, e.pod.serviceAccount) !== undefined) : undefined),
+  },
+  {
+    name: 'dns.pod.sa.secret_access',
+    desc: 'how that is known: audit-read, audit-binding or rbac',
+    extract: (e) => (e.pod ? e.context?.secretReadSource(e.pod.namespace, e.pod.serviceAccount) : undefined),
+  },
   { name: 'dns.workload', desc: 'the workload of the pod (Deployment/web, …)', extract: (e) => e.pod?.workload },
   { name: 'dns.principal', desc: 'namespace/pod, or the client IP when no pod has it', extract: (e) => (e.pod ? `${e.pod.namespace}/${e.pod.name}` : e.clientIp) },
 ]);

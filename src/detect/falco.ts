@@ -191,7 +191,8 @@ export function falcoMatches(set: FalcoRuleSet, event: DetectEvent): FalcoRule[]
 }
 
 /** A Falco match as a kubeward alert: the Falco name and priority, output formatted on the redacted event. */
-export function falcoAlert(rule: FalcoRule, event: DetectEvent): Alert {
+/** The alert of a Falco rule on an event (the detector adds its id and the responder's fields). */
+export function falcoAlert(rule: FalcoRule, event: DetectEvent): Omit<Alert, 'id'> {
   return {
     rule: rule.name,
     priority: severityOfFalcoPriority(rule.priority),

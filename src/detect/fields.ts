@@ -2,6 +2,7 @@ import { isRecord } from '../core/object.js';
 import { parseServiceAccountUsername, serviceAccountUsername } from '../core/identity.js';
 import { DECISION_ANNOTATION, POD_NAME_EXTRA, type AuditEvent } from './audit.js';
 import { DNS_FIELDS, type DnsEvent } from './dns.js';
+import { FLOW_FIELDS, type FlowEvent } from './flow-events.js';
 import { BUILTIN_ROLE_RISKS } from './roles.js';
 
 /**
@@ -12,7 +13,7 @@ import { BUILTIN_ROLE_RISKS } from './roles.js';
  * pod, what a binding's role grants, …) and the `dns.*` fields of DNS queries.
  */
 
-export type DetectEvent = AuditEvent | DnsEvent;
+export type DetectEvent = AuditEvent | DnsEvent | FlowEvent;
 export type EventSource = DetectEvent['source'];
 
 /** A field's value: undefined when not available. Lists are arrays; numbers only for numeric fields. */
@@ -185,6 +186,58 @@ function bindingRisks(event: AuditEvent): FieldValue {
   const learned = event.context?.roleRisks(ref.kind, namespace, ref.name);
   if (learned) return learned;
   return (ref.kind === 'ClusterRole' && BUILTIN_ROLE_RISKS.get(ref.name)) || [];
+}
+
+/** `secrets payments/db-creds`, `serviceaccounts/token kube-system/admin`, `clusterrolebindings *`. */
+export function targetRef(raw: Record<string, unknown>): string | undefined {
+  const ref = raw.objectRef;
+  if (!isRecord(ref) || typeof ref.resource !== 'string') return undefined;
+  const resource = ref.subresource === undefined ? ref.resource : `${ref.resource}/${String(ref.subresource)}`;
+  const namespace = typeof ref.namespace === 'string' ? `${ref.namespace}/` : '';
+  return `${resource} ${namespace}${typeof ref.name === 'string' ? ref.name : '*'}`;
+}
+
+const BINDINGS = new Set(['rolebindings', 'clusterrolebindings']);
+const ROLES = new Set(['roles', 'clusterroles']);
+const WRITES = new Set(['create', 'update', 'patch']);
+
+/**
+ * The privilege-escalation technique a request attempts, allowed or forbidden, read from what a 403
+ * event carries too (the API server authorizes before it decodes a body, so a forbidden request has
+ * no requestObject): `binding-change` (create/update/patch a RoleBinding or ClusterRoleBinding),
+ * `role-change` (create/update/patch a Role or ClusterRole, where `escalate` is checked), `bind` and
+ * `escalate` (the verbs themselves), `read-cluster-admin` (get clusterroles/cluster-admin),
+ * `impersonate` (acting as someone else, or refused it), `token-for-other-serviceaccount` (create
+ * serviceaccounts/token for an account that is not the caller).
+ */
+export function privilegeAttempt(event: AuditEvent): string | undefined {
+  const raw = event.raw;
+  if (isRecord(raw.impersonatedUser) || raw.verb === 'impersonate') return 'impersonate';
+  const ref = raw.objectRef;
+  if (!isRecord(ref)) return impersonationRefused(raw) ? 'impersonate' : undefined;
+  const resource = ref.resource;
+  const verb = raw.verb;
+  if (verb === 'bind' || verb === 'escalate') return verb;
+  if (typeof resource !== 'string') return undefined;
+  const subresource = ref.subresource;
+  if (BINDINGS.has(resource)) return subresource === undefined && WRITES.has(String(verb)) ? 'binding-change' : undefined;
+  if (ROLES.has(resource)) {
+    if (subresource !== undefined) return undefined;
+    if (WRITES.has(String(verb))) return 'role-change';
+    return resource === 'clusterroles' && verb === 'get' && ref.name === 'cluster-admin' ? 'read-cluster-admin' : undefined;
+  }
+  if (resource === 'serviceaccounts' && subresource === 'token' && verb === 'create') {
+    const caller = get(raw, 'user', 'username');
+    const target = typeof ref.namespace === 'string' && typeof ref.name === 'string' ? serviceAccountUsername(ref.namespace, ref.name) : undefined;
+    return caller !== target ? 'token-for-other-serviceaccount' : undefined;
+  }
+  return impersonationRefused(raw) ? 'impersonate' : undefined;
+}
+
+/** The impersonation filter refuses before the request is authorized: the 403 is on the original request. */
+function impersonationRefused(raw: Record<string, unknown>): boolean {
+  const status = raw.responseStatus;
+  return isRecord(status) && status.code === 403 && typeof status.message === 'string' && status.message.includes('cannot impersonate');
 }
 
 function pathsOfHostVolumes(event: DetectEvent): string[] {
@@ -361,6 +414,21 @@ const KUBEWARD_AUDIT_FIELDS = audit([
   { name: 'ka.binding.role', desc: 'the role a binding refers to (response object first, so patches count)', extract: (e) => roleRefOf(e)?.name },
   { name: 'ka.binding.role.kind', desc: 'Role or ClusterRole', extract: (e) => roleRefOf(e)?.kind },
   { name: 'ka.binding.role.risk', list: true, desc: 'what the bound role grants an attacker: cluster-admin, wildcard, secrets, escalate', extract: (e) => bindingRisks(e as AuditEvent) },
+  { name: 'ka.target.ref', desc: 'the target for people: resource[/subresource] [namespace/]name (* for a collection)', extract: (e) => targetRef((e as AuditEvent).raw) },
+  {
+    name: 'ka.privesc.attempt',
+    desc: 'the privilege-escalation technique the request attempts, allowed or forbidden: binding-change, role-change, bind, escalate, read-cluster-admin, impersonate, token-for-other-serviceaccount',
+    extract: (e) => privilegeAttempt(e as AuditEvent),
+  },
+  {
+    name: 'ka.user.sa.age',
+    type: 'number',
+    desc: 'seconds since the authenticated ServiceAccount was created, when the log showed its creation',
+    extract: (e) => {
+      const username = get((e as AuditEvent).raw, 'user', 'username');
+      return typeof username === 'string' ? e.context?.serviceAccountAge(username, e.time) : undefined;
+    },
+  },
   { name: 'ka.req.pod.images', list: true, desc: 'the images of all containers (init, regular, ephemeral)', extract: (e) => allPodContainers(e).map((c) => (typeof c.image === 'string' ? c.image : '')) },
   { name: 'ka.req.pod.privileged', desc: '"true" when any container (init, regular, ephemeral) is privileged', extract: (e) => (get((e as AuditEvent).raw, 'requestObject', 'spec') === undefined ? undefined : String(allPodContainers(e).some((c) => get(c, 'securityContext', 'privileged') === true))) },
   { name: 'ka.req.pod.hostpaths', list: true, desc: 'the hostPath paths of the pod volumes (volumes of other types are skipped)', extract: (e) => pathsOfHostVolumes(e) },
@@ -402,4 +470,5 @@ export function fieldTable(defs: readonly FieldDef[]): FieldTable {
 export const FIELD_TABLES: Readonly<Record<EventSource, FieldTable>> = {
   audit: fieldTable(AUDIT_FIELDS),
   dns: fieldTable(DNS_FIELDS),
+  flow: fieldTable(FLOW_FIELDS),
 };

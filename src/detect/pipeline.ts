@@ -1,14 +1,17 @@
+import { PodIndex } from '../core/pods.js';
 import { emptyAuditStats, parseAuditBody, parseAuditLine, type AuditEvent, type AuditParseStats } from './audit.js';
 import { Detector, type DetectedAlert, type DetectorOptions } from './detector.js';
-import { PodIndex } from '../core/pods.js';
 import { emptyDnsStats, parseDnsLine, type DnsContext, type DnsEvent, type DnsParseStats } from './dns.js';
+import { flowEvent, type FlowEvent } from './flow-events.js';
+import { emptyFlowStats, parseFlowLine, type FlowParseStats } from './hubble.js';
 import { TimeQueue } from './queue.js';
 import { AlertTally, buildSummary, type DetectSummary } from './summary.js';
 
 /**
- * A detection run over an audit log and a DNS log: parses lines as they come and feeds the detector
- * in event-time order. DNS queries wait in a queue until an audit event at or after their time
- * passes (or the caller flushes), so correlations see both streams interleaved as they happened.
+ * A detection run over an audit log, a DNS log and network flows: parses lines as they come and
+ * feeds the detector in event-time order. DNS queries and flows wait in a queue until an audit event
+ * at or after their time passes (or the caller flushes), so correlations see the streams interleaved
+ * as they happened.
  */
 
 export interface PipelineOptions extends DetectorOptions {
@@ -27,8 +30,11 @@ export class DetectPipeline {
   readonly detector: Detector;
   readonly auditStats: AuditParseStats = emptyAuditStats();
   readonly dnsStats: DnsParseStats = emptyDnsStats();
+  readonly flowStats: FlowParseStats = emptyFlowStats();
   private readonly dnsContext: DnsContext;
-  private readonly dnsQueue = new TimeQueue<DnsEvent>();
+  private readonly pods: PodIndex;
+  /** DNS queries and flows waiting for the audit stream to pass their time. */
+  private readonly queue = new TimeQueue<DnsEvent | FlowEvent>();
   private readonly detected: DetectedAlert[] = [];
   private readonly retain: boolean;
   /** Counts of every alert raised, kept whether alerts are retained or not. */
@@ -36,9 +42,10 @@ export class DetectPipeline {
 
   constructor(options: PipelineOptions = {}) {
     this.retain = options.retainAlerts !== false;
-    this.detector = new Detector(options);
+    this.pods = options.pods ?? options.facts?.pods ?? new PodIndex();
+    this.detector = new Detector({ ...options, facts: { ...options.facts, pods: this.pods } });
     this.dnsContext = {
-      pods: options.pods ?? new PodIndex(),
+      pods: this.pods,
       clusterDomain: options.clusterDomain ?? 'cluster.local',
       searchDomains: options.searchDomains ?? [],
       internalZones: options.internalZones ?? [],
@@ -59,7 +66,7 @@ export class DetectPipeline {
   auditEvents(events: readonly AuditEvent[]): DetectedAlert[] {
     const out: DetectedAlert[] = [];
     for (const event of events) {
-      out.push(...this.flushDnsUntil(event.time));
+      out.push(...this.flushUntil(event.time));
       out.push(...this.keep(this.detector.process(event)));
     }
     return out;
@@ -72,22 +79,42 @@ export class DetectPipeline {
   dnsLine(line: string, id: string): number | undefined {
     const event = parseDnsLine(line, id, this.dnsContext, this.dnsStats);
     if (!event) return undefined;
-    this.dnsQueue.push(event);
+    this.queue.push(event);
     return event.time;
   }
 
-  /** Processes the queued DNS queries up to a time. */
-  flushDnsUntil(time: number): DetectedAlert[] {
+  /**
+   * One line of Hubble flows (`hubble observe -o json`, the exporter's file); `id` is its evidence id
+   * (`file:line`). Queued until flushed by time. Returns the time of its last flow, if it has one.
+   */
+  flowLine(line: string, id: string): number | undefined {
+    let time: number | undefined;
+    for (const flow of parseFlowLine(line, this.flowStats)) {
+      const event = flowEvent(flow, id, this.pods);
+      if (!event.pod) this.flowStats.unattributed++;
+      this.queue.push(event);
+      time = flow.time;
+    }
+    return time;
+  }
+
+  /** Processes the queued DNS queries and flows up to a time. */
+  flushUntil(time: number): DetectedAlert[] {
     const out: DetectedAlert[] = [];
-    for (let next = this.dnsQueue.peekTime(); next !== undefined && next <= time; next = this.dnsQueue.peekTime()) {
-      out.push(...this.detector.process(this.dnsQueue.pop()!));
+    for (let next = this.queue.peekTime(); next !== undefined && next <= time; next = this.queue.peekTime()) {
+      out.push(...this.detector.process(this.queue.pop()!));
     }
     return this.keep(out);
   }
 
-  /** Processes every queued DNS query (end of input, or a quiet audit stream). */
+  /** Processes everything queued (end of input, or quiet audit stream). */
+  flush(): DetectedAlert[] {
+    return this.flushUntil(Number.POSITIVE_INFINITY);
+  }
+
+  /** `flush`, by the name the audit receiver calls it. */
   flushDns(): DetectedAlert[] {
-    return this.flushDnsUntil(Number.POSITIVE_INFINITY);
+    return this.flush();
   }
 
   private keep(alerts: DetectedAlert[]): DetectedAlert[] {
@@ -102,6 +129,6 @@ export class DetectPipeline {
   }
 
   summary(): DetectSummary {
-    return buildSummary(this.auditStats, this.dnsStats, this.detector.stats, this.tally);
+    return buildSummary(this.auditStats, this.dnsStats, this.flowStats, this.detector.stats, this.tally);
   }
 }

@@ -1,7 +1,7 @@
 import { isRecord } from '../core/object.js';
 import { aggregateClusterRoles } from '../rbac/aggregation.js';
 import { builtinRoles } from '../rbac/builtin-roles.js';
-import type { AuditContext, AuditEvent } from './audit.js';
+import type { AuditEvent } from './audit.js';
 import { BoundedMap } from './state.js';
 
 /**
@@ -30,7 +30,7 @@ export function risksOfRules(rules: unknown): string[] {
 
 const ROLE_KINDS: Record<string, string> = { roles: 'Role', clusterroles: 'ClusterRole' };
 
-export class RoleIndex implements AuditContext {
+export class RoleIndex {
   private readonly roles: BoundedMap<string[]>;
   constructor(max: number) {
     this.roles = new BoundedMap(max);

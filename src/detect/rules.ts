@@ -23,7 +23,7 @@ import { formatDuration, parseDuration } from './state.js';
  * also say `%{key}`, `%{count}`, `%{distinct}`, `%{values}` and `%{within}`.
  */
 
-export type RuleForm = 'event' | 'count' | 'distinct' | 'sequence';
+export type RuleForm = 'event' | 'count' | 'distinct' | 'sequence' | 'new' | 'metric';
 
 export interface SequenceStep {
   source: EventSource;
@@ -59,8 +59,19 @@ export interface KubewardRule {
   steps?: SequenceStep[];
   /** After an alert, the same rule stays quiet for the same key (or principal) this long. */
   throttle?: number;
+  /** Raise the priority when a condition also holds on the event that completes the match. */
+  escalations?: Escalation[];
   summary(event: DetectEvent, values: SummaryValues): string;
+  /** What a responder does now, filled in from the event that completes the match. */
+  respond?(event: DetectEvent, values: SummaryValues): string;
   file: string;
+}
+
+export interface Escalation {
+  matches: Predicate;
+  priority: Severity;
+  /** Appended to the summary when it applies. */
+  reason?(event: DetectEvent, values: SummaryValues): string;
 }
 
 export interface KubewardRuleSet {
@@ -79,13 +90,14 @@ interface Draft {
 }
 
 const RULE_ID = /^[a-z0-9][a-z0-9-]*$/;
-const RULE_KEYS = new Set(['rule', 'desc', 'source', 'priority', 'condition', 'exceptions', 'summary', 'tags', 'enabled', 'count', 'distinct', 'sequence', 'throttle', 'append', 'override']);
-const REPLACEABLE = ['desc', 'source', 'priority', 'summary', 'tags', 'count', 'distinct', 'sequence', 'throttle'];
+const STATEFUL_FORMS = ['count', 'distinct', 'sequence', 'new', 'metric'] as const;
+const RULE_KEYS = new Set(['rule', 'desc', 'source', 'priority', 'condition', 'exceptions', 'summary', 'respond', 'escalate', 'tags', 'enabled', ...STATEFUL_FORMS, 'throttle', 'append', 'override']);
+const REPLACEABLE = ['desc', 'source', 'priority', 'summary', 'respond', 'escalate', 'tags', ...STATEFUL_FORMS, 'throttle'];
 
 function sourceOf(value: unknown, where: string): EventSource {
   const source = value === undefined ? 'audit' : String(value);
-  if (source !== 'audit' && source !== 'dns') throw new InputError(`${where}: source must be audit or dns`);
-  return source;
+  if (!(source in FIELD_TABLES)) throw new InputError(`${where}: source must be one of ${Object.keys(FIELD_TABLES).join(', ')}`);
+  return source as EventSource;
 }
 
 function positiveInteger(value: unknown, where: string): number {
@@ -187,15 +199,31 @@ function compileSummary(text: string, source: EventSource): KubewardRule['summar
   return (event, values) => compiled.map((part) => part(event, values)).join('');
 }
 
+/** `escalate: [{condition, priority, reason}]`: each only raises the rule's priority. */
+function compileEscalations(value: unknown, source: EventSource, where: string, helpers: CompileHelpers): Escalation[] | undefined {
+  if (value === undefined) return undefined;
+  if (!Array.isArray(value)) throw new InputError(`${where}: escalate must be a list of {condition, priority, reason}`);
+  return value.map((entry, index) => {
+    const at = `${where}: escalate ${index + 1}`;
+    if (!isRecord(entry) || typeof entry.condition !== 'string') throw new InputError(`${at}: needs a condition`);
+    return {
+      matches: helpers.compilePredicate(entry.condition, [], source, at),
+      priority: parseSeverity(entry.priority, at),
+      reason: entry.reason === undefined ? undefined : compileSummary(String(entry.reason), source),
+    };
+  });
+}
+
 function compileRule(draft: Draft, where: string, helpers: CompileHelpers): KubewardRule {
   const item = draft.item;
   const desc = String(item.desc ?? '').trim();
   if (!desc) throw new InputError(`${where}: desc is required`);
   const priority = parseSeverity(item.priority, where);
   const tags = Array.isArray(item.tags) ? item.tags.map(String) : [];
-  const forms = ['count', 'distinct', 'sequence'].filter((key) => item[key] !== undefined);
-  if (forms.length > 1) throw new InputError(`${where}: use one of count, distinct, sequence`);
+  const forms = STATEFUL_FORMS.filter((key) => item[key] !== undefined);
+  if (forms.length > 1) throw new InputError(`${where}: use one of ${STATEFUL_FORMS.join(', ')}`);
   const form = (forms[0] ?? 'event') as RuleForm;
+  if (item.escalate !== undefined && form === 'sequence') throw new InputError(`${where}: escalate applies to rules with a condition, not to sequences`);
 
   if (form === 'sequence') {
     const sequence = item.sequence;
@@ -234,6 +262,7 @@ function compileRule(draft: Draft, where: string, helpers: CompileHelpers): Kube
       ordered: sequence.ordered !== false,
       throttle: item.throttle === undefined ? undefined : parseDuration(item.throttle, `${where}: throttle`),
       summary: compileSummary(String(item.summary ?? desc), last),
+      respond: item.respond === undefined ? undefined : compileSummary(String(item.respond), last),
       file: draft.file,
     };
   }
@@ -250,7 +279,9 @@ function compileRule(draft: Draft, where: string, helpers: CompileHelpers): Kube
     source,
     matches,
     throttle: item.throttle === undefined ? undefined : parseDuration(item.throttle, `${where}: throttle`),
+    escalations: compileEscalations(item.escalate, source, where, helpers),
     summary: compileSummary(String(item.summary ?? desc), source),
+    respond: item.respond === undefined ? undefined : compileSummary(String(item.respond), source),
     file: draft.file,
   };
   if (form === 'event') return rule;
@@ -258,7 +289,9 @@ function compileRule(draft: Draft, where: string, helpers: CompileHelpers): Kube
   if (!isRecord(spec)) throw new InputError(`${where}: ${form} must be a mapping`);
   if (typeof spec.by !== 'string') throw new InputError(`${where}: ${form}.by must be a key template such as "%ka.user.name"`);
   rule.key = compileKey(spec.by, FIELD_TABLES[source]);
+  if (form === 'metric') return rule;
   rule.within = parseDuration(spec.within, `${where}: ${form}.within`);
+  if (form === 'new') return rule;
   rule.threshold = positiveInteger(spec.threshold, `${where}: ${form}`);
   if (form === 'distinct') {
     if (typeof spec.field !== 'string') throw new InputError(`${where}: distinct.field names the field whose distinct values are counted`);

@@ -1,4 +1,5 @@
 import { InputError } from '../core/errors.js';
+import type { Evidence } from './evidence.js';
 
 /**
  * The detector's memory, all of it bounded: sliding windows per key, sequences in progress, the
@@ -17,11 +18,7 @@ export interface Limits {
 
 export const DEFAULT_LIMITS: Limits = { maxKeys: 50_000, maxRequests: 200_000, maxRoles: 20_000 };
 
-/** One piece of evidence: the event id and its time. */
-export interface Evidence {
-  id: string;
-  time: number;
-}
+export type { Evidence } from './evidence.js';
 
 /**
  * A map from key to state with a size cap, in two generations: entries live in the current
@@ -128,12 +125,16 @@ export class DistinctWindow {
   }
 }
 
+/** Evidence a sequence keeps per step: enough to name what was read, bounded. */
+const MAX_STEP_EVIDENCE = 100;
+
 /**
- * "A then B (then C) by the same key within T": the time and evidence of the latest occurrence of
- * each step. With `ordered`, step i counts only after step i-1; without, any order does.
+ * "A then B (then C) by the same key within T": the evidence of each step's occurrences within the
+ * window (so a correlation cites every Secret read, not only the last alert's). With `ordered`, step
+ * i counts only after step i-1; without, any order does.
  */
 export class SequenceState {
-  private readonly steps: (Evidence[] | undefined)[];
+  private readonly steps: (readonly Evidence[] | undefined)[];
   constructor(
     private readonly stepCount: number,
     private readonly within: number,
@@ -142,15 +143,17 @@ export class SequenceState {
     this.steps = new Array(stepCount).fill(undefined);
   }
 
-  add(step: number, evidence: Evidence[]): Evidence[] | undefined {
+  add(step: number, evidence: readonly Evidence[]): Evidence[] | undefined {
     const now = Math.max(...evidence.map((e) => e.time));
     const from = now - this.within;
     for (let i = 0; i < this.stepCount; i++) {
-      const seen = this.steps[i];
-      if (seen && Math.min(...seen.map((e) => e.time)) < from) this.steps[i] = undefined;
+      const seen = this.steps[i]?.filter((e) => e.time >= from);
+      this.steps[i] = seen && seen.length > 0 ? seen : undefined;
     }
     if (this.ordered && step > 0 && !this.steps[step - 1]) return undefined;
-    this.steps[step] = evidence;
+    const kept = [...(this.steps[step] ?? [])];
+    for (const item of evidence) if (!kept.some((e) => e.id === item.id)) kept.push(item);
+    this.steps[step] = kept.slice(-MAX_STEP_EVIDENCE);
     if (this.ordered && step !== this.stepCount - 1) return undefined;
     if (this.steps.some((s) => s === undefined)) return undefined;
     const fired = this.steps.flatMap((s) => s ?? []);

@@ -11,8 +11,8 @@ import { InputError } from '../core/errors.js';
  *
  * - readInput: an input read whole (manifests, stdin, configuration, rules, pods, flows) is at most
  *   `maxBytes` (`--max-file-size`, default 64 MiB);
- * - forEachLine: a log streamed line by line (audit log, DNS log) has no total limit, but each line is
- *   at most `maxBytes`;
+ * - readLines (pulled) and forEachLine (pushed, built on it): a log streamed line by line (audit log,
+ *   DNS log, flow log) has no total limit, but each line is at most `maxBytes`;
  * - both wait at most `timeoutMs` (`--read-timeout`, default 300 s) for the next byte; a streamed log
  *   only for its first byte (after that it is a stream, and a quiet one is no fault).
  *
@@ -90,70 +90,103 @@ export async function readInput(path: string, what: string, limits: ReadLimits =
     return text.toString('utf8');
   }
   const chunks: Buffer[] = [];
-  await readStream(path, stat, what, limits, (chunk, total) => {
+  let total = 0;
+  for await (const chunk of readChunks(path, stat, what, limits, false)) {
+    total += chunk.length;
     if (total > maxBytes) throw tooLarge(path, maxBytes);
     chunks.push(chunk);
-  });
+  }
   return Buffer.concat(chunks).toString('utf8');
 }
 
-/**
- * Calls `onLine` for every line of an input (without its `\n` or `\r\n`), with its 1-based number.
- * No total limit; a line longer than `maxBytes` is an error.
- */
-export async function forEachLine(path: string, what: string, onLine: (text: string, line: number) => void, limits: ReadLimits = {}): Promise<void> {
-  const splitter = new LineSplitter(limits.maxBytes ?? DEFAULT_MAX_FILE_BYTES, (line) => {
-    throw new InputError(`${path}:${line}: a line longer than ${mib(limits.maxBytes ?? DEFAULT_MAX_FILE_BYTES)} MiB; raise it with --max-file-size`);
-  });
-  const stat = path === '-' ? undefined : statOf(path, what);
-  await readStream(path, stat, what, { ...limits, firstByteOnly: true }, (chunk) => splitter.push(chunk, onLine));
-  splitter.end(onLine);
+/** Lines `first`, `first + 1`, … of a streamed log, each without its `\n` or `\r\n`. */
+export interface LineBatch {
+  first: number;
+  texts: string[];
 }
 
 /**
- * Reads a stream chunk by chunk into `onChunk` (which may throw to stop), failing when no byte comes
- * for `timeoutMs` (or, with `firstByteOnly`, when the first byte does not).
+ * The lines of an input, pulled: a batch for every chunk read (the lines it completed), so a reader
+ * can read one log only as far as another has come, and a paused log holds no more than a chunk.
+ * No total limit; a line longer than `maxBytes` is an error; the first byte comes within
+ * `timeoutMs` (after that a log is a stream, and a quiet one is no fault). The one line reader:
+ * forEachLine is built on it.
  */
-function readStream(path: string, stat: Stats | undefined, what: string, limits: ReadLimits & { firstByteOnly?: boolean }, onChunk: (chunk: Buffer, total: number) => void): Promise<void> {
+export async function* readLines(path: string, what: string, limits: ReadLimits = {}): AsyncGenerator<LineBatch, void, undefined> {
+  const maxBytes = limits.maxBytes ?? DEFAULT_MAX_FILE_BYTES;
+  const splitter = new LineSplitter(maxBytes, (line) => {
+    throw new InputError(`${path}:${line}: a line longer than ${mib(maxBytes)} MiB; raise it with --max-file-size`);
+  });
+  let batch: LineBatch = { first: 0, texts: [] };
+  const onLine = (text: string, line: number) => {
+    if (batch.texts.length === 0) batch.first = line;
+    batch.texts.push(text);
+  };
+  const stat = path === '-' ? undefined : statOf(path, what);
+  for await (const chunk of readChunks(path, stat, what, limits, true)) {
+    try {
+      splitter.push(chunk, onLine);
+    } catch (error) {
+      // the lines before the one too long are still delivered
+      if (batch.texts.length) yield batch;
+      throw error;
+    }
+    if (batch.texts.length) {
+      yield batch;
+      batch = { first: 0, texts: [] };
+    }
+  }
+  splitter.end(onLine);
+  if (batch.texts.length) yield batch;
+}
+
+/** Calls `onLine` for every line of an input (readLines, pushed), with its 1-based number. */
+export async function forEachLine(path: string, what: string, onLine: (text: string, line: number) => void, limits: ReadLimits = {}): Promise<void> {
+  for await (const { first, texts } of readLines(path, what, limits)) {
+    for (let index = 0; index < texts.length; index++) onLine(texts[index], first + index);
+  }
+}
+
+/**
+ * The chunks of a stream, pulled, failing when no byte comes for `timeoutMs` (with `firstByteOnly`,
+ * when the first byte does not; time the reader spends not asking is never counted). The stream is
+ * let go however the reader stops.
+ */
+async function* readChunks(path: string, stat: Stats | undefined, what: string, limits: ReadLimits, firstByteOnly: boolean): AsyncGenerator<Buffer, void, undefined> {
   const timeoutMs = limits.timeoutMs ?? DEFAULT_READ_TIMEOUT_MS;
   const stream = openStream(path, stat, what);
-  return new Promise<void>((resolve, reject) => {
-    let total = 0;
-    let timer: NodeJS.Timeout | undefined;
-    let settled = false;
-    const finish = (error?: unknown) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      stream.off('data', onData);
-      if (error) {
-        stream.destroy();
-        reject(error);
-      } else {
-        resolve();
-      }
-    };
-    const arm = () => {
-      clearTimeout(timer);
-      timer = setTimeout(() => finish(new InputError(`${path}: nothing to read for ${timeoutMs / 1000}s (a FIFO or pipe no one writes to?); raise it with --read-timeout`)), timeoutMs);
-    };
-    const onData = (chunk: Buffer | string) => {
-      const buffer = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
-      total += buffer.length;
+  const chunks = stream[Symbol.asyncIterator]() as AsyncIterator<Buffer | string>;
+  let waiting = true;
+  let ended = false;
+  try {
+    for (;;) {
+      let next: IteratorResult<Buffer | string>;
       try {
-        onChunk(buffer, total);
+        next = waiting ? await withTimeout(chunks.next(), timeoutMs, path) : await chunks.next();
       } catch (error) {
-        finish(error);
+        throw error instanceof InputError ? error : cannotRead(path, what, error);
+      }
+      if (next.done) {
+        ended = true;
         return;
       }
-      if (limits.firstByteOnly) clearTimeout(timer);
-      else arm();
-    };
-    stream.on('data', onData);
-    stream.once('end', () => finish());
-    stream.once('error', (error) => finish(cannotRead(path, what, error)));
-    arm();
+      waiting = !firstByteOnly;
+      yield typeof next.value === 'string' ? Buffer.from(next.value) : next.value;
+    }
+  } finally {
+    // stopped early (an error, a reader that had enough): let go of the input; stdin read to its end stays as it is
+    if (!ended || stream !== process.stdin) stream.destroy();
+  }
+}
+
+function withTimeout<T>(pending: Promise<T>, timeoutMs: number, path: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new InputError(`${path}: nothing to read for ${timeoutMs / 1000}s (a FIFO or pipe no one writes to?); raise it with --read-timeout`)), timeoutMs);
   });
+  // a read still pending when the wait ends fails with the stream, unobserved
+  pending.catch(() => undefined);
+  return Promise.race([pending, expired]).finally(() => clearTimeout(timer));
 }
 
 /**

@@ -118,7 +118,14 @@ const SWEEPER = {
   extra: { 'authentication.kubernetes.io/pod-name': [ATTACK.pod], 'authentication.kubernetes.io/pod-uid': ['7d4b9c00-0000-4000-8000-000000000001'] },
 };
 
-/** The chart install and the Secret sweep: 500 gets across 30 namespaces in 5 seconds. */
+/** The attacker's collector: a domain under a TLD that is not on the public suffix list. */
+export const EXFIL_DOMAIN = 'trace-sync.corp';
+
+/**
+ * The chart install, the Secret sweep (500 gets across 30 namespaces in 5 seconds) and the
+ * sidecar's privilege probing: forbidden attempts to bind cluster-admin, read the cluster-admin role
+ * and mint a kube-system token (403 events carry no body).
+ */
 export function attackAudit(): Record<string, unknown>[] {
   const out: Record<string, unknown>[] = [];
   const at = ATTACK.installAt;
@@ -134,6 +141,10 @@ export function attackAudit(): Record<string, unknown>[] {
     if (i === 0) req.responseObject = { kind: 'Secret', apiVersion: 'v1', metadata: { name: 'secret-0', namespace: ns }, data: { password: 'aHVudGVyMg==' } };
     out.push(auditEvent(req));
   }
+  const probe = ATTACK.sweepAt + 10_000;
+  out.push(auditEvent({ id: 'attack-probe-binding', time: probe, user: SWEEPER, verb: 'create', resource: 'clusterrolebindings', apiGroup: 'rbac.authorization.k8s.io', code: 403 }));
+  out.push(auditEvent({ id: 'attack-probe-role', time: probe + 2_000, user: SWEEPER, verb: 'get', resource: 'clusterroles', apiGroup: 'rbac.authorization.k8s.io', name: 'cluster-admin', code: 403 }));
+  out.push(auditEvent({ id: 'attack-probe-token', time: probe + 4_000, user: SWEEPER, verb: 'create', resource: 'serviceaccounts', namespace: 'kube-system', name: 'clusterrole-aggregation-controller', subresource: 'token', code: 403 }));
   return out;
 }
 
@@ -158,8 +169,10 @@ export function podList(): Record<string, unknown> {
 
 const dnsTime = (ms: number) => new Date(ms).toISOString();
 
+/** CoreDNS answers cluster names itself (`qr,aa,rd`) and relays the rest from upstream (`qr,rd,ra`). */
 function dnsLine(time: number, ip: string, name: string, type: string, rcode: string): string {
-  return `${dnsTime(time)} [INFO] ${ip}:${40000 + (time % 20000)} - ${time % 65536} "${type} IN ${name}. udp 60 false 512" ${rcode} qr,rd,ra 120 0.000412s`;
+  const flags = name.endsWith('.cluster.local') ? 'qr,aa,rd' : 'qr,rd,ra';
+  return `${dnsTime(time)} [INFO] ${ip}:${40000 + (time % 20000)} - ${time % 65536} "${type} IN ${name}. udp 60 false 512" ${rcode} ${flags} 120 0.000412s`;
 }
 
 /** Resolver behaviour for a relative name under ndots:5: the search list first, then the name. */
@@ -192,7 +205,7 @@ export function attackDns(chunks = 40, seed = 3): string[] {
   const out: string[] = [];
   for (let i = 0; i < chunks; i++) {
     const chunk = Array.from({ length: 40 }, () => BASE32[Math.floor(random() * 32)]).join('');
-    out.push(...lookup(ATTACK.exfilAt + i * 500, ATTACK.podIp, ATTACK.namespace, `${i}-${chunk}.s7k2.exfil-collector.net`, 'A'));
+    out.push(...lookup(ATTACK.exfilAt + i * 500, ATTACK.podIp, ATTACK.namespace, `${i}-${chunk}.s7k2.${EXFIL_DOMAIN}`, 'A'));
   }
   return out;
 }
@@ -210,3 +223,47 @@ export const lineTime = (line: string) => {
   const time = Date.parse(line.split(' ')[0]);
   return Number.isNaN(time) ? 0 : time;
 };
+
+/** A Hubble flow line (GetFlowsResponse) from a pod to an address. */
+function flowLine(time: number, from: { namespace: string; pod: string; ip: string }, to: { ip: string; port: number; world?: boolean; names?: string[] }, options: { protocol?: 'TCP' | 'UDP'; verdict?: string; drop?: string } = {}): string {
+  const protocol = options.protocol ?? 'TCP';
+  const l4 = protocol === 'TCP' ? { TCP: { source_port: 40000 + (time % 20000), destination_port: to.port, flags: { SYN: true } } } : { UDP: { source_port: 40000 + (time % 20000), destination_port: to.port } };
+  const flow = {
+    time: new Date(time).toISOString(),
+    verdict: options.verdict ?? 'FORWARDED',
+    ...(options.drop ? { drop_reason_desc: options.drop } : {}),
+    IP: { source: from.ip, destination: to.ip, ipVersion: 'IPv4' },
+    l4,
+    source: { namespace: from.namespace, pod_name: from.pod, labels: [`k8s:io.kubernetes.pod.namespace=${from.namespace}`] },
+    destination: to.world ? { identity: 2, labels: ['reserved:world'] } : { labels: [] },
+    ...(to.names ? { destination_names: to.names } : {}),
+    Type: 'L3_L4',
+    node_name: 'node-1',
+    traffic_direction: 'EGRESS',
+    is_reply: false,
+  };
+  return JSON.stringify({ flow, node_name: 'node-1', time: flow.time });
+}
+
+/** Ordinary egress: pods calling APIs on the internet, a connection a NetworkPolicy refuses. */
+export function benignFlows(count: number, seed = 4): string[] {
+  const random = rng(seed);
+  const out: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const time = T0 + Math.floor((i / count) * 10 * 60_000);
+    const n = Math.floor(random() * 20);
+    const from = { namespace: NAMESPACES[n + 2], pod: `web-${n}-5f6d7c-abcde`, ip: `10.244.1.${10 + n}` };
+    if (random() < 0.1) out.push(flowLine(time, from, { ip: '10.244.2.20', port: 5432 }, { verdict: 'DROPPED', drop: 'POLICY_DENIED' }));
+    else out.push(flowLine(time, from, { ip: '140.82.112.3', port: 443, world: true, names: ['api.github.com'] }));
+  }
+  return out;
+}
+
+/** The sidecar's own traffic: DNS straight to a public resolver, and a connection to the collector. */
+export function attackFlows(): string[] {
+  const from = { namespace: ATTACK.namespace, pod: ATTACK.pod, ip: ATTACK.podIp };
+  return [flowLine(ATTACK.exfilAt + 1000, from, { ip: '1.1.1.1', port: 53, world: true }, { protocol: 'UDP' }), flowLine(ATTACK.exfilAt + 2000, from, { ip: '203.0.113.50', port: 443, world: true, names: [`c2.${EXFIL_DOMAIN}`] })];
+}
+
+/** The flows' time, for merging. */
+export const flowTime = (line: string) => Date.parse(JSON.parse(line).time as string);

@@ -1,0 +1,162 @@
+import { parseServiceAccountUsername, serviceAccountUsername } from '../core/identity.js';
+import { isRecord } from '../core/object.js';
+import { PodIndex, type PodInfo } from '../core/pods.js';
+import { firstAllowingRule, type RbacEngine } from '../rbac/engine.js';
+import { serviceAccountIdentity } from '../rbac/subject.js';
+import type { AuditEvent } from './audit.js';
+import { BUILTIN_ROLE_RISKS, RoleIndex } from './roles.js';
+import { BoundedMap } from './state.js';
+
+/**
+ * What detection knows beyond the event in hand: what the cluster looked like (`--pods`,
+ * `--cluster`: pods, and through the RBAC engine who can read Secrets) and what the audit log taught
+ * so far (roles and what they grant, when ServiceAccounts were created, which ones read Secrets or
+ * were bound to roles that do). Fields read it (`ka.binding.role.risk`, `ka.user.sa.age`,
+ * `dns.pod.sa.reads_secrets`); alerts name the pods running as a ServiceAccount with it. Everything
+ * learned is bounded.
+ */
+
+/** Who can read Secrets, by the cluster's RBAC (from `--cluster`): the namespaces, `*` for all. */
+export interface SecretAccess {
+  secretNamespaces(namespace: string, name: string): readonly string[];
+}
+
+export interface ClusterFacts {
+  pods?: PodIndex;
+  secrets?: SecretAccess;
+}
+
+/** How detection knows that a ServiceAccount can read Secrets. */
+export type SecretReadSource = 'rbac' | 'audit-read' | 'audit-binding';
+
+export interface DetectContext {
+  /** What a role grants that matters to an attacker (`cluster-admin`, `wildcard`, `secrets`, `escalate`), if known. */
+  roleRisks(kind: string, namespace: string | undefined, name: string): readonly string[] | undefined;
+  /** Seconds between the ServiceAccount's creation (as logged) and `time`, if the log showed it. */
+  serviceAccountAge(username: string, time: number): number | undefined;
+  /** Whether, and how we know, that a ServiceAccount can read Secrets. */
+  secretReadSource(namespace: string, name: string): SecretReadSource | undefined;
+  /** The pods that run as a ServiceAccount (from --pods or --cluster). */
+  podsRunningAs(namespace: string, name: string): readonly PodInfo[];
+}
+
+const SECRET_VERBS = new Set(['get', 'list', 'watch']);
+const BINDING_RESOURCES = new Set(['rolebindings', 'clusterrolebindings']);
+
+function successful(raw: Record<string, unknown>): boolean {
+  const status = raw.responseStatus;
+  const code = isRecord(status) ? Number(status.code) : NaN;
+  return code >= 200 && code < 300;
+}
+
+export class LearnedContext implements DetectContext {
+  readonly roles: RoleIndex;
+  private readonly pods: PodIndex;
+  private readonly secrets?: SecretAccess;
+  /** ServiceAccount username → when the log showed its creation. */
+  private readonly created: BoundedMap<number>;
+  /** ServiceAccount username → how the log showed it reading Secrets. */
+  private readonly secretReaders: BoundedMap<SecretReadSource>;
+  private readonly rbacAnswers = new Map<string, boolean>();
+
+  constructor(facts: ClusterFacts = {}, maxEntries = 20_000) {
+    this.roles = new RoleIndex(maxEntries);
+    this.pods = facts.pods ?? new PodIndex();
+    this.secrets = facts.secrets;
+    this.created = new BoundedMap(maxEntries);
+    this.secretReaders = new BoundedMap(maxEntries);
+  }
+
+  /** Learns from one audit event (its first outcome stage). Cheap for the events that teach nothing. */
+  learn(event: AuditEvent): void {
+    const raw = event.raw;
+    const ref = raw.objectRef;
+    if (!isRecord(ref)) return;
+    const resource = ref.resource;
+    if (resource === 'roles' || resource === 'clusterroles') this.roles.learn(event);
+    else if (resource === 'secrets') this.learnSecretRead(raw, ref);
+    else if (resource === 'serviceaccounts') this.learnServiceAccount(event, ref);
+    else if (typeof resource === 'string' && BINDING_RESOURCES.has(resource)) this.learnBinding(raw, ref);
+  }
+
+  private learnSecretRead(raw: Record<string, unknown>, ref: Record<string, unknown>): void {
+    if (ref.subresource !== undefined || !SECRET_VERBS.has(String(raw.verb)) || !successful(raw)) return;
+    const user = raw.user;
+    const username = isRecord(user) ? user.username : undefined;
+    if (typeof username === 'string' && parseServiceAccountUsername(username)) this.secretReaders.set(username, 'audit-read');
+  }
+
+  private learnServiceAccount(event: AuditEvent, ref: Record<string, unknown>): void {
+    const raw = event.raw;
+    if (ref.subresource !== undefined || raw.verb !== 'create' || !successful(raw) || typeof ref.namespace !== 'string') return;
+    const body = isRecord(raw.responseObject) ? raw.responseObject : raw.requestObject;
+    const name = typeof ref.name === 'string' ? ref.name : isRecord(body) && isRecord(body.metadata) && typeof body.metadata.name === 'string' ? body.metadata.name : undefined;
+    if (name) this.created.set(serviceAccountUsername(ref.namespace, name), event.time);
+  }
+
+  /** A binding created or changed to a role that reads Secrets makes its ServiceAccount subjects readers. */
+  private learnBinding(raw: Record<string, unknown>, ref: Record<string, unknown>): void {
+    if (ref.subresource !== undefined || !['create', 'update', 'patch'].includes(String(raw.verb)) || !successful(raw)) return;
+    const body = isRecord(raw.responseObject) && isRecord(raw.responseObject.roleRef) ? raw.responseObject : raw.requestObject;
+    if (!isRecord(body) || !isRecord(body.roleRef) || !Array.isArray(body.subjects)) return;
+    const roleRef = body.roleRef;
+    if (typeof roleRef.name !== 'string') return;
+    const kind = typeof roleRef.kind === 'string' ? roleRef.kind : 'ClusterRole';
+    const namespace = typeof ref.namespace === 'string' ? ref.namespace : undefined;
+    const risks = this.roleRisks(kind, kind === 'Role' ? namespace : undefined, roleRef.name) ?? (kind === 'ClusterRole' ? BUILTIN_ROLE_RISKS.get(roleRef.name) : undefined);
+    if (!risks?.includes('secrets')) return;
+    for (const subject of body.subjects) {
+      if (!isRecord(subject) || subject.kind !== 'ServiceAccount' || typeof subject.name !== 'string') continue;
+      const subjectNamespace = typeof subject.namespace === 'string' ? subject.namespace : namespace;
+      if (subjectNamespace) this.secretReaders.set(serviceAccountUsername(subjectNamespace, subject.name), 'audit-binding');
+    }
+  }
+
+  roleRisks(kind: string, namespace: string | undefined, name: string): readonly string[] | undefined {
+    return this.roles.roleRisks(kind, namespace, name);
+  }
+
+  serviceAccountAge(username: string, time: number): number | undefined {
+    const created = this.created.peek(username);
+    return created === undefined || created > time ? undefined : (time - created) / 1000;
+  }
+
+  secretReadSource(namespace: string, name: string): SecretReadSource | undefined {
+    const username = serviceAccountUsername(namespace, name);
+    const learned = this.secretReaders.peek(username);
+    if (learned) return learned;
+    if (!this.secrets) return undefined;
+    let answer = this.rbacAnswers.get(username);
+    if (answer === undefined) {
+      answer = this.secrets.secretNamespaces(namespace, name).length > 0;
+      if (this.rbacAnswers.size < 100_000) this.rbacAnswers.set(username, answer);
+    }
+    return answer ? 'rbac' : undefined;
+  }
+
+  podsRunningAs(namespace: string, name: string): readonly PodInfo[] {
+    return this.pods.runningAs(namespace, name);
+  }
+}
+
+/**
+ * Who can read Secrets by the cluster's RBAC, asked of the RBAC engine: the namespaces where a
+ * ServiceAccount may get, list or watch Secrets (`*`: all of them, by a ClusterRoleBinding), its
+ * groups' bindings included. Rules limited to resourceNames count too: they still hand out a Secret.
+ */
+export function secretAccessOf(engine: RbacEngine): SecretAccess {
+  return {
+    secretNamespaces(namespace, name) {
+      const identity = serviceAccountIdentity(namespace, name);
+      const found = new Set<string>();
+      for (const grant of engine.grantsFor(identity)) {
+        const scope = grant.namespace === '' ? '*' : grant.namespace;
+        if (found.has(scope)) continue;
+        const rules = grant.role.rules.map((rule) => ({ ...rule, resourceNames: [] }));
+        const role = { ...grant.role, rules };
+        if ([...SECRET_VERBS].some((verb) => firstAllowingRule(role, { verb, apiGroup: '', resource: 'secrets', namespace: grant.namespace, name: '' }))) found.add(scope);
+      }
+      return [...found].sort();
+    },
+  };
+}
