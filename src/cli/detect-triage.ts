@@ -1,6 +1,7 @@
 import { Command, Option } from 'commander';
 import { InputError } from '../core/errors.js';
 import { isRecord } from '../core/object.js';
+import { oneLine } from '../core/sanitize.js';
 import { parseVerdicts, renderTriage, triage, type TriagedAlert } from '../detect/triage.js';
 import { forEachLine, readInput } from '../load/input.js';
 import { addInputOptions, inputLimits, type InputFlags } from './options.js';
@@ -46,7 +47,7 @@ async function runTriage(file: string, flags: TriageFlags): Promise<void> {
   const verdicts = parseVerdicts(await readInput(flags.verdicts, 'verdicts', inputLimits(flags)), flags.verdicts);
   const report = triage(alerts, verdicts);
   if (report.unknownIds.length > 0) {
-    warnings.push(`${flags.verdicts}: ${report.unknownIds.length} verdicts name alerts not in ${file} (${report.unknownIds.slice(0, 5).join(', ')}${report.unknownIds.length > 5 ? ', …' : ''})`);
+    warnings.push(`${flags.verdicts}: ${report.unknownIds.length} verdicts name alerts not in ${file} (${oneLine(report.unknownIds.slice(0, 5).join(', '), 200)}${report.unknownIds.length > 5 ? ', …' : ''})`);
   }
   if (!flags.quiet) for (const message of warnings) warn(message);
   process.stdout.write(flags.format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : renderTriage(report));

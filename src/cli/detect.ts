@@ -115,6 +115,7 @@ export async function pipelineOptionsFromFlags(flags: RuleFlags): Promise<Pipeli
   };
 }
 
+/** One alert for people; every field from the logs is shown with its control characters escaped. */
 function tableLine(detected: DetectedAlert, colour: boolean): string {
   const { alert } = detected;
   const priority = colour ? paintSeverity(alert.priority, alert.priority.padEnd(8)) : alert.priority.padEnd(8);

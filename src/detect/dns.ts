@@ -1,5 +1,6 @@
 import { parse as parseHostname } from 'tldts';
 import { InputError } from '../core/errors.js';
+import { oneLine } from '../core/sanitize.js';
 import type { PodIndex, PodInfo } from '../core/pods.js';
 import { serviceAccountUsername } from '../core/identity.js';
 import type { DetectContext } from './context.js';
@@ -177,7 +178,7 @@ export function parseZoneName(text: string, flag: string): string {
   const zone = text.trim().toLowerCase().replace(/\.$/, '');
   const labels = zone.split('.');
   const valid = zone.length > 0 && zone.length <= 253 && labels.every((label) => /^[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?$/.test(label));
-  if (!valid) throw new InputError(`${flag} needs a DNS zone name such as corp.example or internal, got ${JSON.stringify(text.slice(0, 80))}`);
+  if (!valid) throw new InputError(`${flag} needs a DNS zone name such as corp.example or internal, got ${oneLine(JSON.stringify(text), 80)}`);
   if (labels.length === 4 && labels.every((label) => /^\d+$/.test(label))) throw new InputError(`${flag} needs a DNS zone name, not an IP address (${zone})`);
   return zone;
 }

@@ -1,9 +1,9 @@
 import type { AuditParseStats } from './audit.js';
 import type { DetectedAlert, DetectorStats } from './detector.js';
 import type { DnsParseStats } from './dns.js';
-import { escapeControl } from '../core/sanitize.js';
 import type { FlowParseStats } from './hubble.js';
 import { atOrAbove, type Severity } from '../core/severity.js';
+import { escapeControl, oneLine } from '../core/sanitize.js';
 import { formatDuration } from './state.js';
 
 /**
@@ -90,7 +90,7 @@ export function renderSummary(summary: DetectSummary): string {
   lines.push(`audit: ${audit.events} events from ${audit.lines} lines (${detector.duplicates} duplicates dropped, ${detector.stagesMerged} later stages merged, ${audit.truncated} truncated lines, ${audit.rejected} rejected)`);
   for (const [reason, count] of Object.entries(audit.rejectReasons)) lines.push(`  rejected ${count}: ${reason}`);
   const unknown = Object.entries(audit.unknownFields);
-  if (unknown.length > 0) lines.push(`  unknown fields: ${unknown.map(([field, count]) => `${field} (${count})`).join(', ')}`);
+  if (unknown.length > 0) lines.push(`  unknown fields: ${unknown.map(([field, count]) => `${oneLine(field, 80)} (${count})`).join(', ')}`);
   if (dns.lines > 0) lines.push(`dns: ${dns.queries} queries from ${dns.lines} lines (${dns.searchExpansions} search-path expansions, ${dns.unattributed} from no known pod, ${dns.malformed} malformed, ${dns.other} other)`);
   if (summary.flows.lines > 0) {
     const f = summary.flows;

@@ -1,6 +1,7 @@
 import jsYaml from 'js-yaml';
 import { InputError } from '../core/errors.js';
 import { isRecord } from '../core/object.js';
+import { escapeControl, oneLine } from '../core/sanitize.js';
 
 /**
  * Alert fidelity, the battlecard's second Expose metric: what share of the alerts were actionable.
@@ -46,7 +47,7 @@ export interface TriageReport {
 
 function verdictOf(value: unknown, where: string): Verdict {
   const text = String(value ?? '').trim().toLowerCase();
-  if (!(VERDICTS as readonly string[]).includes(text)) throw new InputError(`${where}: a verdict is one of ${VERDICTS.join(', ')} (got ${JSON.stringify(String(value ?? '')).slice(0, 60)})`);
+  if (!(VERDICTS as readonly string[]).includes(text)) throw new InputError(`${where}: a verdict is one of ${VERDICTS.join(', ')} (got ${oneLine(JSON.stringify(String(value ?? '')), 60)})`);
   return text as Verdict;
 }
 
@@ -93,7 +94,7 @@ export function parseVerdicts(text: string, file: string): Map<string, Verdict> 
 
 function toMap(entries: readonly [string, unknown][], file: string): Map<string, Verdict> {
   const out = new Map<string, Verdict>();
-  for (const [id, verdict] of entries) out.set(id, verdictOf(verdict, `${file}: alert ${id.slice(0, 40)}`));
+  for (const [id, verdict] of entries) out.set(id, verdictOf(verdict, `${file}: alert ${oneLine(id, 40)}`));
   return out;
 }
 
@@ -127,12 +128,12 @@ export function triage(alerts: readonly TriagedAlert[], verdicts: ReadonlyMap<st
 export function renderTriage(report: TriageReport): string {
   const share = (value: number | null) => (value === null ? 'n/a' : `${Math.round(value * 100)}%`);
   const lines = ['RULE  ALERTS  TRIAGED  TRUE-POSITIVE  FALSE-POSITIVE  BENIGN  ACTIONABLE'];
-  for (const rule of report.rules) lines.push(`${rule.rule}  ${rule.alerts}  ${rule.triaged}  ${rule.truePositive}  ${rule.falsePositive}  ${rule.benign}  ${share(rule.actionableShare)}`);
+  for (const rule of report.rules) lines.push(`${escapeControl(rule.rule)}  ${rule.alerts}  ${rule.triaged}  ${rule.truePositive}  ${rule.falsePositive}  ${rule.benign}  ${share(rule.actionableShare)}`);
   const o = report.overall;
   lines.push(`overall  ${o.alerts}  ${o.triaged}  ${o.truePositive}  ${o.falsePositive}  ${o.benign}  ${share(o.actionableShare)}`);
   if (report.noisy.length > 0) {
     lines.push('', 'noise (rules whose triaged alerts were mostly not actionable):');
-    for (const rule of report.noisy) lines.push(`  ${rule.rule}: ${rule.notActionable} not actionable (${share(rule.share)} of its triaged alerts)`);
+    for (const rule of report.noisy) lines.push(`  ${escapeControl(rule.rule)}: ${rule.notActionable} not actionable (${share(rule.share)} of its triaged alerts)`);
   }
   return `${lines.join('\n')}\n`;
 }
