@@ -1,5 +1,5 @@
 import { InputError } from '../core/errors.js';
-import type { DetectEvent, FieldDef, FieldTable, FieldValue } from './fields.js';
+import { jsonText, stringsOf, type DetectEvent, type FieldDef, type FieldTable, type FieldValue } from './fields.js';
 
 /**
  * The one condition language of kubeward's detection rules and of Falco rule files: Falco's syntax
@@ -296,6 +296,49 @@ export function fieldsOf(node: Node, macros: MacroLookup, seen = new Set<string>
   }
 }
 
+/**
+ * The values a field must have for the condition to hold, when the condition says so plainly (`field =
+ * x` or `field in (…)` in a top-level `and`, through macros; an `or` whose every branch says so gives
+ * the union): undefined when it cannot tell. The detector uses it to evaluate only the rules an event
+ * can match (by `ka.target.resource`), without changing any result.
+ */
+export function requiredValues(node: Node, field: string, macros: MacroLookup, lists: ReadonlyMap<string, readonly string[]>, depth = 0): ReadonlySet<string> | undefined {
+  if (depth > MAX_NESTING) return undefined;
+  switch (node.type) {
+    case 'check': {
+      const ref = node.field;
+      if (ref.name !== field || ref.arg !== undefined || ref.transformers.length > 0 || node.valueField) return undefined;
+      if (node.op === '=' || node.op === '==') return node.listValue ? new Set(expandList(node.values, lists)) : new Set(node.values);
+      if (node.op === 'in') return new Set(expandList(node.values, lists));
+      return undefined;
+    }
+    case 'macro': {
+      const macro = macros.get(node.name);
+      return macro ? requiredValues(macro, field, macros, lists, depth + 1) : undefined;
+    }
+    case 'and': {
+      let found: Set<string> | undefined;
+      for (const child of node.children) {
+        const values = requiredValues(child, field, macros, lists, depth + 1);
+        if (!values) continue;
+        found = found ? new Set([...found].filter((value) => values.has(value))) : new Set(values);
+      }
+      return found;
+    }
+    case 'or': {
+      const union = new Set<string>();
+      for (const child of node.children) {
+        const values = requiredValues(child, field, macros, lists, depth + 1);
+        if (!values) return undefined;
+        for (const value of values) union.add(value);
+      }
+      return union;
+    }
+    case 'not':
+      return undefined;
+  }
+}
+
 export function expandList(items: readonly string[], lists: ReadonlyMap<string, readonly string[]>): string[] {
   return items.flatMap((item) => lists.get(item) ?? [item]);
 }
@@ -381,6 +424,37 @@ function hexBytes(text: string): Buffer {
 
 type Compare = (value: string | number) => boolean;
 
+/** What `field op val(other)` may compare with: the right side is event data, never compiled to a pattern. */
+const VALUE_FIELD_OPERATORS = new Set<Operator>(['=', '==', '!=', '<', '<=', '>', '>=', 'contains', 'icontains', 'startswith', 'endswith']);
+
+/** One comparison with an operand read from the event (no closure per evaluation, as `val()` needs). */
+function compareValues(op: Operator, value: string | number, operand: string, numeric: boolean): boolean {
+  if (ORDER_OPERATORS.has(op)) {
+    const left = numeric ? Number(value) : String(value);
+    const right = numeric ? Number(operand) : operand;
+    if (numeric && (operand.trim() === '' || Number.isNaN(right))) return false;
+    switch (op) {
+      case '!=':
+        return left !== right;
+      case '<':
+        return left < right;
+      case '<=':
+        return left <= right;
+      case '>':
+        return left > right;
+      case '>=':
+        return left >= right;
+      default:
+        return left === right;
+    }
+  }
+  const text = String(value);
+  if (op === 'contains') return text.includes(operand);
+  if (op === 'icontains') return text.toLowerCase().includes(operand.toLowerCase());
+  if (op === 'startswith') return text.startsWith(operand);
+  return text.endsWith(operand);
+}
+
 const ORDER_OPERATORS = new Set<string>(['=', '==', '!=', '<', '<=', '>', '>=']);
 
 /** Equality and order, on numbers for numeric fields and on strings (as strcmp, as Falco does) otherwise. */
@@ -448,7 +522,8 @@ function scalarComparison(op: Operator, operand: string, numeric: boolean): Comp
   }
 }
 
-function compileCheck(node: Extract<Node, { type: 'check' }>, context: CompileContext): Predicate {
+/** One check as a closure: what the generated condition calls for the checks it does not read inline. */
+export function compileCheck(node: Extract<Node, { type: 'check' }>, context: CompileContext): Predicate {
   const { get, list, numeric } = compileField(node.field, context.fields);
   const op = node.op;
   if (op === 'exists') return (event) => get(event) !== undefined;
@@ -457,11 +532,12 @@ function compileCheck(node: Extract<Node, { type: 'check' }>, context: CompileCo
     // `field op val(other)`: the right-hand side is read from the same event.
     const right = compileField(node.valueField, context.fields);
     if (list || right.list) throw new InputError(`val() compares single values, not the list field ${list ? node.field.name : node.valueField.name}`);
+    if (!VALUE_FIELD_OPERATORS.has(op)) throw new InputError(`val() compares with ${[...VALUE_FIELD_OPERATORS].join(' ')}, not ${op} (a pattern made from event data is not compiled)`);
     return (event) => {
       const left = get(event);
       const value = right.get(event);
       if (left === undefined || value === undefined) return false;
-      return scalarComparison(op, String(value), numeric)(left as string | number);
+      return compareValues(op, left as string | number, String(value), numeric);
     };
   }
 
@@ -472,12 +548,16 @@ function compileCheck(node: Extract<Node, { type: 'check' }>, context: CompileCo
       // Falco's list semantics: `in` is "every value is in the set", `intersects` is "some value is".
       return op === 'in'
         ? (event) => {
-            const v = get(event);
-            return v !== undefined && (v as readonly string[]).every((item) => set.has(item));
+            const v = get(event) as readonly string[] | undefined;
+            if (v === undefined) return false;
+            for (let i = 0; i < v.length; i++) if (!set.has(v[i])) return false;
+            return true;
           }
         : (event) => {
-            const v = get(event);
-            return v !== undefined && (v as readonly string[]).some((item) => set.has(item));
+            const v = get(event) as readonly string[] | undefined;
+            if (v === undefined) return false;
+            for (let i = 0; i < v.length; i++) if (set.has(v[i])) return true;
+            return false;
           };
     }
     return (event) => {
@@ -518,32 +598,92 @@ function compileCheck(node: Extract<Node, { type: 'check' }>, context: CompileCo
   };
 }
 
-/** Compiles a parsed condition; macros are expanded where they are used (cycles are an error). */
-export function compileCondition(node: Node, context: CompileContext, expanding: string[] = []): Predicate {
-  switch (node.type) {
-    case 'and':
-    case 'or': {
-      // short-circuit: `and` stops at the first false child, `or` at the first true one
-      const children = node.children.map((child) => compileCondition(child, context, expanding));
-      const stopAt = node.type === 'or';
-      return (event) => {
-        for (const child of children) if (child(event) === stopAt) return stopAt;
-        return !stopAt;
-      };
+/**
+ * Compiles a parsed condition; macros are expanded where they are used (cycles are an error).
+ *
+ * The condition becomes one JavaScript function of its own (`new Function`), so the JIT sees each
+ * rule's code apart: `and`/`or`/`not` are the language's own operators, and the common checks on
+ * fields that are a plain path of the audit event (`ka.target.resource in (secrets)`, `ka.verb=get`,
+ * `ka.user.groups intersects (…)`, `x exists`) read the path inline. Every other check is the closure
+ * `compileCheck` makes, called from there. The generated source holds only kubeward's own field
+ * paths and array indices: rule values are passed in arrays, never written into the code.
+ */
+export function compileCondition(node: Node, context: CompileContext): Predicate {
+  const generator = new PredicateSource(context);
+  const body = generator.expression(node, []);
+  const make = new Function('CHECKS', 'VALUES', 'SETS', 'TEXT', 'STRINGS', 'SOME', 'EVERY', `"use strict"; return function condition(e) { let v; return ${body}; };`);
+  return make(generator.checks, generator.values, generator.sets, jsonText, stringsOf, someIn, everyIn) as Predicate;
+}
+
+function someIn(values: readonly string[], set: ReadonlySet<string>): boolean {
+  for (let i = 0; i < values.length; i++) if (set.has(values[i])) return true;
+  return false;
+}
+
+function everyIn(values: readonly string[], set: ReadonlySet<string>): boolean {
+  for (let i = 0; i < values.length; i++) if (!set.has(values[i])) return false;
+  return true;
+}
+
+const INLINE_OPERATORS = new Set<Operator>(['exists', '=', '==', '!=', 'in', 'intersects']);
+
+class PredicateSource {
+  readonly checks: Predicate[] = [];
+  readonly values: string[] = [];
+  readonly sets: ReadonlySet<string>[] = [];
+  constructor(private readonly context: CompileContext) {}
+
+  expression(node: Node, expanding: readonly string[]): string {
+    switch (node.type) {
+      case 'and':
+      case 'or':
+        return `(${node.children.map((child) => this.expression(child, expanding)).join(node.type === 'and' ? ' && ' : ' || ')})`;
+      case 'not':
+        return `!${this.expression(node.child, expanding)}`;
+      case 'macro': {
+        const macro = this.context.macros.get(node.name);
+        if (!macro) throw new InputError(`undefined macro ${node.name}`);
+        if (expanding.includes(node.name)) throw new InputError(`macro ${node.name} refers to itself (${[...expanding, node.name].join(' → ')})`);
+        if (expanding.length >= MAX_NESTING) throw new InputError(`macro ${node.name}: macros used inside macros more than ${MAX_NESTING} deep`);
+        return this.expression(macro, [...expanding, node.name]);
+      }
+      case 'check':
+        return this.check(node);
     }
-    case 'not': {
-      const child = compileCondition(node.child, context, expanding);
-      return (event) => !child(event);
+  }
+
+  /** `(v = <the field>, <the test on v>)`, or a call of the check's closure. */
+  private check(node: Extract<Node, { type: 'check' }>): string {
+    const def = this.context.fields.get(node.field.name);
+    const inline = def?.path && def.source === 'audit' && node.field.transformers.length === 0 && node.field.arg === undefined && !node.valueField && INLINE_OPERATORS.has(node.op);
+    if (!inline || !def?.path || (!node.listValue && (node.op === 'in' || node.op === 'intersects'))) {
+      this.checks.push(compileCheck(node, this.context));
+      return `CHECKS[${this.checks.length - 1}](e)`;
     }
-    case 'macro': {
-      const macro = context.macros.get(node.name);
-      if (!macro) throw new InputError(`undefined macro ${node.name}`);
-      if (expanding.includes(node.name)) throw new InputError(`macro ${node.name} refers to itself (${[...expanding, node.name].join(' → ')})`);
-      if (expanding.length >= MAX_NESTING) throw new InputError(`macro ${node.name}: macros used inside macros more than ${MAX_NESTING} deep`);
-      return compileCondition(macro, context, [...expanding, node.name]);
+    compileField(node.field, this.context.fields); // the same argument checks as any field
+    let read = 'v = e.source === "audit" ? e.raw : undefined';
+    for (const key of def.path.keys) read += `, v = typeof v === "object" && v !== null && !Array.isArray(v) ? v[${JSON.stringify(key)}] : undefined`;
+    read += def.path.list ? ', v = Array.isArray(v) ? STRINGS(v) : undefined' : ', v = v === undefined || typeof v === "string" ? v : TEXT(v)';
+    const op = node.op;
+    if (op === 'exists') return `(${read}, v !== undefined)`;
+    const values = node.listValue ? expandList(node.values, this.context.lists) : node.values;
+    if (op === 'in' || op === 'intersects' || node.listValue) {
+      if (op !== 'in' && op !== 'intersects' && op !== '=' && op !== '==') {
+        this.checks.push(compileCheck(node, this.context));
+        return `CHECKS[${this.checks.length - 1}](e)`;
+      }
+      this.sets.push(new Set(values));
+      const set = `SETS[${this.sets.length - 1}]`;
+      if (!def.path.list) return `(${read}, v !== undefined && ${set}.has(v))`;
+      // list fields: `in` is "every value is in the set", `intersects` (and `=` with a list) "some value is"
+      return `(${read}, v !== undefined && ${op === 'in' ? 'EVERY' : 'SOME'}(v, ${set}))`;
     }
-    case 'check':
-      return compileCheck(node, context);
+    if (def.path.list) {
+      this.checks.push(compileCheck(node, this.context));
+      return `CHECKS[${this.checks.length - 1}](e)`;
+    }
+    this.values.push(values[0]);
+    return `(${read}, v !== undefined && v ${op === '!=' ? '!==' : '==='} VALUES[${this.values.length - 1}])`;
   }
 }
 

@@ -1,15 +1,16 @@
 import type { Alert } from '../core/alert.js';
+import { isRecord } from '../core/object.js';
 import { severityRank, type Severity } from '../core/severity.js';
 import { OTHER_STAGE, OUTCOME_STAGES, principalOf, STAGE_BITS, type AuditEvent } from './audit.js';
 import { LearnedContext, type ClusterFacts } from './context.js';
 import { dnsPrincipal } from './dns.js';
 import { alertId, evidenceOf, responderFields, type Evidence } from './evidence.js';
 import { falcoAlert, falcoMatches, type FalcoRuleSet } from './falco.js';
-import type { DetectEvent } from './fields.js';
+import { jsonText, type DetectEvent } from './fields.js';
 import { flowPrincipal } from './flow-events.js';
 import { printable } from './redact.js';
 import type { KubewardRule, KubewardRuleSet, SummaryValues } from './rules.js';
-import { BoundedMap, CountWindow, DEFAULT_LIMITS, DistinctWindow, SequenceState, type Limits } from './state.js';
+import { BoundedMap, CountWindow, DEFAULT_LIMITS, DistinctWindow, RequestMemory, SequenceState, type Limits } from './state.js';
 
 /**
  * The detection engine: events in (audit, DNS, flows, in time order), alerts out. Pure: no clock, no
@@ -60,12 +61,38 @@ export interface DetectorOptions {
 }
 
 const DELIVERED = 32;
+/** What most events return: shared, never changed. */
+const NO_ALERTS: DetectedAlert[] = Object.freeze([]) as unknown as DetectedAlert[];
+
+interface Dispatch {
+  /** Audit rules for an event whose resource no rule names: the rules without a resource guard. */
+  audit: readonly KubewardRule[];
+  /** Audit rules for an event of a resource some rule names: those without a guard and those naming it. */
+  byResource: ReadonlyMap<string, readonly KubewardRule[]>;
+  dns: readonly KubewardRule[];
+  flow: readonly KubewardRule[];
+}
+
+/**
+ * Which rules to evaluate for which events, computed once: a rule is skipped only where it cannot
+ * match (another source; an audit resource its conditions exclude), so results are the same as
+ * evaluating every rule on every event, in the same order.
+ */
+function dispatchOf(rules: readonly KubewardRule[]): Dispatch {
+  const reads = (rule: KubewardRule, source: DetectEvent['source']) =>
+    rule.form === 'sequence' ? (rule.steps ?? []).some((step) => step.matches !== undefined && step.source === source) : rule.source === source;
+  const audit = rules.filter((rule) => reads(rule, 'audit'));
+  const named = new Set(audit.flatMap((rule) => [...(rule.resources ?? [])]));
+  const byResource = new Map<string, KubewardRule[]>();
+  for (const resource of named) byResource.set(resource, audit.filter((rule) => !rule.resources || rule.resources.has(resource)));
+  return { audit: audit.filter((rule) => !rule.resources), byResource, dns: rules.filter((rule) => reads(rule, 'dns')), flow: rules.filter((rule) => reads(rule, 'flow')) };
+}
 
 export class Detector {
   readonly stats: DetectorStats = { auditEvents: 0, dnsQueries: 0, flows: 0, duplicates: 0, stagesMerged: 0, evictedKeys: 0, throttled: 0, unevaluable: 0 };
   private readonly limits: Limits;
   /** auditID → bits: the stages seen (STAGE_BITS) and whether kubeward rules saw the request. */
-  private readonly requests: BoundedMap<number>;
+  private readonly requests: RequestMemory;
   /** What the log taught so far and what the cluster looks like. */
   readonly context: LearnedContext;
   private readonly rules: KubewardRule[];
@@ -79,7 +106,7 @@ export class Detector {
 
   constructor(private readonly options: DetectorOptions = {}) {
     this.limits = { ...DEFAULT_LIMITS, ...options.limits };
-    this.requests = new BoundedMap(this.limits.maxRequests);
+    this.requests = new RequestMemory(this.limits.maxRequests);
     this.context = new LearnedContext(options.facts, this.limits.maxRoles);
     this.rules = options.rules?.rules ?? [];
     for (const rule of this.rules) {
@@ -87,6 +114,19 @@ export class Detector {
         for (const id of step.rules ?? []) this.followers.set(id, [...(this.followers.get(id) ?? []), [rule, index]]);
       });
     }
+    this.dispatch = dispatchOf(this.rules);
+  }
+
+  /** The rules an event may match, in rule order: by source, and for audit events by resource. */
+  private readonly dispatch: Dispatch;
+
+  private candidates(event: DetectEvent): readonly KubewardRule[] {
+    if (event.source !== 'audit') return this.dispatch[event.source];
+    const ref = event.raw.objectRef;
+    const resource = isRecord(ref) ? ref.resource : undefined;
+    if (resource === undefined) return this.dispatch.audit;
+    // as the field reads it: a string as it is, anything else as JSON
+    return this.dispatch.byResource.get(typeof resource === 'string' ? resource : jsonText(resource)) ?? this.dispatch.audit;
   }
 
   /**
@@ -95,27 +135,29 @@ export class Detector {
    * a run.
    */
   process(event: DetectEvent): DetectedAlert[] {
-    const out: DetectedAlert[] = [];
+    const out = this.scratch;
     try {
       this.evaluateEvent(event, out);
     } catch (error) {
       if (!(error instanceof RangeError)) throw error;
       this.stats.unevaluable++;
     }
-    return out;
+    // most events raise nothing: no array is allocated for them
+    return out.length === 0 ? NO_ALERTS : out.splice(0);
   }
+
+  private readonly scratch: DetectedAlert[] = [];
 
   private evaluateEvent(event: DetectEvent, out: DetectedAlert[]): void {
     if (event.source === 'audit') {
-      const seen = this.requests.peek(event.auditID) ?? 0;
       const stage = STAGE_BITS[event.stage] ?? OTHER_STAGE;
+      const outcome = OUTCOME_STAGES.has(event.stage);
+      const seen = this.requests.add(event.auditID, stage | (outcome ? DELIVERED : 0));
       if (seen & stage) {
         this.stats.duplicates++;
         return;
       }
       const delivered = (seen & DELIVERED) !== 0;
-      const outcome = OUTCOME_STAGES.has(event.stage);
-      this.requests.set(event.auditID, seen | stage | (outcome ? DELIVERED : 0));
       this.stats.auditEvents++;
       this.context.learn(event);
       event.context = this.context;
@@ -130,9 +172,10 @@ export class Detector {
       else this.stats.flows++;
       event.context = this.context;
     }
-    for (const rule of this.rules) {
-      if (rule.source !== event.source && rule.form !== 'sequence') continue;
-      for (const detected of this.evaluate(rule, event)) {
+    for (const rule of this.candidates(event)) {
+      const fired = this.evaluate(rule, event);
+      if (fired === undefined) continue;
+      for (const detected of Array.isArray(fired) ? fired : [fired]) {
         if (this.throttled(rule, detected, event)) this.stats.throttled++;
         else out.push(detected);
         out.push(...this.follow(rule, detected, event, 0));
@@ -155,24 +198,27 @@ export class Detector {
     return map;
   }
 
-  private evaluate(rule: KubewardRule, event: DetectEvent): DetectedAlert[] {
+  /** The alert (or, for a sequence, alerts) the event completes for a rule; undefined, mostly. */
+  private evaluate(rule: KubewardRule, event: DetectEvent): DetectedAlert | DetectedAlert[] | undefined {
     if (rule.form === 'sequence') {
-      const out: DetectedAlert[] = [];
-      rule.steps?.forEach((step, index) => {
+      let out: DetectedAlert[] | undefined;
+      const steps = rule.steps!;
+      for (let index = 0; index < steps.length; index++) {
+        const step = steps[index];
         if (step.matches && step.source === event.source && step.matches(event)) {
           const fired = this.advance(rule, index, step.key(event), [evidenceOf(event)], event);
-          if (fired) out.push(fired);
+          if (fired) (out ??= []).push(fired);
         }
-      });
+      }
       return out;
     }
-    if (!rule.matches?.(event)) return [];
-    if (rule.form === 'event') return [this.alert(rule, event, [evidenceOf(event)], {})];
+    if (!rule.matches?.(event)) return undefined;
+    if (rule.form === 'event') return this.alert(rule, event, [evidenceOf(event)], {});
     const key = rule.key?.(event);
-    if (key === undefined) return [];
+    if (key === undefined) return undefined;
     if (rule.form === 'metric') {
       this.count(rule, key);
-      return [];
+      return undefined;
     }
     const windows = this.windows(rule);
     if (rule.form === 'new') {
@@ -180,22 +226,22 @@ export class Detector {
       const last = windows.get(key) as number | undefined;
       windows.set(key, event.time);
       this.stats.evictedKeys = this.evicted();
-      return last === undefined || event.time - last > rule.within! ? [this.alert(rule, event, [evidenceOf(event)], { key, within: rule.within })] : [];
+      return last === undefined || event.time - last > rule.within! ? this.alert(rule, event, [evidenceOf(event)], { key, within: rule.within }) : undefined;
     }
     if (rule.form === 'count') {
       let window = windows.get(key) as CountWindow | undefined;
       if (!window) windows.set(key, (window = new CountWindow(rule.within!, rule.threshold!)));
       const fired = window.add(evidenceOf(event));
       this.stats.evictedKeys = this.evicted();
-      return fired ? [this.alert(rule, event, fired, { key, count: fired.length, within: rule.within })] : [];
+      return fired ? this.alert(rule, event, fired, { key, count: fired.length, within: rule.within }) : undefined;
     }
     const value = rule.distinctField?.(event);
-    if (value === undefined) return [];
+    if (value === undefined) return undefined;
     let window = windows.get(key) as DistinctWindow | undefined;
     if (!window) windows.set(key, (window = new DistinctWindow(rule.within!, rule.threshold!)));
     const fired = window.add(Array.isArray(value) ? value.join(',') : String(value), evidenceOf(event));
     this.stats.evictedKeys = this.evicted();
-    return fired ? [this.alert(rule, event, fired.evidence, { key, distinct: fired.values.length, values: fired.values, within: rule.within })] : [];
+    return fired ? this.alert(rule, event, fired.evidence, { key, distinct: fired.values.length, values: fired.values, within: rule.within }) : undefined;
   }
 
   /** A `metric` rule counts per key; past the key cap, new keys count under `(other)`. */

@@ -28,6 +28,11 @@ export interface FieldDef {
   arg?: 'required' | 'optional';
   desc: string;
   extract(event: DetectEvent, arg: string | undefined): FieldValue;
+  /**
+   * For a field that is exactly the value at a path of keys of the audit event (a string as it is,
+   * anything else as JSON; for a list, an array of them): the path, so conditions can read it inline.
+   */
+  path?: { keys: readonly string[]; list: boolean };
 }
 
 // ---- JSON helpers shaped like the plugin's fastjson calls -----------------------------------------
@@ -55,16 +60,47 @@ export function jsonText(value: unknown): string {
   }
 }
 
+/** `get` for up to five keys without an array per call: the fields every rule reads go through here. */
+function at(value: unknown, a: string, b?: string, c?: string, d?: string, e?: string): unknown {
+  let node = isRecord(value) ? value[a] : undefined;
+  if (b === undefined || node === undefined) return node;
+  node = isRecord(node) ? node[b] : undefined;
+  if (c === undefined || node === undefined) return node;
+  node = isRecord(node) ? node[c] : undefined;
+  if (d === undefined || node === undefined) return node;
+  node = isRecord(node) ? node[d] : undefined;
+  if (e === undefined || node === undefined) return node;
+  return isRecord(node) ? node[e] : undefined;
+}
+
 /** `extractFromKeys` for a scalar field. */
-function scalar(event: DetectEvent, ...keys: string[]): FieldValue {
-  const value = get((event as AuditEvent).raw, ...keys);
+function scalar(event: DetectEvent, a: string, b?: string, c?: string, d?: string, e?: string): FieldValue {
+  const value = at((event as AuditEvent).raw, a, b, c, d, e);
   return value === undefined ? undefined : jsonText(value);
 }
 
-/** `extractFromKeys` for a list field: must be an array, each element as a string. */
-function list(event: DetectEvent, ...keys: string[]): FieldValue {
-  const value = get((event as AuditEvent).raw, ...keys);
-  return Array.isArray(value) ? value.map(jsonText) : undefined;
+/** `extractFromKeys` for a list field: must be an array, each element as a string (a list of strings is read as it is). */
+function list(event: DetectEvent, a: string, b?: string, c?: string, d?: string, e?: string): FieldValue {
+  const value = at((event as AuditEvent).raw, a, b, c, d, e);
+  return Array.isArray(value) ? stringsOf(value) : undefined;
+}
+
+/** A scalar field that is the value at a path: its extractor and the path, for inline reading. */
+function scalarAt(...keys: string[]): Pick<FieldDef, 'extract' | 'path'> {
+  const [a, b, c, d, e] = keys;
+  return { extract: (event) => scalar(event, a, b, c, d, e), path: { keys, list: false } };
+}
+
+/** A list field that is the array at a path. */
+function listAt(...keys: string[]): Pick<FieldDef, 'extract' | 'path'> {
+  const [a, b, c, d, e] = keys;
+  return { extract: (event) => list(event, a, b, c, d, e), path: { keys, list: true } };
+}
+
+/** A list field's value as `list` reads it from an array. */
+export function stringsOf(value: unknown[]): readonly string[] {
+  for (const item of value) if (typeof item !== 'string') return value.map(jsonText);
+  return value as string[];
 }
 
 /** The plugin's `getArray` with an optional numeric index argument. */
@@ -259,25 +295,25 @@ const audit = (defs: Def[]): FieldDef[] => defs.map((def) => ({ type: 'string', 
 
 /** The k8saudit plugin's fields (0.6 series), extracted exactly as the plugin does. */
 const K8SAUDIT_FIELDS = audit([
-  { name: 'ka.auditid', desc: 'the audit ID of the request', extract: (e) => scalar(e, 'auditID') },
-  { name: 'ka.stage', desc: 'stage of the request (RequestReceived, ResponseStarted, ResponseComplete, Panic)', extract: (e) => scalar(e, 'stage') },
-  { name: 'ka.auth.decision', desc: 'the authorization decision (allow, forbid)', extract: (e) => scalar(e, 'annotations', DECISION_ANNOTATION) },
-  { name: 'ka.auth.reason', desc: 'the authorization reason', extract: (e) => scalar(e, 'annotations', 'authorization.k8s.io/reason') },
-  { name: 'ka.user.name', desc: 'the authenticated user name (the actor)', extract: (e) => scalar(e, 'user', 'username') },
-  { name: 'ka.user.groups', list: true, desc: 'the groups of the authenticated user', extract: (e) => list(e, 'user', 'groups') },
-  { name: 'ka.impuser.name', desc: 'the impersonated user name', extract: (e) => scalar(e, 'impersonatedUser', 'username') },
-  { name: 'ka.verb', desc: 'the verb (get, list, watch, create, update, patch, delete, deletecollection)', extract: (e) => scalar(e, 'verb') },
-  { name: 'ka.uri', desc: 'the request URI as sent by the client', extract: (e) => scalar(e, 'requestURI') },
+  { name: 'ka.auditid', desc: 'the audit ID of the request', ...scalarAt('auditID') },
+  { name: 'ka.stage', desc: 'stage of the request (RequestReceived, ResponseStarted, ResponseComplete, Panic)', ...scalarAt('stage') },
+  { name: 'ka.auth.decision', desc: 'the authorization decision (allow, forbid)', ...scalarAt('annotations', DECISION_ANNOTATION) },
+  { name: 'ka.auth.reason', desc: 'the authorization reason', ...scalarAt('annotations', 'authorization.k8s.io/reason') },
+  { name: 'ka.user.name', desc: 'the authenticated user name (the actor)', ...scalarAt('user', 'username') },
+  { name: 'ka.user.groups', list: true, desc: 'the groups of the authenticated user', ...listAt('user', 'groups') },
+  { name: 'ka.impuser.name', desc: 'the impersonated user name', ...scalarAt('impersonatedUser', 'username') },
+  { name: 'ka.verb', desc: 'the verb (get, list, watch, create, update, patch, delete, deletecollection)', ...scalarAt('verb') },
+  { name: 'ka.uri', desc: 'the request URI as sent by the client', ...scalarAt('requestURI') },
   { name: 'ka.uri.param', arg: 'required', desc: 'a query parameter of the URI (first value)', extract: (e, arg) => queryParam((e as AuditEvent).raw.requestURI, arg ?? '') },
-  { name: 'ka.target.name', desc: 'the target object name', extract: (e) => scalar(e, 'objectRef', 'name') },
-  { name: 'ka.target.namespace', desc: 'the target object namespace', extract: (e) => scalar(e, 'objectRef', 'namespace') },
-  { name: 'ka.target.resource', desc: 'the target resource', extract: (e) => scalar(e, 'objectRef', 'resource') },
-  { name: 'ka.target.subresource', desc: 'the target subresource', extract: (e) => scalar(e, 'objectRef', 'subresource') },
-  { name: 'ka.req.binding.subjects', list: true, desc: 'the subjects of a binding in the request', extract: (e) => list(e, 'requestObject', 'subjects') },
-  { name: 'ka.req.binding.role', desc: 'the role a binding in the request refers to', extract: (e) => scalar(e, 'requestObject', 'roleRef', 'name') },
+  { name: 'ka.target.name', desc: 'the target object name', ...scalarAt('objectRef', 'name') },
+  { name: 'ka.target.namespace', desc: 'the target object namespace', ...scalarAt('objectRef', 'namespace') },
+  { name: 'ka.target.resource', desc: 'the target resource', ...scalarAt('objectRef', 'resource') },
+  { name: 'ka.target.subresource', desc: 'the target subresource', ...scalarAt('objectRef', 'subresource') },
+  { name: 'ka.req.binding.subjects', list: true, desc: 'the subjects of a binding in the request', ...listAt('requestObject', 'subjects') },
+  { name: 'ka.req.binding.role', desc: 'the role a binding in the request refers to', ...scalarAt('requestObject', 'roleRef', 'name') },
   { name: 'ka.req.binding.subject.has_name', arg: 'required', desc: 'deprecated: always true, as in the plugin', extract: () => 'true' },
-  { name: 'ka.req.configmap.name', desc: 'the target name (configmaps)', extract: (e) => scalar(e, 'objectRef', 'name') },
-  { name: 'ka.req.configmap.obj', desc: 'the data of a configmap in the request, as JSON', extract: (e) => scalar(e, 'requestObject', 'data') },
+  { name: 'ka.req.configmap.name', desc: 'the target name (configmaps)', ...scalarAt('objectRef', 'name') },
+  { name: 'ka.req.configmap.obj', desc: 'the data of a configmap in the request, as JSON', ...scalarAt('requestObject', 'data') },
   { name: 'ka.req.pod.containers.image', list: true, arg: 'optional', desc: 'the images of the pod containers', extract: (e, a) => everyOf(containersOf(e, a), 'image') },
   {
     name: 'ka.req.pod.containers.image.repository',
@@ -298,10 +334,10 @@ const K8SAUDIT_FIELDS = audit([
       return image === undefined ? undefined : repositoryOf(image);
     },
   },
-  { name: 'ka.req.pod.host_ipc', desc: 'hostIPC of the pod in the request', extract: (e) => scalar(e, 'requestObject', 'spec', 'hostIPC') },
-  { name: 'ka.req.pod.host_network', desc: 'hostNetwork of the pod in the request', extract: (e) => scalar(e, 'requestObject', 'spec', 'hostNetwork') },
-  { name: 'ka.req.container.host_network', desc: 'deprecated alias of ka.req.pod.host_network', extract: (e) => scalar(e, 'requestObject', 'spec', 'hostNetwork') },
-  { name: 'ka.req.pod.host_pid', desc: 'hostPID of the pod in the request', extract: (e) => scalar(e, 'requestObject', 'spec', 'hostPID') },
+  { name: 'ka.req.pod.host_ipc', desc: 'hostIPC of the pod in the request', ...scalarAt('requestObject', 'spec', 'hostIPC') },
+  { name: 'ka.req.pod.host_network', desc: 'hostNetwork of the pod in the request', ...scalarAt('requestObject', 'spec', 'hostNetwork') },
+  { name: 'ka.req.container.host_network', desc: 'deprecated alias of ka.req.pod.host_network', ...scalarAt('requestObject', 'spec', 'hostNetwork') },
+  { name: 'ka.req.pod.host_pid', desc: 'hostPID of the pod in the request', ...scalarAt('requestObject', 'spec', 'hostPID') },
   {
     name: 'ka.req.pod.containers.host_port',
     list: true,
@@ -334,22 +370,22 @@ const K8SAUDIT_FIELDS = audit([
   },
   { name: 'ka.req.pod.containers.allow_privilege_escalation', list: true, arg: 'optional', desc: 'allowPrivilegeEscalation of every container', extract: (e, a) => everyOf(containersOf(e, a), 'securityContext', 'allowPrivilegeEscalation') },
   { name: 'ka.req.pod.containers.read_only_fs', list: true, arg: 'optional', desc: 'readOnlyRootFilesystem of every container', extract: (e, a) => everyOf(containersOf(e, a), 'securityContext', 'readOnlyRootFilesystem') },
-  { name: 'ka.req.pod.run_as_user', desc: 'the pod runAsUser', extract: (e) => scalar(e, 'requestObject', 'spec', 'securityContext', 'runAsUser') },
+  { name: 'ka.req.pod.run_as_user', desc: 'the pod runAsUser', ...scalarAt('requestObject', 'spec', 'securityContext', 'runAsUser') },
   { name: 'ka.req.pod.containers.run_as_user', list: true, arg: 'optional', desc: 'runAsUser of every container', extract: (e, a) => everyOf(containersOf(e, a), 'securityContext', 'runAsUser') },
   { name: 'ka.req.pod.containers.eff_run_as_user', list: true, arg: 'optional', desc: 'effective uid of every container (as the plugin computes it)', extract: (e, a) => effective(e, a, 'runAsUser') },
-  { name: 'ka.req.pod.run_as_group', desc: 'the pod runAsGroup', extract: (e) => scalar(e, 'requestObject', 'spec', 'securityContext', 'runAsGroup') },
+  { name: 'ka.req.pod.run_as_group', desc: 'the pod runAsGroup', ...scalarAt('requestObject', 'spec', 'securityContext', 'runAsGroup') },
   { name: 'ka.req.pod.containers.run_as_group', list: true, arg: 'optional', desc: 'runAsGroup of every container', extract: (e, a) => everyOf(containersOf(e, a), 'securityContext', 'runAsGroup') },
   { name: 'ka.req.pod.containers.eff_run_as_group', list: true, arg: 'optional', desc: 'effective gid of every container (as the plugin computes it)', extract: (e, a) => effective(e, a, 'runAsGroup') },
   { name: 'ka.req.pod.containers.proc_mount', list: true, arg: 'optional', desc: 'procMount of every container', extract: (e, a) => everyOf(containersOf(e, a), 'securityContext', 'procMount') },
-  { name: 'ka.req.role.rules', list: true, desc: 'the rules of a role in the request, as JSON', extract: (e) => list(e, 'requestObject', 'rules') },
+  { name: 'ka.req.role.rules', list: true, desc: 'the rules of a role in the request, as JSON', ...listAt('requestObject', 'rules') },
   { name: 'ka.req.role.rules.apiGroups', list: true, arg: 'optional', desc: 'the apiGroups of the role rules', extract: (e, a) => rulesField(e, a, 'apiGroups') },
   { name: 'ka.req.role.rules.nonResourceURLs', list: true, arg: 'optional', desc: 'the nonResourceURLs of the role rules', extract: (e, a) => rulesField(e, a, 'nonResourceURLs') },
   { name: 'ka.req.role.rules.verbs', list: true, arg: 'optional', desc: 'the verbs of the role rules', extract: (e, a) => rulesField(e, a, 'verbs') },
   { name: 'ka.req.role.rules.resources', list: true, arg: 'optional', desc: 'the resources of the role rules', extract: (e, a) => rulesField(e, a, 'resources') },
-  { name: 'ka.req.pod.fs_group', desc: 'the pod fsGroup', extract: (e) => scalar(e, 'requestObject', 'spec', 'securityContext', 'fsGroup') },
-  { name: 'ka.req.pod.supplemental_groups', list: true, desc: 'the pod supplementalGroups', extract: (e) => list(e, 'requestObject', 'spec', 'securityContext', 'supplementalGroups') },
+  { name: 'ka.req.pod.fs_group', desc: 'the pod fsGroup', ...scalarAt('requestObject', 'spec', 'securityContext', 'fsGroup') },
+  { name: 'ka.req.pod.supplemental_groups', list: true, desc: 'the pod supplementalGroups', ...listAt('requestObject', 'spec', 'securityContext', 'supplementalGroups') },
   { name: 'ka.req.pod.containers.add_capabilities', list: true, arg: 'optional', desc: 'capabilities.add of every container (each as JSON)', extract: (e, a) => everyOf(containersOf(e, a), 'securityContext', 'capabilities', 'add') },
-  { name: 'ka.req.service.type', desc: 'the service type in the request', extract: (e) => scalar(e, 'requestObject', 'spec', 'type') },
+  { name: 'ka.req.service.type', desc: 'the service type in the request', ...scalarAt('requestObject', 'spec', 'type') },
   { name: 'ka.req.service.ports', list: true, arg: 'optional', desc: 'the service ports (each as JSON)', extract: (e, a) => everyOf(arrayAt(e, a, 'requestObject', 'spec', 'ports')) },
   {
     name: 'ka.req.volume.hostpath',
@@ -375,19 +411,19 @@ const K8SAUDIT_FIELDS = audit([
       return volumes.flatMap((volume) => Object.keys(volume as Record<string, unknown>).filter((key) => key !== 'name'));
     },
   },
-  { name: 'ka.resp.name', desc: 'the name of the object in the response', extract: (e) => scalar(e, 'responseObject', 'metadata', 'name') },
-  { name: 'ka.response.code', desc: 'the HTTP response code', extract: (e) => scalar(e, 'responseStatus', 'code') },
-  { name: 'ka.response.reason', desc: 'the response reason (failures)', extract: (e) => scalar(e, 'responseStatus', 'reason') },
-  { name: 'ka.useragent', desc: 'the client user agent (client-provided, not trusted)', extract: (e) => scalar(e, 'userAgent') },
-  { name: 'ka.sourceips', list: true, desc: 'the source IPs (all but the last can be set by the client)', extract: (e) => list(e, 'sourceIPs') },
+  { name: 'ka.resp.name', desc: 'the name of the object in the response', ...scalarAt('responseObject', 'metadata', 'name') },
+  { name: 'ka.response.code', desc: 'the HTTP response code', ...scalarAt('responseStatus', 'code') },
+  { name: 'ka.response.reason', desc: 'the response reason (failures)', ...scalarAt('responseStatus', 'reason') },
+  { name: 'ka.useragent', desc: 'the client user agent (client-provided, not trusted)', ...scalarAt('userAgent') },
+  { name: 'ka.sourceips', list: true, desc: 'the source IPs (all but the last can be set by the client)', ...listAt('sourceIPs') },
 ]);
 
 /** kubeward's additions: readings the plugin does not offer, named in the same style. */
 const KUBEWARD_AUDIT_FIELDS = audit([
   { name: 'ka.time', desc: 'the event time (stageTimestamp, RFC 3339)', extract: (e) => e.timeText },
-  { name: 'ka.level', desc: 'the audit level of the event', extract: (e) => scalar(e, 'level') },
+  { name: 'ka.level', desc: 'the audit level of the event', ...scalarAt('level') },
   { name: 'ka.target.apigroup', desc: 'the target API group ("" is core)', extract: (e) => scalar(e, 'objectRef', 'apiGroup') ?? (get((e as AuditEvent).raw, 'objectRef') ? '' : undefined) },
-  { name: 'ka.user.uid', desc: 'the uid of the authenticated user', extract: (e) => scalar(e, 'user', 'uid') },
+  { name: 'ka.user.uid', desc: 'the uid of the authenticated user', ...scalarAt('user', 'uid') },
   { name: 'ka.user.extra', list: true, arg: 'required', desc: 'a user.extra value list, e.g. ka.user.extra[authentication.kubernetes.io/node-name]', extract: (e, a) => list(e, 'user', 'extra', a ?? '') },
   { name: 'ka.user.sa.namespace', desc: 'the namespace of the service account that authenticated', extract: (e) => parseServiceAccountUsername(get((e as AuditEvent).raw, 'user', 'username'))?.namespace },
   { name: 'ka.user.sa.name', desc: 'the name of the service account that authenticated', extract: (e) => parseServiceAccountUsername(get((e as AuditEvent).raw, 'user', 'username'))?.name },
@@ -399,7 +435,7 @@ const KUBEWARD_AUDIT_FIELDS = audit([
       return Array.isArray(value) && typeof value[0] === 'string' ? value[0] : undefined;
     },
   },
-  { name: 'ka.impuser.groups', list: true, desc: 'the groups of the impersonated user', extract: (e) => list(e, 'impersonatedUser', 'groups') },
+  { name: 'ka.impuser.groups', list: true, desc: 'the groups of the impersonated user', ...listAt('impersonatedUser', 'groups') },
   {
     name: 'ka.target.sa.username',
     desc: 'for serviceaccounts: the username its tokens authenticate as (system:serviceaccount:<ns>:<name>)',

@@ -64,12 +64,16 @@ export class DetectPipeline {
   }
 
   auditEvents(events: readonly AuditEvent[]): DetectedAlert[] {
-    const out: DetectedAlert[] = [];
+    let out: DetectedAlert[] | undefined;
     for (const event of events) {
-      out.push(...this.flushUntil(event.time));
-      out.push(...this.keep(this.detector.process(event)));
+      if (this.queue.size > 0) {
+        const flushed = this.flushUntil(event.time);
+        if (flushed.length > 0) (out ??= []).push(...flushed);
+      }
+      const alerts = this.detector.process(event);
+      if (alerts.length > 0) (out ??= []).push(...this.keep(alerts));
     }
-    return out;
+    return out ?? [];
   }
 
   /**

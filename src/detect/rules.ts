@@ -2,7 +2,7 @@ import { InputError } from '../core/errors.js';
 import { isRecord } from '../core/object.js';
 import type { Severity } from '../core/severity.js';
 import { parseSeverity } from './alerts.js';
-import { compileCondition, compileField, fieldsOf, parseCondition, type Getter, type Predicate } from './condition.js';
+import { compileCondition, compileField, fieldsOf, parseCondition, requiredValues, type Getter, type Predicate } from './condition.js';
 import { Definitions, mergeExceptions, parseExceptions, ruleFileItems, withExceptions, type ExceptionItem, type RuleFileText } from './definitions.js';
 import { FIELD_TABLES, type DetectEvent, type EventSource } from './fields.js';
 import { compileKey, compileTemplate } from './output.js';
@@ -64,6 +64,11 @@ export interface KubewardRule {
   summary(event: DetectEvent, values: SummaryValues): string;
   /** What a responder does now, filled in from the event that completes the match. */
   respond?(event: DetectEvent, values: SummaryValues): string;
+  /**
+   * The `ka.target.resource` values an audit event must have to match the rule (or one of its
+   * condition steps), when the conditions say so: the detector skips the rule for other events.
+   */
+  resources?: ReadonlySet<string>;
   file: string;
 }
 
@@ -125,6 +130,7 @@ export function loadKubewardRules(files: readonly RuleFileText[]): KubewardRuleS
   const ids = new Set(enabled.map((draft) => draft.id));
   const sources = new Map(enabled.map((draft) => [draft.id, draft.item.sequence ? undefined : sourceOf(draft.item.source, draft.id)]));
 
+  const resourcesOf = (text: string): ReadonlySet<string> | undefined => requiredValues(parseCondition(text), RESOURCE_FIELD, macros, lists);
   const compilePredicate = (text: string, exceptions: readonly ExceptionItem[], source: EventSource, where: string): Predicate => {
     const node = withExceptions(parseCondition(text), exceptions, lists, where);
     const fields = FIELD_TABLES[source];
@@ -135,7 +141,7 @@ export function loadKubewardRules(files: readonly RuleFileText[]): KubewardRuleS
   const rules = enabled.map((draft): KubewardRule => {
     const where = `${draft.file}: rule ${draft.id}`;
     try {
-      return compileRule(draft, where, { compilePredicate, ids, sources });
+      return compileRule(draft, where, { compilePredicate, resourcesOf, ids, sources });
     } catch (error) {
       throw new InputError(error instanceof InputError && error.message.startsWith(where) ? error.message : `${where}: ${(error as Error).message}`);
     }
@@ -173,8 +179,11 @@ function addDraft(drafts: Map<string, Draft>, item: Record<string, unknown>, fil
   });
 }
 
+const RESOURCE_FIELD = 'ka.target.resource';
+
 interface CompileHelpers {
   compilePredicate(text: string, exceptions: readonly ExceptionItem[], source: EventSource, where: string): Predicate;
+  resourcesOf(condition: string): ReadonlySet<string> | undefined;
   ids: ReadonlySet<string>;
   sources: ReadonlyMap<string, EventSource | undefined>;
 }
@@ -250,7 +259,16 @@ function compileRule(draft: Draft, where: string, helpers: CompileHelpers): Kube
       return { source, matches: helpers.compilePredicate(String(step.condition), [], source, at), key: compileKey(step.by, FIELD_TABLES[source]) };
     });
     const last = steps[steps.length - 1].source;
+    // evaluated on an event only through its condition steps: the union of what they need
+    let resources: Set<string> | undefined = new Set();
+    for (const step of sequence.steps as Record<string, unknown>[]) {
+      if (step.condition === undefined || sourceOf(step.source, where) !== 'audit') continue;
+      const needed = helpers.resourcesOf(String(step.condition));
+      if (!needed || !resources) resources = undefined;
+      else for (const value of needed) resources.add(value);
+    }
     return {
+      resources,
       id: draft.id,
       desc,
       priority,
@@ -271,6 +289,7 @@ function compileRule(draft: Draft, where: string, helpers: CompileHelpers): Kube
   if (draft.condition === undefined) throw new InputError(`${where}: condition is required`);
   const matches = helpers.compilePredicate(draft.condition, draft.exceptions, source, where);
   const rule: KubewardRule = {
+    resources: source === 'audit' ? helpers.resourcesOf(draft.condition) : undefined,
     id: draft.id,
     desc,
     priority,

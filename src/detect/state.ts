@@ -73,6 +73,119 @@ export class BoundedMap<V> {
 }
 
 /**
+ * What the detector remembers of every request: its auditID and the stages seen (a few bits), for
+ * the last `capacity` requests, oldest forgotten first. A Map of the auditID strings would keep every
+ * one of them alive: at a million events that is most of the run's garbage-collection time. This keeps
+ * a 64-bit fingerprint of the auditID in typed arrays instead (open addressing, linear probing, nothing
+ * for the collector to trace). Two auditIDs share a fingerprint with a chance of about
+ * capacity / 2^64 per request (1e-14 at 200,000): a retried event is what it drops.
+ */
+export class RequestMemory {
+  private readonly high: Uint32Array;
+  private readonly low: Uint32Array;
+  private readonly bits: Uint8Array;
+  /** Hash slot → entry index + 1 (0: empty). */
+  private readonly slots: Int32Array;
+  private readonly mask: number;
+  private count = 0;
+  /** The entry to reuse next once full: entries form a ring, oldest first. */
+  private next = 0;
+  evicted = 0;
+
+  constructor(private readonly capacity: number) {
+    this.high = new Uint32Array(capacity);
+    this.low = new Uint32Array(capacity);
+    this.bits = new Uint8Array(capacity);
+    let size = 2;
+    while (size < capacity * 2) size *= 2;
+    this.slots = new Int32Array(size);
+    this.mask = size - 1;
+  }
+
+  /** The bits remembered for an auditID (0 when unknown). */
+  get(id: string): number {
+    hash(id);
+    const entry = this.find(hashHigh, hashLow);
+    return entry < 0 ? 0 : this.bits[entry];
+  }
+
+  /** Adds bits to an auditID's (remembering it if new); returns the bits it had before (0 when new). */
+  add(id: string, bits: number): number {
+    hash(id);
+    const high = hashHigh;
+    const low = hashLow;
+    const found = this.find(high, low);
+    if (found >= 0) {
+      const before = this.bits[found];
+      this.bits[found] = before | bits;
+      return before;
+    }
+    let entry: number;
+    if (this.count < this.capacity) entry = this.count++;
+    else {
+      entry = this.next;
+      this.remove(entry);
+      this.evicted++;
+    }
+    this.next = (entry + 1) % this.capacity;
+    this.high[entry] = high;
+    this.low[entry] = low;
+    this.bits[entry] = bits;
+    let slot = high & this.mask;
+    while (this.slots[slot] !== 0) slot = (slot + 1) & this.mask;
+    this.slots[slot] = entry + 1;
+    return 0;
+  }
+
+  get size(): number {
+    return this.count;
+  }
+
+  private find(high: number, low: number): number {
+    for (let slot = high & this.mask; ; slot = (slot + 1) & this.mask) {
+      const stored = this.slots[slot];
+      if (stored === 0) return -1;
+      const entry = stored - 1;
+      if (this.high[entry] === high && this.low[entry] === low) return entry;
+    }
+  }
+
+  /** Takes an entry out of the table, shifting back the entries its slot displaced (no tombstones). */
+  private remove(entry: number): void {
+    const mask = this.mask;
+    let hole = this.high[entry] & mask;
+    while (this.slots[hole] !== entry + 1) hole = (hole + 1) & mask;
+    this.slots[hole] = 0;
+    for (let slot = (hole + 1) & mask; this.slots[slot] !== 0; slot = (slot + 1) & mask) {
+      const home = this.high[this.slots[slot] - 1] & mask;
+      // move it back when its home is not strictly between the hole and its slot (cyclically)
+      const between = hole <= slot ? home > hole && home <= slot : home > hole || home <= slot;
+      if (!between) {
+        this.slots[hole] = this.slots[slot];
+        this.slots[slot] = 0;
+        hole = slot;
+      }
+    }
+  }
+}
+
+let hashHigh = 0;
+let hashLow = 0;
+
+/** Two independent 32-bit FNV-1a hashes of the string's UTF-16 code units (64 bits in all). */
+function hash(text: string): void {
+  let a = 0x811c9dc5;
+  let b = 0x050c5d1f;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    a = Math.imul(a ^ c, 0x01000193);
+    b = Math.imul(b ^ c, 0x01000193) ^ (b >>> 15);
+  }
+  hashHigh = a >>> 0;
+  hashLow = (b ^ text.length) >>> 0;
+}
+
+/**
  * Count of matching events per key over a sliding window. Only the last `threshold` entries can
  * matter, so that is all it keeps.
  */

@@ -1,8 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { isInputError } from '../../src/core/errors.js';
-import { emptyAuditStats, parseAuditBody, parseAuditLine, type AuditEvent } from '../../src/detect/audit.js';
-import { compileCondition, parseCondition } from '../../src/detect/condition.js';
+import { emptyAuditStats, parseAuditBody, parseAuditLine, parseRfc3339, type AuditEvent } from '../../src/detect/audit.js';
+import { compileCheck, compileCondition, parseCondition, type CompileContext, type Node } from '../../src/detect/condition.js';
+import { RequestMemory } from '../../src/detect/state.js';
 import { emptyDnsStats, parseDnsLine, type DnsContext } from '../../src/detect/dns.js';
 import { PodIndex } from '../../src/core/pods.js';
 import { FIELD_TABLES } from '../../src/detect/fields.js';
@@ -196,5 +197,125 @@ describe('fuzz: condition language', () => {
     for (const text of [macroRule, listRule]) {
       expect(() => timed(() => loadKubewardRules([{ name: 'deep.yaml', text }]))).toThrow(/more than 64 deep/);
     }
+  });
+});
+
+describe('rule dispatch', () => {
+  it('gives the alerts evaluating every rule on every event gives, on arbitrary events', () => {
+    const unguarded = { ...rules, rules: rules.rules.map((rule) => ({ ...rule, resources: undefined })) };
+    expect(rules.rules.filter((rule) => rule.resources).length).toBeGreaterThan(5);
+    fc.assert(
+      fc.property(fc.array(auditValue, { maxLength: 30 }), (values) => {
+        const guarded = new DetectPipeline({ rules });
+        const reference = new DetectPipeline({ rules: unguarded });
+        for (const value of values) {
+          const line = JSON.stringify({ ...event({}), ...value });
+          guarded.auditLine(line);
+          reference.auditLine(line);
+        }
+        expect(guarded.alerts().map(({ alert }) => alert)).toEqual(reference.alerts().map(({ alert }) => alert));
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
+
+describe('audit timestamps', () => {
+  /** Date.parse of the time with its fraction cut to milliseconds (Date.parse misreads fractions of ten digits). */
+  const reference = (text: string) => {
+    const match = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(\.\d+)?(Z|[+-]\d{2}:\d{2})$/i.exec(text);
+    return match ? Date.parse(match[1] + (match[2] ?? '').slice(0, 4) + match[3]) : NaN;
+  };
+  const second = fc.constantFrom('2026-03-01T10:00:00', '2026-03-01T10:00:01', '2026-02-30T10:00:00', '2026-12-31T23:59:59');
+  const fraction = fc.oneof(fc.constant(''), fc.stringMatching(/^\.\d{0,10}$/), fc.string({ maxLength: 4 }).map((text) => `.${text}`));
+  const zone = fc.constantFrom('Z', 'z', '+00:00', '-05:30', '', 'ZZ');
+  it('read the same through the same-second fast path as through Date.parse', () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(second, fraction, zone).map(([s, f, z]) => s + f + z), { minLength: 1, maxLength: 20 }), (texts) => {
+        for (const text of texts) expect(Object.is(parseRfc3339(text), reference(text)), text).toBe(true);
+      }),
+      { numRuns: 500 },
+    );
+  });
+});
+
+describe('compiled conditions', () => {
+  /** The language's meaning, node by node, with every check as its closure: what the generated code must equal. */
+  function reference(node: Node, context: CompileContext, event: AuditEvent): boolean {
+    switch (node.type) {
+      case 'and':
+        return node.children.every((child) => reference(child, context, event));
+      case 'or':
+        return node.children.some((child) => reference(child, context, event));
+      case 'not':
+        return !reference(node.child, context, event);
+      case 'macro':
+        return reference(context.macros.get(node.name)!, context, event);
+      case 'check':
+        return compileCheck(node, context)(event);
+    }
+  }
+  const field = fc.constantFrom('ka.verb', 'ka.target.resource', 'ka.target.namespace', 'ka.target.subresource', 'ka.user.name', 'ka.user.groups', 'ka.response.code', 'ka.auth.decision', 'ka.sourceips', 'ka.req.binding.role');
+  const value = fc.constantFrom('get', 'secrets', 'a', 'b', 'system:nodes', '200', '403', 'forbid', '10.0.0.1', 'cluster-admin', '');
+  const leaf = fc.oneof(
+    fc.tuple(field, fc.constantFrom('=', '!=', '=='), value).map(([f, op, v]) => `${f} ${op} "${v}"`),
+    fc.tuple(field, fc.constantFrom('in', 'intersects'), fc.array(value, { minLength: 1, maxLength: 3 })).map(([f, op, vs]) => `${f} ${op} (${vs.map((v) => `"${v}"`).join(', ')})`),
+    field.map((f) => `${f} exists`),
+    fc.constant('some_macro'),
+  );
+  const tree: fc.Arbitrary<string> = fc.letrec<{ node: string }>((tie) => ({
+    node: fc.oneof({ depthSize: 'small' }, leaf, fc.tuple(tie('node'), fc.constantFrom('and', 'or'), tie('node')).map(([a, op, b]) => `(${a} ${op} ${b})`), tie('node').map((a) => `not ${a}`)),
+  })).node;
+  const eventOf = (raw: Record<string, unknown>): AuditEvent => ({ source: 'audit', raw, auditID: 'x', stage: 'ResponseComplete', time: 0, timeText: '', id: 'x' });
+  const rawEvent = fc.record(
+    {
+      verb: fc.oneof(value, fc.jsonValue()),
+      objectRef: fc.oneof(fc.record({ resource: fc.oneof(value, fc.jsonValue()), namespace: value, subresource: value }, { requiredKeys: [] }), fc.jsonValue()),
+      user: fc.oneof(fc.record({ username: value, groups: fc.oneof(fc.array(value), fc.jsonValue()) }, { requiredKeys: [] }), fc.jsonValue()),
+      responseStatus: fc.oneof(fc.record({ code: fc.oneof(fc.constantFrom(200, 403), value) }), fc.jsonValue()),
+      annotations: fc.oneof(fc.record({ 'authorization.k8s.io/decision': value }), fc.jsonValue()),
+      sourceIPs: fc.oneof(fc.array(value), fc.jsonValue()),
+      requestObject: fc.oneof(fc.record({ roleRef: fc.oneof(fc.record({ name: value }), fc.jsonValue()) }), fc.jsonValue()),
+    },
+    { requiredKeys: [] },
+  );
+
+  it('mean what the language means: every generated condition equals the check-by-check reference', () => {
+    const context: CompileContext = { fields: FIELD_TABLES.audit, lists: new Map(), macros: { get: (name) => (name === 'some_macro' ? parseCondition('ka.verb in (get, list) and not ka.user.groups intersects (system:nodes)') : undefined) } };
+    fc.assert(
+      fc.property(tree, fc.array(rawEvent, { minLength: 1, maxLength: 5 }), (text, raws) => {
+        const node = parseCondition(text);
+        const compiled = compileCondition(node, context);
+        for (const raw of raws) expect(compiled(eventOf(raw)), text).toBe(reference(node, context, eventOf(raw)));
+      }),
+      { numRuns: 1000 },
+    );
+  });
+});
+
+describe('RequestMemory', () => {
+  it('remembers the last `capacity` requests exactly, oldest forgotten first', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 12 }), fc.array(fc.tuple(fc.integer({ min: 0, max: 40 }), fc.integer({ min: 1, max: 63 })), { maxLength: 300 }), (capacity, operations) => {
+        const memory = new RequestMemory(capacity);
+        const reference = new Map<string, number>();
+        for (const [n, bits] of operations) {
+          const id = `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
+          const before = reference.get(id) ?? 0;
+          expect(memory.add(id, bits)).toBe(before);
+          if (reference.has(id)) reference.set(id, before | bits);
+          else {
+            if (reference.size >= capacity) reference.delete(reference.keys().next().value!);
+            reference.set(id, bits);
+          }
+          expect(memory.size).toBe(reference.size);
+        }
+        for (let n = 0; n <= 40; n++) {
+          const id = `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
+          expect(memory.get(id)).toBe(reference.get(id) ?? 0);
+        }
+      }),
+      { numRuns: 500 },
+    );
   });
 });

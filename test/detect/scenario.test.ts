@@ -15,8 +15,8 @@ import { ATTACK, attackAudit, attackDns, benignAudit, benignDns, byTime, eventTi
 const rules = loadKubewardRules(builtinDetectRuleFiles());
 const pods = new PodIndex((podList().items as KubeObject[]));
 
-function run(audit: Record<string, unknown>[], dns: string[]) {
-  const pipeline = new DetectPipeline({ rules, pods });
+function run(audit: Record<string, unknown>[], dns: string[], ruleSet = rules) {
+  const pipeline = new DetectPipeline({ rules: ruleSet, pods });
   byTime(dns, lineTime).forEach((line, index) => pipeline.dnsLine(line, `dns.log:${index + 1}`));
   for (const event of byTime(audit, eventTime)) pipeline.auditLine(JSON.stringify(event));
   pipeline.flushDns();
@@ -90,5 +90,8 @@ describe('scenario: trojan chart amid benign traffic', () => {
     expect(alerts.length).toBeLessThan(25);
     // the Secret in the sweep's first response never reaches an alert
     expect(JSON.stringify(alerts)).not.toContain('aHVudGVyMg==');
+    // evaluating only the rules an event's resource can match changes nothing
+    const everyRule = { ...rules, rules: rules.rules.map((rule) => ({ ...rule, resources: undefined })) };
+    expect(run([...benign.audit, ...attackAudit()], [...benign.dns, ...attackDns()], everyRule).alerts().map(({ alert }) => alert)).toEqual(alerts.map(({ alert }) => alert));
   });
 });
