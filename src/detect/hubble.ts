@@ -1,5 +1,6 @@
 import { isRecord } from '../core/object.js';
 import type { PodIndex, PodInfo } from '../core/pods.js';
+import { NON_PUBLIC_CIDRS, parseAddress, setOfCidrs } from '../netpol/ip.js';
 
 /**
  * Cilium Hubble flows, read from what `hubble observe -o json` prints and what the Hubble exporter
@@ -219,16 +220,12 @@ export function parseFlowLine(line: string, stats: FlowParseStats): Flow[] {
   return out;
 }
 
-/** Private, shared, loopback and link-local ranges (RFC 1918, 6598, 3927, 4193, 4291): never the internet. */
-export function isPrivateAddress(ip: string): boolean {
-  if (ip.includes(':')) {
-    const lower = ip.toLowerCase();
-    return lower === '::1' || /^f[cd]/.test(lower) || /^fe[89ab]/.test(lower) || lower.startsWith('::ffff:') && isPrivateAddress(lower.slice(7));
-  }
-  const octets = ip.split('.').map(Number);
-  if (octets.length !== 4 || octets.some((octet) => !Number.isInteger(octet) || octet < 0 || octet > 255)) return false;
-  const [a, b] = octets;
-  return a === 10 || a === 127 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168) || (a === 100 && b >= 64 && b <= 127) || (a === 169 && b === 254) || a === 0;
+const NON_PUBLIC = setOfCidrs(NON_PUBLIC_CIDRS);
+
+/** An address on the public internet: not private, loopback, link-local, shared, multicast or reserved (netpol's list). */
+export function isPublicAddress(ip: string): boolean {
+  const address = parseAddress(ip);
+  return address !== undefined && !NON_PUBLIC.contains(address);
 }
 
 /**
@@ -239,7 +236,7 @@ export function isPrivateAddress(ip: string): boolean {
 export function isWorld(endpoint: FlowEndpoint): boolean {
   if (endpoint.reserved.some((id) => id === 'world' || id === 'world-ipv4' || id === 'world-ipv6')) return true;
   if (endpoint.identity !== undefined || endpoint.labels.length > 0 || endpoint.podName) return false;
-  return endpoint.ip !== undefined && !isPrivateAddress(endpoint.ip);
+  return endpoint.ip !== undefined && isPublicAddress(endpoint.ip);
 }
 
 /** The pods at both ends: named by Hubble (completed from the pod index), else found by IP. */

@@ -13,6 +13,11 @@ describe('docs/detect.md', () => {
     expect(missing).toEqual([]);
   });
 
+  it('has a "what to do now" for every built-in rule that alerts', () => {
+    const rules = loadKubewardRules(builtinDetectRuleFiles()).rules.filter((rule) => rule.form !== 'metric');
+    expect(rules.filter((rule) => !rule.respond).map((rule) => rule.id)).toEqual([]);
+  });
+
   it('lists every built-in rule with its priority', () => {
     for (const rule of loadKubewardRules(builtinDetectRuleFiles()).rules) {
       const row = doc.split('\n').find((line) => line.startsWith(`| \`${rule.id}\` |`));

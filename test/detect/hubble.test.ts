@@ -3,7 +3,7 @@ import type { KubeObject } from '../../src/core/object.js';
 import { PodIndex } from '../../src/core/pods.js';
 import { FIELD_TABLES } from '../../src/detect/fields.js';
 import { flowEvent, type FlowEvent } from '../../src/detect/flow-events.js';
-import { attributeFlow, emptyFlowStats, isPrivateAddress, isWorld, parseFlowLine } from '../../src/detect/hubble.js';
+import { attributeFlow, emptyFlowStats, isPublicAddress, isWorld, parseFlowLine } from '../../src/detect/hubble.js';
 import { buildMetrics } from '../../src/detect/metrics.js';
 import { DetectPipeline } from '../../src/detect/pipeline.js';
 import { loadKubewardRules } from '../../src/detect/rules.js';
@@ -101,9 +101,9 @@ describe('Hubble flow lines', () => {
     expect(attributeFlow(unknown, new PodIndex()).source).toEqual({ namespace: 'shop', name: 'web-new-1', serviceAccount: 'web', workload: 'Deployment/web', labels: { app: 'web' } });
   });
 
-  it('tells private from public addresses', () => {
-    for (const ip of ['10.1.2.3', '172.16.0.1', '192.168.1.1', '100.64.0.1', '127.0.0.1', '169.254.169.254', 'fd00::1', 'fe80::1', '::1']) expect(isPrivateAddress(ip), ip).toBe(true);
-    for (const ip of ['8.8.8.8', '172.32.0.1', '2606:4700:4700::1111', 'not-an-ip']) expect(isPrivateAddress(ip), ip).toBe(false);
+  it('tells public addresses from the rest', () => {
+    for (const ip of ['10.1.2.3', '172.16.0.1', '192.168.1.1', '100.64.0.1', '127.0.0.1', '169.254.169.254', 'fd00::1', 'fe80::1', '::1', 'not-an-ip']) expect(isPublicAddress(ip), ip).toBe(false);
+    for (const ip of ['8.8.8.8', '172.32.0.1', '2606:4700:4700::1111']) expect(isPublicAddress(ip), ip).toBe(true);
   });
 
   it('gives every documented flow field a value or "not available" on every sample', () => {
