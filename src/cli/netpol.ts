@@ -1,7 +1,8 @@
 import { Option, type Command } from 'commander';
 import { InputError } from '../core/errors.js';
 import type { Inventory } from '../core/inventory.js';
-import { emptyDnsStats, parseDnsLine, PodIndex, type DnsContext } from '../detect/dns.js';
+import { PodIndex } from '../core/pods.js';
+import { emptyDnsStats, parseDnsLine, type DnsContext } from '../detect/dns.js';
 import { loadSources } from '../load/sources.js';
 import type { Need } from '../netpol/generate.js';
 import { buildTopology } from '../netpol/peers.js';

@@ -12,7 +12,8 @@
 import type { KubeObject } from '../core/object.js';
 import { selectorMatches } from '../core/selector.js';
 import { controllerOf } from '../core/workload.js';
-import type { DnsEvent, PodInfo } from '../detect/dns.js';
+import type { PodInfo } from '../core/pods.js';
+import type { DnsEvent } from '../detect/dns.js';
 import { podSelectorFor } from './generate.js';
 import type { Workload } from './peers.js';
 
