@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../../src/core/errors.js';
-import { forEachLine, LineSplitter, readInput, readRegularFileSync } from '../../src/load/input.js';
+import { forEachLine, LineSplitter, readInput, readLines, readRegularFileSync } from '../../src/load/input.js';
 import { FileTail } from '../../src/load/tail.js';
 import { writeTree } from '../helpers/chart.js';
 import { runCli } from '../helpers/cli.js';
@@ -94,6 +94,46 @@ describe('forEachLine and LineSplitter', () => {
     expect(lines).toEqual(['{}']);
     await expect(forEachLine('/dev/zero', 'DNS log', () => undefined, { maxBytes: MiB })).rejects.toThrowError(InputError);
   });
+
+  it('readLines is pulled: batches of numbered lines, read only as far as asked, within the same bounds', async () => {
+    const text = Array.from({ length: 5000 }, (_, index) => `line ${index + 1}`).join('\r\n');
+    const tree = writeTree({ 'dns.log': text, 'long.log': `a\nb\n${'x'.repeat(2 * MiB)}\n` });
+    const seen: string[] = [];
+    for await (const { first, texts } of readLines(join(tree, 'dns.log'), 'DNS log')) {
+      texts.forEach((line, index) => expect(line).toBe(`line ${first + index}`));
+      seen.push(...texts);
+    }
+    expect(seen).toEqual(text.split('\r\n'));
+    // a reader that stops early: the file is let go, nothing more is read
+    const early = readLines(join(tree, 'dns.log'), 'DNS log');
+    expect((await early.next()).value?.first).toBe(1);
+    await early.return();
+    expect((await early.next()).done).toBe(true);
+    // the lines before one too long are delivered, then one line naming where
+    const before: string[] = [];
+    await expect(
+      (async () => {
+        for await (const { texts } of readLines(join(tree, 'long.log'), 'flow log', { maxBytes: MiB })) before.push(...texts);
+      })(),
+    ).rejects.toThrowError(/long\.log:3: a line longer than 1 MiB; raise it with --max-file-size$/);
+    expect(before).toEqual(['a', 'b']);
+    await expect(readLines('/dev/zero', 'flow log', { maxBytes: MiB }).next()).rejects.toThrowError(/^\/dev\/zero:1: a line longer than 1 MiB/);
+    await expect(readLines(join(tree, 'missing.log'), 'flow log').next()).rejects.toThrowError(/missing\.log: cannot read flow log \(ENOENT\)$/);
+  });
+
+  it('readLines waits for the first byte of a FIFO within the timeout, and not for a reader that pauses', async () => {
+    const tree = writeTree({});
+    await expect(readLines(fifo(tree, 'silent'), 'DNS log', { timeoutMs: 300 }).next()).rejects.toThrowError(/silent: nothing to read for 0\.3s .*; raise it with --read-timeout$/);
+    const path = fifo(tree, 'late');
+    const writer = spawn('sh', ['-c', `printf 'one\\n' > '${path}'`]);
+    const written = new Promise((resolve) => writer.on('close', resolve));
+    const lines = readLines(path, 'DNS log', { timeoutMs: 30_000 });
+    expect((await lines.next()).value).toEqual({ first: 1, texts: ['one'] });
+    // the reader pauses between pulls; the rest of the log (its end) still comes
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect((await lines.next()).done).toBe(true);
+    await written;
+  });
 });
 
 describe('FileTail (detect --follow)', () => {
@@ -121,7 +161,7 @@ describe('FileTail (detect --follow)', () => {
 });
 
 describe.concurrent('the commands hold every reader to its limit (one line, exit 2)', () => {
-  const tree = writeTree({ 'long.log': `${'x'.repeat(2 * MiB)}\n`, 'ok.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n' });
+  const tree = writeTree({ 'long.log': `${'x'.repeat(2 * MiB)}\n`, 'alerts.jsonl': '{"id":"a1","rule":"r","priority":"high"}\n', 'ok.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n' });
   const big = 'a'.repeat(3 * MiB);
 
   it.for([
@@ -132,6 +172,9 @@ describe.concurrent('the commands hold every reader to its limit (one line, exit
     ['detect --rules /dev/zero', ['detect', '--audit-log', 'ok.yaml', '--rules', '/dev/zero', '--max-file-size', '1'], /^kubeward: \/dev\/zero: more than the 1 MiB limit/],
     ['detect --pods /dev/zero', ['detect', '--audit-log', 'ok.yaml', '--pods', '/dev/zero', '--max-file-size', '1'], /^kubeward: \/dev\/zero: more than the 1 MiB limit/],
     ['detect --dns-log /dev/zero', ['detect', '--audit-log', 'ok.yaml', '--dns-log', '/dev/zero', '--max-file-size', '1'], /^kubeward: \/dev\/zero:1: a line longer than 1 MiB/],
+    ['detect --flows /dev/zero', ['detect', '--audit-log', 'ok.yaml', '--flows', '/dev/zero', '--max-file-size', '1'], /^kubeward: \/dev\/zero:1: a line longer than 1 MiB/],
+    ['detect triage /dev/zero', ['detect', 'triage', '/dev/zero', '--verdicts', 'ok.yaml', '--max-file-size', '1'], /^kubeward: \/dev\/zero:1: a line longer than 1 MiB/],
+    ['detect triage --verdicts /dev/zero', ['detect', 'triage', 'alerts.jsonl', '--verdicts', '/dev/zero', '--max-file-size', '1'], /^kubeward: \/dev\/zero: more than the 1 MiB limit/],
     ['detect --audit-log with a line over the limit', ['detect', '--audit-log', 'long.log', '--max-file-size', '1'], /^kubeward: long\.log:1: a line longer than 1 MiB/],
     ['netpol generate --from /dev/zero', ['netpol', 'generate', 'ok.yaml', '--from', '/dev/zero', '--max-file-size', '1'], /^kubeward: \/dev\/zero: more than the 1 MiB limit/],
     ['rbac --kubeconfig /dev/zero', ['rbac', 'risks', '--kubeconfig', '/dev/zero', '--max-file-size', '1'], /^kubeward: \/dev\/zero: more than the 1 MiB limit/],
