@@ -12,7 +12,7 @@ import { REPO } from '../helpers/cli.js';
  * The pack's Pod Security restricted policy against the upstream pod-security-admission fixtures:
  * every pass/ pod admitted without a warning, every fail/ pod warned.
  */
-const VERSIONS = ['v1.30', 'v1.34', 'v1.35'];
+const VERSIONS = ['v1.30', 'v1.34', 'v1.35', 'v1.37'];
 let set: PolicySet;
 
 beforeAll(async () => {
