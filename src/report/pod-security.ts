@@ -106,7 +106,8 @@ function renderTable(report: PodSecurityReport, options: { color?: boolean }): s
   const denied = report.podTemplates.filter((result) => !result.allowed).length;
   const total = report.podTemplates.length;
   if (total === 0) out.push(`No pod templates in ${report.sources.join(', ')}: nothing to judge against ${policy}.`);
-  else if (denied === 0) out.push(`${paint('green', `All ${total} pod template${total === 1 ? '' : 's'} meet`)} ${policy}.`);
-  else out.push(`${paint('red', `${denied} of ${total} pod template${total === 1 ? '' : 's'}`)} fail ${policy}.`);
+  else if (total === 1) out.push(denied === 0 ? `${paint('green', 'The pod template meets')} ${policy}.` : `${paint('red', 'The pod template fails')} ${policy}.`);
+  else if (denied === 0) out.push(`${paint('green', `All ${total} pod templates meet`)} ${policy}.`);
+  else out.push(`${paint('red', `${denied} of ${total} pod templates`)} ${denied === 1 ? 'fails' : 'fail'} ${policy}.`);
   return out.join('\n') + '\n';
 }

@@ -51,9 +51,12 @@ describe('kubeward pss: flags and bad input', () => {
     expect(restricted.stdout).toMatch(/capabilities_restricted\s+unrestricted capabilities: container "app" must not include "NET_RAW"/);
     expect(restricted.stdout).not.toContain('capabilities_baseline');
     expect(restricted.stdout).toMatch(/:13\s+spec\.template\.spec\.containers\[0\]\.securityContext\.capabilities\.add\[0\] = NET_RAW/);
+    expect(restricted.stdout).toMatch(/^The pod template fails Pod Security "restricted" at v1\.\d+\.$/m);
     // NET_RAW breaks baseline too; drop it and the pod meets restricted.
     writeFileSync(join(dir, 'fixed.yaml'), POD.replace(', add: [NET_RAW]', ''));
-    expect((await runCli(['pss', join(dir, 'fixed.yaml'), '--level', 'restricted'])).code).toBe(0);
+    const fixed = await runCli(['pss', join(dir, 'fixed.yaml'), '--level', 'restricted']);
+    expect(fixed.code).toBe(0);
+    expect(fixed.stdout).toMatch(/^The pod template meets Pod Security "restricted" at v1\.\d+\.$/m);
     const baseline = await runCli(['pss', file, '--level', 'baseline', '--format', 'json', '-o', join(dir, 'out.json')]);
     expect(baseline.code).toBe(1);
     expect(baseline.stdout).toBe('');
