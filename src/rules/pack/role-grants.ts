@@ -97,7 +97,20 @@ export interface RoleGrants {
 
 const lower = (severity: Severity): Severity => (severity === 'critical' ? 'high' : severity === 'high' ? 'medium' : 'low');
 
-function analyse(object: KubeObject, engine: RbacEngine): RoleGrants | undefined {
+/** Which bindings of the sources grant each role object ("RoleBinding shop/web"), indexed once per scan. */
+function bindingsByRole(engine: RbacEngine): Map<KubeObject, string[]> {
+  const index = new Map<KubeObject, string[]>();
+  for (const binding of engine.bindings) {
+    const role = engine.resolution(binding).role?.object;
+    if (!role) continue;
+    const labels = index.get(role) ?? [];
+    labels.push(`${binding.kind} ${binding.namespace ? `${binding.namespace}/` : ''}${binding.name}`);
+    index.set(role, labels);
+  }
+  return index;
+}
+
+function analyse(object: KubeObject, engine: RbacEngine, bound: Map<KubeObject, string[]>): RoleGrants | undefined {
   if (!isRbacObject(object, object.kind) || isBootstrapObject(object.metadata.labels) || object.aggregationRule !== undefined) return undefined;
   const role = parseRole(object);
   // A synthetic binding that gives the role where it would be given: everywhere (ClusterRole) or in its namespace (Role).
@@ -121,7 +134,7 @@ function analyse(object: KubeObject, engine: RbacEngine): RoleGrants | undefined
   const rules = [...byIndex.values()].sort((a, b) => a.index - b.index);
   // Most severe first; the catalogue's order breaks ties.
   for (const entry of rules) entry.risks.sort((a, b) => severityRank(a.severity) - severityRank(b.severity) || ROLE_RISKS.indexOf(a.risk) - ROLE_RISKS.indexOf(b.risk));
-  const boundBy = engine.bindings.filter((candidate) => engine.resolution(candidate).role?.object === object).map((candidate) => `${candidate.kind} ${candidate.namespace ? `${candidate.namespace}/` : ''}${candidate.name}`);
+  const boundBy = [...(bound.get(object) ?? [])];
   if (role.kind === 'ClusterRole') {
     for (const [target, sources] of engine.roles.aggregationSources) if (sources.includes(role.name) && target !== role.name) boundBy.push(`aggregation into ClusterRole ${target}`);
   }
@@ -133,7 +146,8 @@ export function roleGrantsOf(object: KubeObject, context: RuleContext): RoleGran
   const cache = context.shared('role-grants', () => new WeakMap<KubeObject, RoleGrants | null>());
   let grants = cache.get(object);
   if (grants === undefined) {
-    grants = analyse(object, sharedEngine(context)) ?? null;
+    const engine = sharedEngine(context);
+    grants = analyse(object, engine, context.shared('role-bound-by', () => bindingsByRole(engine))) ?? null;
     cache.set(object, grants);
   }
   return grants ?? undefined;
