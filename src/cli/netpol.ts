@@ -3,15 +3,18 @@ import { InputError } from '../core/errors.js';
 import type { Inventory } from '../core/inventory.js';
 import { PodIndex } from '../core/pods.js';
 import { emptyDnsStats, parseDnsLine, type DnsContext } from '../detect/dns.js';
+import { emptyFlowStats, parseFlowLine } from '../detect/hubble.js';
 import { loadSources } from '../load/sources.js';
 import type { Need } from '../netpol/generate.js';
-import { buildTopology } from '../netpol/peers.js';
+import { buildTopology, type Workload } from '../netpol/peers.js';
 import {
   CONNLIST_FORMATS,
   DnsObservations,
+  emptyTraffic,
+  FlowObservations,
+  mergeTraffic,
   verifyPolicies,
-  type DnsObservation,
-  type ObservedPod,
+  type ObservedTraffic,
   connectionList,
   DEFAULT_CLUSTER_DNS,
   DEFAULT_SKIPPED_NAMESPACES,
@@ -26,7 +29,7 @@ import {
   type ClusterDns,
 } from '../netpol/index.js';
 import { buildReport } from '../report/index.js';
-import { forEachLine, readInput } from '../load/input.js';
+import { forEachLine, readInput, type ReadLimits } from '../load/input.js';
 import { addReportOptions, addSourceOptions, collect, emitReport, inputLimits, loadFromFlags, type InputFlags, type ReportFlags, type SourceFlags } from './options.js';
 import { warn, warnAll, writeOutput } from './output.js';
 
@@ -175,8 +178,9 @@ Examples:
     .description('write least-privilege NetworkPolicies: default deny per namespace, then what Services, declared flows, observed traffic and DNS need; verified by the NetworkPolicy engine')
     .argument('<sources...>', 'manifest files or directories, charts, kustomize directories, cluster dumps, - for stdin')
     .option('--from <flows.yaml>', 'declared connections {src, dst, conn} (the connlist JSON shape; see docs/netpol.md)')
+    .option('--from-flows <file>', 'Cilium Hubble flows (hubble observe -o json, or the flow exporter file): allow exactly the connections seen')
     .option('--from-dns-log <file>', 'CoreDNS query log (log plugin): DNS for the workloads that queried, and the Services they looked up')
-    .option('--pods <file>', 'pods with their IPs (kubectl get pods -A -o json) to attribute DNS queries (default: the pods of the sources)')
+    .option('--pods <file>', 'pods with their IPs (kubectl get pods -A -o json) to attribute queries and flows (default: the pods of the sources)')
     .option('--cluster-domain <domain>', 'the cluster DNS domain', 'cluster.local')
     .option('--dns-search <domain>', "a node search domain pods inherit (beyond the cluster's) (repeatable)", collect)
     .option('--cluster-dns <ns/label=value>', `where cluster DNS runs (default ${DEFAULT_CLUSTER_DNS.namespace}/k8s-app=kube-dns)`)
@@ -193,15 +197,17 @@ Exit codes: 0 written, 2 usage or input error.
 Examples:
   kubeward netpol generate ./manifests/ -o policies.yaml
   kubeward netpol generate ./chart -n shop --from flows.yaml | kubectl apply -f -
-  kubeward netpol generate cluster-dump.json --from-dns-log coredns.log --pods pods.json`,
+  kubeward netpol generate cluster-dump.json --from-dns-log coredns.log --pods pods.json
+  hubble observe --since 24h -o json > flows.json; kubeward netpol generate cluster-dump.json --from-flows flows.json`,
     );
   addOutputOptions(generate);
   addSourceOptions(generate);
   generate.action(async (sources: string[], flags: SourceFlags & InputFlags & OutputFlags & GenerateFlags) => {
     const { loaded } = await loadFromFlags(sources, flags);
     const flows = flags.from ? parseFlows(await readInput(flags.from, 'flows file', inputLimits(flags)), flags.from) : [];
-    const dns = flags.fromDnsLog ? await observeDnsLog(flags, loaded.inventory) : undefined;
-    const result = generatePolicies(loaded.inventory, { flows, clusterDns: clusterDnsOf(flags.clusterDns), skipNamespaces: flags.skipNamespace, dns });
+    const clusterDns = clusterDnsOf(flags.clusterDns);
+    const observed = await observeTraffic(flags, loaded.inventory, clusterDns);
+    const result = generatePolicies(loaded.inventory, { flows, clusterDns, skipNamespaces: flags.skipNamespace, observed });
     const verification = verifyPolicies(loaded.inventory, result);
     const problems = [
       ...verification.notAllowed.map(({ need, missing }) => `observed but not allowed by the generated policies: ${describeNeed(need)} : ${missing.toString()}`),
@@ -214,6 +220,7 @@ Examples:
 
 interface GenerateFlags {
   from?: string;
+  fromFlows?: string;
   fromDnsLog?: string;
   pods?: string;
   clusterDomain?: string;
@@ -222,14 +229,22 @@ interface GenerateFlags {
   skipNamespace?: string[];
 }
 
-/** Reads a CoreDNS log, attributing each query to a pod (by IP, as DNS detection does) and the pod to a workload of the sources. */
-async function observeDnsLog(flags: GenerateFlags & InputFlags & { quiet?: boolean }, inventory: Inventory): Promise<DnsObservation> {
+/** The traffic the DNS log and the flows show, told as workloads of the sources; undefined when neither is given. */
+async function observeTraffic(flags: GenerateFlags & InputFlags, inventory: Inventory, clusterDns: ClusterDns): Promise<ObservedTraffic | undefined> {
+  if (!flags.fromDnsLog && !flags.fromFlows) return undefined;
   const limits = inputLimits(flags);
-  const podObjects = flags.pods ? (await loadSources([flags.pods], { maxFileBytes: limits.maxBytes, readTimeoutMs: limits.timeoutMs })).inventory.byKind('Pod') : inventory.byKind('Pod');
-  const index = new PodIndex(podObjects);
-  if (index.size === 0) throw new InputError(`--from-dns-log needs the pods with their IPs: ${flags.pods ? `${flags.pods} holds no pod with an IP` : 'the sources hold no pod with an IP; give --pods FILE (kubectl get pods -A -o json)'}`);
-  const file = flags.fromDnsLog!;
-  const context: DnsContext = { pods: index, clusterDomain: flags.clusterDomain ?? 'cluster.local', searchDomains: flags.dnsSearch ?? [], fallbackTime: 0 };
+  const pods = new PodIndex(flags.pods ? (await loadSources([flags.pods], { maxFileBytes: limits.maxBytes, readTimeoutMs: limits.timeoutMs })).inventory.byKind('Pod') : inventory.byKind('Pod'));
+  const { workloads } = buildTopology(inventory);
+  let traffic = emptyTraffic();
+  if (flags.fromDnsLog) traffic = mergeTraffic(traffic, await observeDnsLog(flags.fromDnsLog, flags, pods, workloads, limits));
+  if (flags.fromFlows) traffic = mergeTraffic(traffic, await observeFlows(flags.fromFlows, pods, clusterDns, workloads, limits));
+  return traffic;
+}
+
+/** A CoreDNS log, each query attributed to a pod by IP (as DNS detection does). */
+async function observeDnsLog(file: string, flags: GenerateFlags, pods: PodIndex, workloads: Workload[], limits: ReadLimits): Promise<ObservedTraffic> {
+  if (pods.size === 0) throw new InputError(`--from-dns-log needs the pods with their IPs: ${flags.pods ? `${flags.pods} holds no pod with an IP` : 'the sources hold no pod with an IP; give --pods FILE (kubectl get pods -A -o json)'}`);
+  const context: DnsContext = { pods, clusterDomain: flags.clusterDomain ?? 'cluster.local', searchDomains: flags.dnsSearch ?? [], fallbackTime: 0 };
   const stats = emptyDnsStats();
   const observations = new DnsObservations(context.clusterDomain);
   await forEachLine(
@@ -242,9 +257,27 @@ async function observeDnsLog(flags: GenerateFlags & InputFlags & { quiet?: boole
     limits,
   );
   if (stats.queries === 0) throw new InputError(`${file}: no CoreDNS query lines (${stats.lines} lines: ${stats.malformed} malformed, ${stats.other} other); enable the log plugin (see docs/detect.md)`);
-  if (stats.malformed) warn(`${file}: ${stats.malformed} malformed query ${stats.malformed === 1 ? 'line' : 'lines'} skipped`);
-  const pods = new Map<string, ObservedPod>(podObjects.map((pod) => [`${pod.metadata.namespace ?? 'default'}/${pod.metadata.name ?? ''}`, { namespace: pod.metadata.namespace ?? 'default', name: pod.metadata.name ?? '', labels: pod.metadata.labels ?? {}, object: pod }]));
-  return observations.result(buildTopology(inventory).workloads, pods);
+  const traffic = observations.result(workloads);
+  if (stats.malformed) traffic.warnings.unshift(`${file}: ${stats.malformed} malformed query ${stats.malformed === 1 ? 'line' : 'lines'} skipped`);
+  return traffic;
+}
+
+/** Hubble flows, their pods named by Hubble or found by IP (as flow detection does). */
+async function observeFlows(file: string, pods: PodIndex, clusterDns: ClusterDns, workloads: Workload[], limits: ReadLimits): Promise<ObservedTraffic> {
+  const stats = emptyFlowStats();
+  const observations = new FlowObservations(pods, clusterDns);
+  await forEachLine(
+    file,
+    'flow log',
+    (text) => {
+      for (const flow of parseFlowLine(text, stats)) observations.add(flow);
+    },
+    limits,
+  );
+  if (stats.flows === 0) throw new InputError(`${file}: no Hubble flows (${stats.lines} lines: ${stats.malformed} malformed, ${stats.other} other); write them with hubble observe -o json`);
+  const traffic = observations.result(workloads);
+  if (stats.malformed) traffic.warnings.unshift(`${file}: ${stats.malformed} malformed ${stats.malformed === 1 ? 'line' : 'lines'} skipped`);
+  return traffic;
 }
 
 function describeNeed(need: Need): string {

@@ -30,7 +30,7 @@ export interface DeclaredFlow {
 }
 
 /** An end of a flow: a workload, external addresses as CIDRs, or anyone (the ingress controller, which may run anywhere). */
-export type FlowEnd = { type: 'workload'; workload: Workload } | { type: 'external'; cidrs: string[]; label: string } | { type: 'anywhere' };
+export type FlowEnd = { type: 'workload'; workload: Workload } | { type: 'external'; cidrs: string[]; label: string; /** DNS names seen for the addresses (flows). */ names?: string[] } | { type: 'anywhere' };
 
 export function parseFlows(text: string, file: string): DeclaredFlow[] {
   const value = parseYamlDocument(text, { file, schema: 'core' });

@@ -8,7 +8,7 @@ import { serviceReferences, type ServiceReference } from './clients.js';
 import { ConnectionSet, type Protocol } from './connections.js';
 import { DEFAULT_CLUSTER_DNS, type ClusterDns } from './coverage.js';
 import { resolveFlowEnd, type DeclaredFlow, type FlowEnd } from './flows.js';
-import type { DnsObservation, OutsideLookups } from './observed.js';
+import type { ObservedTraffic, OutsideLookups } from './observed.js';
 import type { PolicyVerification } from './verify.js';
 import { backendsOf, servicesOf, type ServiceInfo } from './ingress.js';
 import { NO_IPS, rangeToCidrs, setOfCidrs, type IpSet } from './ip.js';
@@ -34,13 +34,15 @@ export interface GenerateOptions {
   /** Namespaces to leave without policies (default: the control plane's kube-system, kube-public, kube-node-lease). */
   skipNamespaces?: string[];
   /**
-   * What a DNS log showed (observed.ts): then only the workloads seen querying get DNS, and every
-   * Service they looked up counts as called.
+   * What a DNS log or flows showed (observed.ts): then only the workloads seen querying get DNS,
+   * every Service they looked up counts as called, and every connection seen is allowed.
    */
-  dns?: DnsObservation;
+  observed?: ObservedTraffic;
 }
 
 export const DEFAULT_SKIPPED_NAMESPACES = ['kube-system', 'kube-public', 'kube-node-lease'];
+/** On a generated policy: the DNS names flows saw for its ipBlocks, `cidr=name,name; cidr=name`. */
+export const EXTERNAL_NAMES_ANNOTATION = 'kubeward.io/external-names';
 
 /** One end of a needed connection. `pods` stands for workloads the sources do not hold (cluster DNS). */
 export type Site = FlowEnd | { type: 'pods'; namespace: string; selector: LabelSelector; label: string };
@@ -105,11 +107,12 @@ export function generatePolicies(inventory: Inventory, options: GenerateOptions 
   const clusterDns = options.clusterDns ?? DEFAULT_CLUSTER_DNS;
   const services = servicesOf(inventory);
   const needs = [
-    ...serviceNeeds(inventory, workloads, services, warnings, options.dns),
+    ...serviceNeeds(inventory, workloads, services, warnings, options.observed),
     ...flowNeeds(options.flows ?? [], workloads, warnings),
-    ...dnsNeeds(inScope, workloads, services, clusterDns, options.dns),
+    ...observedNeeds(options.observed, workloads),
+    ...dnsNeeds(inScope, workloads, services, clusterDns, options.observed),
   ];
-  for (const warning of options.dns?.warnings ?? []) warnings.push(warning);
+  for (const warning of options.observed?.warnings ?? []) warnings.push(warning);
   const policies: KubeObject[] = [];
   const declared = inventory.byKind('Namespace').map((object) => object.metadata.name).filter((name): name is string => !!name && !skipped.has(name));
   const namespaces = [...new Set([...declared, ...inScope.map((workload) => workload.namespace)])].sort();
@@ -129,7 +132,7 @@ export function generatePolicies(inventory: Inventory, options: GenerateOptions 
     if (policy) policies.push(policy);
   }
   const intended = needs.map(intendedOf).sort((a, b) => (a.src < b.src ? -1 : a.src > b.src ? 1 : a.dst < b.dst ? -1 : a.dst > b.dst ? 1 : 0));
-  return { policies, intended, warnings, needs, namespaces, outsideLookups: options.dns?.outsideLookups ?? [] };
+  return { policies, intended, warnings, needs, namespaces, outsideLookups: lookupsNotAllowed(options.observed) };
 }
 
 /** The controller's own selector when it has one (what owns the pods), else the pod labels that stay stable across rollouts. */
@@ -170,7 +173,7 @@ function targetConnections(service: ServiceInfo, ports: ServiceInfo['ports'], va
   return conn;
 }
 
-function serviceNeeds(inventory: Inventory, workloads: readonly Workload[], services: readonly ServiceInfo[], warnings: string[], dns?: DnsObservation): Need[] {
+function serviceNeeds(inventory: Inventory, workloads: readonly Workload[], services: readonly ServiceInfo[], warnings: string[], dns?: ObservedTraffic): Need[] {
   const needs: Need[] = [];
   const selects = (service: ServiceInfo, workload: Workload) => workload.namespace === service.namespace && workload.variants.some((variant) => mapSelectorMatches(service.selector, variant.labels));
   const exposedBy = new Map<string, string[]>();
@@ -233,11 +236,33 @@ function flowNeeds(flows: readonly DeclaredFlow[], workloads: readonly Workload[
   return needs;
 }
 
+/** Outside names looked up that no connection seen in flows reached (by a name under the same domain). */
+function lookupsNotAllowed(observed: ObservedTraffic | undefined): OutsideLookups[] {
+  if (!observed) return [];
+  return observed.outsideLookups.filter((lookup) => !observed.connections.some((connection) => connection.src === lookup.client && connection.names.some((name) => name === lookup.domain || name.endsWith(`.${lookup.domain}`))));
+}
+
+/** Connections seen in flows, exactly: their ports, their ends (an address with the names Cilium knew for it). */
+function observedNeeds(observed: ObservedTraffic | undefined, workloads: readonly Workload[]): Need[] {
+  const site = (text: string, names: string[]): Site => {
+    const workload = workloads.find((candidate) => candidate.id === text);
+    if (workload) return { type: 'workload', workload };
+    return { type: 'external', cidrs: [text], label: names.length ? `${text} (${names.join(', ')})` : text, ...(names.length ? { names } : {}) };
+  };
+  return (observed?.connections ?? []).map((connection) => ({
+    src: site(connection.src, connection.names),
+    dst: site(connection.dst, connection.names),
+    conn: connection.conn,
+    reason: `seen in ${connection.flows} ${connection.flows === 1 ? 'flow' : 'flows'}`,
+    observed: true,
+  }));
+}
+
 /**
  * DNS to cluster DNS for every workload: to the DNS pods of the sources when they are there (on the
  * ports their Service forwards to, 5353 on OpenShift), else to pods with the configured labels on 53.
  */
-function dnsNeeds(inScope: readonly Workload[], workloads: readonly Workload[], services: readonly ServiceInfo[], clusterDns: ClusterDns, dns?: DnsObservation): Need[] {
+function dnsNeeds(inScope: readonly Workload[], workloads: readonly Workload[], services: readonly ServiceInfo[], clusterDns: ClusterDns, dns?: ObservedTraffic): Need[] {
   const servers = workloads.filter((workload) => workload.namespace === clusterDns.namespace && workload.variants.some((variant) => mapSelectorMatches(clusterDns.labels, variant.labels)));
   let conn = ConnectionSet.of('UDP', 53).union(ConnectionSet.of('TCP', 53));
   const service = services.find((candidate) => candidate.namespace === clusterDns.namespace && servers.some((server) => server.variants.some((variant) => mapSelectorMatches(candidate.selector, variant.labels))));
@@ -251,7 +276,7 @@ function dnsNeeds(inScope: readonly Workload[], workloads: readonly Workload[], 
   const clients = inScope.filter((workload) => !servers.includes(workload) && (!dns || dns.dnsClients.has(workload.id)));
   return clients.flatMap((workload) => {
     const queries = dns?.dnsClients.get(workload.id);
-    const reason = queries === undefined ? 'DNS to cluster DNS' : `DNS to cluster DNS, ${queries} ${queries === 1 ? 'query' : 'queries'} seen`;
+    const reason = queries === undefined ? 'DNS to cluster DNS' : `DNS to cluster DNS, seen ${queries} ${queries === 1 ? 'time' : 'times'}`;
     return destinations.map((dst): Need => ({ src: { type: 'workload', workload }, dst, conn, reason, ...(dns ? { observed: true } : {}) }));
   });
 }
@@ -335,10 +360,18 @@ function workloadPolicy(workload: Workload, selector: LabelSelector, needs: Need
   const spec: Record<string, unknown> = { podSelector: selector, policyTypes: [...(ingress.length ? ['Ingress'] : []), ...(egress.length ? ['Egress'] : [])] };
   if (ingress.length) spec.ingress = ingress;
   if (egress.length) spec.egress = egress;
+  const annotations: Record<string, string> = { [GENERATED_FOR_ANNOTATION]: workload.id };
+  // An ipBlock says nothing of what it is: the names flows saw for it go beside it.
+  const named = new Map<string, Set<string>>();
+  for (const need of needs) {
+    const other = isThis(need.src) ? need.dst : isThis(need.dst) ? need.src : undefined;
+    if (other?.type === 'external' && other.names?.length) for (const cidr of other.cidrs) named.set(cidr, new Set([...(named.get(cidr) ?? []), ...other.names]));
+  }
+  if (named.size) annotations[EXTERNAL_NAMES_ANNOTATION] = [...named].sort(([a], [b]) => (a < b ? -1 : 1)).map(([cidr, list]) => `${cidr}=${[...list].sort().join(',')}`).join('; ');
   return {
     apiVersion: 'networking.k8s.io/v1',
     kind: 'NetworkPolicy',
-    metadata: { name: name.length > 253 ? name.slice(0, 253) : name, namespace: workload.namespace, labels: { ...MANAGED_BY }, annotations: { [GENERATED_FOR_ANNOTATION]: workload.id } },
+    metadata: { name: name.length > 253 ? name.slice(0, 253) : name, namespace: workload.namespace, labels: { ...MANAGED_BY }, annotations },
     spec,
   };
 }
@@ -350,7 +383,7 @@ export function renderGenerated(result: GeneratedPolicies, verification?: Policy
     ...result.intended.map((entry) => `#   ${entry.src} => ${entry.dst} : ${entry.conn}   (${entry.reason})`),
   ];
   if (result.outsideLookups.length) {
-    header.push('# Not allowed: outside names looked up (the DNS log holds no addresses; allow them with --from-flows or --from):');
+    header.push('# Not allowed: outside names looked up that no flow reached (the DNS log holds no addresses; allow them with --from-flows or --from):');
     for (const lookup of result.outsideLookups) header.push(`#   ${lookup.client} => ${lookup.domain} : ${lookup.names} ${lookup.names === 1 ? 'name' : 'names'}, ${lookup.queries} ${lookup.queries === 1 ? 'query' : 'queries'}`);
   }
   if (verification) {

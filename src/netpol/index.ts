@@ -12,6 +12,6 @@ export { parseFlows, type DeclaredFlow } from './flows.js';
 export { CONNLIST_FORMATS, renderConnlist, type ConnlistFormat } from './format.js';
 export { DEFAULT_SKIPPED_NAMESPACES, generatePolicies, renderGenerated, type GeneratedPolicies, type GenerateOptions } from './generate.js';
 export { isPublicAddress } from './ip.js';
-export { DnsObservations, workloadOfPod, type DnsObservation, type ObservedPod } from './observed.js';
+export { DnsObservations, emptyTraffic, FlowObservations, mergeTraffic, workloadOfPod, type ObservedConnection, type ObservedPod, type ObservedTraffic } from './observed.js';
 export { verifyPolicies, type PolicyVerification } from './verify.js';
 export { reach, renderReach, type ReachQuery, type ReachResult } from './reach.js';

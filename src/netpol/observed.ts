@@ -1,31 +1,32 @@
 /**
- * Observed traffic, for `netpol generate --from-dns-log` (and `--from-flows`): what pods did, told
- * as workloads of the sources. From a CoreDNS query log, attributed to pods by the same PodIndex DNS
- * detection uses:
+ * Observed traffic, for `netpol generate --from-dns-log` and `--from-flows`: what pods did, told as
+ * workloads of the sources, with pods attributed by the same PodIndex detection uses.
+ *
+ * From a CoreDNS query log:
  *   - every workload whose pods queried cluster DNS needs DNS to it;
  *   - a Service looked up by its cluster name (`svc.ns.svc.<cluster domain>`, a StatefulSet pod's
  *     `pod.svc.ns.svc.…`, an SRV `_port._proto.svc.ns.svc.…`) and answered is a Service called: the
  *     client needs the Service's pods on its ports (DNS says which Service, not which port);
  *   - an outside name answered is internet egress, whose addresses a query log does not hold: it is
  *     reported (by registered domain) for the reader, and allowed only from flows or declared flows.
+ *
+ * From Cilium Hubble flows (parsed by detect/hubble.ts): every connection a pod opened that was
+ * forwarded (replies and drops are not connections it needs), as protocol and destination port,
+ * between workloads, or with an address outside the pods (the internet, the API server, other
+ * nodes) named by the DNS names Cilium knew for it. A connection to cluster DNS is DNS use.
  */
-import type { KubeObject } from '../core/object.js';
-import { selectorMatches } from '../core/selector.js';
-import { controllerOf } from '../core/workload.js';
-import type { PodInfo } from '../core/pods.js';
+import type { PodIndex, PodInfo } from '../core/pods.js';
+import { mapSelectorMatches, selectorMatches } from '../core/selector.js';
 import type { DnsEvent } from '../detect/dns.js';
+import { attributeFlow, type Flow, type FlowEndpoint } from '../detect/hubble.js';
+import { ConnectionSet, isProtocol } from './connections.js';
+import type { ClusterDns } from './coverage.js';
 import { podSelectorFor } from './generate.js';
+import { parseAddress, rangeToCidrs } from './ip.js';
 import type { Workload } from './peers.js';
 
-/** A pod as observations name it: namespace, name, labels, and what DNS detection calls its workload (`Deployment/web`). */
-export interface ObservedPod {
-  namespace: string;
-  name: string;
-  labels: Record<string, string>;
-  /** `Kind/name` of its controller (a Deployment for a ReplicaSet with a pod-template-hash), or `Pod/name`. */
-  workload?: string;
-  object?: KubeObject;
-}
+/** A pod as attribution names it (core/pods PodInfo): namespace, name, labels, workload (`Deployment/web`). */
+export type ObservedPod = Pick<PodInfo, 'namespace' | 'name' | 'labels'> & { workload?: string };
 
 export interface ServiceLookup {
   /** The client's workload id. */
@@ -44,12 +45,43 @@ export interface OutsideLookups {
   queries: number;
 }
 
-export interface DnsObservation {
-  /** Workload id → queries it made to cluster DNS. */
+/** A connection seen in flows: its ends (a workload id, or an address as a CIDR) and what it used. */
+export interface ObservedConnection {
+  src: string;
+  dst: string;
+  conn: ConnectionSet;
+  /** How many flows opened it. */
+  flows: number;
+  /** DNS names Cilium knew for the end that is an address. */
+  names: string[];
+}
+
+/** What was seen, as workloads: the input of `generatePolicies` beside Services and declared flows. */
+export interface ObservedTraffic {
+  /** Workload id → queries (or flows) it sent to cluster DNS. */
   dnsClients: Map<string, number>;
   serviceLookups: ServiceLookup[];
   outsideLookups: OutsideLookups[];
+  connections: ObservedConnection[];
   warnings: string[];
+}
+
+export function emptyTraffic(): ObservedTraffic {
+  return { dnsClients: new Map(), serviceLookups: [], outsideLookups: [], connections: [], warnings: [] };
+}
+
+/** Both observations as one (a DNS log and flows of the same cluster). */
+export function mergeTraffic(a: ObservedTraffic, b: ObservedTraffic): ObservedTraffic {
+  const dnsClients = new Map(a.dnsClients);
+  for (const [id, count] of b.dnsClients) dnsClients.set(id, (dnsClients.get(id) ?? 0) + count);
+  return { dnsClients, serviceLookups: [...a.serviceLookups, ...b.serviceLookups], outsideLookups: [...a.outsideLookups, ...b.outsideLookups], connections: [...a.connections, ...b.connections], warnings: [...a.warnings, ...b.warnings] };
+}
+
+const plural = (count: number, one: string, many: string) => `${count} ${count === 1 ? one : many}`;
+
+function unknownPodsWarning(what: string, pods: readonly string[]): string[] {
+  if (pods.length === 0) return [];
+  return [`${plural(pods.length, `pod that ${what} is`, `pods that ${what} are`)} no workload of the sources (nothing is allowed for them): ${pods.slice(0, 5).join(', ')}${pods.length > 5 ? ', …' : ''}`];
 }
 
 /** Distinct names kept per (pod, domain): enough to tell a tunnel from an API, bounded for a tunnel's millions. */
@@ -74,8 +106,6 @@ export function workloadOfPod(pod: ObservedPod, workloads: readonly Workload[]):
     const slash = pod.workload.indexOf('/');
     ids.add(`${pod.namespace}/${pod.workload.slice(slash + 1)}[${pod.workload.slice(0, slash)}]`);
   }
-  const owner = pod.object ? controllerOf(pod.object) : undefined;
-  if (owner?.kind) ids.add(`${pod.namespace}/${owner.name}[${owner.kind}]`);
   ids.add(`${pod.namespace}/${pod.name}[Pod]`);
   for (const id of ids) {
     const found = inNamespace.find((workload) => workload.id === id);
@@ -84,7 +114,7 @@ export function workloadOfPod(pod: ObservedPod, workloads: readonly Workload[]):
   // The selector the generated policy selects the workload by: the pods it selects are the workload's.
   const selecting = inNamespace.filter((workload) => {
     const selector = podSelectorFor(workload);
-    return selector !== undefined && selectorMatches(selector, pod.labels);
+    return selector !== undefined && selectorMatches(selector, pod.labels ?? {});
   });
   return selecting.length === 1 ? selecting[0] : undefined;
 }
@@ -128,14 +158,13 @@ export class DnsObservations {
   }
 
   /** The observations as workloads of the sources; pods that are none of them are named in warnings. */
-  result(workloads: readonly Workload[], pods: ReadonlyMap<string, ObservedPod>): DnsObservation {
-    const observation: DnsObservation = { dnsClients: new Map(), serviceLookups: [], outsideLookups: [], warnings: [] };
+  result(workloads: readonly Workload[]): ObservedTraffic {
+    const observation = emptyTraffic();
     const services = new Map<string, ServiceLookup>();
     const outside = new Map<string, OutsideLookups>();
     const unknownPods: string[] = [];
     for (const [key, activity] of this.byPod) {
-      const pod = pods.get(key) ?? { namespace: activity.pod.namespace, name: activity.pod.name, labels: {}, workload: activity.pod.workload };
-      const workload = workloadOfPod({ ...pod, workload: activity.pod.workload }, workloads);
+      const workload = workloadOfPod(activity.pod, workloads);
       if (!workload) {
         unknownPods.push(key);
         continue;
@@ -159,11 +188,123 @@ export class DnsObservations {
     const byKey = <T extends { client: string }>(a: T, b: T) => (a.client < b.client ? -1 : a.client > b.client ? 1 : 0);
     observation.serviceLookups = [...services.values()].sort((a, b) => byKey(a, b) || (a.namespace + a.service < b.namespace + b.service ? -1 : 1));
     observation.outsideLookups = [...outside.values()].sort((a, b) => byKey(a, b) || b.queries - a.queries);
-    if (unknownPods.length) observation.warnings.push(`${unknownPods.length} ${unknownPods.length === 1 ? 'pod that queried DNS is' : 'pods that queried DNS are'} no workload of the sources (nothing is allowed for them): ${unknownPods.slice(0, 5).join(', ')}${unknownPods.length > 5 ? ', …' : ''}`);
+    observation.warnings.push(...unknownPodsWarning('queried DNS', unknownPods));
     if (this.unattributed.size) {
       const queries = [...this.unattributed.values()].reduce((sum, count) => sum + count, 0);
-      observation.warnings.push(`${queries} DNS ${queries === 1 ? 'query' : 'queries'} from ${this.unattributed.size} ${this.unattributed.size === 1 ? 'address' : 'addresses'} no pod of --pods has (host-network pods, nodes, or pods gone): nothing is allowed for them`);
+      observation.warnings.push(`${plural(queries, 'DNS query', 'DNS queries')} from ${plural(this.unattributed.size, 'address', 'addresses')} no pod of --pods has (host-network pods, nodes, or pods gone): nothing is allowed for them`);
     }
     return observation;
+  }
+}
+
+// ---- flows ----------------------------------------------------------------------------------------
+
+/** Verdicts of traffic that went through: forwarded, to a proxy, or let pass by a policy in audit mode. */
+const PASSED = new Set(['FORWARDED', 'REDIRECTED', 'AUDIT']);
+/** Identities of a pod's own node: NetworkPolicy never stands between a pod and its node. */
+const OWN_NODE = new Set(['host', 'health']);
+
+export interface FlowObservationStats {
+  flows: number;
+  /** Connections opened (the flows that count). */
+  opened: number;
+  replies: number;
+  /** Dropped or errored: never happened, so not needed. */
+  notPassed: number;
+  /** ICMP and other protocols NetworkPolicy cannot name. */
+  otherProtocols: number;
+  /** To or from the pod's own node. */
+  ownNode: number;
+  /** An end that is neither a pod nor an address. */
+  unattributed: number;
+}
+
+/** Does this flow open a connection from its source (not a reply)? Hubble says so; else a TCP SYN without ACK. */
+function opensConnection(flow: Flow): boolean {
+  if (flow.isReply !== undefined) return !flow.isReply;
+  if (flow.protocol === 'TCP') return flow.tcpFlags.includes('SYN') && !flow.tcpFlags.includes('ACK');
+  return true;
+}
+
+type End = { pod: PodInfo } | { cidr: string } | undefined;
+
+function endOf(endpoint: FlowEndpoint, pod: PodInfo | undefined): End | 'own-node' {
+  if (pod) return { pod };
+  if (endpoint.reserved.some((identity) => OWN_NODE.has(identity))) return 'own-node';
+  const address = endpoint.ip === undefined ? undefined : parseAddress(endpoint.ip);
+  return address === undefined ? undefined : { cidr: rangeToCidrs(address, address)[0] };
+}
+
+/** Flows gathered per pair of ends as they are read; `result` tells them as workloads. */
+export class FlowObservations {
+  readonly stats: FlowObservationStats = { flows: 0, opened: 0, replies: 0, notPassed: 0, otherProtocols: 0, ownNode: 0, unattributed: 0 };
+  private readonly pairs = new Map<string, { src: End; dst: End; conn: ConnectionSet; flows: number; names: Set<string> }>();
+  private readonly dns = new Map<string, { pod: PodInfo; flows: number }>();
+
+  constructor(
+    private readonly pods: PodIndex,
+    private readonly clusterDns: ClusterDns,
+  ) {}
+
+  add(flow: Flow): void {
+    this.stats.flows++;
+    if (!PASSED.has(flow.verdict)) return void this.stats.notPassed++;
+    if (!opensConnection(flow)) return void this.stats.replies++;
+    if (!flow.protocol || !isProtocol(flow.protocol) || flow.destination.port === undefined) return void this.stats.otherProtocols++;
+    const attributed = attributeFlow(flow, this.pods);
+    const src = endOf(flow.source, attributed.source);
+    const dst = endOf(flow.destination, attributed.destination);
+    if (src === 'own-node' || dst === 'own-node') return void this.stats.ownNode++;
+    if (!src || !dst) return void this.stats.unattributed++;
+    this.stats.opened++;
+    if ('pod' in src && 'pod' in dst && this.isClusterDns(dst.pod)) {
+      const key = `${src.pod.namespace}/${src.pod.name}`;
+      const entry = this.dns.get(key) ?? { pod: src.pod, flows: 0 };
+      entry.flows++;
+      this.dns.set(key, entry);
+      return;
+    }
+    const key = `${'pod' in src ? `${src.pod.namespace}/${src.pod.name}` : src.cidr}\u0000${'pod' in dst ? `${dst.pod.namespace}/${dst.pod.name}` : dst.cidr}`;
+    let pair = this.pairs.get(key);
+    if (!pair) this.pairs.set(key, (pair = { src, dst, conn: ConnectionSet.NONE, flows: 0, names: new Set() }));
+    pair.conn = pair.conn.union(ConnectionSet.of(flow.protocol, flow.destination.port));
+    pair.flows++;
+    for (const name of 'cidr' in dst ? flow.destinationNames : 'cidr' in src ? flow.sourceNames : []) pair.names.add(name);
+  }
+
+  private isClusterDns(pod: PodInfo): boolean {
+    return pod.namespace === this.clusterDns.namespace && mapSelectorMatches(this.clusterDns.labels, pod.labels ?? {});
+  }
+
+  /** The connections between workloads of the sources and addresses; pods that are none of them are named in warnings. */
+  result(workloads: readonly Workload[]): ObservedTraffic {
+    const traffic = emptyTraffic();
+    const unknownPods = new Set<string>();
+    const idOf = (end: { pod: PodInfo } | { cidr: string }): string | undefined => {
+      if ('cidr' in end) return end.cidr;
+      const workload = workloadOfPod(end.pod, workloads);
+      if (!workload) unknownPods.add(`${end.pod.namespace}/${end.pod.name}`);
+      return workload?.id;
+    };
+    for (const { pod, flows } of this.dns.values()) {
+      const id = idOf({ pod });
+      if (id) traffic.dnsClients.set(id, (traffic.dnsClients.get(id) ?? 0) + flows);
+    }
+    const merged = new Map<string, ObservedConnection>();
+    for (const pair of this.pairs.values()) {
+      const [src, dst] = [idOf(pair.src!), idOf(pair.dst!)];
+      if (!src || !dst || src === dst) continue;
+      const key = `${src}\u0000${dst}`;
+      const entry = merged.get(key) ?? { src, dst, conn: ConnectionSet.NONE, flows: 0, names: [] };
+      entry.conn = entry.conn.union(pair.conn);
+      entry.flows += pair.flows;
+      entry.names = [...new Set([...entry.names, ...pair.names])].sort();
+      merged.set(key, entry);
+    }
+    traffic.connections = [...merged.values()].sort((a, b) => (a.src < b.src ? -1 : a.src > b.src ? 1 : a.dst < b.dst ? -1 : a.dst > b.dst ? 1 : 0));
+    traffic.warnings.push(...unknownPodsWarning('opened or took connections', [...unknownPods].sort()));
+    if (this.stats.unattributed) traffic.warnings.push(`${plural(this.stats.unattributed, 'flow', 'flows')} with an end that is no pod and no address: not allowed`);
+    if (this.stats.otherProtocols) traffic.warnings.push(`${plural(this.stats.otherProtocols, 'flow', 'flows')} of ICMP or another protocol NetworkPolicy cannot name: not allowed`);
+    return traffic;
   }
 }

@@ -65,25 +65,31 @@ export function verifyPolicies(inventory: Inventory, generated: GeneratedPolicie
   const notAllowed: PolicyVerification['notAllowed'] = [];
   let checked = 0;
   const byId = (workload: Workload) => workloads.find((candidate) => candidate.id === workload.id);
+  // Addresses reached from (or reaching) a workload on every port of a need: the pieces the policies cut the space into.
+  const reachedAddresses = (workloadId: string, side: 'dst' | 'src', conn: ConnectionSet) => {
+    let reached = NO_IPS;
+    for (const entry of listed) {
+      const [own, other] = side === 'dst' ? [entry.connection.src, entry.dst] : [entry.connection.dst, entry.src];
+      if (own !== workloadId || other.type !== 'external' || !conn.subtract(entry.connection.conn).isEmpty) continue;
+      reached = reached.union(setOfCidrs(other.cidrs));
+    }
+    return reached;
+  };
   for (const need of generated.needs) {
-    if (!need.observed || need.src.type !== 'workload' || !byId(need.src.workload)) continue;
-    const srcId = need.src.workload.id;
-    const dst = need.dst;
-    if (dst.type === 'workload') {
-      if (!byId(dst.workload)) continue;
+    if (!need.observed) continue;
+    const { src, dst } = need;
+    if (src.type === 'workload' && dst.type === 'workload') {
+      if (!byId(src.workload) || !byId(dst.workload)) continue;
       checked++;
-      const allowed = listed.find((entry) => entry.connection.src === srcId && entry.connection.dst === dst.workload.id)?.connection.conn ?? ConnectionSet.NONE;
+      const allowed = listed.find((entry) => entry.connection.src === src.workload.id && entry.connection.dst === dst.workload.id)?.connection.conn ?? ConnectionSet.NONE;
       const missing = need.conn.subtract(allowed);
       if (!missing.isEmpty) notAllowed.push({ need, missing });
-    } else if (dst.type === 'external') {
+    } else if (src.type === 'workload' && dst.type === 'external' && byId(src.workload)) {
       checked++;
-      // The address space is cut at the policies' ipBlocks: the pieces inside the CIDRs must all carry the ports.
-      let reached = NO_IPS;
-      for (const entry of listed) {
-        if (entry.connection.src !== srcId || entry.dst.type !== 'external' || !need.conn.subtract(entry.connection.conn).isEmpty) continue;
-        reached = reached.union(setOfCidrs(entry.dst.cidrs));
-      }
-      if (!setOfCidrs(dst.cidrs).subtract(reached).isEmpty) notAllowed.push({ need, missing: need.conn });
+      if (!setOfCidrs(dst.cidrs).subtract(reachedAddresses(src.workload.id, 'dst', need.conn)).isEmpty) notAllowed.push({ need, missing: need.conn });
+    } else if (src.type === 'external' && dst.type === 'workload' && byId(dst.workload)) {
+      checked++;
+      if (!setOfCidrs(src.cidrs).subtract(reachedAddresses(dst.workload.id, 'src', need.conn)).isEmpty) notAllowed.push({ need, missing: need.conn });
     }
   }
   return { checked, notAllowed, unintended };
