@@ -177,6 +177,8 @@ describe.concurrent('the commands hold every reader to its limit (one line, exit
     ['detect triage --verdicts /dev/zero', ['detect', 'triage', 'alerts.jsonl', '--verdicts', '/dev/zero', '--max-file-size', '1'], /^kubeward: \/dev\/zero: more than the 1 MiB limit/],
     ['detect --audit-log with a line over the limit', ['detect', '--audit-log', 'long.log', '--max-file-size', '1'], /^kubeward: long\.log:1: a line longer than 1 MiB/],
     ['netpol generate --from /dev/zero', ['netpol', 'generate', 'ok.yaml', '--from', '/dev/zero', '--max-file-size', '1'], /^kubeward: \/dev\/zero: more than the 1 MiB limit/],
+    ['netpol generate --from-flows /dev/zero', ['netpol', 'generate', 'ok.yaml', '--from-flows', '/dev/zero', '--max-file-size', '1'], /^kubeward: \/dev\/zero:1: a line longer than 1 MiB/],
+    ['netpol generate --pods /dev/zero', ['netpol', 'generate', 'ok.yaml', '--from-flows', 'long.log', '--pods', '/dev/zero', '--max-file-size', '1'], /^kubeward: \/dev\/zero: more than the 1 MiB limit/],
     ['rbac --kubeconfig /dev/zero', ['rbac', 'risks', '--kubeconfig', '/dev/zero', '--max-file-size', '1'], /^kubeward: \/dev\/zero: more than the 1 MiB limit/],
     ['--timeout past what a timer holds', ['scan', 'ok.yaml', '--timeout', '3000000'], /^kubeward: option '--timeout <seconds>' argument '3000000' is invalid\. --timeout must be a number of seconds above 0 and at most 86400; run with --help for usage\n$/],
     ['a usage error', ['scan', 'ok.yaml', '--formt', 'json'], /^kubeward: unknown option '--formt' \(did you mean --format\?\); run with --help for usage\n$/],
