@@ -46,6 +46,12 @@ export interface TokenSource {
   secret?: string;
   hostPath?: string;
   hostCredentials?: HostCredentials;
+  /**
+   * Host paths: where, inside the container, the credential directories are (the mount path and the
+   * rest of the directory's path): `/host/root/var/lib/kubelet/pods` for the node's `/` at `/host/root`.
+   * Naming them in a command reads the tokens; naming the mount path alone (`--path.rootfs=/host/root`) does not.
+   */
+  credentialsAt?: string[];
 }
 
 export interface TokenHolder {
@@ -118,8 +124,11 @@ function volumeTokens(volume: Record<string, unknown>, name: string, mountPath: 
   }
   if (isRecord(volume.hostPath) && typeof volume.hostPath.path === 'string') {
     const hostPath = normalizePath(volume.hostPath.path);
-    const exposed = HOST_CREDENTIAL_DIRECTORIES.find((directory) => isAtOrAbove(hostPath, directory.path));
-    if (exposed) tokens.push({ kind: 'host-path', apiServer: true, where: mountPath, path, volume: name, hostPath, hostCredentials: exposed.exposes });
+    const exposed = HOST_CREDENTIAL_DIRECTORIES.filter((directory) => isAtOrAbove(hostPath, directory.path));
+    if (exposed.length) {
+      const credentialsAt = exposed.map((directory) => normalizePath(`${mountPath}/${directory.path.slice(hostPath === '/' ? 0 : hostPath.length)}`));
+      tokens.push({ kind: 'host-path', apiServer: true, where: mountPath, path, volume: name, hostPath, hostCredentials: exposed[0].exposes, credentialsAt });
+    }
   }
   return tokens;
 }

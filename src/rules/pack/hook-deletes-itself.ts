@@ -1,6 +1,6 @@
 import { isRecord } from '../../core/object.js';
 import { selfDeletingPolicies } from '../../core/hooks.js';
-import { containersOf, podTemplateOf, WORKLOAD_KINDS } from '../../core/workload.js';
+import { containersOf, hostNamespacesOf, podTemplateOf, WORKLOAD_KINDS } from '../../core/workload.js';
 import type { Rule } from '../rule.js';
 import { checkedWorkload } from './helpers.js';
 
@@ -24,7 +24,7 @@ export const hookDeletesItself: Rule = {
     const { spec } = template;
     const powers = [
       ...containersOf(object).filter(({ container }) => container.securityContext?.privileged === true).map(({ container }) => `privileged container "${container.name}"`),
-      ...(['hostPID', 'hostIPC', 'hostNetwork'] as const).filter((field) => spec[field] === true).map((field) => `${field}: true`),
+      ...hostNamespacesOf(spec).map((field) => `${field}: true`),
       ...(Array.isArray(spec.volumes) ? spec.volumes : []).filter((volume) => isRecord(volume) && isRecord(volume.hostPath)).map((volume) => `hostPath ${String((volume.hostPath as Record<string, unknown>).path)}`),
     ];
     if (powers.length === 0) return [];

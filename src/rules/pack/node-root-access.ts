@@ -1,4 +1,4 @@
-import { describeContainer, podTemplateOf, WORKLOAD_KINDS } from '../../core/workload.js';
+import { describeContainer, hostNamespacesOf, podTemplateOf, WORKLOAD_KINDS } from '../../core/workload.js';
 import type { Rule } from '../rule.js';
 import { checkedWorkload } from './helpers.js';
 import { hostPathVolumesOf, mountsPhrase } from './host-paths.js';
@@ -19,8 +19,7 @@ export const nodeRootAccess: Rule = {
   },
   check(object, context) {
     if (!checkedWorkload(object, context)) return [];
-    const spec = podTemplateOf(object)?.spec;
-    const shared = (Object.keys(NAMESPACES) as (keyof typeof NAMESPACES)[]).filter((field) => spec?.[field] === true);
+    const shared = hostNamespacesOf(podTemplateOf(object)?.spec);
     if (!shared.length) return [];
     return hostPathVolumesOf(object)
       .filter((volume) => volume.hostPath === '/')
