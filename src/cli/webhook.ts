@@ -62,7 +62,7 @@ export function registerWebhook(program: Command): void {
   addPolicySetOptions(serve)
     .option('--namespaces <path>', 'Namespace objects for namespaceSelector labels and namespaceObject (repeatable)', collect)
     .option('--rbac <path>', 'roles and bindings the CEL authorizer answers from (repeatable)', collect)
-    .option('--rules', "also apply kubeward's rule pack: findings at high or above deny, others warn")
+    .option('--rules', "also apply kubeward's rule pack: findings at high or above deny, low and medium ones warn")
     .option('--tls-cert <file>', 'serving certificate (PEM), re-read when the file changes')
     .option('--tls-key <file>', 'serving key (PEM), re-read when the file changes')
     .option('--listen <host:port>', 'address to listen on', ':8443')

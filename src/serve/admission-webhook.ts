@@ -33,7 +33,7 @@ export interface AdmissionWebhookOptions {
   tlsKey: string;
   set: PolicySetLike;
   context: EvaluationContext;
-  /** Also apply kubeward's rule pack: findings at or above `rulesDenyAt` deny, others warn. */
+  /** Also apply kubeward's rule pack: findings at or above `rulesDenyAt` deny, low and medium ones warn. */
   rules?: boolean;
   rulesDenyAt?: Severity;
   maxBodyBytes: number;
@@ -52,13 +52,17 @@ export interface AdmissionWebhook {
 
 const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1];
 
-/** kubeward's rule pack on the incoming object, as extra Deny and Warn lines. */
+/**
+ * kubeward's rule pack on the incoming object, as extra Deny and Warn lines. `info` findings are
+ * context with nothing to fix (and, on one object alone, often only say that the request is alone:
+ * a ServiceAccount "bound to nothing in the sources"): they are not sent back as warnings.
+ */
 function ruleDecisions(request: AdmissionRequest, denyAt: Severity): { deny: Finding[]; warn: Finding[] } {
   if (!request.object || request.operation === 'DELETE') return { deny: [], warn: [] };
   const object = structuredClone(request.object);
   if (request.namespace && !object.metadata.namespace) object.metadata.namespace = request.namespace;
   const findings = runRules(Inventory.of([object]), builtinRules).filter((finding) => !finding.suppressed);
-  return { deny: findings.filter((finding) => atOrAbove(finding.severity, denyAt)), warn: findings.filter((finding) => !atOrAbove(finding.severity, denyAt)) };
+  return { deny: findings.filter((finding) => atOrAbove(finding.severity, denyAt)), warn: findings.filter((finding) => !atOrAbove(finding.severity, denyAt) && atOrAbove(finding.severity, 'low')) };
 }
 
 /** The AdmissionReview v1 response for a request and its result. */

@@ -98,6 +98,16 @@ describe('kubeward webhook serve', () => {
     expect(body.response).toMatchObject({ uid: 'uid-warn-1', allowed: true });
     expect(body.response.status).toBeUndefined();
     expect(body.response.warnings).toEqual(expect.arrayContaining([expect.stringMatching(/^Validation failed for ValidatingAdmissionPolicy 'kubeward-image-digest' with binding 'kubeward-image-digest': /), expect.stringMatching(/^kubeward image-latest-tag/)]));
+    // info findings (no ephemeral-storage limit, no probes) are context, not warnings.
+    expect(body.response.warnings.filter((warning: string) => /\(info\)/.test(warning))).toEqual([]);
+    expect(body.response.warnings).toEqual(expect.arrayContaining([expect.stringMatching(/^kubeward container-resources \(low\)/)]));
+  });
+
+  it('sends no warning for a ServiceAccount alone in its request (bound to nothing in the sources is info)', async () => {
+    const account: KubeObject = { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'web', namespace: 'shop' } };
+    const body = JSON.parse((await call('/validate', review(account, 'uid-sa-1'))).body);
+    expect(body.response).toMatchObject({ uid: 'uid-sa-1', allowed: true });
+    expect(body.response.warnings ?? []).toEqual([]);
   });
 
   it('denies a ClusterRoleBinding from a developer and admits it from an administrator', async () => {
