@@ -17,6 +17,7 @@ import { bindingNamespace, type RbacEngine } from './engine.js';
 import { describePath, goalTitle, pathLabels } from './escalation.js';
 import { findDanglingReferences } from './dangling.js';
 import { bindingRefJson, describeRbacRef, roleRefJson, ruleJson, type BindingDef, type PolicyRule, type RoleDef } from './model.js';
+import { RISK_PEERS } from './peers.js';
 import { PRIVILEGED_NAMESPACES, evaluateRisk, evaluateRisks, riskCatalogue, type RiskDefinition, type RiskHit, type RiskOptions } from './risks.js';
 import { builtinRoleRules, pathLeavesNamespace, risksOfRules, scopedSeverity, tokenHoldersByAccount, worstSeverity, type AccountHolder } from './reach.js';
 import { boundSubject, describeSubject, subjectJson, subjectKey, type SubjectRef } from './subject.js';
@@ -44,7 +45,7 @@ function riskMeta(risk: RiskDefinition, perGrant = false): RuleMeta {
     stage: STAGE,
     description: risk.description,
     remediation: risk.remediation,
-    references: [{ tool: 'kubernetes-docs', id: risk.reference.title, url: risk.reference.url }],
+    references: [...(RISK_PEERS[risk.id] ?? []), { tool: 'kubernetes-docs', id: risk.reference.title, url: risk.reference.url }],
   };
 }
 

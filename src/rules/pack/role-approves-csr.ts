@@ -1,3 +1,4 @@
+import { RBAC_PEERS } from '../../rbac/peers.js';
 import type { Rule } from '../rule.js';
 import { roleRiskCheck } from './role-grants.js';
 
@@ -10,10 +11,7 @@ export const roleApprovesCsr: Rule = {
     description:
       'Updating `certificatesigningrequests/approval` (or `approve` on a signer) issues certificates: with the kube-apiserver-client signer, a client certificate for any user and group, `system:masters` included. `medium` on a ClusterRole nothing binds yet, `info` when the sources bind it.',
     remediation: 'Keep CSR approval to the controller manager and to approvers limited to their own signer.',
-    references: [
-      { tool: 'checkov', id: 'CKV_K8S_156' },
-      { tool: 'kubescape', id: 'C-0280' },
-    ],
+    references: RBAC_PEERS.approveCsr,
     kinds: ['Role', 'ClusterRole'],
   },
   check: roleRiskCheck('role-approves-csr'),

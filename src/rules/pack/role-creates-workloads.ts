@@ -1,3 +1,4 @@
+import { RBAC_PEERS } from '../../rbac/peers.js';
 import type { Rule } from '../rule.js';
 import { roleRiskCheck } from './role-grants.js';
 
@@ -10,11 +11,7 @@ export const roleCreatesWorkloads: Rule = {
     description:
       'Creating a pod (directly, or through a Deployment, DaemonSet, StatefulSet, ReplicaSet, Job or CronJob), changing a running one or adding an ephemeral container runs code as any ServiceAccount of the namespace, with any of its Secrets mounted, privileged where Pod Security allows. `medium` on a ClusterRole nothing binds yet, `low` on a Role, `info` when the sources bind it.',
     remediation: 'Let a deployment pipeline create workloads; enforce Pod Security on the namespaces.',
-    references: [
-      { tool: 'trivy', id: 'KSV-0048' },
-      { tool: 'kubescape', id: 'C-0188' },
-      { tool: 'kube-linter', id: 'access-to-create-pods' },
-    ],
+    references: RBAC_PEERS.createWorkloads,
     kinds: ['Role', 'ClusterRole'],
   },
   check: roleRiskCheck('role-creates-workloads'),

@@ -1,3 +1,4 @@
+import { RBAC_PEERS } from '../../rbac/peers.js';
 import type { Rule } from '../rule.js';
 import { roleRiskCheck } from './role-grants.js';
 
@@ -10,13 +11,7 @@ export const roleEscalateBind: Rule = {
     description:
       '`escalate` on roles lifts the check that an author holds the rules it writes; `bind` lets the holder bind roles it does not hold (cluster-admin included). Either is a way to every permission. `medium` on a ClusterRole nothing binds yet, `low` on a Role, `info` when the sources bind it.',
     remediation: 'Remove `escalate` and `bind`, or limit `bind` with `resourceNames` to harmless roles.',
-    references: [
-      { tool: 'checkov', id: 'CKV_K8S_157' },
-      { tool: 'checkov', id: 'CKV_K8S_158' },
-      { tool: 'checkov', id: 'CKV2_K8S_1' },
-      { tool: 'trivy', id: 'KSV-0050' },
-      { tool: 'kubescape', id: 'C-0191' },
-    ],
+    references: RBAC_PEERS.escalateBind,
     kinds: ['Role', 'ClusterRole'],
   },
   check: roleRiskCheck('role-escalate-bind'),

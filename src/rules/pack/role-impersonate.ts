@@ -1,3 +1,4 @@
+import { RBAC_PEERS } from '../../rbac/peers.js';
 import type { Rule } from '../rule.js';
 import { roleRiskCheck } from './role-grants.js';
 
@@ -10,12 +11,7 @@ export const roleImpersonate: Rule = {
     description:
       '`impersonate` on users, groups, uids or serviceaccounts lets the holder act as them, `system:masters` included. `medium` on a ClusterRole nothing binds yet, `low` on a Role, `info` when the sources bind it.',
     remediation: 'Remove `impersonate`, or limit it with `resourceNames`.',
-    references: [
-      { tool: 'checkov', id: 'CKV2_K8S_3' },
-      { tool: 'trivy', id: 'KSV-0043' },
-      { tool: 'kubescape', id: 'C-0065' },
-      { tool: 'kubescape', id: 'C-0191' },
-    ],
+    references: RBAC_PEERS.impersonate,
     kinds: ['Role', 'ClusterRole'],
   },
   check: roleRiskCheck('role-impersonate'),

@@ -1,3 +1,4 @@
+import { RBAC_PEERS } from '../../rbac/peers.js';
 import type { Rule } from '../rule.js';
 import { roleRiskCheck } from './role-grants.js';
 
@@ -10,9 +11,7 @@ export const roleMintsTokens: Rule = {
     description:
       '`create` on `serviceaccounts/token` issues a token for any ServiceAccount in scope: the holder becomes each of them. `medium` on a ClusterRole nothing binds yet, `low` on a Role, `info` when the sources bind it.',
     remediation: 'Remove create on serviceaccounts/token, or limit it with `resourceNames` to the accounts needed.',
-    references: [
-      { tool: 'kubescape', id: 'C-0282' },
-    ],
+    references: RBAC_PEERS.mintsTokens,
     kinds: ['Role', 'ClusterRole'],
   },
   check: roleRiskCheck('role-mints-tokens'),

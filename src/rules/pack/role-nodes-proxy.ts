@@ -1,3 +1,4 @@
+import { RBAC_PEERS } from '../../rbac/peers.js';
 import type { Rule } from '../rule.js';
 import { roleRiskCheck } from './role-grants.js';
 
@@ -10,11 +11,7 @@ export const roleNodesProxy: Rule = {
     description:
       '`get` or `create` on `nodes/proxy` reaches every kubelet\'s API through the API server: commands in any pod of any node, past admission and most audit policies. Monitoring needs `nodes/metrics` and `nodes/stats`, not this. `medium` on a ClusterRole nothing binds yet, `info` when the sources bind it (a Role cannot grant it: nodes are cluster-scoped).',
     remediation: 'Grant `nodes/metrics` and `nodes/stats` instead of `nodes/proxy`.',
-    references: [
-      { tool: 'trivy', id: 'KSV-0047' },
-      { tool: 'kubescape', id: 'C-0279' },
-      { tool: 'checkov', id: 'CKV2_K8S_2' },
-    ],
+    references: RBAC_PEERS.nodesProxy,
     kinds: ['Role', 'ClusterRole'],
   },
   check: roleRiskCheck('role-nodes-proxy'),

@@ -1,3 +1,4 @@
+import { RBAC_PEERS } from '../../rbac/peers.js';
 import type { Rule } from '../rule.js';
 import { roleRiskCheck } from './role-grants.js';
 
@@ -10,14 +11,7 @@ export const rolePodExec: Rule = {
     description:
       '`create` (and, before Kubernetes 1.35, `get`) on `pods/exec`, `pods/attach` or `pods/portforward` runs commands in, or connects to, running pods: their tokens and mounted Secrets come with them. `medium` on a ClusterRole nothing binds yet, `low` on a Role, `info` when the sources bind it.',
     remediation: 'Keep exec, attach and port-forward to break-glass roles.',
-    references: [
-      { tool: 'trivy', id: 'KSV-0053' },
-      { tool: 'kubescape', id: 'C-0002' },
-      { tool: 'kubescape', id: 'C-0063' },
-      { tool: 'polaris', id: 'clusterrolePodExecAttach' },
-      { tool: 'polaris', id: 'rolePodExecAttach' },
-      { tool: 'checkov', id: 'CKV2_K8S_2' },
-    ],
+    references: RBAC_PEERS.podExec,
     kinds: ['Role', 'ClusterRole'],
   },
   check: roleRiskCheck('role-pod-exec'),

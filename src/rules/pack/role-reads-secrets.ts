@@ -1,3 +1,4 @@
+import { RBAC_PEERS } from '../../rbac/peers.js';
 import type { Rule } from '../rule.js';
 import { roleRiskCheck } from './role-grants.js';
 
@@ -10,14 +11,7 @@ export const roleReadsSecrets: Rule = {
     description:
       '`get`, `list` or `watch` on Secrets returns their contents: every credential in scope; creating or changing them plants credentials (a ServiceAccount token Secret is filled with a token). `medium` on a ClusterRole nothing binds yet, `low` when limited by `resourceNames` or on a Role; `info` when the sources bind it (the RBAC finding on the bound subject is the one).',
     remediation: 'Mount the Secrets the workload needs instead of reading them through the API; if it must, `get` only the named ones, in its own namespace.',
-    references: [
-      { tool: 'trivy', id: 'KSV-0041' },
-      { tool: 'trivy', id: 'KSV-0113' },
-      { tool: 'kubescape', id: 'C-0015' },
-      { tool: 'kubescape', id: 'C-0186' },
-      { tool: 'checkov', id: 'CKV2_K8S_5' },
-      { tool: 'kube-linter', id: 'access-to-secrets' },
-    ],
+    references: RBAC_PEERS.secrets,
     kinds: ['Role', 'ClusterRole'],
   },
   check: roleRiskCheck('role-reads-secrets'),

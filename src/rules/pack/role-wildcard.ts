@@ -1,3 +1,4 @@
+import { RBAC_PEERS } from '../../rbac/peers.js';
 import type { Rule } from '../rule.js';
 import { roleRiskCheck } from './role-grants.js';
 
@@ -10,14 +11,7 @@ export const roleWildcard: Rule = {
     description:
       'A rule with `*` in its verbs, resources or API groups grants whatever exists now and whatever is added later: `*` verbs include `escalate`, `bind` and `impersonate`; `*` resources include Secrets and every subresource. `*` on everything is cluster-admin. `medium` on a ClusterRole nothing binds yet; `low` for a wildcard limited to a chart\'s own API groups (`*.example.com`) or to verbs on named resources, and for a Role; `info` when the sources bind it (the finding on the bound subject is the one).',
     remediation: 'List the verbs, resources and API groups the holder needs.',
-    references: [
-      { tool: 'checkov', id: 'CKV_K8S_49' },
-      { tool: 'trivy', id: 'KSV-0044' },
-      { tool: 'trivy', id: 'KSV-0045' },
-      { tool: 'trivy', id: 'KSV-0046' },
-      { tool: 'kubescape', id: 'C-0187' },
-      { tool: 'kube-linter', id: 'wildcard-in-rules' },
-    ],
+    references: RBAC_PEERS.wildcard,
     kinds: ['Role', 'ClusterRole'],
   },
   check: roleRiskCheck('role-wildcard'),

@@ -1,3 +1,4 @@
+import { RBAC_PEERS } from '../../rbac/peers.js';
 import type { Rule } from '../rule.js';
 import { roleRiskCheck } from './role-grants.js';
 
@@ -10,13 +11,7 @@ export const roleWritesWebhooks: Rule = {
     description:
       'Creating or changing Mutating/Validating webhook configurations or admission policies lets the holder see or rewrite every object admitted (inject a container, a ServiceAccount) or block the cluster. Admission controllers need it for their own configuration: limit it with `resourceNames`. `medium` on a ClusterRole nothing binds yet, `info` when the sources bind it.',
     remediation: 'Limit the verbs to the webhook configurations the controller owns, with `resourceNames`.',
-    references: [
-      { tool: 'checkov', id: 'CKV_K8S_155' },
-      { tool: 'trivy', id: 'KSV-0114' },
-      { tool: 'kubescape', id: 'C-0281' },
-      { tool: 'kubescape', id: 'C-0036' },
-      { tool: 'kubescape', id: 'C-0039' },
-    ],
+    references: RBAC_PEERS.webhooks,
     kinds: ['Role', 'ClusterRole'],
   },
   check: roleRiskCheck('role-writes-webhooks'),
