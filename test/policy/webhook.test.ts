@@ -119,7 +119,7 @@ describe('kubeward webhook serve', () => {
     expect(admitted.response).toMatchObject({ uid: 'u2', allowed: true });
   });
 
-  it('denies the trojan chart and admits its own chart, object by object', async () => {
+  it('denies the trojan chart and its variants and admits its own chart and the clean ones, object by object', async () => {
     const verdicts = async (args: { path: string; namespace: string; release: string }) => {
       const { inventory } = await loadSources([join(REPO, args.path)], { namespace: args.namespace, release: args.release });
       const results: boolean[] = [];
@@ -128,6 +128,11 @@ describe('kubeward webhook serve', () => {
     };
     expect((await verdicts({ path: 'test/fixtures/charts/fast-trace-agent', namespace: 'checkout', release: 'tracing' })).includes(false)).toBe(true);
     expect((await verdicts({ path: 'deploy/chart/kubeward', namespace: 'kubeward', release: 'kubeward' })).every(Boolean)).toBe(true);
+    // The recon fixtures: a trojan variant is denied, the clean charts admitted, as by `policy test`.
+    expect((await verdicts({ path: 'test/fixtures/charts/recon/trojan-native-sidecar', namespace: 'shop', release: 'rel' })).includes(false)).toBe(true);
+    for (const clean of ['clean-pinned', 'clean-log-shipper', 'clean-secret-by-name']) {
+      expect((await verdicts({ path: `test/fixtures/charts/recon/${clean}`, namespace: 'shop', release: 'rel' })).every(Boolean), clean).toBe(true);
+    }
   });
 
   it('answers 413 to a body over the limit, 400 to malformed JSON or a wrong envelope', async () => {
