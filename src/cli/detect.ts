@@ -139,7 +139,7 @@ function tableHeader(): string {
   return 'TIME  PRIORITY  RULE  PRINCIPAL\n    SUMMARY\n';
 }
 
-function fileTime(file: string | undefined): number {
+export function fileTime(file: string | undefined): number {
   if (!file) return Date.now();
   try {
     return statSync(file).mtimeMs;

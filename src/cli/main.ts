@@ -9,6 +9,7 @@ import { registerNetpol } from './netpol.js';
 import { registerPolicy } from './policy.js';
 import { registerPss } from './pss.js';
 import { registerRbac } from './rbac.js';
+import { registerReport } from './report.js';
 import { registerScan } from './scan.js';
 import { registerWebhook } from './webhook.js';
 
@@ -29,6 +30,7 @@ export function buildProgram(): Command {
   registerPss(program);
   registerDetect(program);
   registerPolicy(program);
+  registerReport(program);
   registerWebhook(program);
   for (const command of program.commands) command.exitOverride();
   return program;

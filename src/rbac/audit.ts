@@ -7,7 +7,7 @@
 import { analyzeDefaultServiceAccounts } from './default-sa.js';
 import type { RbacEngine } from './engine.js';
 import { escalationGraph } from './escalation.js';
-import { isWildcardRule } from './model.js';
+import { isWildcardRule, type BindingDef } from './model.js';
 import { isBootstrapObject } from './builtin-roles.js';
 import type { RiskOptions } from './risks.js';
 import { describeSubject, identityOf, SYSTEM_MASTERS, type SubjectRef } from './subject.js';
@@ -27,27 +27,51 @@ export function subjectsReadingAllSecrets(engine: RbacEngine): SubjectRef[] {
   return [...found.values()];
 }
 
-export function auditMetrics(engine: RbacEngine, options: RiskOptions = {}): AuditMetric[] {
+/** The facts behind the Evaluation metrics, as numbers and lists (the posture report trends them). */
+export interface AuditFacts {
+  wildcardAccounts: SubjectRef[];
+  workloads: number;
+  onDefault: number;
+  /** Of the workloads on the default ServiceAccount, those with its token mounted. */
+  mountedOnDefault: number;
+  secretReaders: SubjectRef[];
+  clusterAdminBindings: BindingDef[];
+  /** Subjects besides system:masters with an escalation path to cluster-admin. */
+  escalating: SubjectRef[];
+}
+
+export function auditFacts(engine: RbacEngine, options: RiskOptions = {}): AuditFacts {
   const graph = escalationGraph(engine, options);
   const counted = (grantLabels: Record<string, string> | undefined) => options.includeDefaults || !isBootstrapObject(grantLabels);
   const accounts = graph.knownSubjects().filter((subject) => subject.kind === 'ServiceAccount');
-  const wildcard = accounts.filter((account) =>
+  const wildcardAccounts = accounts.filter((account) =>
     engine.grantsFor(identityOf(account)).some((grant) => counted(grant.binding.object.metadata.labels) && grant.role.rules.some(isWildcardRule)),
   );
   const { workloads, onDefault } = analyzeDefaultServiceAccounts(engine, options);
-  const mounted = onDefault.filter((workload) => workload.tokenMounted).length;
-  const readers = subjectsReadingAllSecrets(engine);
-  const clusterAdmins = engine.bindings.filter((binding) => binding.kind === 'ClusterRoleBinding' && binding.roleRef?.kind === 'ClusterRole' && binding.roleRef.name === 'cluster-admin');
   const escalating = engine
     .boundSubjects()
     .filter((subject) => !(subject.kind === 'Group' && subject.name === SYSTEM_MASTERS))
     .filter((subject) => engine.directGrantsOf(subject).some((grant) => counted(grant.binding.object.metadata.labels)))
     .filter((subject) => graph.pathFor(subject, 'cluster-admin'));
-  const share = workloads.length ? `${workloads.length - onDefault.length}/${workloads.length} (${Math.round((100 * (workloads.length - onDefault.length)) / workloads.length)}%)` : 'n/a (no workloads)';
+  return {
+    wildcardAccounts,
+    workloads: workloads.length,
+    onDefault: onDefault.length,
+    mountedOnDefault: onDefault.filter((workload) => workload.tokenMounted).length,
+    secretReaders: subjectsReadingAllSecrets(engine),
+    clusterAdminBindings: engine.bindings.filter((binding) => binding.kind === 'ClusterRoleBinding' && binding.roleRef?.kind === 'ClusterRole' && binding.roleRef.name === 'cluster-admin'),
+    escalating,
+  };
+}
+
+export function auditMetrics(engine: RbacEngine, options: RiskOptions = {}): AuditMetric[] {
+  const facts = auditFacts(engine, options);
+  const { wildcardAccounts: wildcard, workloads, onDefault, secretReaders: readers, clusterAdminBindings: clusterAdmins, escalating } = facts;
+  const share = workloads ? `${workloads - onDefault}/${workloads} (${Math.round((100 * (workloads - onDefault)) / workloads)}%)` : 'n/a (no workloads)';
   const scopeNote = options.includeDefaults ? '' : "; Kubernetes' own bootstrap bindings not counted";
   return [
     { name: 'ServiceAccounts with wildcard permissions', value: wildcard.length, detail: `goal 0${list(wildcard)}${scopeNote}` },
-    { name: 'Workloads on a non-default ServiceAccount', value: share, detail: `goal 100%${onDefault.length ? `; ${onDefault.length} on default, ${mounted} of them with the token mounted` : ''}` },
+    { name: 'Workloads on a non-default ServiceAccount', value: share, detail: `goal 100%${onDefault ? `; ${onDefault} on default, ${facts.mountedOnDefault} of them with the token mounted` : ''}` },
     { name: 'Subjects that can read all Secrets', value: readers.length, detail: `list or watch in every namespace${list(readers)}` },
     { name: 'ClusterRoleBindings to cluster-admin', value: clusterAdmins.length, detail: clusterAdmins.length ? clusterAdmins.map((binding) => binding.name).slice(0, 10).join(', ') : undefined },
     { name: 'Subjects with an escalation path to cluster-admin', value: escalating.length, detail: `besides ${SYSTEM_MASTERS}${list(escalating)}${scopeNote}` },

@@ -14,7 +14,7 @@ import { serviceAccountIdentity, type SubjectRef } from './subject.js';
 
 export { appliesTo, appliesToUser, apiGroupMatches, nonResourceURLMatches, resourceMatches, resourceNameMatches, ruleAllows, verbMatches, type RequestAttributes } from './authorizer.js';
 export { aggregateClusterRoles, type AggregationResult } from './aggregation.js';
-export { auditMetrics, subjectsReadingAllSecrets, type AuditMetric } from './audit.js';
+export { auditFacts, auditMetrics, subjectsReadingAllSecrets, type AuditFacts, type AuditMetric } from './audit.js';
 export { builtinRoles, BUILTIN_CLUSTER_ROLE_NAMES, isBootstrapObject } from './builtin-roles.js';
 export { findDanglingReferences, type DanglingReference } from './dangling.js';
 export { analyzeDefaultServiceAccounts, type DefaultServiceAccountAnalysis, type WorkloadAccountUse } from './default-sa.js';

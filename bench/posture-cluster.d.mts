@@ -1,0 +1,1 @@
+export function largeCluster(options?: { namespaces?: number; deployments?: number; accounts?: number; clusterRoleBindings?: number; roleBindings?: number }): { apiVersion: string; kind: string; items: Record<string, unknown>[] };

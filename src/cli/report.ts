@@ -1,0 +1,154 @@
+import { accessSync, constants, statSync } from 'node:fs';
+import { dirname, extname } from 'node:path';
+import { Option, type Command } from 'commander';
+import { InputError } from '../core/errors.js';
+import { PodIndex } from '../core/pods.js';
+import { secretAccessOf } from '../detect/context.js';
+import { DetectPipeline } from '../detect/pipeline.js';
+import { SCAN_CLUSTER_LISTS } from '../load/cluster.js';
+import { forEachLine, readInput } from '../load/input.js';
+import { loadPolicySet } from '../load/policies.js';
+import { historyFile, readDrillResult, readHistory, readVerdicts } from '../load/posture.js';
+import { parseFlows } from '../netpol/index.js';
+import { buildPosture } from '../posture/build.js';
+import type { DetectionInput, Verdict } from '../posture/detection.js';
+import { renderPostureHtml } from '../report/posture-html.js';
+import { renderPostureMarkdown } from '../report/posture-markdown.js';
+import { fileTime, pipelineOptionsFromFlags } from './detect.js';
+import { readInputs } from './detect-inputs.js';
+import { buildEngine } from '../rbac/index.js';
+import type { Inventory } from '../core/inventory.js';
+import { addLiveOptions, addSourceOptions, inputLimits, loadFromFlagsAndCluster, type InputFlags, type LiveFlags, type SourceFlags } from './options.js';
+import { warnAll, writeOutput } from './output.js';
+import { withAllowedRegistries } from './policy.js';
+
+export const REPORT_FORMATS = ['html', 'markdown', 'json'] as const;
+type ReportFormat = (typeof REPORT_FORMATS)[number];
+
+interface ReportCommandFlags extends SourceFlags, InputFlags, LiveFlags {
+  auditLog?: string;
+  dnsLog?: string;
+  flows?: string;
+  drill?: string;
+  history?: string;
+  verdicts?: string;
+  output: string;
+  format?: ReportFormat;
+  title?: string;
+  quiet?: boolean;
+}
+
+/** `--format`, else the output file's extension (`.md`, `.json`), else html. */
+function formatOf(flags: ReportCommandFlags): ReportFormat {
+  if (flags.format) return flags.format;
+  const extension = extname(flags.output).toLowerCase();
+  return extension === '.md' || extension === '.markdown' ? 'markdown' : extension === '.json' ? 'json' : 'html';
+}
+
+/** Fails before any work when the output cannot be written where it is asked for. */
+function checkWritable(file: string): void {
+  if (file === '-') return;
+  const folder = dirname(file);
+  try {
+    if (!statSync(folder).isDirectory()) throw new InputError(`cannot write ${file}: ${folder} is not a directory`);
+    accessSync(folder, constants.W_OK);
+  } catch (error) {
+    if (error instanceof InputError) throw error;
+    throw new InputError(`cannot write ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
+  try {
+    if (statSync(file).isDirectory()) throw new InputError(`cannot write ${file}: it is a directory`);
+  } catch (error) {
+    if (error instanceof InputError) throw error;
+  }
+}
+
+/** The Expose stage: the logs through the built-in rules, with the sources' Pods and RBAC as what the detector knows of the cluster. */
+async function detectionFrom(flags: ReportCommandFlags, inventory: Inventory, verdicts: Verdict[] | undefined): Promise<DetectionInput | undefined> {
+  if (!flags.auditLog && !flags.dnsLog) return undefined;
+  const options = await pipelineOptionsFromFlags({ quiet: flags.quiet });
+  const pods = new PodIndex(inventory.byKind('Pod'));
+  const facts = { pods, secrets: secretAccessOf(buildEngine(inventory)) };
+  const pipeline = new DetectPipeline({ ...options, pods, facts, dnsFallbackTime: fileTime(flags.dnsLog), retainAlerts: true });
+  const limits = inputLimits(flags);
+  if (flags.auditLog) {
+    await readInputs(pipeline, { audit: flags.auditLog, dns: flags.dnsLog }, limits);
+  } else {
+    const dns = flags.dnsLog!;
+    await forEachLine(dns, 'DNS log', (text, line) => pipeline.dnsLine(text, `${dns}:${line}`), limits);
+    pipeline.flush();
+  }
+  const summary = pipeline.summary();
+  return {
+    logs: [flags.auditLog, flags.dnsLog].filter((log): log is string => Boolean(log)),
+    events: summary.audit.events + summary.dns.queries,
+    alerts: pipeline.alerts(),
+    tagsByRule: new Map(options.rules?.rules.map((rule) => [rule.id, rule.tags]) ?? []),
+    ...(verdicts ? { verdicts } : {}),
+  };
+}
+
+async function runReport(sources: string[], flags: ReportCommandFlags): Promise<void> {
+  const format = formatOf(flags);
+  checkWritable(flags.output);
+  if (flags.verdicts && !flags.auditLog && !flags.dnsLog) throw new InputError('--verdicts judges alerts: give --audit-log or --dns-log too');
+  const verdicts = flags.verdicts ? readVerdicts(flags.verdicts) : undefined;
+  const history = flags.history ? readHistory(flags.history) : { runs: [], warnings: [] };
+  const drill = flags.drill ? readDrillResult(flags.drill) : undefined;
+  const flows = flags.flows ? parseFlows(await readInput(flags.flows, 'flows file', inputLimits(flags)), flags.flows) : undefined;
+  const { config, loaded } = await loadFromFlagsAndCluster(sources, flags, SCAN_CLUSTER_LISTS, { probeCharts: true });
+  const policies = await loadPolicySet({ kubeVersion: flags.kubeVersion });
+  if (config.allowedRegistries) policies.params = withAllowedRegistries(policies.params, config.allowedRegistries);
+  const detection = await detectionFrom(flags, loaded.inventory, verdicts);
+  const report = buildPosture({
+    inventory: loaded.inventory,
+    config,
+    sources: loaded.sources.map((source) => source.path),
+    charts: loaded.charts,
+    probes: loaded.probes,
+    releaseNamespace: flags.namespace ?? config.helm.namespace ?? 'default',
+    policies,
+    detection,
+    drill,
+    flows,
+    history: history.runs,
+    title: flags.title,
+    warnings: [...history.warnings, ...loaded.warnings, ...policies.warnings],
+  });
+  const json = `${JSON.stringify(report, null, 2)}\n`;
+  const text = format === 'json' ? json : format === 'markdown' ? renderPostureMarkdown(report) : renderPostureHtml(report);
+  warnAll(report.warnings, flags.quiet);
+  writeOutput(text, flags.output);
+  if (flags.history) writeOutput(json, historyFile(flags.history, report.generatedAt));
+}
+
+export function registerReport(program: Command): void {
+  const command = program
+    .command('report')
+    .description("one posture report of the battlecard's six stages: metrics, top findings with fixes, an RBAC graph, a connectivity matrix, a detection timeline, trends across runs")
+    .argument('[sources...]', 'charts, manifests, cluster dumps, - for stdin (or --context for a live cluster)')
+    .requiredOption('-o, --output <file>', 'where to write the report (atomically); - for stdout')
+    .addOption(new Option('--format <format>', 'html (one self-contained file), markdown or json (default: from the --output extension, else html)').choices([...REPORT_FORMATS]))
+    .option('--audit-log <file>', 'API server audit log (JSON lines) for the Expose stage: alerts by rule, time to detect, timeline')
+    .option('--dns-log <file>', 'CoreDNS query log for the Expose stage')
+    .option('--verdicts <file>', "alerts (as kubeward detect prints them) with a \"verdict\": true-positive or false-positive: the alert fidelity")
+    .option('--flows <file>', 'declared connections {src, dst, conn}: connections beyond them, and declared ones the policies block (Limit)')
+    .option('--drill <result.json>', 'the JSON of kubeward drill run: the eXercise stage')
+    .option('--history <dir>', 'keep this run there (JSON) and draw each metric across the runs it holds')
+    .option('--title <text>', 'the report title')
+    .option('-q, --quiet', 'do not print warnings');
+  addSourceOptions(command);
+  addLiveOptions(command);
+  command.addHelpText(
+    'after',
+    `
+Exit codes: 0 report written, 2 usage or input error (nothing written).
+The HTML file fetches nothing when opened (styles, scripts, data inline; a strict Content-Security-Policy).
+
+Examples:
+  kubeward report cluster-dump.json ./fast-trace-agent --audit-log audit.log --history reports/ -o posture.html
+  kubeward report --context prod --drill drill.json --history reports/ -o posture.html
+  kubeward report cluster-dump.json -o posture.md`,
+  );
+  command.action(async (sources: string[], flags: ReportCommandFlags) => runReport(sources, flags));
+}

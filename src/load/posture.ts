@@ -1,0 +1,158 @@
+/**
+ * The inputs of `kubeward report` beyond sources and logs: the runs kept in `--history DIR`, the
+ * last drill's result (`--drill`), and alert verdicts (`--verdicts`). Each refuses what it cannot use
+ * in one line; a history folder only warns about files that are not runs, and skips them.
+ */
+import { mkdirSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { InputError } from '../core/errors.js';
+import { isRecord } from '../core/object.js';
+import type { Verdict } from '../posture/detection.js';
+import type { HistoryRun } from '../posture/history.js';
+import { POSTURE_SCHEMA, type DrillSummary, type PostureReport } from '../posture/model.js';
+import { readRegularFileSync } from './input.js';
+
+const MAX_JSON_BYTES = 64 * 1024 * 1024;
+/** A history folder of years of daily runs is a few thousand files; more is a wrong folder. */
+const MAX_HISTORY_RUNS = 5000;
+
+function parseJson(text: string): unknown {
+  return JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
+}
+
+/** Earlier runs in `dir`, oldest first; files that are not kubeward posture reports are skipped with a warning. */
+export function readHistory(dir: string): { runs: HistoryRun[]; warnings: string[] } {
+  let entries: string[];
+  try {
+    if (!statSync(dir).isDirectory()) throw new InputError(`--history ${dir} is not a directory`);
+    entries = readdirSync(dir).sort();
+  } catch (error) {
+    if (error instanceof InputError) throw error;
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { runs: [], warnings: [] };
+    throw new InputError(`--history ${dir}: cannot read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+  }
+  const runs: HistoryRun[] = [];
+  const warnings: string[] = [];
+  for (const name of entries) {
+    // our own temporary files of an atomic write in progress
+    if (name.startsWith('.')) continue;
+    const file = join(dir, name);
+    const skip = (why: string) => warnings.push(`--history ${file}: ${why}: skipped`);
+    if (!name.endsWith('.json')) {
+      skip('not a kubeward report (.json)');
+      continue;
+    }
+    if (runs.length >= MAX_HISTORY_RUNS) {
+      skip(`more than ${MAX_HISTORY_RUNS} runs`);
+      continue;
+    }
+    let body: unknown;
+    try {
+      body = parseJson(readRegularFileSync(file, MAX_JSON_BYTES, file));
+    } catch (error) {
+      skip(error instanceof InputError ? error.message.replace(`${file}: `, '') : 'not JSON');
+      continue;
+    }
+    const run = historyRunOf(body, file);
+    if (typeof run === 'string') skip(run);
+    else runs.push(run);
+  }
+  return { runs, warnings };
+}
+
+function historyRunOf(body: unknown, file: string): HistoryRun | string {
+  if (!isRecord(body) || body.schema !== POSTURE_SCHEMA) return `not a kubeward posture report (no "schema": "${POSTURE_SCHEMA}")`;
+  if (typeof body.generatedAt !== 'string' || Number.isNaN(Date.parse(body.generatedAt))) return 'no valid "generatedAt" time';
+  if (!Array.isArray(body.stages)) return 'no "stages" list';
+  const stages: PostureReport['stages'] = [];
+  for (const stage of body.stages) {
+    if (!isRecord(stage) || !Array.isArray(stage.metrics)) return 'a stage without "metrics"';
+    const metrics = stage.metrics.filter((metric): metric is Record<string, unknown> => isRecord(metric) && typeof metric.id === 'string');
+    stages.push({ ...(stage as unknown as PostureReport['stages'][number]), metrics: metrics.map((metric) => ({ ...(metric as unknown as PostureReport['stages'][number]['metrics'][number]), value: typeof metric.value === 'number' && Number.isFinite(metric.value) ? metric.value : null })) });
+  }
+  return { generatedAt: new Date(Date.parse(body.generatedAt)).toISOString(), file, report: { stages } };
+}
+
+/** Where this run is kept in the history folder (created if missing): one file per run, named by its time. */
+export function historyFile(dir: string, generatedAt: string): string {
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (error) {
+    throw new InputError(`--history ${dir}: cannot create (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+  }
+  return join(dir, `kubeward-report-${generatedAt.replace(/[:.]/g, '-')}.json`);
+}
+
+/** `--drill RESULT.json`: the JSON of `kubeward drill run` (and, when it holds one, a time to remediate). */
+export function readDrillResult(file: string): DrillSummary {
+  const bad = (why: string) => new InputError(`--drill ${file} is not a kubeward drill result (${why}); write one with kubeward drill run --format json`);
+  let body: unknown;
+  try {
+    body = parseJson(readRegularFileSync(file, MAX_JSON_BYTES, `--drill ${file}`));
+  } catch (error) {
+    if (error instanceof InputError) throw error;
+    throw bad('not JSON');
+  }
+  if (!isRecord(body) || typeof body.kubeward !== 'string') throw bad('no "kubeward" version key');
+  if (typeof body.scenario !== 'string' || typeof body.namespace !== 'string') throw bad('no "scenario" and "namespace"');
+  if (!Array.isArray(body.stages) || body.stages.length === 0) throw bad('no "stages" list');
+  const stages = body.stages.map((stage, index) => {
+    if (!isRecord(stage) || typeof stage.stage !== 'string' || typeof stage.outcome !== 'string') throw bad(`stages[${index}] has no stage and outcome`);
+    const gaps = Array.isArray(stage.gaps) ? stage.gaps.filter(isRecord).map((gap) => ({ title: String(gap.title ?? ''), fix: String(gap.fix ?? '') })) : [];
+    return { stage: stage.stage, outcome: stage.outcome, summary: typeof stage.summary === 'string' ? stage.summary : '', gaps };
+  });
+  const seconds = (value: unknown, key: string): number | null => {
+    if (value === undefined || value === null) return null;
+    if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) throw bad(`"${key}" is not a number of seconds`);
+    return value;
+  };
+  const remediate = body.timeToRemediateSeconds ?? body.mttrSeconds;
+  return {
+    file,
+    scenario: body.scenario,
+    namespace: body.namespace,
+    firstStop: typeof body.firstStop === 'string' ? body.firstStop : null,
+    timeToDetectSeconds: seconds(body.timeToDetectSeconds, 'timeToDetectSeconds'),
+    timeToRemediateSeconds: seconds(remediate, body.timeToRemediateSeconds !== undefined ? 'timeToRemediateSeconds' : 'mttrSeconds'),
+    stages,
+    gaps: typeof body.gaps === 'number' ? body.gaps : stages.reduce((sum, stage) => sum + stage.gaps.length, 0),
+  };
+}
+
+const VERDICTS = ['true-positive', 'false-positive'];
+
+/**
+ * `--verdicts FILE`: alerts as `kubeward detect` prints them (JSON lines, or a JSON list), each with a
+ * `verdict` of `true-positive` (actionable) or `false-positive` (noise) added by whoever triaged it.
+ */
+export function readVerdicts(file: string): Verdict[] {
+  const text = readRegularFileSync(file, MAX_JSON_BYTES, `--verdicts ${file}`);
+  const trimmed = text.replace(/^\ufeff/, '').trim();
+  let items: { value: unknown; where: string }[];
+  if (trimmed.startsWith('[')) {
+    let list: unknown;
+    try {
+      list = JSON.parse(trimmed);
+    } catch {
+      throw new InputError(`--verdicts ${file}: not JSON`);
+    }
+    items = (list as unknown[]).map((value, index) => ({ value, where: `[${index}]` }));
+  } else {
+    items = [];
+    trimmed.split('\n').forEach((line, index) => {
+      if (!line.trim()) return;
+      try {
+        items.push({ value: JSON.parse(line), where: `line ${index + 1}` });
+      } catch {
+        throw new InputError(`--verdicts ${file}: line ${index + 1} is not JSON`);
+      }
+    });
+  }
+  return items.map(({ value, where }) => {
+    if (!isRecord(value) || typeof value.rule !== 'string' || typeof value.time !== 'string' || typeof value.principal !== 'string') {
+      throw new InputError(`--verdicts ${file}: ${where} is not an alert (needs rule, time and principal, as kubeward detect prints them)`);
+    }
+    if (typeof value.verdict !== 'string' || !VERDICTS.includes(value.verdict)) throw new InputError(`--verdicts ${file}: ${where}: "verdict" must be ${VERDICTS.join(' or ')}`);
+    return { rule: value.rule, time: value.time, principal: value.principal, verdict: value.verdict as Verdict['verdict'] };
+  });
+}

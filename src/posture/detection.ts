@@ -1,0 +1,73 @@
+import type { Alert } from '../core/alert.js';
+import { severityRank } from '../core/severity.js';
+import { MAX_TIMELINE_ALERTS, type AttackStep, type Detection } from './model.js';
+
+/** What the detector found in the logs, as the CLI hands it over. */
+export interface DetectionInput {
+  logs: string[];
+  events: number;
+  alerts: readonly { alert: Alert; firstEventTime: number; alertTime: number }[];
+  /** The tags of each rule (MITRE tactics): they place an alert on the attack's steps. */
+  tagsByRule: ReadonlyMap<string, readonly string[]>;
+  verdicts?: readonly Verdict[];
+}
+
+/** A person's judgement of one alert (`--verdicts`): the alert's rule, time and principal, and whether it was actionable. */
+export interface Verdict {
+  rule: string;
+  time: string;
+  principal: string;
+  verdict: 'true-positive' | 'false-positive';
+}
+
+/** The attack step a rule's tags point at: the latest step of the attack the tags name. */
+export function attackStepOf(tags: readonly string[]): AttackStep {
+  const has = (...names: string[]) => tags.some((tag) => names.includes(tag.toLowerCase()));
+  if (has('exfiltration', 't1048', 't1071.004')) return 'exfiltrate';
+  if (has('credential-access', 'collection', 'discovery')) return 'read Secrets';
+  if (has('persistence', 'privilege-escalation', 'initial-access', 'execution')) return 'install and grant';
+  return 'other';
+}
+
+export function detectionSection(input: DetectionInput): Detection {
+  const byRule = new Map<string, Detection['alertsByRule'][number]>();
+  for (const { alert } of input.alerts) {
+    const entry = byRule.get(alert.rule) ?? { rule: alert.rule, count: 0, priority: alert.priority };
+    entry.count++;
+    if (severityRank(alert.priority) < severityRank(entry.priority)) entry.priority = alert.priority;
+    byRule.set(alert.rule, entry);
+  }
+  const ordered = [...input.alerts].sort((a, b) => a.alertTime - b.alertTime || a.alert.rule.localeCompare(b.alert.rule));
+  const timeline = ordered.slice(0, MAX_TIMELINE_ALERTS).map(({ alert, firstEventTime, alertTime }) => ({
+    time: alert.time,
+    rule: alert.rule,
+    priority: alert.priority,
+    principal: alert.principal,
+    summary: alert.summary,
+    step: attackStepOf(input.tagsByRule.get(alert.rule) ?? []),
+    timeToDetectSeconds: Math.max(0, (alertTime - firstEventTime) / 1000),
+  }));
+  return {
+    logs: input.logs,
+    events: input.events,
+    alerts: input.alerts.length,
+    alertsByRule: [...byRule.values()].sort((a, b) => b.count - a.count || a.rule.localeCompare(b.rule)),
+    timeline,
+    timelineTruncated: Math.max(0, ordered.length - MAX_TIMELINE_ALERTS),
+    ...(input.verdicts ? { fidelity: fidelityOf(input.alerts.map(({ alert }) => alert), input.verdicts) } : {}),
+  };
+}
+
+/** Alert fidelity: of the alerts someone judged, the share that was actionable (true positives). */
+function fidelityOf(alerts: readonly Alert[], verdicts: readonly Verdict[]): NonNullable<Detection['fidelity']> {
+  const key = (entry: { rule: string; time: string; principal: string }) => `${entry.rule}\u0000${entry.time}\u0000${entry.principal}`;
+  const judged = new Map(verdicts.map((verdict) => [key(verdict), verdict.verdict]));
+  let truePositives = 0;
+  let falsePositives = 0;
+  for (const alert of alerts) {
+    const verdict = judged.get(key(alert));
+    if (verdict === 'true-positive') truePositives++;
+    else if (verdict === 'false-positive') falsePositives++;
+  }
+  return { judged: truePositives + falsePositives, truePositives, falsePositives, unjudged: alerts.length - truePositives - falsePositives };
+}
