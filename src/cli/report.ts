@@ -8,10 +8,11 @@ import { DetectPipeline } from '../detect/pipeline.js';
 import { SCAN_CLUSTER_LISTS } from '../load/cluster.js';
 import { forEachLine, readInput } from '../load/input.js';
 import { loadPolicySet } from '../load/policies.js';
-import { historyFile, readDrillResult, readHistory, readVerdicts } from '../load/posture.js';
+import { historyFile, readDrillResult, readHistory } from '../load/posture.js';
+import { parseVerdicts, type Verdict } from '../detect/triage.js';
 import { parseFlows } from '../netpol/index.js';
 import { buildPosture } from '../posture/build.js';
-import type { DetectionInput, Verdict } from '../posture/detection.js';
+import type { DetectionInput } from '../posture/detection.js';
 import { renderPostureHtml } from '../report/posture-html.js';
 import { renderPostureMarkdown } from '../report/posture-markdown.js';
 import { fileTime, pipelineOptionsFromFlags } from './detect.js';
@@ -64,7 +65,7 @@ function checkWritable(file: string): void {
 }
 
 /** The Expose stage: the logs through the built-in rules, with the sources' Pods and RBAC as what the detector knows of the cluster. */
-async function detectionFrom(flags: ReportCommandFlags, inventory: Inventory, verdicts: Verdict[] | undefined): Promise<DetectionInput | undefined> {
+async function detectionFrom(flags: ReportCommandFlags, inventory: Inventory, verdicts: ReadonlyMap<string, Verdict> | undefined): Promise<DetectionInput | undefined> {
   if (!flags.auditLog && !flags.dnsLog) return undefined;
   const options = await pipelineOptionsFromFlags({ quiet: flags.quiet });
   const pods = new PodIndex(inventory.byKind('Pod'));
@@ -92,7 +93,7 @@ async function runReport(sources: string[], flags: ReportCommandFlags): Promise<
   const format = formatOf(flags);
   checkWritable(flags.output);
   if (flags.verdicts && !flags.auditLog && !flags.dnsLog) throw new InputError('--verdicts judges alerts: give --audit-log or --dns-log too');
-  const verdicts = flags.verdicts ? readVerdicts(flags.verdicts) : undefined;
+  const verdicts = flags.verdicts ? parseVerdicts(await readInput(flags.verdicts, 'verdicts', inputLimits(flags)), flags.verdicts) : undefined;
   const history = flags.history ? readHistory(flags.history) : { runs: [], warnings: [] };
   const drill = flags.drill ? readDrillResult(flags.drill) : undefined;
   const flows = flags.flows ? parseFlows(await readInput(flags.flows, 'flows file', inputLimits(flags)), flags.flows) : undefined;
@@ -131,7 +132,7 @@ export function registerReport(program: Command): void {
     .addOption(new Option('--format <format>', 'html (one self-contained file), markdown or json (default: from the --output extension, else html)').choices([...REPORT_FORMATS]))
     .option('--audit-log <file>', 'API server audit log (JSON lines) for the Expose stage: alerts by rule, time to detect, timeline')
     .option('--dns-log <file>', 'CoreDNS query log for the Expose stage')
-    .option('--verdicts <file>', "alerts (as kubeward detect prints them) with a \"verdict\": true-positive or false-positive: the alert fidelity")
+    .option('--verdicts <file>', 'alert id → true-positive | false-positive | benign (the file kubeward detect triage reads): the alert fidelity')
     .option('--flows <file>', 'declared connections {src, dst, conn}: connections beyond them, and declared ones the policies block (Limit)')
     .option('--drill <result.json>', 'the JSON of kubeward drill run: the eXercise stage')
     .option('--history <dir>', 'keep this run there (JSON) and draw each metric across the runs it holds')

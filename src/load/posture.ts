@@ -1,13 +1,12 @@
 /**
  * The inputs of `kubeward report` beyond sources and logs: the runs kept in `--history DIR`, the
- * last drill's result (`--drill`), and alert verdicts (`--verdicts`). Each refuses what it cannot use
+ * last drill's result (`--drill`). Each refuses what it cannot use
  * in one line; a history folder only warns about files that are not runs, and skips them.
  */
 import { mkdirSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { InputError } from '../core/errors.js';
 import { isRecord } from '../core/object.js';
-import type { Verdict } from '../posture/detection.js';
 import type { HistoryRun } from '../posture/history.js';
 import { POSTURE_SCHEMA, type DrillSummary, type PostureReport } from '../posture/model.js';
 import { readRegularFileSync } from './input.js';
@@ -117,42 +116,4 @@ export function readDrillResult(file: string): DrillSummary {
     stages,
     gaps: typeof body.gaps === 'number' ? body.gaps : stages.reduce((sum, stage) => sum + stage.gaps.length, 0),
   };
-}
-
-const VERDICTS = ['true-positive', 'false-positive'];
-
-/**
- * `--verdicts FILE`: alerts as `kubeward detect` prints them (JSON lines, or a JSON list), each with a
- * `verdict` of `true-positive` (actionable) or `false-positive` (noise) added by whoever triaged it.
- */
-export function readVerdicts(file: string): Verdict[] {
-  const text = readRegularFileSync(file, MAX_JSON_BYTES, `--verdicts ${file}`);
-  const trimmed = text.replace(/^\ufeff/, '').trim();
-  let items: { value: unknown; where: string }[];
-  if (trimmed.startsWith('[')) {
-    let list: unknown;
-    try {
-      list = JSON.parse(trimmed);
-    } catch {
-      throw new InputError(`--verdicts ${file}: not JSON`);
-    }
-    items = (list as unknown[]).map((value, index) => ({ value, where: `[${index}]` }));
-  } else {
-    items = [];
-    trimmed.split('\n').forEach((line, index) => {
-      if (!line.trim()) return;
-      try {
-        items.push({ value: JSON.parse(line), where: `line ${index + 1}` });
-      } catch {
-        throw new InputError(`--verdicts ${file}: line ${index + 1} is not JSON`);
-      }
-    });
-  }
-  return items.map(({ value, where }) => {
-    if (!isRecord(value) || typeof value.rule !== 'string' || typeof value.time !== 'string' || typeof value.principal !== 'string') {
-      throw new InputError(`--verdicts ${file}: ${where} is not an alert (needs rule, time and principal, as kubeward detect prints them)`);
-    }
-    if (typeof value.verdict !== 'string' || !VERDICTS.includes(value.verdict)) throw new InputError(`--verdicts ${file}: ${where}: "verdict" must be ${VERDICTS.join(' or ')}`);
-    return { rule: value.rule, time: value.time, principal: value.principal, verdict: value.verdict as Verdict['verdict'] };
-  });
 }

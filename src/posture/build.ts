@@ -181,9 +181,12 @@ function exposeMetrics(detection: PostureReport['detection']): PostureMetric[] {
     times.length
       ? secondsMetric('expose.time-to-detect', 'Time to detect (median)', times[Math.floor((times.length - 1) / 2)], { better: 'lower', detail: `from the first event of an alert's evidence to the alert; longest ${times.at(-1)}s` })
       : notMeasured('expose.time-to-detect', 'Time to detect (median)', 'seconds', 'lower', 'no alerts'),
-    fidelity && fidelity.judged
-      ? percentMetric('expose.alert-fidelity', 'Alert fidelity (actionable share)', fidelity.truePositives, fidelity.judged, { better: 'higher', detail: `${fidelity.truePositives} true positives, ${fidelity.falsePositives} false positives, ${fidelity.unjudged} alerts without a verdict` })
-      : notMeasured('expose.alert-fidelity', 'Alert fidelity (actionable share)', 'percent', 'higher', 'give --verdicts FILE (alerts with a verdict)'),
+    fidelity && fidelity.triaged
+      ? percentMetric('expose.alert-fidelity', 'Alert fidelity (actionable share)', fidelity.truePositive, fidelity.triaged, {
+          better: 'higher',
+          detail: `${fidelity.truePositive} true positive, ${fidelity.falsePositive} false positive, ${fidelity.benign} benign, ${fidelity.unjudged} without a verdict${fidelity.noisy.length ? `; noisy rules: ${names(fidelity.noisy)}` : ''}`,
+        })
+      : notMeasured('expose.alert-fidelity', 'Alert fidelity (actionable share)', 'percent', 'higher', 'give --verdicts FILE (verdicts on alert ids, as kubeward detect triage reads them)'),
   ];
 }
 

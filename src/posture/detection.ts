@@ -1,5 +1,6 @@
 import type { Alert } from '../core/alert.js';
 import { severityRank } from '../core/severity.js';
+import { triage, type Verdict } from '../detect/triage.js';
 import { MAX_TIMELINE_ALERTS, type AttackStep, type Detection } from './model.js';
 
 /** What the detector found in the logs, as the CLI hands it over. */
@@ -9,15 +10,8 @@ export interface DetectionInput {
   alerts: readonly { alert: Alert; firstEventTime: number; alertTime: number }[];
   /** The tags of each rule (MITRE tactics): they place an alert on the attack's steps. */
   tagsByRule: ReadonlyMap<string, readonly string[]>;
-  verdicts?: readonly Verdict[];
-}
-
-/** A person's judgement of one alert (`--verdicts`): the alert's rule, time and principal, and whether it was actionable. */
-export interface Verdict {
-  rule: string;
-  time: string;
-  principal: string;
-  verdict: 'true-positive' | 'false-positive';
+  /** Verdicts on alert ids (`--verdicts`, the file `kubeward detect triage` reads). */
+  verdicts?: ReadonlyMap<string, Verdict>;
 }
 
 /** The attack step a rule's tags point at: the latest step of the attack the tags name. */
@@ -39,6 +33,7 @@ export function detectionSection(input: DetectionInput): Detection {
   }
   const ordered = [...input.alerts].sort((a, b) => a.alertTime - b.alertTime || a.alert.rule.localeCompare(b.alert.rule));
   const timeline = ordered.slice(0, MAX_TIMELINE_ALERTS).map(({ alert, firstEventTime, alertTime }) => ({
+    id: alert.id,
     time: alert.time,
     rule: alert.rule,
     priority: alert.priority,
@@ -58,16 +53,9 @@ export function detectionSection(input: DetectionInput): Detection {
   };
 }
 
-/** Alert fidelity: of the alerts someone judged, the share that was actionable (true positives). */
-function fidelityOf(alerts: readonly Alert[], verdicts: readonly Verdict[]): NonNullable<Detection['fidelity']> {
-  const key = (entry: { rule: string; time: string; principal: string }) => `${entry.rule}\u0000${entry.time}\u0000${entry.principal}`;
-  const judged = new Map(verdicts.map((verdict) => [key(verdict), verdict.verdict]));
-  let truePositives = 0;
-  let falsePositives = 0;
-  for (const alert of alerts) {
-    const verdict = judged.get(key(alert));
-    if (verdict === 'true-positive') truePositives++;
-    else if (verdict === 'false-positive') falsePositives++;
-  }
-  return { judged: truePositives + falsePositives, truePositives, falsePositives, unjudged: alerts.length - truePositives - falsePositives };
+/** Alert fidelity as `kubeward detect triage` counts it: of the alerts with a verdict, the share that was actionable. */
+function fidelityOf(alerts: readonly Alert[], verdicts: ReadonlyMap<string, Verdict>): NonNullable<Detection['fidelity']> {
+  const report = triage(alerts, verdicts);
+  const { triaged, truePositive, falsePositive, benign } = report.overall;
+  return { triaged, truePositive, falsePositive, benign, unjudged: alerts.length - triaged, noisy: report.noisy.map((rule) => rule.rule) };
 }

@@ -87,6 +87,8 @@ export interface Connectivity {
 
 /** One alert on the detection timeline, placed on the attack step its rule's tags name. */
 export interface TimelineAlert {
+  /** The alert's stable id, as `--verdicts` names it. */
+  id: string;
   time: string;
   rule: string;
   priority: Severity;
@@ -107,7 +109,8 @@ export interface Detection {
   timeline: TimelineAlert[];
   /** Alerts beyond MAX_TIMELINE_ALERTS are counted, not drawn. */
   timelineTruncated: number;
-  fidelity?: { judged: number; truePositives: number; falsePositives: number; unjudged: number };
+  /** With `--verdicts`: as `kubeward detect triage` counts them; `noisy` names the rules whose judged alerts were mostly not actionable. */
+  fidelity?: { triaged: number; truePositive: number; falsePositive: number; benign: number; unjudged: number; noisy: string[] };
 }
 
 export interface DrillSummary {

@@ -99,22 +99,22 @@ describe('detection section', () => {
     [['whatever'], 'other'],
   ])('tags %j place an alert on %s', (tags, step) => expect(attackStepOf(tags)).toBe(step));
 
-  it('alert fidelity is the actionable share of the judged alerts', () => {
-    const alert = (rule: string, time: string) => ({ alert: { rule, priority: 'high' as const, time, principal: 'p', summary: 's', evidence: [], stage: 'expose' as const }, firstEventTime: Date.parse(time) - 2000, alertTime: Date.parse(time) });
+  it('alert fidelity is the actionable share of the judged alerts, as detect triage counts it', () => {
+    const alert = (id: string, rule: string, time: string) => ({ alert: { id, rule, priority: 'high' as const, time, principal: 'p', summary: 's', evidence: [], stage: 'expose' as const }, firstEventTime: Date.parse(time) - 2000, alertTime: Date.parse(time) });
     const section = detectionSection({
       logs: ['audit.log'],
       events: 10,
-      alerts: [alert('r1', '2026-03-01T10:00:00Z'), alert('r1', '2026-03-01T10:01:00Z'), alert('r2', '2026-03-01T10:02:00Z')],
+      alerts: [alert('a1', 'r1', '2026-03-01T10:00:00Z'), alert('a2', 'r1', '2026-03-01T10:01:00Z'), alert('a3', 'r2', '2026-03-01T10:02:00Z')],
       tagsByRule: new Map([['r2', ['exfiltration']]]),
-      verdicts: [
-        { rule: 'r1', time: '2026-03-01T10:00:00Z', principal: 'p', verdict: 'true-positive' },
-        { rule: 'r2', time: '2026-03-01T10:02:00Z', principal: 'p', verdict: 'false-positive' },
-        { rule: 'r9', time: '2026-03-01T10:02:00Z', principal: 'p', verdict: 'true-positive' },
-      ],
+      verdicts: new Map([
+        ['a1', 'true-positive'],
+        ['a3', 'false-positive'],
+        ['elsewhere', 'true-positive'],
+      ] as const),
     });
-    expect(section.fidelity).toEqual({ judged: 2, truePositives: 1, falsePositives: 1, unjudged: 1 });
+    expect(section.fidelity).toEqual({ triaged: 2, truePositive: 1, falsePositive: 1, benign: 0, unjudged: 1, noisy: ['r2'] });
     expect(section.alertsByRule).toEqual([{ rule: 'r1', count: 2, priority: 'high' }, { rule: 'r2', count: 1, priority: 'high' }]);
-    expect(section.timeline.map((entry) => [entry.step, entry.timeToDetectSeconds])).toEqual([['other', 2], ['other', 2], ['exfiltrate', 2]]);
+    expect(section.timeline.map((entry) => [entry.id, entry.step, entry.timeToDetectSeconds])).toEqual([['a1', 'other', 2], ['a2', 'other', 2], ['a3', 'exfiltrate', 2]]);
   });
 });
 

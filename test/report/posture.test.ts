@@ -50,9 +50,9 @@ describe('kubeward report: the trojan chart in a cluster dump, with logs, flows,
     expect(first.code).toBe(0);
     // someone triaged the first run's alerts: the first one was noise, the rest actionable
     const alerts = (JSON.parse(readFileSync(join(dir, 'run1.json'), 'utf8')) as PostureReport).detection!.timeline;
-    writeFileSync(join(dir, 'verdicts.jsonl'), alerts.map((alert, index) => JSON.stringify({ ...alert, verdict: index === 0 ? 'false-positive' : 'true-positive' })).join('\n'));
+    writeFileSync(join(dir, 'verdicts.yaml'), alerts.map((alert, index) => `${alert.id}: ${index === 0 ? 'false-positive' : 'true-positive'}`).join('\n'));
     for (const output of ['run2.json', 'run3.md', 'report.html']) {
-      const run = await runCli(['report', ...common, '--verdicts', 'verdicts.jsonl', '-o', output], { cwd: dir });
+      const run = await runCli(['report', ...common, '--verdicts', 'verdicts.yaml', '-o', output], { cwd: dir });
       expect(run.stderr).toBe('');
       expect(run.code).toBe(0);
     }
@@ -95,8 +95,9 @@ describe('kubeward report: the trojan chart in a cluster dump, with logs, flows,
     expect(value('exercise.gaps')).toBe(2);
     // one false positive among the judged alerts
     const fidelity = report.detection!.fidelity!;
-    expect(fidelity.falsePositives).toBe(1);
-    expect(value('expose.alert-fidelity')).toBe(Math.round((1000 * fidelity.truePositives) / fidelity.judged) / 10);
+    expect(fidelity.falsePositive).toBe(1);
+    expect(fidelity.truePositive).toBe(report.detection!.alerts - 1);
+    expect(value('expose.alert-fidelity')).toBe(Math.round((1000 * fidelity.truePositive) / fidelity.triaged) / 10);
     expect(report.detection!.alertsByRule.map((rule) => rule.rule)).toEqual(expect.arrayContaining(['secrets-read-across-namespaces']));
     expect(report.detection!.timeline.some((alert) => alert.step === 'exfiltrate')).toBe(true);
     expect(report.detection!.timeline.some((alert) => alert.step === 'read Secrets')).toBe(true);
@@ -280,13 +281,13 @@ describe('kubeward report: bad input', () => {
   });
 
   it('a drill result, verdicts or a history path that cannot be used: one line, exit 2, nothing written', async () => {
-    const dir = writeTree({ 'dump.json': JSON.stringify(clusterDump()), 'drill.json': '{"kubeward":"0.1.0"}', 'file': 'x', 'audit.log': '', 'verdicts.jsonl': '{"rule":"r","time":"t","principal":"p","verdict":"maybe"}' });
+    const dir = writeTree({ 'dump.json': JSON.stringify(clusterDump()), 'drill.json': '{"kubeward":"0.1.0"}', 'file': 'x', 'audit.log': '', 'verdicts.yaml': 'abc123: maybe\n' });
     const cases = [
       ['--drill', 'drill.json'],
       ['--drill', 'missing.json'],
       ['--history', 'file'],
-      ['--audit-log', 'audit.log', '--verdicts', 'verdicts.jsonl'],
-      ['--verdicts', 'verdicts.jsonl'],
+      ['--audit-log', 'audit.log', '--verdicts', 'verdicts.yaml'],
+      ['--verdicts', 'verdicts.yaml'],
     ];
     for (const flags of cases) {
       const run = await runCli(['report', 'dump.json', ...flags, '-o', 'report.html'], { cwd: dir });
