@@ -8,7 +8,7 @@ import { DetectPipeline } from '../detect/pipeline.js';
 import { SCAN_CLUSTER_LISTS } from '../load/cluster.js';
 import { forEachLine, readInput } from '../load/input.js';
 import { loadPolicySet } from '../load/policies.js';
-import { historyFile, readDrillResult, readHistory } from '../load/posture.js';
+import { historyFile, readDrillResults, readHistory } from '../load/posture.js';
 import { parseVerdicts, type Verdict } from '../detect/triage.js';
 import { parseFlows } from '../netpol/index.js';
 import { buildPosture } from '../posture/build.js';
@@ -19,7 +19,7 @@ import { fileTime, pipelineOptionsFromFlags } from './detect.js';
 import { readInputs } from './detect-inputs.js';
 import { buildEngine } from '../rbac/index.js';
 import type { Inventory } from '../core/inventory.js';
-import { addLiveOptions, addSourceOptions, inputLimits, loadFromFlagsAndCluster, type InputFlags, type LiveFlags, type SourceFlags } from './options.js';
+import { addLiveOptions, addSourceOptions, collect, inputLimits, loadFromFlagsAndCluster, type InputFlags, type LiveFlags, type SourceFlags } from './options.js';
 import { warnAll, writeOutput } from './output.js';
 import { withAllowedRegistries } from './policy.js';
 
@@ -30,7 +30,7 @@ interface ReportCommandFlags extends SourceFlags, InputFlags, LiveFlags {
   auditLog?: string;
   dnsLog?: string;
   flows?: string;
-  drill?: string;
+  drill?: string[];
   history?: string;
   verdicts?: string;
   output: string;
@@ -95,7 +95,7 @@ async function runReport(sources: string[], flags: ReportCommandFlags): Promise<
   if (flags.verdicts && !flags.auditLog && !flags.dnsLog) throw new InputError('--verdicts judges alerts: give --audit-log or --dns-log too');
   const verdicts = flags.verdicts ? parseVerdicts(await readInput(flags.verdicts, 'verdicts', inputLimits(flags)), flags.verdicts) : undefined;
   const history = flags.history ? readHistory(flags.history) : { runs: [], warnings: [] };
-  const drill = flags.drill ? readDrillResult(flags.drill) : undefined;
+  const drill = flags.drill?.length ? readDrillResults(flags.drill) : undefined;
   const flows = flags.flows ? parseFlows(await readInput(flags.flows, 'flows file', inputLimits(flags)), flags.flows) : undefined;
   const { config, loaded } = await loadFromFlagsAndCluster(sources, flags, SCAN_CLUSTER_LISTS, { probeCharts: true });
   const policies = await loadPolicySet({ kubeVersion: flags.kubeVersion });
@@ -134,7 +134,7 @@ export function registerReport(program: Command): void {
     .option('--dns-log <file>', 'CoreDNS query log for the Expose stage')
     .option('--verdicts <file>', 'alert id → true-positive | false-positive | benign (the file kubeward detect triage reads): the alert fidelity')
     .option('--flows <file>', 'declared connections {src, dst, conn}: connections beyond them, and declared ones the policies block (Limit)')
-    .option('--drill <result.json>', 'the JSON of kubeward drill run: the eXercise stage')
+    .option('--drill <file>', 'the JSON of kubeward drill run (stages, gaps, time to detect) and/or of kubeward drill score (MTTR, developer confidence): the eXercise stage (repeatable)', collect)
     .option('--history <dir>', 'keep this run there (JSON) and draw each metric across the runs it holds')
     .option('--title <text>', 'the report title')
     .option('-q, --quiet', 'do not print warnings');

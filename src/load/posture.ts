@@ -82,38 +82,77 @@ export function historyFile(dir: string, generatedAt: string): string {
   return join(dir, `kubeward-report-${generatedAt.replace(/[:.]/g, '-')}.json`);
 }
 
-/** `--drill RESULT.json`: the JSON of `kubeward drill run` (and, when it holds one, a time to remediate). */
-export function readDrillResult(file: string): DrillSummary {
-  const bad = (why: string) => new InputError(`--drill ${file} is not a kubeward drill result (${why}); write one with kubeward drill run --format json`);
+/**
+ * `--drill FILE` (repeatable): the JSON of `kubeward drill run` (the stages, gaps and time to detect) and/or of
+ * `kubeward drill score` (`"kubeward": "drill-score"`: the mean time to remediate of live-fire drills and the
+ * developer-confidence survey). Several files merge: the last of each kind counts.
+ */
+export function readDrillResults(files: readonly string[]): DrillSummary {
+  let run: Omit<DrillSummary, 'timeToRemediateSeconds' | 'confidence' | 'scoreFile'> | undefined;
+  let score: { file: string; mttr: number | null; confidence: DrillSummary['confidence'] } | undefined;
+  for (const file of files) {
+    const body = readDrillJson(file);
+    if (body.kubeward === 'drill-score') score = drillScoreOf(body, file);
+    else run = drillRunOf(body, file);
+  }
+  if (!run && !score) throw new InputError('--drill: no file given');
+  return {
+    file: run?.file ?? '',
+    scenario: run?.scenario ?? '',
+    namespace: run?.namespace ?? '',
+    firstStop: run?.firstStop ?? null,
+    timeToDetectSeconds: run?.timeToDetectSeconds ?? null,
+    stages: run?.stages ?? [],
+    gaps: run?.gaps ?? 0,
+    hasRun: Boolean(run),
+    timeToRemediateSeconds: score?.mttr ?? null,
+    confidence: score?.confidence ?? null,
+    ...(score ? { scoreFile: score.file } : {}),
+  };
+}
+
+const notDrill = (file: string, why: string) => new InputError(`--drill ${file} is not a kubeward drill result or score (${why}); write one with kubeward drill run --format json or kubeward drill score --format json`);
+
+function readDrillJson(file: string): Record<string, unknown> {
   let body: unknown;
   try {
     body = parseJson(readRegularFileSync(file, MAX_JSON_BYTES, `--drill ${file}`));
   } catch (error) {
     if (error instanceof InputError) throw error;
-    throw bad('not JSON');
+    throw notDrill(file, 'not JSON');
   }
-  if (!isRecord(body) || typeof body.kubeward !== 'string') throw bad('no "kubeward" version key');
-  if (typeof body.scenario !== 'string' || typeof body.namespace !== 'string') throw bad('no "scenario" and "namespace"');
-  if (!Array.isArray(body.stages) || body.stages.length === 0) throw bad('no "stages" list');
+  if (!isRecord(body) || typeof body.kubeward !== 'string') throw notDrill(file, 'no "kubeward" key');
+  return body;
+}
+
+function seconds(value: unknown, key: string, file: string): number | null {
+  if (value === undefined || value === null) return null;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) throw notDrill(file, `"${key}" is not a number of seconds`);
+  return value;
+}
+
+function drillRunOf(body: Record<string, unknown>, file: string) {
+  if (typeof body.scenario !== 'string' || typeof body.namespace !== 'string') throw notDrill(file, 'no "scenario" and "namespace"');
+  if (!Array.isArray(body.stages) || body.stages.length === 0) throw notDrill(file, 'no "stages" list');
   const stages = body.stages.map((stage, index) => {
-    if (!isRecord(stage) || typeof stage.stage !== 'string' || typeof stage.outcome !== 'string') throw bad(`stages[${index}] has no stage and outcome`);
+    if (!isRecord(stage) || typeof stage.stage !== 'string' || typeof stage.outcome !== 'string') throw notDrill(file, `stages[${index}] has no stage and outcome`);
     const gaps = Array.isArray(stage.gaps) ? stage.gaps.filter(isRecord).map((gap) => ({ title: String(gap.title ?? ''), fix: String(gap.fix ?? '') })) : [];
     return { stage: stage.stage, outcome: stage.outcome, summary: typeof stage.summary === 'string' ? stage.summary : '', gaps };
   });
-  const seconds = (value: unknown, key: string): number | null => {
-    if (value === undefined || value === null) return null;
-    if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) throw bad(`"${key}" is not a number of seconds`);
-    return value;
-  };
-  const remediate = body.timeToRemediateSeconds ?? body.mttrSeconds;
   return {
     file,
     scenario: body.scenario,
     namespace: body.namespace,
     firstStop: typeof body.firstStop === 'string' ? body.firstStop : null,
-    timeToDetectSeconds: seconds(body.timeToDetectSeconds, 'timeToDetectSeconds'),
-    timeToRemediateSeconds: seconds(remediate, body.timeToRemediateSeconds !== undefined ? 'timeToRemediateSeconds' : 'mttrSeconds'),
+    timeToDetectSeconds: seconds(body.timeToDetectSeconds, 'timeToDetectSeconds', file),
     stages,
     gaps: typeof body.gaps === 'number' ? body.gaps : stages.reduce((sum, stage) => sum + stage.gaps.length, 0),
+    hasRun: true,
   };
+}
+
+function drillScoreOf(body: Record<string, unknown>, file: string) {
+  if (!Array.isArray(body.drills)) throw notDrill(file, 'a drill score without "drills"');
+  const confidence = isRecord(body.confidence) && typeof body.confidence.average === 'number' && typeof body.confidence.responses === 'number' ? { average: body.confidence.average, responses: body.confidence.responses } : null;
+  return { file, mttr: seconds(body.meanTimeToRemediateSeconds, 'meanTimeToRemediateSeconds', file), confidence };
 }

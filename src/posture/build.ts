@@ -191,31 +191,28 @@ function exposeMetrics(detection: PostureReport['detection']): PostureMetric[] {
 }
 
 function exerciseMetrics(drill: DrillSummary | undefined): PostureMetric[] {
-  const why = 'give --drill RESULT.json';
-  if (!drill) {
-    return [
-      notMeasured('exercise.stages-holding', 'Stages that stop or detect the attack', 'count', 'higher', why),
-      notMeasured('exercise.gaps', 'Gaps found in the last drill', 'count', 'lower', why),
-      notMeasured('exercise.time-to-detect', 'Time to detect in the last drill', 'seconds', 'lower', why),
-      notMeasured('exercise.mttr', 'Mean time to remediate', 'seconds', 'lower', why),
-    ];
-  }
-  const holding = drill.stages.filter((stage) => stage.outcome === 'stopped' || stage.outcome === 'detected').length;
+  const run = drill?.hasRun ? drill : undefined;
+  const why = 'give --drill RESULT.json (kubeward drill run)';
+  const scoreWhy = 'give --drill SCORE.json (kubeward drill score)';
+  const holding = run ? run.stages.filter((stage) => stage.outcome === 'stopped' || stage.outcome === 'detected').length : 0;
   return [
-    metric('exercise.stages-holding', 'Stages that stop or detect the attack', holding, { better: 'higher', detail: `of ${drill.stages.length}; first stop: ${drill.firstStop ?? 'none'}` }),
-    metric('exercise.gaps', 'Gaps found in the last drill', drill.gaps, { better: 'lower' }),
-    drill.timeToDetectSeconds === null
-      ? notMeasured('exercise.time-to-detect', 'Time to detect in the last drill', 'seconds', 'lower', 'the drill did not detect the attack')
-      : secondsMetric('exercise.time-to-detect', 'Time to detect in the last drill', drill.timeToDetectSeconds, { better: 'lower' }),
-    drill.timeToRemediateSeconds === null
-      ? notMeasured('exercise.mttr', 'Mean time to remediate', 'seconds', 'lower', 'the result holds no time to remediate (a live-fire drill scored with kubeward drill score)')
-      : secondsMetric('exercise.mttr', 'Mean time to remediate', drill.timeToRemediateSeconds, { better: 'lower' }),
+    run ? metric('exercise.stages-holding', 'Stages that stop or detect the attack', holding, { better: 'higher', detail: `of ${run.stages.length}; first stop: ${run.firstStop ?? 'none'}` }) : notMeasured('exercise.stages-holding', 'Stages that stop or detect the attack', 'count', 'higher', why),
+    run ? metric('exercise.gaps', 'Gaps found in the last drill', run.gaps, { better: 'lower' }) : notMeasured('exercise.gaps', 'Gaps found in the last drill', 'count', 'lower', why),
+    run && run.timeToDetectSeconds !== null
+      ? secondsMetric('exercise.time-to-detect', 'Time to detect in the last drill', run.timeToDetectSeconds, { better: 'lower' })
+      : notMeasured('exercise.time-to-detect', 'Time to detect in the last drill', 'seconds', 'lower', run ? 'the drill did not detect the attack' : why),
+    drill?.timeToRemediateSeconds != null
+      ? secondsMetric('exercise.mttr', 'Mean time to remediate', drill.timeToRemediateSeconds, { better: 'lower', detail: 'of the live-fire drills kubeward drill score scored' })
+      : notMeasured('exercise.mttr', 'Mean time to remediate', 'seconds', 'lower', scoreWhy),
+    drill?.confidence
+      ? { ...metric('exercise.developer-confidence', 'Developer confidence (survey, 1 to 5)', drill.confidence.average, { better: 'higher', detail: `${drill.confidence.responses} responses` }), display: `${drill.confidence.average}/5` }
+      : notMeasured('exercise.developer-confidence', 'Developer confidence (survey, 1 to 5)', 'count', 'higher', `${scoreWhy} with --survey`),
   ];
 }
 
 function notesOf(stage: Stage, input: PostureInput): string[] {
   if (stage === 'expose' && !input.detection) return ['No audit or DNS log was given (--audit-log, --dns-log): nothing to detect from.'];
-  if (stage === 'exercise' && !input.drill) return ['No drill result was given (--drill RESULT.json from kubeward drill run).'];
+  if (stage === 'exercise' && !input.drill?.hasRun) return ['No drill result was given (--drill RESULT.json from kubeward drill run).'];
   return [];
 }
 

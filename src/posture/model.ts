@@ -114,12 +114,18 @@ export interface Detection {
 }
 
 export interface DrillSummary {
+  /** Whether a `drill run` result was given (else only a score: no stages). */
+  hasRun: boolean;
   file: string;
   scenario: string;
   namespace: string;
   firstStop: string | null;
   timeToDetectSeconds: number | null;
+  /** From `drill score`: the mean time to remediate of the scored live-fire drills. */
   timeToRemediateSeconds: number | null;
+  /** From `drill score`: the developer-confidence survey (1 to 5). */
+  confidence: { average: number; responses: number } | null;
+  scoreFile?: string;
   stages: { stage: string; outcome: string; summary: string; gaps: { title: string; fix: string }[] }[];
   gaps: number;
 }

@@ -272,7 +272,7 @@ function exposePictures(report: PostureReport): string {
 
 function exercisePictures(report: PostureReport): string {
   const drill = report.drill;
-  if (!drill) return '';
+  if (!drill?.hasRun) return '';
   const mark: Record<string, string> = { stopped: '■ stopped', detected: '◆ detected', partial: '◐ partial', missed: '○ missed' };
   return [
     `<p>Scenario <code>${html(drill.scenario)}</code> in namespace <code>${html(drill.namespace)}</code> (from <code>${html(drill.file)}</code>). First stop: <strong>${html(drill.firstStop ?? 'none: the attack went through')}</strong>.</p>`,

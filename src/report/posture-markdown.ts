@@ -82,7 +82,7 @@ function extras(report: PostureReport, stage: StageSection): string[] {
     }
     case 'exercise': {
       const drill = report.drill;
-      if (!drill) return [];
+      if (!drill?.hasRun) return [];
       return [
         `Scenario ${code(drill.scenario)} in ${code(drill.namespace)} (from ${code(drill.file)}); first stop: **${cell(drill.firstStop ?? 'none')}**.`,
         '',

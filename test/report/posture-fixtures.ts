@@ -127,7 +127,7 @@ stringData:
   };
 }
 
-/** What `kubeward drill run --format json` writes (issue 12's contract), with a time to remediate from a scored live-fire drill. */
+/** What `kubeward drill run --format json` writes (issue 12's contract). */
 export function drillResult(): Record<string, unknown> {
   return {
     kubeward: '0.1.0',
@@ -143,7 +143,19 @@ export function drillResult(): Record<string, unknown> {
     firstStop: 'recon',
     timeToDetectSeconds: 42,
     gaps: 2,
-    timeToRemediateSeconds: 1260,
+  };
+}
+
+/** What `kubeward drill score --format json` writes for two live-fire drills with a survey (issue 12). */
+export function drillScore(): Record<string, unknown> {
+  const drill = (started: string, remediated: string, seconds: number) => ({ source: 'alerts.jsonl', started, remediated, firstAlert: null, timeToDetectSeconds: 40, timeToRemediateSeconds: seconds, alerts: 3, namedPod: true, namedServiceAccount: true });
+  return {
+    kubeward: 'drill-score',
+    drills: [drill('2026-03-01T10:00:00.000Z', '2026-03-01T10:20:00.000Z', 1200), drill('2026-04-01T10:00:00.000Z', '2026-04-01T10:22:00.000Z', 1320)],
+    meanTimeToDetectSeconds: 40,
+    meanTimeToRemediateSeconds: 1260,
+    gaps: [],
+    confidence: { responses: 6, average: 3.83 },
   };
 }
 

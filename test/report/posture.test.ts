@@ -10,7 +10,7 @@ import { inkedPixels, launchBrowser, openPage, type WatchedPage } from '../helpe
 import { writeTree } from '../helpers/chart.js';
 import { REPO, runCli } from '../helpers/cli.js';
 import { attackAudit, attackDns, benignAudit, benignDns, byTime, podList } from '../detect/scenario.js';
-import { clusterDump, drillResult, FLOWS, HOSTILE, hostileChart, SECRET_MARKER } from './posture-fixtures.js';
+import { clusterDump, drillResult, drillScore, FLOWS, HOSTILE, hostileChart, SECRET_MARKER } from './posture-fixtures.js';
 
 const TROJAN = join(REPO, 'test/fixtures/charts/fast-trace-agent');
 
@@ -22,7 +22,7 @@ function newestRun(history: string): PostureReport {
 
 const metricsOf = (report: PostureReport) => report.stages.flatMap((stage) => stage.metrics);
 
-describe('kubeward report: the trojan chart in a cluster dump, with logs, flows, a drill and three earlier runs', () => {
+describe('kubeward report: the trojan chart in a cluster dump, with logs, flows, a drill run and score, and three earlier runs', () => {
   let browser: Browser;
   let dir: string;
   let history: string;
@@ -40,11 +40,12 @@ describe('kubeward report: the trojan chart in a cluster dump, with logs, flows,
       'dns.log': dns.join('\n') + '\n',
       'flows.yaml': FLOWS,
       'drill.json': JSON.stringify(drillResult()),
+      'score.json': JSON.stringify(drillScore()),
       '.kubeward.yaml': 'allowedRepositories:\n  - url: https://charts.internal.example.com\n    internal: true\n  - url: https://charts.bitnami.com/bitnami\n',
     });
     history = join(dir, 'history');
     const launching = launchBrowser();
-    const common = ['dump.json', 'pods.json', TROJAN, '-n', 'tracing', '--audit-log', 'audit.log', '--dns-log', 'dns.log', '--flows', 'flows.yaml', '--drill', 'drill.json', '--history', 'history', '-q'];
+    const common = ['dump.json', 'pods.json', TROJAN, '-n', 'tracing', '--audit-log', 'audit.log', '--dns-log', 'dns.log', '--flows', 'flows.yaml', '--drill', 'drill.json', '--drill', 'score.json', '--history', 'history', '-q'];
     const first = await runCli(['report', ...common, '-o', 'run1.json'], { cwd: dir });
     expect(first.stderr).toBe('');
     expect(first.code).toBe(0);
@@ -91,7 +92,10 @@ describe('kubeward report: the trojan chart in a cluster dump, with logs, flows,
     expect(metricsOf(report).find((metric) => metric.id === 'limit.declared-flows-blocked')?.detail).toBe('checkout/checkout => payments-api/payments : TCP 443');
     expect(value('limit.connections-beyond-flows')).toBeGreaterThan(0);
     expect(value('recon.allowed-external-repositories')).toBe(1);
+    // the run's stages, the score's MTTR and survey
     expect(value('exercise.mttr')).toBe(1260);
+    expect(value('exercise.developer-confidence')).toBe(3.83);
+    expect(value('exercise.stages-holding')).toBe(3);
     expect(value('exercise.gaps')).toBe(2);
     // one false positive among the judged alerts
     const fidelity = report.detection!.fidelity!;
