@@ -1,9 +1,9 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type { Config } from '../core/config.js';
 import { InputError } from '../core/errors.js';
-import type { Finding } from '../core/finding.js';
+import { blockingFindings, type Finding } from '../core/finding.js';
 import { checkSeconds, MAX_DURATION_SECONDS } from '../core/limits.js';
-import { atOrAbove, isSeverity, type Severity } from '../core/severity.js';
+import { isSeverity, type Severity } from '../core/severity.js';
 import { loadCluster, mergeLoadResults, type ClusterList } from '../load/cluster.js';
 import { loadConfig } from '../load/config.js';
 import { DEFAULT_MAX_FILE_BYTES, DEFAULT_READ_TIMEOUT_MS, MAX_TEXT_BYTES, type ReadLimits } from '../load/input.js';
@@ -214,8 +214,7 @@ export function failOnOf(flags: ReportFlags, config: Config, fallback: Severity 
 
 /** 1 when an unsuppressed finding that is not already in the baseline is at or above the threshold, else 0. */
 export function exitCodeFor(findings: readonly Finding[], failOn: Severity | 'none'): 0 | 1 {
-  if (failOn === 'none') return 0;
-  return findings.some((finding) => !finding.suppressed && finding.baselineState !== 'unchanged' && atOrAbove(finding.severity, failOn)) ? 1 : 0;
+  return blockingFindings(findings, failOn).length > 0 ? 1 : 0;
 }
 
 /** The report compared with `--baseline FILE`, when one is given. */

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { apiGroupOf, isRecord, type ObjectRef } from './object.js';
 import type { PathSegment } from './provenance.js';
-import { emptySeverityCounts, type Severity, type SeverityCounts, type Stage } from './severity.js';
+import { atOrAbove, emptySeverityCounts, type Severity, type SeverityCounts, type Stage } from './severity.js';
 
 /** What a suppression says and where it came from. */
 export interface Suppression {
@@ -36,6 +36,15 @@ export interface Finding {
 
 /** `new`: absent from the baseline; `unchanged`: the baseline has it too. The names SARIF gives them. */
 export type BaselineState = 'new' | 'unchanged';
+
+/**
+ * The findings that fail a run at `failOn` (`--fail-on`): unsuppressed, not already in the baseline,
+ * at or above the threshold. What makes `scan` exit 1 and the Helm post-renderer gate block an install.
+ */
+export function blockingFindings(findings: readonly Finding[], failOn: Severity | 'none'): Finding[] {
+  if (failOn === 'none') return [];
+  return findings.filter((finding) => !finding.suppressed && finding.baselineState !== 'unchanged' && atOrAbove(finding.severity, failOn));
+}
 
 export function summarize(findings: readonly Finding[]): SeverityCounts {
   const counts = emptySeverityCounts();
