@@ -4,6 +4,7 @@ import { oneLine } from '../core/sanitize.js';
 import { VERSION } from '../core/version.js';
 import { registerDetect } from './detect.js';
 import { registerDiff } from './diff.js';
+import { registerDrill } from './drill.js';
 import { registerGate } from './gate.js';
 import { registerNetpol } from './netpol.js';
 import { registerPolicy } from './policy.js';
@@ -32,6 +33,7 @@ export function buildProgram(): Command {
   registerPolicy(program);
   registerReport(program);
   registerWebhook(program);
+  registerDrill(program);
   for (const command of program.commands) command.exitOverride();
   return program;
 }

@@ -49,10 +49,11 @@ export function reconStage(input: ReconInput): StageResult & { findings: Finding
     };
   }
   const gaps = reconGaps(input, findings);
+  const suppressedHigh = findings.filter((finding) => finding.suppressed && atOrAbove(finding.severity, 'high')).length;
   return {
     stage: 'recon',
     outcome: 'missed',
-    summary: `the install passes the gate at ${threshold}${counts ? `: the scan reports ${counts}, none blocking` : ': the scan reports nothing'}`,
+    summary: `the install passes the gate at ${threshold}${counts ? `: the scan reports ${counts}, none blocking` : ': the scan reports nothing unsuppressed'}${suppressedHigh ? ` (${suppressedHigh} finding${suppressedHigh === 1 ? '' : 's'} at high or above suppressed by the team's configuration)` : ''}`,
     evidence,
     gaps,
     findings,

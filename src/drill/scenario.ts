@@ -85,20 +85,76 @@ export interface DrillScenario {
   background: { auditEventsPerSecond: number; dnsLookupsPerSecond: number; before: number; after: number };
   /** Extra tabletop questions per role, on top of the built-in ones. */
   questions: Record<string, string[]>;
+  /** The scenario this one is a variant of. */
+  variantOf?: string;
 }
 
-const SCENARIO_KEYS = new Set(['apiVersion', 'kind', 'metadata', 'title', 'description', 'namespace', 'chart', 'installer', 'attacker', 'steps', 'background', 'questions']);
+const SCENARIO_KEYS = new Set(['apiVersion', 'kind', 'metadata', 'title', 'description', 'namespace', 'chart', 'installer', 'attacker', 'steps', 'background', 'questions', 'variants']);
+const VARIANT_KEYS = new Set(['name', 'title', 'description', 'namespace', 'values', 'attacker', 'steps', 'questions']);
 const STEP_KEYS = new Set(['id', 'title', 'at', 'requests', 'connections', 'channels', 'dns']);
 const NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
-/** Checks a parsed scenario file; every mistake is an InputError naming the file and the field. */
+/**
+ * A scenario file: the scenario and its variants. A variant is the same attack with other chart
+ * values (merged over the scenario's), another attacking workload, or steps changed by id (the
+ * fields given replace the step's); it is checked as a whole scenario of its own.
+ */
+export function parseScenarioFile(raw: unknown, file: string): DrillScenario[] {
+  const base = parseScenario(raw, file);
+  const variants = isRecord(raw) ? raw.variants : undefined;
+  if (variants === undefined) return [base];
+  if (!Array.isArray(variants)) throw new InputError(`${file}: variants: a list of variants (name, values, attacker, steps)`);
+  const source = raw as Record<string, unknown>;
+  return [
+    base,
+    ...variants.map((variant, index) => {
+      const where = `variants[${index}]`;
+      if (!isRecord(variant)) throw new InputError(`${file}: ${where}: a mapping (name, title, values, attacker, steps)`);
+      for (const key of Object.keys(variant)) if (!VARIANT_KEYS.has(key)) throw new InputError(`${file}: ${where}.${key}: unknown field (known: ${[...VARIANT_KEYS].join(', ')})`);
+      const chart = isRecord(source.chart) ? source.chart : {};
+      const steps = Array.isArray(source.steps) ? source.steps : [];
+      const overrides = variant.steps === undefined ? [] : Array.isArray(variant.steps) ? variant.steps : [];
+      for (const [position, override] of overrides.entries()) {
+        if (!isRecord(override) || !steps.some((step) => isRecord(step) && step.id === override.id)) throw new InputError(`${file}: ${where}.steps[${position}].id: names no step of the scenario`);
+      }
+      const merged = {
+        ...source,
+        variants: undefined,
+        metadata: { name: variant.name },
+        title: variant.title ?? source.title,
+        description: variant.description ?? source.description,
+        namespace: variant.namespace ?? source.namespace,
+        chart: { ...chart, values: mergeValues(chart.values, variant.values) },
+        attacker: { ...(isRecord(source.attacker) ? source.attacker : {}), ...(isRecord(variant.attacker) ? variant.attacker : {}) },
+        steps: steps.map((step) => {
+          const override = overrides.find((candidate) => isRecord(candidate) && isRecord(step) && candidate.id === step.id);
+          return isRecord(override) && isRecord(step) ? { ...step, ...override } : step;
+        }),
+        questions: variant.questions ?? source.questions,
+      };
+      delete merged.variants;
+      return { ...parseScenario(merged, `${file} (${where})`), file, variantOf: base.name };
+    }),
+  ];
+}
+
+/** Chart values: a variant's over the scenario's, mappings merged key by key (as helm merges -f files). */
+function mergeValues(base: unknown, over: unknown): unknown {
+  if (!isRecord(over)) return over === undefined ? base : over;
+  if (!isRecord(base)) return over;
+  const out: Record<string, unknown> = { ...base };
+  for (const [key, value] of Object.entries(over)) out[key] = mergeValues(base[key], value);
+  return out;
+}
+
+/** Checks a parsed scenario; every mistake is an InputError naming the file and the field. */
 export function parseScenario(raw: unknown, file: string): DrillScenario {
   const fail = (field: string, problem: string): never => {
     throw new InputError(`${file}: ${field}: ${problem}`);
   };
   if (!isRecord(raw)) return fail('(document)', `a ${SCENARIO_KIND} mapping is expected`);
   if (raw.apiVersion !== SCENARIO_API_VERSION || raw.kind !== SCENARIO_KIND) fail('kind', `expected apiVersion ${SCENARIO_API_VERSION}, kind ${SCENARIO_KIND}`);
-  for (const key of Object.keys(raw)) if (!SCENARIO_KEYS.has(key)) fail(key, `unknown field (known: ${[...SCENARIO_KEYS].join(', ')})`);
+  for (const key of Object.keys(raw)) if (!SCENARIO_KEYS.has(key) && raw[key] !== undefined) fail(key, `unknown field (known: ${[...SCENARIO_KEYS].join(', ')})`);
   const metadata = isRecord(raw.metadata) ? raw.metadata : fail('metadata', 'a mapping with a name is required');
   const name = text(metadata.name, 'metadata.name', fail);
   if (!NAME.test(name)) fail('metadata.name', 'lower-case letters, digits and dashes');

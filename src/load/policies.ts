@@ -52,24 +52,34 @@ export async function loadPolicySet(options: { policyPaths?: string[]; paramPath
   const policyPaths = builtin ? builtinPolicyFiles() : (options.policyPaths as string[]);
   const paramPaths = options.paramPaths ?? (builtin ? [builtinParamsFile()] : []);
   const loaded = await loadSources(policyPaths, { ...options.load, namespace: options.load?.namespace ?? 'default' });
-  const warnings = [...loaded.warnings];
+  const { policies, bindings, warnings } = readPolicyObjects(loaded.inventory, { kubeVersion: options.kubeVersion, others: 'warn' });
+  warnings.unshift(...loaded.warnings);
+  if (policies.length === 0) throw new InputError(`${policyPaths.join(', ')}: no ValidatingAdmissionPolicy found`);
+  const params = paramPaths.length ? (await loadSources(paramPaths, { ...options.load })).inventory.objects.slice() : [];
+  checkSet(policies, bindings, params);
+  return { policies, bindings, params, warnings };
+}
+
+/**
+ * The ValidatingAdmissionPolicies and bindings among an inventory's objects, compiled. Other objects
+ * are warned about (`others: 'warn'`, a policy folder) or passed over (`'skip'`, a cluster dump).
+ */
+export function readPolicyObjects(inventory: Inventory, options: { kubeVersion?: string; others: 'warn' | 'skip' }): { policies: Policy[]; bindings: Binding[]; warnings: string[] } {
+  const warnings: string[] = [];
   const policies: Policy[] = [];
   const bindings: Binding[] = [];
   try {
-    for (const object of loaded.inventory.objects) {
-      const file = fileOf(loaded.inventory, object);
+    for (const object of inventory.objects) {
+      const file = fileOf(inventory, object);
       if (isPolicyObject(object)) policies.push(readPolicy(object, { kubeVersion: options.kubeVersion, file }));
       else if (isBindingObject(object)) bindings.push(readBinding(object, { file }));
-      else warnings.push(`${file ?? '-'}: ${object.kind} ${object.metadata.name ?? ''} is not a ValidatingAdmissionPolicy or binding: skipped`);
+      else if (options.others === 'warn') warnings.push(`${file ?? '-'}: ${object.kind} ${object.metadata.name ?? ''} is not a ValidatingAdmissionPolicy or binding: skipped`);
     }
   } catch (error) {
     if (error instanceof PolicyError) throw new InputError(error.message);
     throw error;
   }
-  if (policies.length === 0) throw new InputError(`${policyPaths.join(', ')}: no ValidatingAdmissionPolicy found`);
-  const params = paramPaths.length ? (await loadSources(paramPaths, { ...options.load })).inventory.objects.slice() : [];
-  checkSet(policies, bindings, params);
-  return { policies, bindings, params, warnings };
+  return { policies, bindings, warnings };
 }
 
 /** Every binding names a policy that is loaded, every named param exists, no two policies share a name. */

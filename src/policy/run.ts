@@ -48,10 +48,15 @@ export interface AdmitOptions {
 
 /** Admits every object of the inventory (Namespaces and policy objects too: the API server would). */
 export function admitInventory(set: PolicySetLike, inventory: Inventory, options: AdmitOptions = {}): ObjectDecision[] {
+  return admitObjects(set, inventory, inventory.objects.map((object) => ({ object, user: options.user })), options);
+}
+
+/** Admits each object as a request by its own user (an install: the installer's objects, the controllers' pods), with the inventory's lookups. */
+export function admitObjects(set: PolicySetLike, inventory: Inventory, requests: readonly { object: KubeObject; user?: UserInfo }[], options: Pick<AdmitOptions, 'operation' | 'namespaces'> = {}): ObjectDecision[] {
   const context = offlineContext(set, inventory, options.namespaces);
   const crds = inventory.byKind('CustomResourceDefinition');
-  return inventory.objects.map((object) => {
-    const request = requestFor(object, { operation: options.operation, user: options.user, crds });
+  return requests.map(({ object, user }) => {
+    const request = requestFor(object, { operation: options.operation, user, crds });
     return { object, request, result: evaluateAdmission(set.policies, set.bindings, request, context) };
   });
 }

@@ -1,0 +1,204 @@
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { InputError } from '../core/errors.js';
+import { Inventory } from '../core/inventory.js';
+import { VERSION } from '../core/version.js';
+import { FIELD_TABLES } from '../detect/fields.js';
+import { loadFalcoRules } from '../detect/falco.js';
+import { loadKubewardRules } from '../detect/rules.js';
+import { drillExitCode } from '../drill/result.js';
+import { runDrill, type DrillRun } from '../drill/run.js';
+import type { DrillScenario } from '../drill/scenario.js';
+import { loadCluster, mergeLoadResults, SCAN_CLUSTER_LISTS, type ClusterList } from '../load/cluster.js';
+import { loadConfig } from '../load/config.js';
+import { builtinDetectRuleFiles, readRuleFile } from '../load/detect-rules.js';
+import { builtinScenarios, findScenario, renderScenarioChart } from '../load/drills.js';
+import { builtinParamsFile, builtinPolicyFiles, checkSet, loadPolicySet, readPolicyObjects, type PolicySet } from '../load/policies.js';
+import { loadSources, type LoadResult } from '../load/sources.js';
+import type { PolicySetLike } from '../policy/run.js';
+import { DRILL_FORMATS, renderDrill, type DrillFormat } from '../report/drill.js';
+import { collect, failOnOf, type LiveFlags } from './options.js';
+import { useColor, warnAll, writeOutput } from './output.js';
+
+/** What `drill run --context` reads: the scan's kinds, admission policies, and where the API server is. */
+export const DRILL_CLUSTER_LISTS: readonly ClusterList[] = [
+  ...SCAN_CLUSTER_LISTS,
+  { group: 'admissionregistration.k8s.io', version: 'v1', resource: 'validatingadmissionpolicies', kind: 'ValidatingAdmissionPolicy', required: false },
+  { group: 'admissionregistration.k8s.io', version: 'v1', resource: 'validatingadmissionpolicybindings', kind: 'ValidatingAdmissionPolicyBinding', required: false },
+  { group: 'discovery.k8s.io', version: 'v1', resource: 'endpointslices', kind: 'EndpointSlice', required: false },
+  { group: '', version: 'v1', resource: 'services', kind: 'Service', required: false },
+];
+
+/** `--policies builtin` names the built-in pack among the team's policies. */
+const BUILTIN_POLICIES = 'builtin';
+
+export interface DrillRunFlags extends LiveFlags {
+  namespace?: string;
+  cluster?: string[];
+  config?: string | false;
+  failOn?: 'critical' | 'high' | 'medium' | 'low' | 'info' | 'none';
+  policies?: string[];
+  params?: string[];
+  rules?: string[];
+  falcoRules?: string[];
+  maxTtd: number;
+  format?: DrillFormat;
+  output?: string;
+  quiet?: boolean;
+}
+
+function nonNegative(name: string) {
+  return (value: string) => {
+    const number = Number(value);
+    if (!Number.isFinite(number) || number < 0) throw new InvalidArgumentError(`${name} must be a number of seconds`);
+    return number;
+  };
+}
+
+/** The team's existing objects: files, folders, dumps, and the live cluster with --context. */
+async function loadTeamCluster(flags: DrillRunFlags): Promise<LoadResult | undefined> {
+  const parts: LoadResult[] = [];
+  if (flags.cluster?.length) parts.push(await loadSources(flags.cluster));
+  if (flags.context !== undefined || flags.kubeconfig !== undefined) parts.push(await loadCluster({ context: flags.context, kubeconfig: flags.kubeconfig, lists: DRILL_CLUSTER_LISTS }));
+  if (parts.length === 0) return undefined;
+  return parts.length === 1 ? parts[0] : mergeLoadResults(parts);
+}
+
+/**
+ * The team's admission policies: the ValidatingAdmissionPolicies in the cluster sources, plus those
+ * --policies names (`builtin`: the built-in pack with its params).
+ */
+async function teamPolicies(cluster: Inventory, flags: DrillRunFlags, warnings: string[]): Promise<PolicySetLike | undefined> {
+  const fromCluster = readPolicyObjects(cluster, { others: 'skip' });
+  const paths = (flags.policies ?? []).flatMap((path) => (path === BUILTIN_POLICIES ? builtinPolicyFiles() : [path]));
+  const params = [...(flags.params ?? []), ...(flags.policies?.includes(BUILTIN_POLICIES) ? [builtinParamsFile()] : [])];
+  let named: PolicySet | undefined;
+  if (paths.length) {
+    named = await loadPolicySet({ policyPaths: paths, paramPaths: params });
+    warnings.push(...named.warnings);
+  }
+  const policies = [...fromCluster.policies, ...(named?.policies ?? [])];
+  if (policies.length === 0) return undefined;
+  const bindings = [...fromCluster.bindings, ...(named?.bindings ?? [])];
+  const paramObjects = [...(named?.params ?? []), ...cluster.objects.filter((object) => object.kind === 'ConfigMap')];
+  checkSet(policies, bindings, paramObjects);
+  return { policies, bindings, params: paramObjects };
+}
+
+/** The team's detection rules: the built-in ones unless --rules or --falco-rules replace them. */
+function teamDetection(flags: DrillRunFlags, warnings: string[]) {
+  const replaced = Boolean(flags.rules?.length || flags.falcoRules?.length);
+  const files = replaced ? (flags.rules ?? []).map(readRuleFile) : builtinDetectRuleFiles();
+  const rules = loadKubewardRules(files);
+  const falco = flags.falcoRules?.length ? loadFalcoRules(flags.falcoRules.map(readRuleFile), { fields: FIELD_TABLES.audit, matching: 'first' }) : undefined;
+  warnings.push(...rules.warnings, ...(falco?.warnings ?? []));
+  return { detection: { rules, falco }, sources: replaced ? [...(flags.rules ?? []), ...(flags.falcoRules ?? [])] : ['the built-in rules (rules/detect/)'] };
+}
+
+/** Loads everything a drill needs from the flags and runs it. Shared by `drill run` and `drill tabletop`. */
+export async function drillFromFlags(reference: string, flags: DrillRunFlags): Promise<{ run: DrillRun; scenario: DrillScenario; warnings: string[] }> {
+  const scenario = findScenario(reference);
+  const namespace = flags.namespace ?? scenario.namespace;
+  const { config, file: configFile } = loadConfig(flags.config);
+  const failOn = failOnOf({ failOn: flags.failOn }, config);
+  const warnings: string[] = [];
+  const cluster = await loadTeamCluster(flags);
+  if (cluster) warnings.push(...cluster.warnings);
+  const clusterInventory = cluster?.inventory ?? Inventory.of([]);
+  const policies = await teamPolicies(clusterInventory, flags, warnings);
+  const builtin = await loadPolicySet({});
+  const { detection, sources } = teamDetection(flags, warnings);
+  const chart = await renderScenarioChart(scenario, namespace, { probeCharts: true });
+  warnings.push(...chart.warnings);
+  const run = runDrill({
+    version: VERSION,
+    scenario,
+    namespace,
+    chart: { inventory: chart.inventory, charts: chart.charts, probes: chart.probes },
+    cluster: clusterInventory.objects,
+    config,
+    configFile,
+    failOn,
+    policies,
+    builtinPolicies: builtin,
+    detection,
+    ruleSources: sources,
+    maxTtdSeconds: flags.maxTtd,
+    inputs: {
+      cluster: [...(flags.cluster ?? []), ...(flags.context !== undefined ? [`context ${flags.context}`] : [])],
+      config: configFile ?? null,
+      failOn,
+      policies: flags.policies ?? [],
+      rules: sources,
+      maxTtdSeconds: flags.maxTtd,
+    },
+  });
+  if (warnings.length) run.result.warnings = warnings;
+  return { run, scenario, warnings };
+}
+
+/** The options of `drill run` (and `drill tabletop`, which runs the same drill). */
+export function addDrillRunOptions(command: Command): Command {
+  return command
+    .option('-n, --namespace <namespace>', "namespace the chart is installed into (default: the scenario's)")
+    .option('--cluster <sources...>', "the team's existing objects: NetworkPolicies, RBAC, Namespaces, ValidatingAdmissionPolicies, the kubernetes Service's EndpointSlice (files, folders, dumps)")
+    .option('--context <name>', 'read the live cluster of this kubeconfig context (read-only)')
+    .option('--kubeconfig <file>', 'kubeconfig to read the live cluster with')
+    .option('--config <file>', "the team's configuration: suppressions, disabled rules (default: nearest .kubeward.yaml upward)")
+    .option('--no-config', 'ignore .kubeward.yaml')
+    .addOption(new Option('--fail-on <severity>', "the team's CI threshold for scan and gate (default high)").choices(['critical', 'high', 'medium', 'low', 'info', 'none']))
+    .option('--policies <path>', `the team's ValidatingAdmissionPolicies (repeatable; "${BUILTIN_POLICIES}": the built-in pack), besides those in --cluster`, collect)
+    .option('--params <path>', 'param objects for the policies (repeatable)', collect)
+    .option('--rules <file>', "the team's kubeward detection rules (repeatable; replace the built-in ones)", collect)
+    .option('--falco-rules <file>', "the team's Falco rules for k8s_audit (repeatable; replace the built-in ones)", collect)
+    .option('--max-ttd <seconds>', 'time to detect the attack must stay within', nonNegative('--max-ttd'), 60)
+    .option('-q, --quiet', 'do not print warnings');
+}
+
+export function registerDrill(program: Command): void {
+  const drill = program.command('drill').description('replay the trojan-chart attack through your own defences: which stage stops it, which only sees it, and what to fix');
+
+  drill
+    .command('list')
+    .description('the scenarios shipped with kubeward (drills/*.yaml) and their variants')
+    .addOption(new Option('--format <format>', 'output format').choices(['table', 'json']).default('table'))
+    .action((flags: { format: 'table' | 'json' }) => {
+      const scenarios = builtinScenarios();
+      if (flags.format === 'json') {
+        writeOutput(`${JSON.stringify(scenarios.map((scenario) => ({ name: scenario.name, title: scenario.title, variantOf: scenario.variantOf ?? null, namespace: scenario.namespace, steps: scenario.steps.map((step) => step.id) })), null, 2)}\n`);
+        return;
+      }
+      const lines = scenarios.map((scenario) => `${scenario.variantOf ? '  ' : ''}${scenario.name.padEnd(scenario.variantOf ? 32 : 34)} ${scenario.title}`);
+      writeOutput(`${lines.join('\n')}\n\nRun one: kubeward drill run NAME [--cluster DUMP] [--format html -o drill.html]; your own: kubeward drill run my-scenario.yaml\n`);
+    });
+
+  const run = drill
+    .command('run')
+    .description('run the scenario through the five stages with the real engines and your inputs')
+    .argument('<scenario>', 'a scenario name (kubeward drill list) or a scenario file (FILE#VARIANT for a variant in it)')
+    .addOption(new Option('--format <format>', 'output format').choices([...DRILL_FORMATS]).default('table'))
+    .option('-o, --output <file>', 'write the scorecard to a file (atomically) instead of stdout');
+  addDrillRunOptions(run);
+  run.addHelpText(
+    'after',
+    `
+Stages, in order: recon (scan/gate of the chart at --fail-on with --config), evaluate (audit of the
+cluster after the install), fortify (admission policies), limit (NetworkPolicy: API server, cluster
+DNS, outside resolvers, internet), expose (detection rules on the attack's audit and DNS logs).
+
+Exit codes: 0 some stage stops the attack or it is detected within --max-ttd, 1 it goes through
+unstopped and unseen, 2 usage or input error.
+
+Examples:
+  kubeward drill run trojan-chart
+  kubeward drill run trojan-chart --cluster cluster-dump.json --config .kubeward.yaml --format html -o drill.html
+  kubeward drill run trojan-chart --fail-on none --policies builtin --rules team-rules.yaml --format json`,
+  );
+  run.action(async (reference: string, flags: DrillRunFlags) => {
+    if (flags.cluster && flags.cluster.length === 0) throw new InputError('--cluster needs at least one source');
+    const { run: drillRun, warnings } = await drillFromFlags(reference, flags);
+    warnAll(warnings, flags.quiet);
+    const format = flags.format ?? 'table';
+    writeOutput(renderDrill(drillRun.result, format, { color: format === 'table' && !flags.output && useColor() }), flags.output);
+    process.exitCode = drillExitCode(drillRun.result);
+  });
+}
