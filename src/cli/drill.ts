@@ -1,3 +1,6 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { InputError } from '../core/errors.js';
 import { Inventory } from '../core/inventory.js';
@@ -5,9 +8,14 @@ import { VERSION } from '../core/version.js';
 import { FIELD_TABLES } from '../detect/fields.js';
 import { loadFalcoRules } from '../detect/falco.js';
 import { loadKubewardRules } from '../detect/rules.js';
+import { buildKit, DOMAIN_PATTERN } from '../drill/kit.js';
 import { drillExitCode } from '../drill/result.js';
 import { runDrill, type DrillRun } from '../drill/run.js';
 import type { DrillScenario } from '../drill/scenario.js';
+import { renderPostMortem, scoreDrills, type ScoreInput, type ScoreTarget } from '../drill/score.js';
+import { renderTabletop } from '../drill/tabletop.js';
+import type { KubeObject } from '../core/object.js';
+import { parseTime, readAlertsFile, readDrillResult, readKitManifest, readSurvey } from '../load/drill-inputs.js';
 import { loadCluster, mergeLoadResults, SCAN_CLUSTER_LISTS, type ClusterList } from '../load/cluster.js';
 import { loadConfig } from '../load/config.js';
 import { builtinDetectRuleFiles, readRuleFile } from '../load/detect-rules.js';
@@ -16,7 +24,7 @@ import { builtinParamsFile, builtinPolicyFiles, checkSet, loadPolicySet, readPol
 import { loadSources, type LoadResult } from '../load/sources.js';
 import type { PolicySetLike } from '../policy/run.js';
 import { DRILL_FORMATS, renderDrill, type DrillFormat } from '../report/drill.js';
-import { collect, failOnOf, type LiveFlags } from './options.js';
+import { collect, failOnOf, positiveInteger, type LiveFlags } from './options.js';
 import { useColor, warnAll, writeOutput } from './output.js';
 
 /** What `drill run --context` reads: the scan's kinds, admission policies, and where the API server is. */
@@ -95,7 +103,7 @@ function teamDetection(flags: DrillRunFlags, warnings: string[]) {
 }
 
 /** Loads everything a drill needs from the flags and runs it. Shared by `drill run` and `drill tabletop`. */
-export async function drillFromFlags(reference: string, flags: DrillRunFlags): Promise<{ run: DrillRun; scenario: DrillScenario; warnings: string[] }> {
+export async function drillFromFlags(reference: string, flags: DrillRunFlags): Promise<{ run: DrillRun; scenario: DrillScenario; chart: readonly KubeObject[]; warnings: string[] }> {
   const scenario = findScenario(reference);
   const namespace = flags.namespace ?? scenario.namespace;
   const { config, file: configFile } = loadConfig(flags.config);
@@ -133,7 +141,7 @@ export async function drillFromFlags(reference: string, flags: DrillRunFlags): P
     },
   });
   if (warnings.length) run.result.warnings = warnings;
-  return { run, scenario, warnings };
+  return { run, scenario, chart: chart.inventory.objects, warnings };
 }
 
 /** The options of `drill run` (and `drill tabletop`, which runs the same drill). */
@@ -201,4 +209,112 @@ Examples:
     writeOutput(renderDrill(drillRun.result, format, { color: format === 'table' && !flags.output && useColor() }), flags.output);
     process.exitCode = drillExitCode(drillRun.result);
   });
+
+  registerExercises(drill);
+}
+
+/** Writes a folder of files atomically: built beside the target, then renamed into place. */
+function writeFolder(target: string, files: ReadonlyMap<string, string>): void {
+  if (existsSync(target) && (!statSync(target).isDirectory() || readdirSync(target).length > 0)) throw new InputError(`${target}: exists and is not an empty folder`);
+  const parent = dirname(resolve(target));
+  let staging: string;
+  try {
+    staging = mkdtempSync(join(parent, `.${basename(target)}.kit-`));
+  } catch (error) {
+    throw new InputError(`cannot write ${target}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
+  try {
+    for (const [path, text] of files) {
+      mkdirSync(dirname(join(staging, path)), { recursive: true });
+      writeFileSync(join(staging, path), text, { mode: 0o644 });
+    }
+    if (existsSync(target)) rmdirSync(target);
+    renameSync(staging, target);
+  } catch (error) {
+    rmSync(staging, { recursive: true, force: true });
+    throw new InputError(`cannot write ${target}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
+}
+
+function registerExercises(drill: Command): void {
+  const tabletop = drill
+    .command('tabletop')
+    .description('the tabletop runbook (markdown): injects in order with the alerts your rules raise, expected signals, questions per role, commands')
+    .argument('<scenario>', 'a scenario name (kubeward drill list) or a scenario file')
+    .option('-o, --output <file>', 'write the runbook to a file (atomically) instead of stdout');
+  addDrillRunOptions(tabletop);
+  tabletop.action(async (reference: string, flags: DrillRunFlags & { output?: string }) => {
+    const { run, scenario, chart, warnings } = await drillFromFlags(reference, flags);
+    warnAll(warnings, flags.quiet);
+    writeOutput(renderTabletop({ scenario, chart, result: run.result, timeline: run.timeline, alerts: run.alerts }), flags.output);
+  });
+
+  drill
+    .command('kit')
+    .description('a live-fire kit for a non-production cluster: a harmless chart with a canary Secret, the audit policy and CoreDNS log settings, the replay commands')
+    .argument('<scenario>', 'a scenario name (kubeward drill list) or a scenario file')
+    .requiredOption('--out <dir>', 'the folder to write (new, or empty)')
+    .option('-n, --namespace <namespace>', "namespace the kit is installed into (default: the scenario's)")
+    .option('--domain <domain>', 'the harmless domain the marker is resolved under', 'kubeward-drill.invalid')
+    .option('--queries <n>', 'how many names the sidecar resolves', positiveInteger('--queries'), 12)
+    .action((reference: string, flags: { out: string; namespace?: string; domain: string; queries: number }) => {
+      const scenario = findScenario(reference);
+      const domain = flags.domain.toLowerCase().replace(/\.$/, '');
+      if (!DOMAIN_PATTERN.test(domain)) throw new InputError(`--domain: "${flags.domain}" is not a domain name`);
+      if (flags.queries > 1000) throw new InputError('--queries: at most 1000');
+      const files = buildKit({ scenario, namespace: flags.namespace ?? scenario.namespace, marker: randomBytes(16).toString('hex'), domain, queries: flags.queries });
+      writeFolder(flags.out, files);
+      process.stderr.write(`kubeward: wrote the live-fire kit to ${flags.out} (${files.size} files); start with ${join(flags.out, 'README.md')}\n`);
+    });
+
+  drill
+    .command('score')
+    .description('score live-fire drills: time to detect, time to remediate (MTTR), whether alerts named the pod and ServiceAccount, gaps, confidence; a post-mortem template')
+    .requiredOption('--alerts <file>', 'alerts of one drill (kubeward detect --format json); repeat for several drills', collect)
+    .requiredOption('--started <time>', 'when the drill started (RFC 3339); one per --alerts', collect)
+    .requiredOption('--remediated <time>', 'when the team contained it (RFC 3339); one per --alerts', collect)
+    .option('--survey <file>', 'developer-confidence answers, 1 to 5 (YAML or JSON: confidence: [4, 3, 5])')
+    .option('--kit <dir>', 'the kit folder (its kit.json names the pod and the ServiceAccount to look for)')
+    .option('--pod <ns/name-prefix>', 'the pod the alerts should name (without --kit)')
+    .option('--service-account <ns/name>', 'the ServiceAccount the alerts should name (without --kit)')
+    .option('--drill <file>', 'a kubeward drill run --format json result: its gaps join the post-mortem')
+    .option('--max-ttd <seconds>', 'the time-to-detect target', nonNegative('--max-ttd'), 60)
+    .addOption(new Option('--format <format>', 'output format').choices(['markdown', 'json']).default('markdown'))
+    .option('-o, --output <file>', 'write to a file (atomically) instead of stdout')
+    .action((flags: { alerts: string[]; started: string[]; remediated: string[]; survey?: string; kit?: string; pod?: string; serviceAccount?: string; drill?: string; maxTtd: number; format: 'markdown' | 'json'; output?: string }) => {
+      if (flags.started.length !== flags.alerts.length || flags.remediated.length !== flags.alerts.length) {
+        throw new InputError(`give one --started and one --remediated per --alerts (got ${flags.alerts.length} --alerts, ${flags.started.length} --started, ${flags.remediated.length} --remediated)`);
+      }
+      const drills = flags.alerts.map((file, index) => {
+        const started = parseTime(flags.started[index], '--started');
+        const remediated = parseTime(flags.remediated[index], '--remediated');
+        if (remediated < started) throw new InputError(`--remediated ${flags.remediated[index]} is before --started ${flags.started[index]}`);
+        return { source: file, alerts: readAlertsFile(file), started, remediated };
+      });
+      const input: ScoreInput = { drills, target: scoreTarget(flags), survey: flags.survey ? readSurvey(flags.survey) : undefined, drillGaps: flags.drill ? drillGapsOf(flags.drill) : undefined, maxTtdSeconds: flags.maxTtd };
+      const score = scoreDrills(input);
+      writeOutput(flags.format === 'json' ? `${JSON.stringify(score, null, 2)}\n` : renderPostMortem(score, input), flags.output);
+    });
+}
+
+function splitRef(value: string, flag: string): { namespace: string; name: string } {
+  const [namespace, name, extra] = value.split('/');
+  if (!namespace || !name || extra !== undefined) throw new InputError(`${flag}: NAMESPACE/NAME (got "${value}")`);
+  return { namespace, name };
+}
+
+function scoreTarget(flags: { kit?: string; pod?: string; serviceAccount?: string }): ScoreTarget | undefined {
+  if (flags.kit) {
+    const kit = readKitManifest(join(flags.kit, 'kit.json'));
+    return { namespace: kit.namespace, podPrefix: `${kit.workload.split('/')[1]}-`, serviceAccount: kit.serviceAccount };
+  }
+  const pod = flags.pod ? splitRef(flags.pod, '--pod') : undefined;
+  const account = flags.serviceAccount ? splitRef(flags.serviceAccount, '--service-account') : undefined;
+  if (pod && account && pod.namespace !== account.namespace) throw new InputError('--pod and --service-account name different namespaces');
+  if (!pod && !account) return undefined;
+  return { namespace: (pod ?? account)!.namespace, podPrefix: pod?.name, serviceAccount: account?.name };
+}
+
+function drillGapsOf(file: string) {
+  return readDrillResult(file).stages.flatMap((stage) => (Array.isArray(stage.gaps) ? stage.gaps.map((gap) => ({ stage: String(stage.stage), title: String(gap.title), fix: String(gap.fix) })) : []));
 }

@@ -13,6 +13,7 @@ import { atOrAbove, severityRank } from '../core/severity.js';
 import type { DetectedAlert } from '../detect/detector.js';
 import { PodIndex } from '../detect/dns.js';
 import { DetectPipeline, type PipelineOptions } from '../detect/pipeline.js';
+import { alertNames } from './naming.js';
 import type { Evidence, Gap, StageResult } from './result.js';
 import type { DrillScenario } from './scenario.js';
 import type { StepRun, Timeline } from './timeline.js';
@@ -57,16 +58,15 @@ export function detectTimeline(timeline: Timeline, detection: ExposeInput['detec
   const stepOf = new Map<string, string>();
   for (const line of [...timeline.audit, ...timeline.dns]) if (line.step) stepOf.set(line.id, line.step);
   const { pod } = timeline;
-  const account = `system:serviceaccount:${pod.namespace}:${pod.serviceAccount}`;
   return pipeline.alerts().map((detected: DetectedAlert) => {
     const { alert } = detected;
-    const text = `${alert.principal} ${alert.summary}`;
+    const named = alertNames(alert, { namespace: pod.namespace, pod: pod.name, serviceAccount: pod.serviceAccount });
     return {
       alert,
       at: seconds(detected.alertTime - timeline.installAt),
       steps: [...new Set(alert.evidence.map((id) => stepOf.get(id)).filter((step): step is string => step !== undefined))],
-      namesPod: text.includes(pod.name),
-      namesServiceAccount: text.includes(account) || (text.includes(pod.serviceAccount) && text.includes(pod.namespace)),
+      namesPod: named.pod,
+      namesServiceAccount: named.serviceAccount,
     };
   });
 }

@@ -203,10 +203,10 @@ export function parseScenario(raw: unknown, file: string): DrillScenario {
 
   const backgroundRaw = raw.background === undefined ? {} : isRecord(raw.background) ? raw.background : fail('background', 'a mapping');
   const background = {
-    auditEventsPerSecond: rate(backgroundRaw.auditEventsPerSecond, 50, 'background.auditEventsPerSecond', fail),
-    dnsLookupsPerSecond: rate(backgroundRaw.dnsLookupsPerSecond, 10, 'background.dnsLookupsPerSecond', fail),
-    before: backgroundRaw.before === undefined ? 120_000 : duration(backgroundRaw.before, 'background.before', fail),
-    after: backgroundRaw.after === undefined ? 180_000 : duration(backgroundRaw.after, 'background.after', fail),
+    auditEventsPerSecond: rate(backgroundRaw.auditEventsPerSecond, 20, 'background.auditEventsPerSecond', fail),
+    dnsLookupsPerSecond: rate(backgroundRaw.dnsLookupsPerSecond, 5, 'background.dnsLookupsPerSecond', fail),
+    before: backgroundRaw.before === undefined ? 60_000 : duration(backgroundRaw.before, 'background.before', fail),
+    after: backgroundRaw.after === undefined ? 120_000 : duration(backgroundRaw.after, 'background.after', fail),
   };
 
   const questions: Record<string, string[]> = {};

@@ -1,0 +1,120 @@
+/**
+ * The inputs of `kubeward drill score`: alert files (`kubeward detect --format json`, one alert per
+ * line, or a JSON array), times, the developer-confidence survey, a kit's manifest, a drill's result.
+ * Every mistake is one line naming the file (and line) and the field.
+ */
+import { readFileSync } from 'node:fs';
+import type { Alert } from '../core/alert.js';
+import { InputError } from '../core/errors.js';
+import { isRecord } from '../core/object.js';
+import { isSeverity } from '../core/severity.js';
+import type { KitManifest } from '../drill/kit.js';
+import type { DrillResult } from '../drill/result.js';
+import { parseYamlDocument } from './yaml-document.js';
+
+const MAX_BYTES = 256 * 1024 * 1024;
+
+function readText(file: string, what: string): string {
+  try {
+    const text = readFileSync(file, 'utf8');
+    if (text.length > MAX_BYTES) throw new InputError(`${file}: ${what} larger than 256 MiB`);
+    return text;
+  } catch (error) {
+    if (error instanceof InputError) throw error;
+    throw new InputError(`${file}: cannot read ${what} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+  }
+}
+
+function alertOf(value: unknown, where: string): Alert {
+  if (!isRecord(value)) throw new InputError(`${where}: not an alert (an object with rule, priority, time, principal, summary)`);
+  for (const field of ['rule', 'time', 'principal', 'summary'] as const) {
+    if (typeof value[field] !== 'string') throw new InputError(`${where}: ${field}: a string is required`);
+  }
+  if (!isSeverity(value.priority)) throw new InputError(`${where}: priority: one of critical, high, medium, low, info`);
+  if (!Number.isFinite(Date.parse(value.time as string))) throw new InputError(`${where}: time: not an RFC 3339 time`);
+  return {
+    rule: value.rule as string,
+    priority: value.priority,
+    time: value.time as string,
+    principal: value.principal as string,
+    summary: value.summary as string,
+    evidence: Array.isArray(value.evidence) ? value.evidence.filter((id): id is string => typeof id === 'string') : [],
+    stage: 'expose',
+  };
+}
+
+/** Alerts as `kubeward detect --format json` prints them (JSON lines), or a JSON array of them. */
+export function readAlertsFile(file: string): Alert[] {
+  const text = readText(file, 'alerts');
+  const trimmed = text.trim();
+  if (trimmed.startsWith('[')) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(trimmed);
+    } catch {
+      throw new InputError(`${file}: not JSON (a JSON array of alerts, or one alert per line)`);
+    }
+    return (parsed as unknown[]).map((value, index) => alertOf(value, `${file}: [${index}]`));
+  }
+  const alerts: Alert[] = [];
+  text.split('\n').forEach((line, index) => {
+    if (!line.trim()) return;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(line);
+    } catch {
+      throw new InputError(`${file}:${index + 1}: not JSON (kubeward detect --format json prints one alert per line)`);
+    }
+    alerts.push(alertOf(parsed, `${file}:${index + 1}`));
+  });
+  return alerts;
+}
+
+/** An RFC 3339 time (as `date -u +%Y-%m-%dT%H:%M:%SZ` prints it), for a flag. */
+export function parseTime(value: string, flag: string): number {
+  const text = value.trim();
+  const time = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(text) ? Date.parse(text) : Number.NaN;
+  if (!Number.isFinite(time)) throw new InputError(`${flag}: "${value}" is not an RFC 3339 time with a zone (e.g. 2026-03-01T10:05:00Z)`);
+  return time;
+}
+
+/** The survey: a list of answers 1 to 5, `confidence: [...]`, or a list of `{confidence: N}` (YAML or JSON). */
+export function readSurvey(file: string): number[] {
+  const raw = parseYamlDocument(readText(file, 'survey'), { file, schema: 'core' });
+  const list = isRecord(raw) ? raw.confidence : raw;
+  if (!Array.isArray(list) || list.length === 0) throw new InputError(`${file}: confidence: a list of answers from 1 to 5 is required`);
+  return list.map((entry, index) => {
+    const value = isRecord(entry) ? entry.confidence : entry;
+    const number = Number(value);
+    if (typeof value === 'boolean' || !Number.isFinite(number) || number < 1 || number > 5) throw new InputError(`${file}: confidence[${index}]: an answer from 1 to 5 (got ${JSON.stringify(value)})`);
+    return number;
+  });
+}
+
+/** A kit's kit.json, for the names the alerts should carry. */
+export function readKitManifest(file: string): KitManifest {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readText(file, 'kit manifest'));
+  } catch (error) {
+    if (error instanceof InputError) throw error;
+    throw new InputError(`${file}: not JSON`);
+  }
+  if (!isRecord(parsed) || parsed.kubeward !== 'drill-kit' || typeof parsed.namespace !== 'string' || typeof parsed.serviceAccount !== 'string' || typeof parsed.workload !== 'string') {
+    throw new InputError(`${file}: not a kit manifest written by kubeward drill kit`);
+  }
+  return parsed as unknown as KitManifest;
+}
+
+/** A `kubeward drill run --format json` result, for its gaps. */
+export function readDrillResult(file: string): DrillResult {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readText(file, 'drill result'));
+  } catch (error) {
+    if (error instanceof InputError) throw error;
+    throw new InputError(`${file}: not JSON`);
+  }
+  if (!isRecord(parsed) || !Array.isArray(parsed.stages) || typeof parsed.scenario !== 'string') throw new InputError(`${file}: not a result of kubeward drill run --format json`);
+  return parsed as unknown as DrillResult;
+}
