@@ -93,20 +93,21 @@ async function teamPolicies(cluster: Inventory, flags: DrillRunFlags, warnings: 
 }
 
 /** The team's detection rules: the built-in ones unless --rules or --falco-rules replace them. */
-function teamDetection(flags: DrillRunFlags, warnings: string[]) {
+async function teamDetection(flags: DrillRunFlags, warnings: string[]) {
   const replaced = Boolean(flags.rules?.length || flags.falcoRules?.length);
-  const files = replaced ? (flags.rules ?? []).map(readRuleFile) : builtinDetectRuleFiles();
+  const readAll = (paths: readonly string[]) => Promise.all(paths.map((path) => readRuleFile(path)));
+  const files = replaced ? await readAll(flags.rules ?? []) : builtinDetectRuleFiles();
   const rules = loadKubewardRules(files);
-  const falco = flags.falcoRules?.length ? loadFalcoRules(flags.falcoRules.map(readRuleFile), { fields: FIELD_TABLES.audit, matching: 'first' }) : undefined;
+  const falco = flags.falcoRules?.length ? loadFalcoRules(await readAll(flags.falcoRules), { fields: FIELD_TABLES.audit, matching: 'first' }) : undefined;
   warnings.push(...rules.warnings, ...(falco?.warnings ?? []));
   return { detection: { rules, falco }, sources: replaced ? [...(flags.rules ?? []), ...(flags.falcoRules ?? [])] : ['the built-in rules (rules/detect/)'] };
 }
 
 /** Loads everything a drill needs from the flags and runs it. Shared by `drill run` and `drill tabletop`. */
 export async function drillFromFlags(reference: string, flags: DrillRunFlags): Promise<{ run: DrillRun; scenario: DrillScenario; chart: readonly KubeObject[]; warnings: string[] }> {
-  const scenario = findScenario(reference);
+  const scenario = await findScenario(reference);
   const namespace = flags.namespace ?? scenario.namespace;
-  const { config, file: configFile } = loadConfig(flags.config);
+  const { config, file: configFile } = await loadConfig(flags.config);
   const failOn = failOnOf({ failOn: flags.failOn }, config);
   const warnings: string[] = [];
   const cluster = await loadTeamCluster(flags);
@@ -114,7 +115,7 @@ export async function drillFromFlags(reference: string, flags: DrillRunFlags): P
   const clusterInventory = cluster?.inventory ?? Inventory.of([]);
   const policies = await teamPolicies(clusterInventory, flags, warnings);
   const builtin = await loadPolicySet({});
-  const { detection, sources } = teamDetection(flags, warnings);
+  const { detection, sources } = await teamDetection(flags, warnings);
   const chart = await renderScenarioChart(scenario, namespace, { probeCharts: true });
   warnings.push(...chart.warnings);
   const run = runDrill({
@@ -169,8 +170,8 @@ export function registerDrill(program: Command): void {
     .command('list')
     .description('the scenarios shipped with kubeward (drills/*.yaml) and their variants')
     .addOption(new Option('--format <format>', 'output format').choices(['table', 'json']).default('table'))
-    .action((flags: { format: 'table' | 'json' }) => {
-      const scenarios = builtinScenarios();
+    .action(async (flags: { format: 'table' | 'json' }) => {
+      const scenarios = await builtinScenarios();
       if (flags.format === 'json') {
         writeOutput(`${JSON.stringify(scenarios.map((scenario) => ({ name: scenario.name, title: scenario.title, variantOf: scenario.variantOf ?? null, namespace: scenario.namespace, steps: scenario.steps.map((step) => step.id) })), null, 2)}\n`);
         return;
@@ -257,8 +258,8 @@ function registerExercises(drill: Command): void {
     .option('-n, --namespace <namespace>', "namespace the kit is installed into (default: the scenario's)")
     .option('--domain <domain>', 'the harmless domain the marker is resolved under', 'kubeward-drill.invalid')
     .option('--queries <n>', 'how many names the sidecar resolves', positiveInteger('--queries'), 12)
-    .action((reference: string, flags: { out: string; namespace?: string; domain: string; queries: number }) => {
-      const scenario = findScenario(reference);
+    .action(async (reference: string, flags: { out: string; namespace?: string; domain: string; queries: number }) => {
+      const scenario = await findScenario(reference);
       const domain = flags.domain.toLowerCase().replace(/\.$/, '');
       if (!DOMAIN_PATTERN.test(domain)) throw new InputError(`--domain: "${flags.domain}" is not a domain name`);
       if (flags.queries > 1000) throw new InputError('--queries: at most 1000');
@@ -281,17 +282,24 @@ function registerExercises(drill: Command): void {
     .option('--max-ttd <seconds>', 'the time-to-detect target', nonNegative('--max-ttd'), 60)
     .addOption(new Option('--format <format>', 'output format').choices(['markdown', 'json']).default('markdown'))
     .option('-o, --output <file>', 'write to a file (atomically) instead of stdout')
-    .action((flags: { alerts: string[]; started: string[]; remediated: string[]; survey?: string; kit?: string; pod?: string; serviceAccount?: string; drill?: string; maxTtd: number; format: 'markdown' | 'json'; output?: string }) => {
+    .action(async (flags: { alerts: string[]; started: string[]; remediated: string[]; survey?: string; kit?: string; pod?: string; serviceAccount?: string; drill?: string; maxTtd: number; format: 'markdown' | 'json'; output?: string }) => {
       if (flags.started.length !== flags.alerts.length || flags.remediated.length !== flags.alerts.length) {
         throw new InputError(`give one --started and one --remediated per --alerts (got ${flags.alerts.length} --alerts, ${flags.started.length} --started, ${flags.remediated.length} --remediated)`);
       }
-      const drills = flags.alerts.map((file, index) => {
+      const drills = [];
+      for (const [index, file] of flags.alerts.entries()) {
         const started = parseTime(flags.started[index], '--started');
         const remediated = parseTime(flags.remediated[index], '--remediated');
         if (remediated < started) throw new InputError(`--remediated ${flags.remediated[index]} is before --started ${flags.started[index]}`);
-        return { source: file, alerts: readAlertsFile(file), started, remediated };
-      });
-      const input: ScoreInput = { drills, target: scoreTarget(flags), survey: flags.survey ? readSurvey(flags.survey) : undefined, drillGaps: flags.drill ? drillGapsOf(flags.drill) : undefined, maxTtdSeconds: flags.maxTtd };
+        drills.push({ source: file, alerts: await readAlertsFile(file), started, remediated });
+      }
+      const input: ScoreInput = {
+        drills,
+        target: await scoreTarget(flags),
+        survey: flags.survey ? await readSurvey(flags.survey) : undefined,
+        drillGaps: flags.drill ? await drillGapsOf(flags.drill) : undefined,
+        maxTtdSeconds: flags.maxTtd,
+      };
       const score = scoreDrills(input);
       writeOutput(flags.format === 'json' ? `${JSON.stringify(score, null, 2)}\n` : renderPostMortem(score, input), flags.output);
     });
@@ -303,9 +311,9 @@ function splitRef(value: string, flag: string): { namespace: string; name: strin
   return { namespace, name };
 }
 
-function scoreTarget(flags: { kit?: string; pod?: string; serviceAccount?: string }): ScoreTarget | undefined {
+async function scoreTarget(flags: { kit?: string; pod?: string; serviceAccount?: string }): Promise<ScoreTarget | undefined> {
   if (flags.kit) {
-    const kit = readKitManifest(join(flags.kit, 'kit.json'));
+    const kit = await readKitManifest(join(flags.kit, 'kit.json'));
     return { namespace: kit.namespace, podPrefix: `${kit.workload.split('/')[1]}-`, serviceAccount: kit.serviceAccount };
   }
   const pod = flags.pod ? splitRef(flags.pod, '--pod') : undefined;
@@ -315,6 +323,6 @@ function scoreTarget(flags: { kit?: string; pod?: string; serviceAccount?: strin
   return { namespace: (pod ?? account)!.namespace, podPrefix: pod?.name, serviceAccount: account?.name };
 }
 
-function drillGapsOf(file: string) {
-  return readDrillResult(file).stages.flatMap((stage) => (Array.isArray(stage.gaps) ? stage.gaps.map((gap) => ({ stage: String(stage.stage), title: String(gap.title), fix: String(gap.fix) })) : []));
+async function drillGapsOf(file: string) {
+  return (await readDrillResult(file)).stages.flatMap((stage) => (Array.isArray(stage.gaps) ? stage.gaps.map((gap) => ({ stage: String(stage.stage), title: String(gap.title), fix: String(gap.fix) })) : []));
 }

@@ -3,27 +3,14 @@
  * line, or a JSON array), times, the developer-confidence survey, a kit's manifest, a drill's result.
  * Every mistake is one line naming the file (and line) and the field.
  */
-import { readFileSync } from 'node:fs';
 import type { Alert } from '../core/alert.js';
 import { InputError } from '../core/errors.js';
 import { isRecord } from '../core/object.js';
 import { isSeverity } from '../core/severity.js';
 import type { KitManifest } from '../drill/kit.js';
 import type { DrillResult } from '../drill/result.js';
+import { readInput } from './input.js';
 import { parseYamlDocument } from './yaml-document.js';
-
-const MAX_BYTES = 256 * 1024 * 1024;
-
-function readText(file: string, what: string): string {
-  try {
-    const text = readFileSync(file, 'utf8');
-    if (text.length > MAX_BYTES) throw new InputError(`${file}: ${what} larger than 256 MiB`);
-    return text;
-  } catch (error) {
-    if (error instanceof InputError) throw error;
-    throw new InputError(`${file}: cannot read ${what} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
-  }
-}
 
 function alertOf(value: unknown, where: string): Alert {
   if (!isRecord(value)) throw new InputError(`${where}: not an alert (an object with rule, priority, time, principal, summary)`);
@@ -44,8 +31,8 @@ function alertOf(value: unknown, where: string): Alert {
 }
 
 /** Alerts as `kubeward detect --format json` prints them (JSON lines), or a JSON array of them. */
-export function readAlertsFile(file: string): Alert[] {
-  const text = readText(file, 'alerts');
+export async function readAlertsFile(file: string): Promise<Alert[]> {
+  const text = await readInput(file, 'alerts');
   const trimmed = text.trim();
   if (trimmed.startsWith('[')) {
     let parsed: unknown;
@@ -79,8 +66,8 @@ export function parseTime(value: string, flag: string): number {
 }
 
 /** The survey: a list of answers 1 to 5, `confidence: [...]`, or a list of `{confidence: N}` (YAML or JSON). */
-export function readSurvey(file: string): number[] {
-  const raw = parseYamlDocument(readText(file, 'survey'), { file, schema: 'core' });
+export async function readSurvey(file: string): Promise<number[]> {
+  const raw = parseYamlDocument(await readInput(file, 'survey'), { file, schema: 'core' });
   const list = isRecord(raw) ? raw.confidence : raw;
   if (!Array.isArray(list) || list.length === 0) throw new InputError(`${file}: confidence: a list of answers from 1 to 5 is required`);
   return list.map((entry, index) => {
@@ -92,12 +79,12 @@ export function readSurvey(file: string): number[] {
 }
 
 /** A kit's kit.json, for the names the alerts should carry. */
-export function readKitManifest(file: string): KitManifest {
+export async function readKitManifest(file: string): Promise<KitManifest> {
+  const text = await readInput(file, 'kit manifest');
   let parsed: unknown;
   try {
-    parsed = JSON.parse(readText(file, 'kit manifest'));
-  } catch (error) {
-    if (error instanceof InputError) throw error;
+    parsed = JSON.parse(text);
+  } catch {
     throw new InputError(`${file}: not JSON`);
   }
   if (!isRecord(parsed) || parsed.kubeward !== 'drill-kit' || typeof parsed.namespace !== 'string' || typeof parsed.serviceAccount !== 'string' || typeof parsed.workload !== 'string') {
@@ -107,12 +94,12 @@ export function readKitManifest(file: string): KitManifest {
 }
 
 /** A `kubeward drill run --format json` result, for its gaps. */
-export function readDrillResult(file: string): DrillResult {
+export async function readDrillResult(file: string): Promise<DrillResult> {
+  const text = await readInput(file, 'drill result');
   let parsed: unknown;
   try {
-    parsed = JSON.parse(readText(file, 'drill result'));
-  } catch (error) {
-    if (error instanceof InputError) throw error;
+    parsed = JSON.parse(text);
+  } catch {
     throw new InputError(`${file}: not JSON`);
   }
   if (!isRecord(parsed) || !Array.isArray(parsed.stages) || typeof parsed.scenario !== 'string') throw new InputError(`${file}: not a result of kubeward drill run --format json`);

@@ -2,13 +2,14 @@
  * Drill scenarios from disk: the built-in ones shipped in `drills/*.yaml`, or a user's file, and
  * the scenario's chart rendered by the real helm for the namespace it goes into.
  */
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import jsYaml from 'js-yaml';
 import { InputError } from '../core/errors.js';
 import { parseScenarioFile, type DrillScenario } from '../drill/scenario.js';
+import { readInput } from './input.js';
 import { loadSources, type LoadOptions, type LoadResult } from './sources.js';
 import { parseYamlDocument } from './yaml-document.js';
 
@@ -18,41 +19,34 @@ export const BUILTIN_DRILLS_DIR = fileURLToPath(new URL('../../drills/', import.
 const MAX_SCENARIO_BYTES = 1024 * 1024;
 
 /** Reads one scenario file: the scenario and its variants. */
-export function readScenarioFile(file: string): DrillScenario[] {
-  let text: string;
-  try {
-    if (statSync(file).size > MAX_SCENARIO_BYTES) throw new InputError(`${file}: a scenario file is at most 1 MiB`);
-    text = readFileSync(file, 'utf8');
-  } catch (error) {
-    if (error instanceof InputError) throw error;
-    throw new InputError(`${file}: cannot read scenario (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
-  }
+export async function readScenarioFile(file: string): Promise<DrillScenario[]> {
+  const text = await readInput(file, 'scenario', { maxBytes: MAX_SCENARIO_BYTES });
   return parseScenarioFile(parseYamlDocument(text, { file, schema: 'core' }), file);
 }
 
 /** Every built-in scenario, variants after the scenario they vary. */
-export function builtinScenarios(): DrillScenario[] {
-  return readdirSync(BUILTIN_DRILLS_DIR)
+export async function builtinScenarios(): Promise<DrillScenario[]> {
+  const names = readdirSync(BUILTIN_DRILLS_DIR)
     .filter((name) => name.endsWith('.yaml'))
-    .sort()
-    .flatMap((name) => readScenarioFile(join(BUILTIN_DRILLS_DIR, name)));
+    .sort();
+  return (await Promise.all(names.map((name) => readScenarioFile(join(BUILTIN_DRILLS_DIR, name))))).flat();
 }
 
 /**
  * A scenario by name (a built-in one or one of its variants) or by path (a `.yaml` file, or
  * `FILE#NAME` for a variant in it). An unknown name lists the known ones.
  */
-export function findScenario(reference: string): DrillScenario {
+export async function findScenario(reference: string): Promise<DrillScenario> {
   const [path, variant] = reference.includes('#') ? reference.split('#', 2) : [reference, undefined];
   if (/\.ya?ml$/i.test(path) || path.includes('/') || existsSync(path)) {
     if (!existsSync(path)) throw new InputError(`${path}: no such scenario file`);
-    const scenarios = readScenarioFile(path);
+    const scenarios = await readScenarioFile(path);
     if (!variant) return scenarios[0];
     const found = scenarios.find((scenario) => scenario.name === variant);
     if (!found) throw new InputError(`${path}: no variant "${variant}" (has: ${scenarios.map((scenario) => scenario.name).join(', ')})`);
     return found;
   }
-  const known = builtinScenarios();
+  const known = await builtinScenarios();
   const found = known.find((scenario) => scenario.name === reference);
   if (!found) throw new InputError(`unknown scenario "${reference}" (known: ${known.map((scenario) => scenario.name).join(', ')}; or a scenario file)`);
   return found;
