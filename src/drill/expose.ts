@@ -11,7 +11,7 @@
 import type { Alert } from '../core/alert.js';
 import { atOrAbove, severityRank } from '../core/severity.js';
 import type { DetectedAlert } from '../detect/detector.js';
-import { PodIndex } from '../detect/dns.js';
+import { PodIndex } from '../core/pods.js';
 import { DetectPipeline, type PipelineOptions } from '../detect/pipeline.js';
 import { alertNames } from './naming.js';
 import type { Evidence, Gap, StageResult } from './result.js';

@@ -16,14 +16,26 @@ const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 /** `token` in `text`, not followed by more of a name. */
 const mentions = (text: string, token: string) => new RegExp(`${escape(token)}(?![-a-z0-9.])`).test(text);
 
-export function alertNames(alert: Pick<Alert, 'principal' | 'summary'>, target: NamedTarget): { pod: boolean; serviceAccount: boolean } {
+/**
+ * The alert's own fields first (`pod`, `serviceAccount`, the pods running as it), then its text (rules
+ * of the team's own, Falco rules, alerts from before those fields existed).
+ */
+export function alertNames(alert: Pick<Alert, 'principal' | 'summary'> & Partial<Pick<Alert, 'pod' | 'serviceAccount'>>, target: NamedTarget): { pod: boolean; serviceAccount: boolean } {
   const text = `${alert.principal}\n${alert.summary}`;
   const { namespace, pod, serviceAccount } = target;
+  const isPod = (candidate: { namespace: string; name: string } | undefined) =>
+    candidate !== undefined && pod !== undefined && candidate.namespace === namespace && (pod.endsWith('-') ? candidate.name.startsWith(pod) : candidate.name === pod);
   return {
-    pod: pod !== undefined && (pod.endsWith('-') ? text.includes(`${namespace}/${pod}`) : mentions(text, `${namespace}/${pod}`) || mentions(text, `pod ${pod}`)),
+    pod:
+      pod !== undefined &&
+      (isPod(alert.pod) ||
+        (alert.serviceAccount?.pods ?? []).some(isPod) ||
+        (pod.endsWith('-') ? text.includes(`${namespace}/${pod}`) : mentions(text, `${namespace}/${pod}`) || mentions(text, `pod ${pod}`))),
     serviceAccount:
       serviceAccount !== undefined &&
-      (mentions(text, `system:serviceaccount:${namespace}:${serviceAccount}`) ||
+      ((alert.serviceAccount?.namespace === namespace && alert.serviceAccount.name === serviceAccount) ||
+        (alert.pod?.namespace === namespace && alert.pod.serviceAccount === serviceAccount) ||
+        mentions(text, `system:serviceaccount:${namespace}:${serviceAccount}`) ||
         mentions(text, `ServiceAccount ${namespace}/${serviceAccount}`) ||
         text.includes(`"kind":"ServiceAccount","name":"${serviceAccount}","namespace":"${namespace}"`)),
   };

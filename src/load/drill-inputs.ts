@@ -19,7 +19,7 @@ function alertOf(value: unknown, where: string): Alert {
   }
   if (!isSeverity(value.priority)) throw new InputError(`${where}: priority: one of critical, high, medium, low, info`);
   if (!Number.isFinite(Date.parse(value.time as string))) throw new InputError(`${where}: time: not an RFC 3339 time`);
-  return {
+  const alert: Alert = {
     rule: value.rule as string,
     priority: value.priority,
     time: value.time as string,
@@ -27,7 +27,29 @@ function alertOf(value: unknown, where: string): Alert {
     summary: value.summary as string,
     evidence: Array.isArray(value.evidence) ? value.evidence.filter((id): id is string => typeof id === 'string') : [],
     stage: 'expose',
+    id: typeof value.id === 'string' ? value.id : `${where}`,
   };
+  // The names the alert carries (kubeward detect's pod and serviceAccount), when they have the right shape.
+  if (isNamed(value.pod)) alert.pod = { namespace: value.pod.namespace, name: value.pod.name, ...(typeof value.pod.serviceAccount === 'string' ? { serviceAccount: value.pod.serviceAccount } : {}) };
+  if (isNamed(value.serviceAccount)) {
+    const pods = Array.isArray(value.serviceAccount.pods) ? value.serviceAccount.pods.filter(isNamed).map((pod) => ({ namespace: pod.namespace, name: pod.name })) : [];
+    alert.serviceAccount = { namespace: value.serviceAccount.namespace, name: value.serviceAccount.name, pods };
+  }
+  return alert;
+}
+
+function isNamed(value: unknown): value is Record<string, unknown> & { namespace: string; name: string } {
+  return isRecord(value) && typeof value.namespace === 'string' && typeof value.name === 'string';
+}
+
+/** A JSON file whole: a kit manifest, a drill result. */
+async function readJson(file: string, what: string): Promise<unknown> {
+  const text = await readInput(file, what);
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new InputError(`${file}: not JSON`);
+  }
 }
 
 /** Alerts as `kubeward detect --format json` prints them (JSON lines), or a JSON array of them. */
@@ -80,13 +102,7 @@ export async function readSurvey(file: string): Promise<number[]> {
 
 /** A kit's kit.json, for the names the alerts should carry. */
 export async function readKitManifest(file: string): Promise<KitManifest> {
-  const text = await readInput(file, 'kit manifest');
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    throw new InputError(`${file}: not JSON`);
-  }
+  const parsed = await readJson(file, 'kit manifest');
   if (!isRecord(parsed) || parsed.kubeward !== 'drill-kit' || typeof parsed.namespace !== 'string' || typeof parsed.serviceAccount !== 'string' || typeof parsed.workload !== 'string') {
     throw new InputError(`${file}: not a kit manifest written by kubeward drill kit`);
   }
@@ -95,13 +111,7 @@ export async function readKitManifest(file: string): Promise<KitManifest> {
 
 /** A `kubeward drill run --format json` result, for its gaps. */
 export async function readDrillResult(file: string): Promise<DrillResult> {
-  const text = await readInput(file, 'drill result');
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    throw new InputError(`${file}: not JSON`);
-  }
+  const parsed = await readJson(file, 'drill result');
   if (!isRecord(parsed) || !Array.isArray(parsed.stages) || typeof parsed.scenario !== 'string') throw new InputError(`${file}: not a result of kubeward drill run --format json`);
   return parsed as unknown as DrillResult;
 }
