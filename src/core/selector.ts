@@ -37,6 +37,8 @@ export function selectorError(selector: unknown): string | undefined {
         return `matchExpressions[${index}].operator "${String(operator)}" is not a valid selector operator`;
       }
       const values = requirement.values;
+      // The API server decodes values as a list of strings: a mapping or a scalar is rejected there.
+      if (values !== undefined && values !== null && !Array.isArray(values)) return `matchExpressions[${index}].values must be a list`;
       const count = Array.isArray(values) ? values.length : 0;
       if ((operator === 'In' || operator === 'NotIn') && count === 0) {
         return `matchExpressions[${index}].values must be non-empty for operator ${operator}`;

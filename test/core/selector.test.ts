@@ -31,6 +31,9 @@ describe('selectorError', () => {
     [{ matchExpressions: [{ key: 'a', operator: 'Equals', values: ['x'] }] }, /operator "Equals" is not a valid selector operator/],
     [{ matchExpressions: [{ key: 'a', operator: 'In', values: [] }] }, /values must be non-empty for operator In/],
     [{ matchExpressions: [{ key: 'a', operator: 'Exists', values: ['x'] }] }, /values must be empty for operator Exists/],
+    // fuzz counterexample: a mapping where the list goes reached the NetworkPolicy validator
+    [{ matchExpressions: [{ key: '0', operator: 'DoesNotExist', values: {} }] }, /matchExpressions\[0\]\.values must be a list/],
+    [{ matchExpressions: [{ key: 'a', operator: 'In', values: 'x' }] }, /values must be a list/],
     [{ matchLabels: { a: 1 } }, /matchLabels\.a must be a string/],
   ])('rejects %j', (selector, message) => {
     expect(selectorError(selector)).toMatch(message);
