@@ -123,6 +123,32 @@ describe.concurrent('kubeward drill run trojan-chart', () => {
     expect(code).toBe(1);
   });
 
+  it("with the team's own ValidatingAdmissionPolicy in --cluster: fortify stops the install at the ClusterRoleBinding", async () => {
+    const { code, result } = await drill('trojan-chart', '--no-config', '--fail-on', 'none', '--cluster', fixture('team-vap.yaml'));
+    expectContract(result);
+    const fortify = stage(result, 'fortify');
+    expect(fortify.outcome).toBe('stopped');
+    expect(fortify.summary).toMatch(/admission denies ClusterRoleBinding fast-trace-agent \(platform-cluster-bindings\)/);
+    expect(fortify.evidence[0].text).toContain('only platform-admins create ClusterRoleBindings');
+    expect(result.firstStop).toBe('fortify');
+    expect(code).toBe(0);
+  });
+
+  it('with --policies builtin: the built-in pack is the team\'s, and it denies', async () => {
+    const { result } = await drill('trojan-chart', '--no-config', '--fail-on', 'none', '--policies', 'builtin');
+    expect(stage(result, 'fortify').outcome).toBe('stopped');
+    expect(stage(result, 'fortify').summary).toContain('kubeward-cluster-role-bindings');
+  });
+
+  it("with the team's Falco rules only: a rule at ERROR (high) on the cluster-wide list detects the read step", async () => {
+    const { result } = await drill('trojan-chart', '--no-config', '--fail-on', 'none', '--falco-rules', fixture('team-falco.yaml'));
+    const expose = stage(result, 'expose');
+    expect(expose.outcome).toBe('detected');
+    expect(expose.summary).toMatch(/^K8s Secrets Listed Across Namespaces \(high\) fires 40s after the install/);
+    expect(result.timeToDetectSeconds).toBe(40);
+    expect(expose.gaps.map((gap) => gap.title).join('\n')).toMatch(/no rule alerts on "The sidecar encodes what it read/);
+  });
+
   it('with --max-ttd below the first alert: expose misses and names the late alert', async () => {
     const { result } = await drill('trojan-chart', '--no-config', '--fail-on', 'none', '--rules', join(REPO, 'rules/detect/20-dns.yaml'), '--max-ttd', '5');
     expect(stage(result, 'expose').outcome).toBe('missed');
