@@ -95,7 +95,7 @@ export function tokenHolders(object: KubeObject, inventory: ObjectLookup): Token
       const volume = volumes.get(mount.name);
       if (!volume) return;
       const path = [...ref.path, 'volumeMounts', index];
-      tokens.push(...volumeTokens(volume.value, mount.name, mount.mountPath, path, account, namespace, inventory));
+      tokens.push(...volumeTokens(volume.value, mount, path, account, namespace, inventory));
     });
     tokens.push(...envTokens(ref, namespace, inventory));
     if (tokens.length) holders.push({ ref, tokens });
@@ -103,7 +103,8 @@ export function tokenHolders(object: KubeObject, inventory: ObjectLookup): Token
   return holders;
 }
 
-function volumeTokens(volume: Record<string, unknown>, name: string, mountPath: string, path: PathSegment[], account: string, namespace: string | undefined, inventory: ObjectLookup): TokenSource[] {
+function volumeTokens(volume: Record<string, unknown>, mount: { name: string; mountPath: string; subPath?: string }, path: PathSegment[], account: string, namespace: string | undefined, inventory: ObjectLookup): TokenSource[] {
+  const { name, mountPath } = mount;
   const tokens: TokenSource[] = [];
   const secretToken = (secretName: unknown) => {
     const holder = tokenSecretAccount(secretName, namespace, inventory);
@@ -123,7 +124,8 @@ function volumeTokens(volume: Record<string, unknown>, name: string, mountPath: 
     }
   }
   if (isRecord(volume.hostPath) && typeof volume.hostPath.path === 'string') {
-    const hostPath = normalizePath(volume.hostPath.path);
+    // A subPath mounts only that directory of the host path: `/` with subPath `var/log` is /var/log.
+    const hostPath = normalizePath(mount.subPath ? `${volume.hostPath.path}/${mount.subPath}` : volume.hostPath.path);
     const exposed = HOST_CREDENTIAL_DIRECTORIES.filter((directory) => isAtOrAbove(hostPath, directory.path));
     if (exposed.length) {
       const credentialsAt = exposed.map((directory) => normalizePath(`${mountPath}/${directory.path.slice(hostPath === '/' ? 0 : hostPath.length)}`));
@@ -179,10 +181,14 @@ function volumesByName(spec: PodSpec): Map<string, { value: Record<string, unkno
   return volumes;
 }
 
-function volumeMountsOf(container: Container): { name: string; mountPath: string }[] {
+/** A container's volume mounts; `subPath` (not `subPathExpr`, known only at run time) when it narrows the volume. */
+function volumeMountsOf(container: Container): { name: string; mountPath: string; subPath?: string }[] {
   const mounts = container.volumeMounts;
   if (!Array.isArray(mounts)) return [];
-  return mounts.map((mount) => (isRecord(mount) && typeof mount.name === 'string' && typeof mount.mountPath === 'string' ? { name: mount.name, mountPath: mount.mountPath } : { name: '', mountPath: '' }));
+  return mounts.map((mount) => {
+    if (!isRecord(mount) || typeof mount.name !== 'string' || typeof mount.mountPath !== 'string') return { name: '', mountPath: '' };
+    return typeof mount.subPath === 'string' && mount.subPath !== '' ? { name: mount.name, mountPath: mount.mountPath, subPath: mount.subPath } : { name: mount.name, mountPath: mount.mountPath };
+  });
 }
 
 /** `/var/lib/kubelet/` and `/var//lib/kubelet` are `/var/lib/kubelet`. */

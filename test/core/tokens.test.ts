@@ -84,8 +84,37 @@ ${pod(`  automountServiceAccountToken: false
   - {name: logs, hostPath: {path: /var/log}}
   - {name: varlib, hostPath: {path: /var/lib/docker}}
 `), ['a: host-path(pod-tokens)@/host', 'a: host-path(pod-tokens)@/k', 'a: host-path(node-credentials)@/pki']],
+    ['a subPath narrows a host path: the node\'s / with subPath var/log is no credential, with var/lib/kubelet it is', pod(`  automountServiceAccountToken: false
+  containers:
+  - name: a
+    image: i
+    volumeMounts: [{name: root, mountPath: /logs, subPath: var/log}, {name: root, mountPath: /k, subPath: var/lib/kubelet}, {name: root, mountPath: /x, subPathExpr: $(DIR)}]
+  volumes:
+  - {name: root, hostPath: {path: /}}
+`), ['a: host-path(pod-tokens)@/k', 'a: host-path(pod-tokens)@/x']],
   ])('%s', (_name, yaml, expected) => {
     expect(holders(yaml)).toEqual(expected);
+  });
+
+  it('says where inside the container a host path holds the credentials', () => {
+    const { inventory } = inventoryFromText(
+      pod(`  automountServiceAccountToken: false
+  containers:
+  - name: a
+    image: i
+    volumeMounts: [{name: root, mountPath: /host/root}, {name: kubelet, mountPath: /k/}, {name: sub, mountPath: /s, subPath: lib}]
+  volumes:
+  - {name: root, hostPath: {path: /}}
+  - {name: kubelet, hostPath: {path: /var/lib/kubelet}}
+  - {name: sub, hostPath: {path: /var}}
+`),
+    );
+    const [holder] = tokenHolders(inventory.objects[0], inventory);
+    expect(holder.tokens.map((token) => token.credentialsAt)).toEqual([
+      ['/host/root/var/lib/kubelet/pods', '/host/root/var/lib/kubelet/pki', '/host/root/etc/kubernetes'],
+      ['/k/pods', '/k/pki'],
+      ['/s/kubelet/pods', '/s/kubelet/pki'],
+    ]);
   });
 
   it('points each token at the field that gives it', () => {
