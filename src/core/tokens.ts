@@ -191,8 +191,8 @@ function volumeMountsOf(container: Container): { name: string; mountPath: string
   });
 }
 
-/** `/var/lib/kubelet/` and `/var//lib/kubelet` are `/var/lib/kubelet`. */
-function normalizePath(path: string): string {
+/** `/var/lib/kubelet/` and `/var//lib/kubelet` are `/var/lib/kubelet`: node and mount paths compared as the kubelet does. */
+export function normalizePath(path: string): string {
   const normalized = path.replace(/\/+/g, '/').replace(/\/$/, '');
   return normalized === '' ? '/' : normalized;
 }

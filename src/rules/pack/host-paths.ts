@@ -1,5 +1,6 @@
 import { isRecord, type KubeObject } from '../../core/object.js';
 import type { PathSegment } from '../../core/provenance.js';
+import { normalizePath } from '../../core/tokens.js';
 import { containersOf, podTemplateOf, type ContainerRef } from '../../core/workload.js';
 
 /** A hostPath volume of a workload and who mounts it, shared by the host-path rules. */
@@ -12,11 +13,6 @@ export interface HostPathVolume {
   mounts: { ref: ContainerRef; mountPath: string; readOnly: boolean }[];
 }
 
-export function normalizeHostPath(path: string): string {
-  const normalized = path.replace(/\/+/g, '/').replace(/\/$/, '');
-  return normalized === '' ? '/' : normalized;
-}
-
 /** Every hostPath volume of the workload, with the containers mounting it (read-only or not). */
 export function hostPathVolumesOf(object: KubeObject): HostPathVolume[] {
   const template = podTemplateOf(object);
@@ -24,7 +20,7 @@ export function hostPathVolumesOf(object: KubeObject): HostPathVolume[] {
   const volumes: HostPathVolume[] = [];
   template.spec.volumes.forEach((volume, index) => {
     if (!isRecord(volume) || !isRecord(volume.hostPath) || typeof volume.hostPath.path !== 'string') return;
-    volumes.push({ name: String(volume.name ?? ''), hostPath: normalizeHostPath(volume.hostPath.path), path: [...template.specPath, 'volumes', index, 'hostPath'], mounts: [] });
+    volumes.push({ name: String(volume.name ?? ''), hostPath: normalizePath(volume.hostPath.path), path: [...template.specPath, 'volumes', index, 'hostPath'], mounts: [] });
   });
   if (!volumes.length) return volumes;
   for (const ref of containersOf(object)) {
