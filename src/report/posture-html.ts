@@ -200,7 +200,7 @@ function evaluatePictures(report: PostureReport): string {
 </form>`;
   const paths = escalating.map((node) => `<li><strong>${html(node.label)}</strong> → ${html(node.escalation!.goal)}: ${node.escalation!.steps.map(html).join(' → ')}</li>`).join('\n');
   return `<h3>RBAC graph</h3>
-<p>Subjects → bindings → roles → the risky permissions they grant.${html(shown)} Subjects with an escalation path are marked <span class="esc-mark">⚠ escalates</span> and drawn with a double border; the links of the grant that starts the path are drawn thick and dashed.</p>
+<p>Subjects → bindings → roles → the risky permissions they grant.${html(shown)} Subjects with an escalation path (to cluster-admin or to all Secrets) are marked <span class="esc-mark">⚠</span> and drawn with a heavy border; the links of the grant that starts the path are drawn thick and dashed.</p>
 ${filter}
 <figure class="graph" id="rbac-graph">${rbacGraphSvg(graph)}<figcaption>RBAC graph of ${subjects.length} subjects; ${escalating.length} with an escalation path.</figcaption></figure>
 ${escalating.length ? `<h3>Escalation paths</h3><ul class="paths">${paths}</ul>` : '<p>No subject has an escalation path.</p>'}`;

@@ -65,7 +65,7 @@ ${HEAT}
 .filters{display:flex;flex-wrap:wrap;gap:.5rem 1.5rem;align-items:center;padding:.5rem;background:var(--panel);border:1px solid var(--line)}
 .filters input[type=search]{min-width:16em}
 .graph{overflow:auto;border:1px solid var(--line);max-height:80vh}
-.graph svg{display:block}
+.graph svg{display:block;max-width:100%;height:auto}
 .graph .node rect{fill:#fff;stroke:#57606a;stroke-width:1}
 .graph .node.subject rect{fill:#eef4ff}
 .graph .node.binding rect{fill:#f6f8fa}

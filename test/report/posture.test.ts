@@ -171,6 +171,26 @@ describe('kubeward report: the trojan chart in a cluster dump, with logs, flows,
     expect(await tab.$$eval('section h2', (nodes) => nodes.length)).toBeGreaterThanOrEqual(7);
   });
 
+  it('reads with colours off: severity, trends and outcomes are words and shapes, the heat map prints its numbers', async () => {
+    const { page: tab } = page;
+    // no colour at all, as a reader without colour vision (or a grey printout) sees it
+    const session = await tab.createCDPSession();
+    await session.send('Emulation.setEmulatedVisionDeficiency', { type: 'achromatopsia' });
+    try {
+      const grey = await tab.screenshot({ optimizeForSpeed: true });
+      expect(await inkedPixels(browser, grey)).toBeGreaterThan(2000);
+      const text = (await tab.evaluate('document.body.innerText')) as string;
+      expect(text).toMatch(/▲ critical|◆ high|■ medium/i);
+      expect(text).toMatch(/better than the last run|worse than the last run|unchanged over 4 runs/);
+      expect(text).toContain('■ stopped');
+      expect(await tab.$$eval('td[data-cell]', (cells) => cells.every((cell) => /^(\d+|–)$/.test(cell.textContent ?? '')))).toBe(true);
+      expect(page.problems()).toEqual([]);
+    } finally {
+      await session.send('Emulation.setEmulatedVisionDeficiency', { type: 'none' });
+      await session.detach();
+    }
+  });
+
   it('screenshots every section, none blank', async () => {
     const folder = join(dir, 'screenshots');
     mkdirSync(folder, { recursive: true });
