@@ -10,7 +10,6 @@ import { forEachLine, readInput } from '../load/input.js';
 import { loadPolicySet } from '../load/policies.js';
 import { historyFile, readDrillResults, readHistory } from '../load/posture.js';
 import { parseVerdicts, type Verdict } from '../detect/triage.js';
-import { parseFlows } from '../netpol/index.js';
 import { buildPosture } from '../posture/build.js';
 import type { DetectionInput } from '../posture/detection.js';
 import { renderPostureHtml } from '../report/posture-html.js';
@@ -66,23 +65,27 @@ function checkWritable(file: string): void {
 
 /** The Expose stage: the logs through the built-in rules, with the sources' Pods and RBAC as what the detector knows of the cluster. */
 async function detectionFrom(flags: ReportCommandFlags, inventory: Inventory, verdicts: ReadonlyMap<string, Verdict> | undefined): Promise<DetectionInput | undefined> {
-  if (!flags.auditLog && !flags.dnsLog) return undefined;
+  if (!flags.auditLog && !flags.dnsLog && !flags.flows) return undefined;
   const options = await pipelineOptionsFromFlags({ quiet: flags.quiet });
   const pods = new PodIndex(inventory.byKind('Pod'));
   const facts = { pods, secrets: secretAccessOf(buildEngine(inventory)) };
   const pipeline = new DetectPipeline({ ...options, pods, facts, dnsFallbackTime: fileTime(flags.dnsLog), retainAlerts: true });
   const limits = inputLimits(flags);
   if (flags.auditLog) {
-    await readInputs(pipeline, { audit: flags.auditLog, dns: flags.dnsLog }, limits);
+    await readInputs(pipeline, { audit: flags.auditLog, dns: flags.dnsLog, flows: flags.flows }, limits);
   } else {
-    const dns = flags.dnsLog!;
-    await forEachLine(dns, 'DNS log', (text, line) => pipeline.dnsLine(text, `${dns}:${line}`), limits);
+    // no audit log to pace them: the pipeline orders the DNS queries and flows by time when it flushes
+    const dns = flags.dnsLog;
+    const flows = flags.flows;
+    if (dns) await forEachLine(dns, 'DNS log', (text, line) => pipeline.dnsLine(text, `${dns}:${line}`), limits);
+    if (flows) await forEachLine(flows, 'flow log', (text, line) => pipeline.flowLine(text, `${flows}:${line}`), limits);
     pipeline.flush();
   }
   const summary = pipeline.summary();
   return {
-    logs: [flags.auditLog, flags.dnsLog].filter((log): log is string => Boolean(log)),
-    events: summary.audit.events + summary.dns.queries,
+    logs: [flags.auditLog, flags.dnsLog, flags.flows].filter((log): log is string => Boolean(log)),
+    events: summary.audit.events + summary.dns.queries + (flags.flows ? summary.flows.flows : 0),
+    ...(flags.flows ? { flows: summary.flows.flows } : {}),
     alerts: pipeline.alerts(),
     tagsByRule: new Map(options.rules?.rules.map((rule) => [rule.id, rule.tags]) ?? []),
     ...(verdicts ? { verdicts } : {}),
@@ -92,11 +95,10 @@ async function detectionFrom(flags: ReportCommandFlags, inventory: Inventory, ve
 async function runReport(sources: string[], flags: ReportCommandFlags): Promise<void> {
   const format = formatOf(flags);
   checkWritable(flags.output);
-  if (flags.verdicts && !flags.auditLog && !flags.dnsLog) throw new InputError('--verdicts judges alerts: give --audit-log or --dns-log too');
+  if (flags.verdicts && !flags.auditLog && !flags.dnsLog && !flags.flows) throw new InputError('--verdicts judges alerts: give --audit-log, --dns-log or --flows too');
   const verdicts = flags.verdicts ? parseVerdicts(await readInput(flags.verdicts, 'verdicts', inputLimits(flags)), flags.verdicts) : undefined;
   const history = flags.history ? readHistory(flags.history) : { runs: [], warnings: [] };
   const drill = flags.drill?.length ? readDrillResults(flags.drill) : undefined;
-  const flows = flags.flows ? parseFlows(await readInput(flags.flows, 'flows file', inputLimits(flags)), flags.flows) : undefined;
   const { config, loaded } = await loadFromFlagsAndCluster(sources, flags, SCAN_CLUSTER_LISTS, { probeCharts: true });
   const policies = await loadPolicySet({ kubeVersion: flags.kubeVersion });
   if (config.allowedRegistries) policies.params = withAllowedRegistries(policies.params, config.allowedRegistries);
@@ -111,7 +113,6 @@ async function runReport(sources: string[], flags: ReportCommandFlags): Promise<
     policies,
     detection,
     drill,
-    flows,
     history: history.runs,
     title: flags.title,
     warnings: [...history.warnings, ...loaded.warnings, ...policies.warnings],
@@ -133,7 +134,7 @@ export function registerReport(program: Command): void {
     .option('--audit-log <file>', 'API server audit log (JSON lines) for the Expose stage: alerts by rule, time to detect, timeline')
     .option('--dns-log <file>', 'CoreDNS query log for the Expose stage')
     .option('--verdicts <file>', 'alert id → true-positive | false-positive | benign (the file kubeward detect triage reads): the alert fidelity')
-    .option('--flows <file>', 'declared connections {src, dst, conn}: connections beyond them, and declared ones the policies block (Limit)')
+    .option('--flows <file>', 'network flows (Hubble JSON, as kubeward detect --flows reads them): unexpected egress and policy violations (Limit), alerts (Expose)')
     .option('--drill <file>', 'the JSON of kubeward drill run (stages, gaps, time to detect) and/or of kubeward drill score (MTTR, developer confidence): the eXercise stage (repeatable)', collect)
     .option('--history <dir>', 'keep this run there (JSON) and draw each metric across the runs it holds')
     .option('--title <text>', 'the report title')

@@ -28,8 +28,6 @@ import { trendsOf, type HistoryRun } from './history.js';
 import { metric, percentMetric, secondsMetric, notMeasured } from './metrics.js';
 import { STAGE_TITLES, TOP_FINDINGS, type DrillSummary, type PostureFinding, type PostureMetric, type PostureReport, POSTURE_SCHEMA, type Recon, type StageSection } from './model.js';
 import { rbacGraph } from './rbac-graph.js';
-import { checkFlows, type FlowCheck } from './flows.js';
-import type { DeclaredFlow } from '../netpol/flows.js';
 
 export interface PostureInput {
   inventory: Inventory;
@@ -42,8 +40,6 @@ export interface PostureInput {
   policies?: PolicySetLike;
   detection?: DetectionInput;
   drill?: DrillSummary;
-  /** Declared connections (`--flows`): the Limit stage counts what the policies allow beyond them and what they block. */
-  flows?: readonly DeclaredFlow[];
   history?: readonly HistoryRun[];
   now?: Date;
   title?: string;
@@ -110,7 +106,7 @@ export function buildPosture(input: PostureInput): PostureReport {
         : notMeasured('limit.default-deny-share', 'Namespaces with default-deny ingress and egress', 'percent', 'higher', 'no namespaces in the sources'),
       metric('limit.internet-workloads', 'Workloads that may reach the internet', internet, { better: 'lower', goal: '0 beyond known egress', detail: `of ${netpol.workloads.length} workloads` }),
       metric('limit.outside-resolver-workloads', 'Workloads that may send DNS to a resolver outside the cluster', outsideDns, { better: 'lower', goal: '0', detail: `of ${clients.length} workloads` }),
-      ...flowMetrics(input.flows ? checkFlows(netpol.analysis, input.flows) : undefined),
+      ...flowMetrics(detection),
     ],
     expose: exposeMetrics(detection),
     exercise: exerciseMetrics(input.drill),
@@ -151,22 +147,25 @@ export function buildPosture(input: PostureInput): PostureReport {
   return report;
 }
 
-function flowMetrics(check: FlowCheck | undefined): PostureMetric[] {
-  if (!check) {
-    return [
-      notMeasured('limit.connections-beyond-flows', 'Connections from workloads beyond the declared flows', 'count', 'lower', 'give --flows FILE'),
-      notMeasured('limit.declared-flows-blocked', 'Declared flows the policies block', 'count', 'lower', 'give --flows FILE'),
-    ];
+/** The flow rules whose alerts are the battlecard's Limit signals (rules/detect/40-flows.yaml). */
+const EGRESS_RULES = ['flow-new-internet-egress', 'flow-egress-to-outside-resolver'];
+const POLICY_DROP_RULES = ['flow-dropped-by-policy'];
+
+/** Limit's observed signals, from the network flows (`--flows`) through the detector: unexpected egress and policy violations. */
+function flowMetrics(detection: PostureReport['detection']): PostureMetric[] {
+  if (!detection?.flows) {
+    const why = 'give --flows FILE (Hubble flows, as kubeward detect reads them)';
+    return [notMeasured('limit.unexpected-egress', 'Unexpected egress (alerts on flows leaving the cluster)', 'count', 'lower', why), notMeasured('limit.policy-violations', 'Network policy violations (alerts on dropped flows)', 'count', 'lower', why)];
   }
-  const sample = (list: FlowCheck['beyond']) => names(list.map((entry) => `${entry.src} => ${entry.dst} : ${entry.conn}`), 5);
+  const count = (rules: string[]) => detection.alertsByRule.filter((entry) => rules.includes(entry.rule)).reduce((sum, entry) => sum + entry.count, 0);
   return [
-    metric('limit.connections-beyond-flows', 'Connections from workloads beyond the declared flows', check.beyond.length, { better: 'lower', goal: '0', detail: sample(check.beyond) }),
-    metric('limit.declared-flows-blocked', 'Declared flows the policies block', check.blocked.length, { better: 'lower', goal: '0', detail: sample(check.blocked) }),
+    metric('limit.unexpected-egress', 'Unexpected egress (alerts on flows leaving the cluster)', count(EGRESS_RULES), { better: 'lower', goal: 'near 0', detail: `${EGRESS_RULES.join(', ')}; ${detection.flows} flows read` }),
+    metric('limit.policy-violations', 'Network policy violations (alerts on dropped flows)', count(POLICY_DROP_RULES), { better: 'lower', detail: POLICY_DROP_RULES.join(', ') }),
   ];
 }
 
 function exposeMetrics(detection: PostureReport['detection']): PostureMetric[] {
-  const why = 'give --audit-log (and --dns-log)';
+  const why = 'give --audit-log (and --dns-log, --flows)';
   if (!detection) {
     return [
       notMeasured('expose.alerts', 'Alerts', 'count', 'lower', why),

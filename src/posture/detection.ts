@@ -7,6 +7,8 @@ import { MAX_TIMELINE_ALERTS, type AttackStep, type Detection } from './model.js
 export interface DetectionInput {
   logs: string[];
   events: number;
+  /** Network flows read, when a flow log was given. */
+  flows?: number;
   alerts: readonly { alert: Alert; firstEventTime: number; alertTime: number }[];
   /** The tags of each rule (MITRE tactics): they place an alert on the attack's steps. */
   tagsByRule: ReadonlyMap<string, readonly string[]>;
@@ -45,6 +47,7 @@ export function detectionSection(input: DetectionInput): Detection {
   return {
     logs: input.logs,
     events: input.events,
+    ...(input.flows !== undefined ? { flows: input.flows } : {}),
     alerts: input.alerts.length,
     alertsByRule: [...byRule.values()].sort((a, b) => b.count - a.count || a.rule.localeCompare(b.rule)),
     timeline,

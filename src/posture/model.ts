@@ -103,7 +103,10 @@ export type AttackStep = (typeof ATTACK_STEPS)[number];
 
 export interface Detection {
   logs: string[];
+  /** Audit events, DNS queries and network flows read. */
   events: number;
+  /** Network flows read (`--flows`); undefined when none were given. */
+  flows?: number;
   alerts: number;
   alertsByRule: { rule: string; count: number; priority: Severity }[];
   timeline: TimelineAlert[];

@@ -159,12 +159,3 @@ export function drillScore(): Record<string, unknown> {
   };
 }
 
-/** Declared flows for the dump: checkout calls payments on 443, everything else is undeclared. */
-export const FLOWS = `connections:
-  - src: checkout/checkout
-    dst: payments-api/payments
-    conn: TCP 443
-  - src: checkout/cart
-    dst: 203.0.113.0/24
-    conn: TCP 443
-`;

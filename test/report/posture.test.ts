@@ -9,8 +9,8 @@ import { HTML_BUDGET_BYTES } from '../../src/report/posture-html.js';
 import { inkedPixels, launchBrowser, openPage, type WatchedPage } from '../helpers/browser.js';
 import { writeTree } from '../helpers/chart.js';
 import { REPO, runCli } from '../helpers/cli.js';
-import { attackAudit, attackDns, benignAudit, benignDns, byTime, podList } from '../detect/scenario.js';
-import { clusterDump, drillResult, drillScore, FLOWS, HOSTILE, hostileChart, SECRET_MARKER } from './posture-fixtures.js';
+import { attackAudit, attackDns, attackFlows, benignAudit, benignDns, benignFlows, byTime, flowTime, podList } from '../detect/scenario.js';
+import { clusterDump, drillResult, drillScore, HOSTILE, hostileChart, SECRET_MARKER } from './posture-fixtures.js';
 
 const TROJAN = join(REPO, 'test/fixtures/charts/fast-trace-agent');
 
@@ -38,14 +38,14 @@ describe('kubeward report: the trojan chart in a cluster dump, with logs, flows,
       'pods.json': JSON.stringify(podList()),
       'audit.log': audit.map((event) => JSON.stringify(event)).join('\n') + '\n',
       'dns.log': dns.join('\n') + '\n',
-      'flows.yaml': FLOWS,
+      'flows.jsonl': byTime([...benignFlows(300), ...attackFlows()], flowTime).join('\n') + '\n',
       'drill.json': JSON.stringify(drillResult()),
       'score.json': JSON.stringify(drillScore()),
       '.kubeward.yaml': 'allowedRepositories:\n  - url: https://charts.internal.example.com\n    internal: true\n  - url: https://charts.bitnami.com/bitnami\n',
     });
     history = join(dir, 'history');
     const launching = launchBrowser();
-    const common = ['dump.json', 'pods.json', TROJAN, '-n', 'tracing', '--audit-log', 'audit.log', '--dns-log', 'dns.log', '--flows', 'flows.yaml', '--drill', 'drill.json', '--drill', 'score.json', '--history', 'history', '-q'];
+    const common = ['dump.json', 'pods.json', TROJAN, '-n', 'tracing', '--audit-log', 'audit.log', '--dns-log', 'dns.log', '--flows', 'flows.jsonl', '--drill', 'drill.json', '--drill', 'score.json', '--history', 'history', '-q'];
     const first = await runCli(['report', ...common, '-o', 'run1.json'], { cwd: dir });
     expect(first.stderr).toBe('');
     expect(first.code).toBe(0);
@@ -87,10 +87,10 @@ describe('kubeward report: the trojan chart in a cluster dump, with logs, flows,
     expect(value('recon.cluster-role-bindings')).toBeGreaterThanOrEqual(2);
     expect(value('evaluate.escalation-paths')).toBeGreaterThanOrEqual(1);
     expect(value('evaluate.time-since-last-rbac-audit')).toBeGreaterThanOrEqual(0);
-    // payments-api denies all ingress: checkout's declared call to payments is blocked; cart's egress is open
-    expect(value('limit.declared-flows-blocked')).toBe(1);
-    expect(metricsOf(report).find((metric) => metric.id === 'limit.declared-flows-blocked')?.detail).toBe('checkout/checkout => payments-api/payments : TCP 443');
-    expect(value('limit.connections-beyond-flows')).toBeGreaterThan(0);
+    // the flows: ordinary pods' egress and a dropped connection, the sidecar's DNS to 1.1.1.1 and its collector
+    expect(value('limit.policy-violations')).toBeGreaterThanOrEqual(1);
+    expect(value('limit.unexpected-egress')).toBeGreaterThanOrEqual(1);
+    expect(report.detection!.flows).toBe(302);
     expect(value('recon.allowed-external-repositories')).toBe(1);
     // the run's stages, the score's MTTR and survey
     expect(value('exercise.mttr')).toBe(1260);
