@@ -10,6 +10,7 @@
  * name upstream, so `<stolen data>.attacker.example` leaves through CoreDNS whatever the pod's own
  * egress says; only CoreDNS's own egress being closed would stop it.
  */
+import { InputError } from '../core/errors.js';
 import type { Inventory } from '../core/inventory.js';
 import { isRecord, labelsOf } from '../core/object.js';
 import { mapSelectorMatches } from '../core/selector.js';
@@ -85,7 +86,7 @@ export function limitStage(inventory: Inventory, scenario: DrillScenario, namesp
   const analysis = analyze(inventory, { ipv6: true });
   const { kind, name } = scenario.attacker;
   const workload = analysis.topology.workloads.find((candidate) => candidate.namespace === namespace && candidate.kind === kind && candidate.name === name);
-  if (!workload) throw new Error(`the attacking workload ${namespace}/${name}[${kind}] is not in the inventory`);
+  if (!workload) throw new InputError(`${scenario.file ?? scenario.name}: attacker.workload: ${kind}/${name} is not a workload of namespace ${namespace} as the chart renders it (a chart that hard-codes another namespace?)`);
   const from: Endpoint[] = analysis.topology.classes.filter((podClass) => !podClass.virtual && podClass.variants.some((variant) => variant.workload === workload)).map((podClass) => ({ type: 'pods', podClass }));
   const context: Context = { analysis, from, apiServer: apiServerAddress(inventory), dns: clusterDnsClasses(analysis) };
 

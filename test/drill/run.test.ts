@@ -3,7 +3,7 @@
  * files. Each case is one run with one input changed from the default, and checks the stage that
  * input speaks to, the contract's fields and the exit code.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -170,6 +170,25 @@ describe.concurrent('kubeward drill: bad input is one line and exit 2', () => {
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(/^kubeward: /);
     expect(lines[0]).toMatch(message);
+  });
+
+  it('a chart that puts its attacker in another namespace than the release', async () => {
+    const chart = join(HOME, 'elsewhere-chart');
+    mkdirSync(join(chart, 'templates'), { recursive: true });
+    writeFileSync(join(chart, 'Chart.yaml'), 'apiVersion: v2\nname: elsewhere\nversion: 0.1.0\n');
+    writeFileSync(
+      join(chart, 'templates', 'deployment.yaml'),
+      'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: agent, namespace: kube-system}\nspec:\n  selector: {matchLabels: {app: agent}}\n  template:\n    metadata: {labels: {app: agent}}\n    spec: {containers: [{name: agent, image: busybox:1.36.1}]}\n',
+    );
+    const file = join(HOME, 'elsewhere.yaml');
+    writeFileSync(
+      file,
+      `apiVersion: kubeward.io/v1alpha1\nkind: DrillScenario\nmetadata: {name: elsewhere}\nnamespace: checkout\nchart: {path: ${chart}}\nattacker: {workload: Deployment/agent}\nsteps:\n  - {id: install}\n  - {id: read-secrets, at: 1s, connections: [{to: api-server}], requests: [{verb: list, resource: secrets}]}\n  - {id: exfiltrate, at: 2s, channels: [{to: cluster-dns}], dns: {domain: x.example.com}}\n`,
+    );
+    const run = await runCli(['drill', 'run', file, '--no-config'], { cwd: HOME });
+    expect(run.code).toBe(2);
+    expect(run.stderr.trim().split('\n')).toHaveLength(1);
+    expect(run.stderr).toMatch(/attacker\.workload: Deployment\/agent is not a workload of namespace checkout/);
   });
 
   it('a scenario whose attacker is not in its chart', async () => {
