@@ -2,7 +2,7 @@ import { Command, Option } from 'commander';
 import { InputError } from '../core/errors.js';
 import { isRecord } from '../core/object.js';
 import { oneLine } from '../core/sanitize.js';
-import { parseVerdicts, renderTriage, triage, type TriagedAlert } from '../detect/triage.js';
+import type { TriagedAlert } from '../detect/triage.js';
 import { forEachLine, readInput } from '../load/input.js';
 import { addInputOptions, inputLimits, type InputFlags } from './options.js';
 import { warn } from './output.js';
@@ -42,6 +42,7 @@ async function readAlerts(file: string, flags: TriageFlags, warnings: string[]):
 }
 
 async function runTriage(file: string, flags: TriageFlags): Promise<void> {
+  const { parseVerdicts, renderTriage, triage } = await import('../detect/triage.js');
   const warnings: string[] = [];
   const alerts = await readAlerts(file, flags, warnings);
   const verdicts = parseVerdicts(await readInput(flags.verdicts, 'verdicts', inputLimits(flags)), flags.verdicts);

@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import type { Config } from '../core/config.js';
 import { InputError, isInputError } from '../core/errors.js';
-import { diffVersions, type DiffSide } from '../diff/index.js';
-import { DIFF_FORMATS, renderDiff } from '../report/diff.js';
+import type { DiffSide } from '../diff/index.js';
+import { DIFF_FORMATS } from '../report/formats.js';
 import { addReportOptions, addSourceOptions, exitCodeFor, failOnOf, loadFromFlags, type ReportFlags, type SourceFlags } from './options.js';
 import { useColor, warnAll, writeOutput } from './output.js';
 
@@ -39,6 +39,7 @@ Examples:
   addSourceOptions(command);
   addReportOptions(command, DIFF_FORMATS, 'high', false);
   command.action(async (oldSource: string, newSource: string, flags: SourceFlags & ReportFlags) => {
+    const [{ diffVersions }, { renderDiff }] = await Promise.all([import('../diff/index.js'), import('../report/diff.js')]);
     const before = await loadSide('old', oldSource, flags);
     const after = await loadSide('new', newSource, flags);
     const config = after.config;

@@ -1,10 +1,6 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
 import type { Command } from 'commander';
-import { loadConfig } from '../load/config.js';
 import { readInput } from '../load/input.js';
-import { inventoryFromHelmOutput } from '../load/sources.js';
-import { buildReport, render } from '../report/index.js';
-import { scanInventory } from '../scan.js';
 import { addInputOptions, applyBaselineFlag, exitCodeFor, failOnOf, inputLimits, type InputFlags, type ReportFlags } from './options.js';
 import { useColor, warnAll, writeOutput } from './output.js';
 
@@ -38,13 +34,19 @@ Helm 3: helm install my-release ./chart -n NS --post-renderer kubeward --post-re
         (before Helm 3.21, hooks never reach a post-renderer: scan the chart with kubeward scan too)`,
     );
   addInputOptions(command).action(async (flags: GateFlags) => {
+    const [{ loadConfig }, { inventoryFromHelmOutput }, { buildReport, render }, { scanInventory }] = await Promise.all([
+      import('../load/config.js'),
+      import('../load/sources.js'),
+      import('../report/index.js'),
+      import('../scan.js'),
+    ]);
     const limits = inputLimits(flags);
     const { config } = await loadConfig(flags.config, limits);
     const text = await readInput('-', 'helm output', limits);
     const namespace = flags.namespace ?? process.env.HELM_NAMESPACE ?? 'default';
     const loaded = inventoryFromHelmOutput(text, namespace);
     const { findings, rules, warnings } = scanInventory(loaded.inventory, config, { releaseNamespace: namespace });
-    const report = applyBaselineFlag(buildReport({ sources: ['helm post-renderer input'], findings, rules, warnings: [...loaded.warnings, ...warnings], title: 'kubeward gate' }), flags);
+    const report = await applyBaselineFlag(buildReport({ sources: ['helm post-renderer input'], findings, rules, warnings: [...loaded.warnings, ...warnings], title: 'kubeward gate' }), flags);
     const code = exitCodeFor(report.findings, failOnOf(flags, config));
     warnAll(report.warnings);
     if (flags.output) writeOutput(render(report, flags.format ?? 'table'), flags.output);

@@ -4,13 +4,16 @@ import { InputError } from '../core/errors.js';
 import { blockingFindings, type Finding } from '../core/finding.js';
 import { checkSeconds, MAX_DURATION_SECONDS } from '../core/limits.js';
 import { isSeverity, type Severity } from '../core/severity.js';
-import { loadCluster, mergeLoadResults, type ClusterList } from '../load/cluster.js';
-import { loadConfig } from '../load/config.js';
+import type { ClusterList } from '../load/cluster.js';
 import { DEFAULT_MAX_FILE_BYTES, DEFAULT_READ_TIMEOUT_MS, MAX_TEXT_BYTES, type ReadLimits } from '../load/input.js';
-import { loadSources, type LoadOptions, type LoadResult } from '../load/sources.js';
-import { readBaseline } from '../load/baseline.js';
-import { FORMATS, renderParts, withBaseline, type Report } from '../report/index.js';
+import type { LoadOptions, LoadResult } from '../load/sources.js';
+import { FORMATS } from '../report/formats.js';
+import type { Report } from '../report/index.js';
 import { useColor, warnAll, writeOutput } from './output.js';
+
+// Defining the commands needs only commander: the loaders and the renderers are imported when a
+// command runs (`await import`), so that `--version`, `--help` and every other command never load
+// them (issue 9). The same holds in each command module.
 
 /** Options every command that reads sources shares (the helm flags mirror `helm template`'s). */
 export interface SourceFlags {
@@ -164,6 +167,7 @@ export async function loadFromFlagsAndCluster(
 ): Promise<{ config: Config; loaded: LoadResult }> {
   const live = flags.context !== undefined || flags.kubeconfig !== undefined;
   if (!live && sources.length === 0) throw new InputError('no source given: name files, directories, charts, cluster dumps, - for stdin, or read a cluster with --context/--kubeconfig');
+  const { loadCluster, mergeLoadResults } = await import('../load/cluster.js');
   const parts: LoadResult[] = [];
   let config: Config;
   if (sources.length) {
@@ -171,6 +175,7 @@ export async function loadFromFlagsAndCluster(
     config = fromFiles.config;
     parts.push(fromFiles.loaded);
   } else {
+    const { loadConfig } = await import('../load/config.js');
     config = (await loadConfig(flags.config, inputLimits(flags))).config;
   }
   if (live) {
@@ -183,6 +188,7 @@ export async function loadFromFlagsAndCluster(
 /** The configuration and the loaded inventory, with flags overriding the configuration. */
 export async function loadFromFlags(sources: string[], flags: SourceFlags & InputFlags, extra: Pick<LoadOptions, 'probeCharts'> = {}): Promise<{ config: Config; loaded: LoadResult }> {
   if (sources.length === 0) throw new InputError('no source given: name files, directories, charts, or - for stdin');
+  const [{ loadConfig }, { loadSources }] = await Promise.all([import('../load/config.js'), import('../load/sources.js')]);
   const limits = inputLimits(flags);
   const { config } = await loadConfig(flags.config, limits);
   const options: LoadOptions = {
@@ -218,13 +224,16 @@ export function exitCodeFor(findings: readonly Finding[], failOn: Severity | 'no
 }
 
 /** The report compared with `--baseline FILE`, when one is given. */
-export function applyBaselineFlag(report: Report, flags: Pick<ReportFlags, 'baseline'>): Report {
-  return flags.baseline ? withBaseline(report, readBaseline(flags.baseline)) : report;
+export async function applyBaselineFlag(report: Report, flags: Pick<ReportFlags, 'baseline'>): Promise<Report> {
+  if (!flags.baseline) return report;
+  const [{ readBaseline }, { withBaseline }] = await Promise.all([import('../load/baseline.js'), import('../report/index.js')]);
+  return withBaseline(report, readBaseline(flags.baseline));
 }
 
 /** Renders and writes the report, prints warnings, and sets the exit code from --fail-on. */
-export function emitReport(original: Report, flags: ReportFlags, config: Config): void {
-  const report = applyBaselineFlag(original, flags);
+export async function emitReport(original: Report, flags: ReportFlags, config: Config): Promise<void> {
+  const { renderParts } = await import('../report/index.js');
+  const report = await applyBaselineFlag(original, flags);
   const format = flags.format ?? config.format ?? 'table';
   const text = renderParts(report, format, { color: !flags.output && useColor() });
   warnAll(report.warnings, flags.quiet);

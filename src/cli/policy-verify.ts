@@ -14,7 +14,7 @@ import { loadPolicySet } from '../load/policies.js';
 import { loadSources } from '../load/sources.js';
 import type { Operation } from '../policy/model.js';
 import { admitInventory, type ObjectDecision } from '../policy/run.js';
-import { failOnCostLimit, namespacesFrom } from './policy.js';
+import { failOnCostLimit, namespacesFrom } from './policy-run.js';
 import { warnAll } from './output.js';
 
 interface Expectation {

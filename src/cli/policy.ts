@@ -1,26 +1,17 @@
 import { Command, Option } from 'commander';
-import jsYaml from 'js-yaml';
-import { InputError } from '../core/errors.js';
-import type { KubeObject } from '../core/object.js';
-import { BUILTIN_PARAMS_NAME, loadPolicySet, type PolicySet } from '../load/policies.js';
-import { loadSources } from '../load/sources.js';
-import { DEFAULT_KUBE_VERSION, kubeMinor } from '../policy/cel/versions.js';
+import { DEFAULT_KUBE_VERSION } from '../policy/cel/versions.js';
 import type { Operation } from '../policy/model.js';
-import { admitInventory, type ObjectDecision } from '../policy/run.js';
-import { exportPolicies } from '../policy/export.js';
-import { runSuite } from './policy-verify.js';
-import { POLICY_FORMATS, policyTestReport, renderPolicyTest } from '../report/policy.js';
-import { addSourceOptions, collect, loadFromFlags, type SourceFlags } from './options.js';
-import { warnAll, writeOutput } from './output.js';
+import { POLICY_FORMATS } from '../report/formats.js';
+import { addSourceOptions, collect, type SourceFlags } from './options.js';
 
-interface PolicyFlags {
+export interface PolicyFlags {
   policies?: string[];
   params?: string[];
   kubeVersion?: string;
   quiet?: boolean;
 }
 
-interface TestFlags extends PolicyFlags, SourceFlags {
+export interface TestFlags extends PolicyFlags, SourceFlags {
   resources?: string[];
   namespaces?: string[];
   user?: string;
@@ -29,52 +20,6 @@ interface TestFlags extends PolicyFlags, SourceFlags {
   format?: string;
   output?: string;
   failOnWarn?: boolean;
-}
-
-/** Loads the policy set the flags name (default: the built-in pack), compiled for --kube-version. */
-export async function policySetFromFlags(flags: PolicyFlags): Promise<PolicySet> {
-  kubeMinor(flags.kubeVersion ?? DEFAULT_KUBE_VERSION);
-  const set = await loadPolicySet({ policyPaths: flags.policies, paramPaths: flags.params, kubeVersion: flags.kubeVersion });
-  warnAll(set.warnings, flags.quiet);
-  return set;
-}
-
-/** Namespace objects from files, for namespaceSelector and namespaceObject. */
-export async function namespacesFrom(paths: readonly string[] | undefined): Promise<KubeObject[]> {
-  if (!paths?.length) return [];
-  return (await loadSources(paths)).inventory.objects.filter((object) => object.kind === 'Namespace');
-}
-
-/** An evaluation over the cost limit is bad input (a hostile or broken policy): one line naming file and field. */
-export function failOnCostLimit(decisions: readonly ObjectDecision[], set: PolicySet): void {
-  for (const { result } of decisions) {
-    const over = [...result.violations, ...result.ignoredErrors].find((error) => error.costExceeded);
-    if (!over) continue;
-    const policy = set.policies.find((candidate) => candidate.name === over.policy);
-    throw new InputError(`${policy?.file ?? '-'}: ValidatingAdmissionPolicy ${over.policy}: ${over.field}: evaluation cost over the limit of 1000000 (a hostile or runaway expression)`);
-  }
-}
-
-/** The built-in params with `allowedRegistries` replaced. */
-export function withAllowedRegistries(params: readonly KubeObject[], registries: readonly string[]): KubeObject[] {
-  return params.map((object) =>
-    object.kind === 'ConfigMap' && object.metadata.name === BUILTIN_PARAMS_NAME ? { ...object, data: { ...(object.data as Record<string, string>), allowedRegistries: registries.join(',') } } : object,
-  );
-}
-
-async function runTest(flags: TestFlags): Promise<void> {
-  if (!flags.resources?.length) throw new InputError('--resources is required: charts, manifests or directories to admit, as `scan` takes them');
-  const set = await policySetFromFlags(flags);
-  const { config, loaded } = await loadFromFlags(flags.resources, flags);
-  warnAll(loaded.warnings, flags.quiet);
-  // One allow-list for scan and the pack: .kubeward.yaml's allowedRegistries fills the built-in params.
-  if (!flags.policies?.length && !flags.params?.length && config.allowedRegistries) set.params = withAllowedRegistries(set.params, config.allowedRegistries);
-  const user = flags.user || flags.group?.length ? { username: flags.user ?? '', groups: [...(flags.group ?? []), 'system:authenticated'] } : undefined;
-  const decisions = admitInventory(set, loaded.inventory, { operation: flags.operation, user, namespaces: await namespacesFrom(flags.namespaces) });
-  failOnCostLimit(decisions, set);
-  const report = policyTestReport(decisions, loaded.inventory, []);
-  writeOutput(renderPolicyTest(report, flags.format ?? 'table', set.policies, flags.resources), flags.output);
-  process.exitCode = report.summary.denied > 0 || (flags.failOnWarn && report.summary.warned > 0) ? 1 : 0;
 }
 
 /** --policies and --params, as every command reading a policy set takes them. */
@@ -113,7 +58,7 @@ Examples:
   kubeward policy test --policies my-policies/ --params params.yaml --resources manifests/ --format junit -o policy.xml
   kubeward policy test --resources rbac.yaml --user alice --group kubeadm:cluster-admins`,
   );
-  test.action(async (flags: TestFlags) => runTest(flags));
+  test.action(async (flags: TestFlags) => (await import('./policy-run.js')).runTest(flags));
 
   policy
     .command('verify')
@@ -122,6 +67,7 @@ Examples:
     .option('--kube-version <version>', `Kubernetes version policies compile for (default ${DEFAULT_KUBE_VERSION})`)
     .option('-q, --quiet', 'print only failing cases')
     .action(async (suites: string[], flags: { kubeVersion?: string; quiet?: boolean }) => {
+      const { runSuite } = await import('./policy-verify.js');
       let failed = 0;
       for (const suite of suites) failed += await runSuite(suite, flags);
       process.exitCode = failed > 0 ? 1 : 0;
@@ -134,8 +80,5 @@ Examples:
     .option('--kube-version <version>', `check that every expression compiles on this Kubernetes version (default ${DEFAULT_KUBE_VERSION})`)
     .option('-o, --output <file>', 'write to a file (atomically) instead of stdout')
     .option('-q, --quiet', 'do not print warnings')
-    .action(async (flags: PolicyFlags & { output?: string }) => {
-      const set = await policySetFromFlags(flags);
-      writeOutput(exportPolicies(set, (object) => jsYaml.dump(object, { lineWidth: -1, noRefs: true })), flags.output);
-    });
+    .action(async (flags: PolicyFlags & { output?: string }) => (await import('./policy-run.js')).runExport(flags));
 }

@@ -1,7 +1,8 @@
 import { Option, type Command } from 'commander';
 import { InputError } from '../core/errors.js';
-import { effectiveVersion, evaluateObject, formatVersion, isLevel, LATEST_MINOR, LEVELS, parsePolicyVersion, podTemplateObjects } from '../pss/index.js';
-import { buildPodSecurityReport, POD_SECURITY_FORMATS, renderPodSecurity } from '../report/pod-security.js';
+import { isLevel, LEVELS } from '../pss/model.js';
+import { effectiveVersion, formatVersion, LATEST_MINOR, parsePolicyVersion } from '../pss/version.js';
+import { POD_SECURITY_FORMATS } from '../report/formats.js';
 import { addSourceOptions, loadFromFlags, type SourceFlags } from './options.js';
 import { useColor, warnAll, writeOutput } from './output.js';
 
@@ -39,6 +40,7 @@ Examples:
     if (!isLevel(level)) throw new InputError(`unknown Pod Security level "${level}": use ${LEVELS.join(' or ')}`);
     const asked = parsePolicyVersion(flags.version ?? 'latest');
     const version = effectiveVersion(asked);
+    const [{ evaluateObject, podTemplateObjects }, { buildPodSecurityReport, renderPodSecurity }] = await Promise.all([import('../pss/index.js'), import('../report/pod-security.js')]);
     const { loaded } = await loadFromFlags(sources, flags);
     const results = podTemplateObjects(loaded.inventory).map((object) => ({ object, failures: evaluateObject(object, level, version) ?? [] }));
     const report = buildPodSecurityReport({

@@ -1,7 +1,4 @@
 import type { Command } from 'commander';
-import { SCAN_CLUSTER_LISTS } from '../load/cluster.js';
-import { buildReport } from '../report/index.js';
-import { scanInventory } from '../scan.js';
 import { addLiveOptions, addReportOptions, addSourceOptions, emitReport, loadFromFlagsAndCluster, type LiveFlags, type ReportFlags, type SourceFlags } from './options.js';
 
 export function registerScan(program: Command): void {
@@ -27,10 +24,11 @@ Examples:
   addLiveOptions(command);
   addReportOptions(command);
   command.action(async (sources: string[], flags: SourceFlags & LiveFlags & ReportFlags) => {
+    const [{ SCAN_CLUSTER_LISTS }, { buildReport }, { scanInventory }] = await Promise.all([import('../load/cluster.js'), import('../report/index.js'), import('../scan.js')]);
     const { config, loaded } = await loadFromFlagsAndCluster(sources, flags, SCAN_CLUSTER_LISTS, { probeCharts: true });
     const { findings, rules, warnings, metrics } = scanInventory(loaded.inventory, config, { charts: loaded.charts, releaseNamespace: flags.namespace ?? config.helm.namespace ?? 'default', probes: loaded.probes });
     const report = buildReport({ sources: loaded.sources.map((source) => source.path), findings, rules, warnings: [...loaded.warnings, ...warnings] });
     report.metrics = metrics;
-    emitReport(report, flags, config);
+    await emitReport(report, flags, config);
   });
 }

@@ -1,13 +1,9 @@
 import { Command } from 'commander';
 import { InputError } from '../core/errors.js';
-import { Inventory } from '../core/inventory.js';
-import { loadSources } from '../load/sources.js';
 import { DEFAULT_KUBE_VERSION } from '../policy/cel/versions.js';
-import { offlineContext } from '../policy/run.js';
-import { startAdmissionWebhook } from '../serve/admission-webhook.js';
 import { collect, positiveNumber } from './options.js';
 import { serveUntilStopped, warn } from './output.js';
-import { addPolicySetOptions, namespacesFrom, policySetFromFlags } from './policy.js';
+import { addPolicySetOptions } from './policy.js';
 
 interface ServeFlags {
   policies?: string[];
@@ -30,6 +26,13 @@ async function runServe(flags: ServeFlags): Promise<void> {
   if (!flags.tlsCert || !flags.tlsKey) throw new InputError('--tls-cert and --tls-key are required (the API server calls webhooks over HTTPS only)');
   const match = /^(.*):(\d+)$/.exec(flags.listen);
   if (!match) throw new InputError(`--listen must be host:port or :port (got ${flags.listen})`);
+  const [{ Inventory }, { namespacesFrom, policySetFromFlags }, { loadSources }, { offlineContext }, { startAdmissionWebhook }] = await Promise.all([
+    import('../core/inventory.js'),
+    import('./policy-run.js'),
+    import('../load/sources.js'),
+    import('../policy/run.js'),
+    import('../serve/admission-webhook.js'),
+  ]);
   const set = await policySetFromFlags(flags);
   const rbac = flags.rbac?.length ? (await loadSources(flags.rbac)).inventory : Inventory.of([]);
   const context = offlineContext(set, rbac, await namespacesFrom(flags.namespaces));

@@ -1,6 +1,6 @@
 import { createReadStream, statSync } from 'node:fs';
 import { createGunzip } from 'node:zlib';
-import { Parser, type ReadEntry } from 'tar';
+import type { ReadEntry } from 'tar';
 import { InputError } from '../core/errors.js';
 import { errorText, oneLine } from '../core/sanitize.js';
 
@@ -46,6 +46,7 @@ export async function checkChartArchive(file: string): Promise<void> {
       problem = `it holds more than ${MAX_ENTRIES} entries`;
     }
   };
+  const { Parser } = await import('tar');
   await new Promise<void>((resolve, reject) => {
     const source = createReadStream(file);
     const gunzip = createGunzip();

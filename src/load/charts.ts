@@ -5,7 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { list, type ReadEntry } from 'tar';
+import type { ReadEntry } from 'tar';
 import { isLocalRepository, repositoryAlias, type ChartDependency, type ChartSource } from '../core/chart.js';
 import { isRecord } from '../core/object.js';
 import { readRegularFileSync } from './input.js';
@@ -58,6 +58,7 @@ async function readArchive(file: string): Promise<MetadataFiles> {
     entry.on('data', (chunk: Buffer) => chunks.push(chunk));
     entry.on('end', () => (files[wanted] = Buffer.concat(chunks).toString('utf8')));
   };
+  const { list } = await import('tar');
   await list({ file, onReadEntry });
   return files;
 }

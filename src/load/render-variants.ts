@@ -11,7 +11,6 @@
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { list } from 'tar';
 import { renderChart, type HelmOptions } from './helm.js';
 import { displayPath } from './paths.js';
 import type { LoadedObject } from './yaml.js';
@@ -113,6 +112,7 @@ async function lookupsInDirectory(chart: string): Promise<LookupUse[]> {
 /** Archives were checked (no links, no escaping paths, bounded size) before helm ran on them. */
 async function lookupsInArchive(file: string): Promise<LookupUse[]> {
   const found: LookupUse[] = [];
+  const { list } = await import('tar');
   await list({
     file,
     onReadEntry: (entry) => {

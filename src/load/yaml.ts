@@ -1,10 +1,10 @@
-import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Node as YamlNode } from 'yaml';
+import type { LineCounter, Node as YamlNode } from 'yaml';
 import { InputError } from '../core/errors.js';
 import { isKubeObject, isRecord, type KubeObject } from '../core/object.js';
 import type { PathSegment, Provenance } from '../core/provenance.js';
 import { BlockIndex, FALLBACK, locateBlockYaml } from './locate.js';
 import { jsonLocator } from './locate-json.js';
-import { expansionBudget, MAY_HAVE_ALIAS, parseYamlDocument } from './yaml-document.js';
+import { expansionBudget, MAY_HAVE_ALIAS, parseYamlDocument, yaml } from './yaml-document.js';
 
 /**
  * YAML and JSON text to Kubernetes objects with line numbers.
@@ -202,8 +202,8 @@ export function parserLocator(text: string): (path: readonly PathSegment[]) => n
   let tree: { root: YamlNode | null; lines: LineCounter } | undefined;
   return (path) => {
     if (!tree) {
-      const lines = new LineCounter();
-      const parsed = parseDocument(text, { lineCounter: lines, schema: 'core' });
+      const lines = new (yaml().LineCounter)();
+      const parsed = yaml().parseDocument(text, { lineCounter: lines, schema: 'core' });
       tree = { root: parsed.contents as YamlNode | null, lines };
     }
     const offset = offsetOf(tree.root, path);
@@ -213,6 +213,7 @@ export function parserLocator(text: string): (path: readonly PathSegment[]) => n
 
 /** Offset of the deepest node on `path` that exists: the key of a mapping entry, the item of a list. */
 function offsetOf(root: YamlNode | null, path: readonly PathSegment[]): number | undefined {
+  const { isMap, isPair, isScalar, isSeq } = yaml();
   let node: unknown = root;
   let offset = (root as { range?: [number, number, number] } | null)?.range?.[0];
   for (const segment of path) {

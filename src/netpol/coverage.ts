@@ -7,6 +7,7 @@ import { analyze, type Analysis } from './connlist.js';
 import { familyOf, formatRange, IPV4_ALL, IPV6_ALL, NON_PUBLIC_CIDRS, setOfCidrs } from './ip.js';
 import { addVirtualClass, splitAddressSpace, type ExternalRange, type PodClass, type Workload } from './peers.js';
 import type { Direction, NetworkPolicyModel } from './policy.js';
+import { DEFAULT_CLUSTER_DNS } from './defaults.js';
 
 /**
  * The Limit stage's questions, per namespace and per workload: is every pod isolated by default
@@ -21,7 +22,7 @@ export interface ClusterDns {
   labels: Record<string, string>;
 }
 
-export const DEFAULT_CLUSTER_DNS: ClusterDns = { namespace: 'kube-system', labels: { 'k8s-app': 'kube-dns' } };
+export { DEFAULT_CLUSTER_DNS };
 
 export interface CoverageOptions extends AnalysisOptions {
   clusterDns?: ClusterDns;

@@ -3,12 +3,13 @@ import { escapeControl } from '../core/sanitize.js';
 import { VERSION } from '../core/version.js';
 import { connectionLine, type ConnectionList } from './connlist.js';
 import { INGRESS_CONTROLLER } from './ingress.js';
+import { CONNLIST_FORMATS } from './defaults.js';
 
 /**
  * The connlist outputs. `txt` is netpol-analyzer's line format (`src => dst : conn`) and nothing
  * else, so it diffs against netpol-analyzer's expected outputs; the others also say what was assumed.
  */
-export const CONNLIST_FORMATS = ['txt', 'json', 'csv', 'md', 'dot'] as const;
+export { CONNLIST_FORMATS };
 export type ConnlistFormat = (typeof CONNLIST_FORMATS)[number];
 
 export function renderConnlist(list: ConnectionList, format: string): string {

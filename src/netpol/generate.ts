@@ -13,6 +13,7 @@ import type { PolicyVerification } from './verify.js';
 import { backendsOf, servicesOf, type ServiceInfo } from './ingress.js';
 import { NO_IPS, rangeToCidrs, setOfCidrs, type IpSet } from './ip.js';
 import { buildTopology, NAMESPACE_NAME_LABEL, type PodVariant, type Workload } from './peers.js';
+import { DEFAULT_SKIPPED_NAMESPACES } from './defaults.js';
 
 /**
  * Least-privilege NetworkPolicies: per namespace a default deny for both directions, then per
@@ -40,7 +41,7 @@ export interface GenerateOptions {
   observed?: ObservedTraffic;
 }
 
-export const DEFAULT_SKIPPED_NAMESPACES = ['kube-system', 'kube-public', 'kube-node-lease'];
+export { DEFAULT_SKIPPED_NAMESPACES };
 /** On a generated policy: the DNS names flows saw for its ipBlocks, `cidr=name,name; cidr=name`. */
 export const EXTERNAL_NAMES_ANNOTATION = 'kubeward.io/external-names';
 

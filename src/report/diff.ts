@@ -11,12 +11,13 @@ import { VERSION } from '../core/version.js';
 import { describePermissionChanges, type DiffResult, type FieldChange, type ObjectChange, type PermissionChange } from '../diff/index.js';
 import { requestAttributesJson } from '../rbac/authorizer.js';
 import { describeSubject } from '../rbac/subject.js';
+import { DIFF_FORMATS } from './formats.js';
 import { findingJson } from './json.js';
 import { cell, SEVERITY_ICON } from './markdown.js';
 import { sortFindings } from './report.js';
 import { paintSeverity } from './table.js';
 
-export const DIFF_FORMATS = ['table', 'json', 'markdown'] as const;
+export { DIFF_FORMATS };
 
 export function renderDiff(result: DiffResult, format: string, options: { color?: boolean } = {}): string {
   if (format === 'json') return renderDiffJson(result);

@@ -1,4 +1,5 @@
 import { InputError } from '../core/errors.js';
+import { FORMATS } from './formats.js';
 import { jsonParts } from './json-parts.js';
 import { jsonReport, renderJson } from './json.js';
 import { renderJunit } from './junit.js';
@@ -7,12 +8,7 @@ import type { Report } from './report.js';
 import { renderSarif, sarifLog } from './sarif.js';
 import { renderTable } from './table.js';
 
-export const FORMATS = ['table', 'json', 'sarif', 'junit', 'markdown'] as const;
-export type Format = (typeof FORMATS)[number];
-
-export function isFormat(value: string): value is Format {
-  return (FORMATS as readonly string[]).includes(value);
-}
+export { FORMATS, isFormat, type Format } from './formats.js';
 
 export function render(report: Report, format: string, options: { color?: boolean } = {}): string {
   return [...renderParts(report, format, options)].join('');

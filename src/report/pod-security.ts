@@ -4,8 +4,9 @@ import { describeRef, refOf, type KubeObject, type ObjectRef } from '../core/obj
 import { existingPrefix, locationOf, pathText } from '../core/provenance.js';
 import { VERSION } from '../core/version.js';
 import type { CheckFailure, Level } from '../pss/index.js';
+import { POD_SECURITY_FORMATS } from './formats.js';
 
-export const POD_SECURITY_FORMATS = ['table', 'json'] as const;
+export { POD_SECURITY_FORMATS };
 
 export interface PodTemplateResult {
   object: ObjectRef;

@@ -13,8 +13,9 @@ import type { Policy, ValidationAction } from '../policy/model.js';
 import type { ObjectDecision } from '../policy/run.js';
 import type { RuleMeta } from '../rules/rule.js';
 import { buildReport, render } from './index.js';
+import { POLICY_FORMATS } from './formats.js';
 
-export const POLICY_FORMATS = ['table', 'json', 'junit', 'sarif'] as const;
+export { POLICY_FORMATS };
 
 export interface PolicyDecisionRow {
   object: ObjectRef;

@@ -7,6 +7,7 @@ import { describeSubject, subjectJson } from '../rbac/subject.js';
 import type { HeldPermission, UsageDiff } from '../rbac/usage.js';
 import { cell, code } from './markdown.js';
 import { alignColumns } from './table.js';
+import { USAGE_FORMATS } from './formats.js';
 
 /**
  * `kubeward rbac diff`: "holds 14 permissions, used 3", then the unused permissions (the riskiest
@@ -14,7 +15,7 @@ import { alignColumns } from './table.js';
  * observed requests the sources' RBAC does not allow.
  */
 
-export const USAGE_FORMATS = ['table', 'json', 'markdown'] as const;
+export { USAGE_FORMATS };
 
 export interface UsageContext {
   logs: readonly string[];

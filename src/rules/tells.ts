@@ -10,7 +10,8 @@
  * the internet. Images from another registry, moving tags and host aliases are context: quoted, but
  * never enough on their own.
  */
-import { parse as parseHostname } from 'tldts';
+import type * as Tldts from 'tldts';
+import { lazyRequire } from '../core/lazy-require.js';
 import type { KubeObject } from '../core/object.js';
 import { isRecord } from '../core/object.js';
 import type { PathSegment } from '../core/provenance.js';
@@ -18,6 +19,8 @@ import { TOKEN_MOUNT_PATH } from '../core/tokens.js';
 import { podTemplateOf, type ContainerRef } from '../core/workload.js';
 import { isPublicAddress } from '../netpol/index.js';
 import { imageOwner, isMovingTag, parseImage } from '../core/image.js';
+
+const tldts = lazyRequire<typeof Tldts>('tldts');
 
 export type TellKind =
   | 'shell-loop'
@@ -217,7 +220,7 @@ export function outsideHost(host: string): 'outside' | 'local' | undefined {
   const publicAddress = isPublicAddress(bare);
   if (publicAddress !== undefined) return publicAddress ? 'outside' : 'local';
   if (bare === 'localhost' || !bare.includes('.')) return 'local';
-  const parsed = parseHostname(bare);
+  const parsed = tldts().parse(bare);
   if (!parsed.domain || !parsed.isIcann || !parsed.publicSuffix) return 'local';
   if (FILE_ENDINGS.has(parsed.publicSuffix)) return undefined;
   return 'outside';

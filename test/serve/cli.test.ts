@@ -3,7 +3,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import type { Command, Option } from 'commander';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { serveOptionsFromFlags } from '../../src/cli/detect.js';
+import { serveOptionsFromFlags } from '../../src/cli/detect-run.js';
 import { isInputError } from '../../src/core/errors.js';
 import { startAuditWebhook } from '../../src/serve/audit-webhook.js';
 import { buildProgram } from '../../src/cli/main.js';

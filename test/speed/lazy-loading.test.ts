@@ -1,0 +1,56 @@
+/**
+ * Each command loads its code and its heavy dependencies when it runs (issue 9): `--version` and
+ * `--help` load commander and the command definitions only; a scan of one Pod loads no Kubernetes
+ * client, no policy, detection or server code, no archive reader and no second YAML parser. Checked
+ * on the modules the CLI process really loads (test/speed/loaded-modules.mjs lists them).
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runCli } from '../helpers/cli.js';
+
+const LOADER = join(import.meta.dirname, 'loaded-modules.mjs');
+
+/** The modules a CLI run loaded, relative to the checkout (dist/…) or as node_modules/PACKAGE. */
+async function loadedModules(args: string[]): Promise<string[]> {
+  const result = await runCli(args, { env: { NODE_OPTIONS: `--import ${LOADER}` } });
+  expect(result.code, result.stderr).toBeLessThanOrEqual(1);
+  return [
+    ...new Set(
+      result.stderr
+        .split('\n')
+        .filter((line) => line.startsWith('kubeward-loaded file://'))
+        .map((line) => {
+          const path = line.slice('kubeward-loaded file://'.length);
+          const inPackage = /\/node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(path);
+          return inPackage ? `node_modules/${inPackage[1]}` : path.replace(/^.*\/(dist|bin)\//, '$1/');
+        }),
+    ),
+  ];
+}
+
+const HEAVY_PACKAGES = ['@kubernetes/client-node', '@marcbachmann/cel-js', 're2js', 'tar', 'yauzl', 'tldts', 'yaml'];
+
+describe('commands load their code on first use', () => {
+  it('--version and --help load the command definitions only', async () => {
+    for (const args of [['--version'], ['--help'], ['rbac', 'risks', '--help']]) {
+      const modules = await loadedModules(args);
+      expect(modules).toContain('dist/cli/scan.js');
+      expect(modules.filter((module) => module.startsWith('node_modules/'))).toEqual(['node_modules/commander']);
+      const engines = modules.filter((module) => /^dist\/(scan\.js|rules|netpol\/(?!defaults)|detect|policy\/(?!cel\/versions)|serve|supply|load\/(?!input)|report\/(?!formats))/.test(module) || /^dist\/cli\/.*-run\.js$/.test(module));
+      expect(engines, args.join(' ')).toEqual([]);
+    }
+  });
+
+  it('a one-Pod scan loads the scan, not the other commands nor the packages it does not need', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'kubeward-lazy-'));
+    const pod = join(folder, 'pod.yaml');
+    writeFileSync(pod, 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\nspec:\n  containers:\n  - name: web\n    image: nginx:1.27\n    securityContext:\n      privileged: true\n');
+    const modules = await loadedModules(['scan', pod, '--format', 'json']);
+    expect(modules).toContain('dist/scan.js');
+    expect(modules).toContain('dist/rules/engine.js');
+    expect(modules.filter((module) => HEAVY_PACKAGES.some((name) => module === `node_modules/${name}`))).toEqual([]);
+    expect(modules.filter((module) => /^dist\/(detect|policy\/(?!cel\/versions)|serve)\//.test(module) || /^dist\/cli\/.*-run\.js$/.test(module))).toEqual([]);
+  });
+});
