@@ -4,30 +4,34 @@
  * client, no policy, detection or server code, no archive reader and no second YAML parser. Checked
  * on the modules the CLI process really loads (test/speed/loaded-modules.mjs lists them).
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runCli } from '../helpers/cli.js';
+import { REPO, runCli } from '../helpers/cli.js';
 
 const LOADER = join(import.meta.dirname, 'loaded-modules.mjs');
 
-/** The modules a CLI run loaded, relative to the checkout (dist/…) or as node_modules/PACKAGE. */
+/** The modules each chunk of the bundled CLI holds (scripts/bundle.mjs writes it). */
+const CHUNKS = JSON.parse(readFileSync(join(REPO, 'dist/bundle/chunks.json'), 'utf8')) as Record<string, string[]>;
+
+/** A module as the assertions name it: relative to the checkout (dist/…), or node_modules/PACKAGE. */
+function moduleName(path: string): string {
+  const inPackage = /(?:^|\/)node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(path);
+  return inPackage ? `node_modules/${inPackage[1]}` : path.replace(/^.*\/(dist|bin)\//, '$1/');
+}
+
+/** The modules a CLI run loaded: files it read, and the modules inside the bundle's chunks it read. */
 async function loadedModules(args: string[]): Promise<string[]> {
   const result = await runCli(args, { env: { NODE_OPTIONS: `--import ${LOADER}` } });
   expect(result.code, result.stderr).toBeLessThanOrEqual(1);
-  return [
-    ...new Set(
-      result.stderr
-        .split('\n')
-        .filter((line) => line.startsWith('kubeward-loaded file://'))
-        .map((line) => {
-          const path = line.slice('kubeward-loaded file://'.length);
-          const inPackage = /\/node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(path);
-          return inPackage ? `node_modules/${inPackage[1]}` : path.replace(/^.*\/(dist|bin)\//, '$1/');
-        }),
-    ),
-  ];
+  const files = result.stderr
+    .split('\n')
+    .filter((line) => line.startsWith('kubeward-loaded file://'))
+    .map((line) => line.slice('kubeward-loaded file://'.length));
+  const chunks = files.map((file) => file.replace(/^.*\/(dist\/bundle\/)/, '$1')).filter((file) => file.startsWith('dist/bundle/'));
+  expect(chunks, 'the CLI runs from the bundle').toContain('dist/bundle/main.js');
+  return [...new Set([...files, ...chunks.flatMap((chunk) => CHUNKS[chunk] ?? [])].map(moduleName))].filter((module) => !module.startsWith('dist/bundle/'));
 }
 
 const HEAVY_PACKAGES = ['@kubernetes/client-node', '@marcbachmann/cel-js', 're2js', 'tar', 'yauzl', 'tldts', 'yaml'];
