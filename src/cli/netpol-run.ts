@@ -29,7 +29,7 @@ import {
 import { buildReport } from '../report/index.js';
 import { forEachLine, readInput, type ReadLimits } from '../load/input.js';
 import { emitReport, inputLimits, loadFromFlags, type InputFlags, type ReportFlags, type SourceFlags } from './options.js';
-import { warn, warnAll, writeOutput } from './output.js';
+import { warnAll, writeOutput } from './output.js';
 import type { GenerateFlags, OutputFlags, SemanticsFlags } from './netpol.js';
 
 function analysisOptions(flags: SemanticsFlags): AnalysisOptions {
