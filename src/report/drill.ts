@@ -8,9 +8,9 @@ import { escapeControl } from '../core/sanitize.js';
 import { DRILL_STAGES, type DrillResult, type DrillStage, type Outcome, type StageResult } from '../drill/result.js';
 import { cell } from './markdown.js';
 import { alignColumns } from './table.js';
+import { DRILL_FORMATS, type DrillFormat } from './formats.js';
 
-export const DRILL_FORMATS = ['table', 'json', 'markdown', 'html'] as const;
-export type DrillFormat = (typeof DRILL_FORMATS)[number];
+export { DRILL_FORMATS, type DrillFormat };
 
 type Style = Parameters<typeof styleText>[0];
 const OUTCOME_STYLE: Record<Outcome, Style> = { stopped: ['bold', 'green'], detected: 'green', partial: 'yellow', missed: ['bold', 'red'] };

@@ -17,3 +17,7 @@ export const USAGE_FORMATS = ['table', 'json', 'markdown'] as const;
 
 /** The formats of `kubeward pss` (report/pod-security.ts). */
 export const POD_SECURITY_FORMATS = ['table', 'json'] as const;
+
+/** The formats of `kubeward drill run` (report/drill.ts). */
+export const DRILL_FORMATS = ['table', 'json', 'markdown', 'html'] as const;
+export type DrillFormat = (typeof DRILL_FORMATS)[number];
