@@ -13,7 +13,7 @@ import { FIELD_TABLES } from '../detect/fields.js';
 import { DetectPipeline, type PipelineOptions } from '../detect/pipeline.js';
 import { loadKubewardRules } from '../detect/rules.js';
 import { renderSummary } from '../detect/summary.js';
-import { secretAccessOf, type ClusterFacts } from '../detect/context.js';
+import { aggregatedRolesOf, secretAccessOf, type ClusterFacts } from '../detect/context.js';
 import { buildMetrics } from '../detect/metrics.js';
 import { buildEngine } from '../rbac/engine.js';
 import { readInputs } from './detect-inputs.js';
@@ -32,7 +32,7 @@ import type { DetectFlags, RuleFlags, ServeFlags } from './detect.js';
 /**
  * The cluster as `--pods` and `--cluster` show it: every pod (attribution of DNS queries and flows,
  * the pods running as a ServiceAccount), and with `--cluster` the RBAC engine over its roles and
- * bindings (which ServiceAccounts can read Secrets).
+ * bindings (which ServiceAccounts can read Secrets, which aggregated ClusterRoles labels feed).
  */
 async function clusterFactsFromFlags(flags: RuleFlags, limits: ReadLimits): Promise<ClusterFacts> {
   const sources = [...(flags.pods ? [flags.pods] : []), ...(flags.cluster ?? [])];
@@ -43,7 +43,9 @@ async function clusterFactsFromFlags(flags: RuleFlags, limits: ReadLimits): Prom
   const facts: ClusterFacts = { pods: new PodIndex(loaded.inventory.objects.filter((object): object is KubeObject => object.kind === 'Pod')) };
   if (flags.cluster?.length) {
     const cluster = flags.pods ? await loadSources(flags.cluster, options) : loaded;
-    facts.secrets = secretAccessOf(buildEngine(cluster.inventory));
+    const engine = buildEngine(cluster.inventory);
+    facts.secrets = secretAccessOf(engine);
+    facts.aggregatedRoles = aggregatedRolesOf(engine);
   }
   return facts;
 }

@@ -4,7 +4,7 @@ import { PodIndex, type PodInfo } from '../core/pods.js';
 import { firstAllowingRule, type RbacEngine } from '../rbac/engine.js';
 import { serviceAccountIdentity } from '../rbac/subject.js';
 import type { AuditEvent } from './audit.js';
-import { BUILTIN_ROLE_RISKS, RoleIndex } from './roles.js';
+import { BUILTIN_AGGREGATED_ROLES, BUILTIN_ROLE_RISKS, RoleIndex, type AggregatedClusterRole, type LearnedClusterRole } from './roles.js';
 import { BoundedMap } from './state.js';
 
 /**
@@ -24,6 +24,8 @@ export interface SecretAccess {
 export interface ClusterFacts {
   pods?: PodIndex;
   secrets?: SecretAccess;
+  /** The cluster's aggregated ClusterRoles (those with an aggregationRule), from `--cluster`. */
+  aggregatedRoles?: readonly AggregatedClusterRole[];
 }
 
 /** How detection knows that a ServiceAccount can read Secrets. */
@@ -38,6 +40,10 @@ export interface DetectContext {
   secretReadSource(namespace: string, name: string): SecretReadSource | undefined;
   /** The pods that run as a ServiceAccount (from --pods or --cluster). */
   podsRunningAs(namespace: string, name: string): readonly PodInfo[];
+  /** The aggregated ClusterRoles labels can feed: the cluster's (from --cluster), else Kubernetes' own admin, edit and view. */
+  aggregatedRoles(): readonly AggregatedClusterRole[];
+  /** A ClusterRole's labels and rules as the log last showed them. */
+  learnedClusterRole(name: string): LearnedClusterRole | undefined;
 }
 
 const SECRET_VERBS = new Set(['get', 'list', 'watch']);
@@ -53,6 +59,7 @@ export class LearnedContext implements DetectContext {
   readonly roles: RoleIndex;
   private readonly pods: PodIndex;
   private readonly secrets?: SecretAccess;
+  private readonly aggregated: readonly AggregatedClusterRole[];
   /** ServiceAccount username → when the log showed its creation. */
   private readonly created: BoundedMap<number>;
   /** ServiceAccount username → how the log showed it reading Secrets. */
@@ -63,6 +70,7 @@ export class LearnedContext implements DetectContext {
     this.roles = new RoleIndex(maxEntries);
     this.pods = facts.pods ?? new PodIndex();
     this.secrets = facts.secrets;
+    this.aggregated = facts.aggregatedRoles ?? BUILTIN_AGGREGATED_ROLES;
     this.created = new BoundedMap(maxEntries);
     this.secretReaders = new BoundedMap(maxEntries);
   }
@@ -137,6 +145,22 @@ export class LearnedContext implements DetectContext {
   podsRunningAs(namespace: string, name: string): readonly PodInfo[] {
     return this.pods.runningAs(namespace, name);
   }
+
+  aggregatedRoles(): readonly AggregatedClusterRole[] {
+    return this.aggregated;
+  }
+
+  learnedClusterRole(name: string): LearnedClusterRole | undefined {
+    return this.roles.clusterRole(name);
+  }
+}
+
+/** The aggregated ClusterRoles of the cluster the RBAC engine holds (built-in ones included when it assumed them). */
+export function aggregatedRolesOf(engine: RbacEngine): AggregatedClusterRole[] {
+  return engine.roles
+    .allRoles()
+    .filter((role) => role.kind === 'ClusterRole' && role.aggregationSelectors !== undefined)
+    .map((role) => ({ name: role.name, selectors: role.aggregationSelectors ?? [], rules: role.rules }));
 }
 
 /**

@@ -3,7 +3,7 @@ import { parseServiceAccountUsername, serviceAccountUsername } from '../core/ide
 import { DECISION_ANNOTATION, POD_NAME_EXTRA, type AuditEvent } from './audit.js';
 import { DNS_FIELDS, type DnsEvent } from './dns.js';
 import { FLOW_FIELDS, type FlowEvent } from './flow-events.js';
-import { BUILTIN_ROLE_RISKS } from './roles.js';
+import { aggregatedRoleRisks, aggregationTargets, BUILTIN_AGGREGATED_ROLES, BUILTIN_ROLE_RISKS, clusterRoleWrite } from './roles.js';
 
 /**
  * The field model both rule languages read. `ka.*` fields are the Falco k8saudit plugin's, with its
@@ -222,6 +222,14 @@ function bindingRisks(event: AuditEvent): FieldValue {
   const learned = event.context?.roleRisks(ref.kind, namespace, ref.name);
   if (learned) return learned;
   return (ref.kind === 'ClusterRole' && BUILTIN_ROLE_RISKS.get(ref.name)) || [];
+}
+
+/** A ClusterRole write and the aggregated ClusterRoles its labels feed (the cluster's with --cluster, else admin/edit/view). */
+function aggregationOf(event: AuditEvent) {
+  const context = event.context;
+  const write = clusterRoleWrite(event.raw, (name) => context?.learnedClusterRole(name));
+  if (!write) return undefined;
+  return { write, targets: aggregationTargets(write.labels, context?.aggregatedRoles() ?? BUILTIN_AGGREGATED_ROLES) };
 }
 
 /** `secrets payments/db-creds`, `serviceaccounts/token kube-system/admin`, `clusterrolebindings *`. */
@@ -450,6 +458,21 @@ const KUBEWARD_AUDIT_FIELDS = audit([
   { name: 'ka.binding.role', desc: 'the role a binding refers to (response object first, so patches count)', extract: (e) => roleRefOf(e)?.name },
   { name: 'ka.binding.role.kind', desc: 'Role or ClusterRole', extract: (e) => roleRefOf(e)?.kind },
   { name: 'ka.binding.role.risk', list: true, desc: 'what the bound role grants an attacker: cluster-admin, wildcard, secrets, escalate', extract: (e) => bindingRisks(e as AuditEvent) },
+  {
+    name: 'ka.req.role.aggregate_to',
+    list: true,
+    desc: 'for a ClusterRole created, updated or patched: the aggregated ClusterRoles its labels feed (view, edit, admin by the aggregate-to-* labels; with --cluster, any aggregationRule of the cluster)',
+    extract: (e) => aggregationOf(e as AuditEvent)?.targets.map((role) => role.name),
+  },
+  {
+    name: 'ka.req.role.risk',
+    list: true,
+    desc: "for a ClusterRole created, updated or patched: the RBAC engine's risk ids of its rules (rbac-read-secrets, rbac-pod-exec, rbac-nodes-proxy, rbac-token-request, rbac-escalate, rbac-bind, rbac-impersonate, …, as kubeward rbac names them), plus what each aggregated ClusterRole it feeds gains by it",
+    extract: (e) => {
+      const found = aggregationOf(e as AuditEvent);
+      return found && aggregatedRoleRisks(found.write.rules, found.targets);
+    },
+  },
   { name: 'ka.target.ref', desc: 'the target for people: resource[/subresource] [namespace/]name (* for a collection)', extract: (e) => targetRef((e as AuditEvent).raw) },
   {
     name: 'ka.privesc.attempt',

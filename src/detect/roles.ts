@@ -1,6 +1,9 @@
 import { isRecord } from '../core/object.js';
+import { selectorMatches, type LabelSelector } from '../core/selector.js';
 import { aggregateClusterRoles } from '../rbac/aggregation.js';
 import { builtinRoles } from '../rbac/builtin-roles.js';
+import { parseRules, type PolicyRule } from '../rbac/model.js';
+import { risksOfRules as rbacRisksOfRules } from '../rbac/reach.js';
 import type { AuditEvent } from './audit.js';
 import { BoundedMap } from './state.js';
 
@@ -30,10 +33,23 @@ export function risksOfRules(rules: unknown): string[] {
 
 const ROLE_KINDS: Record<string, string> = { roles: 'Role', clusterroles: 'ClusterRole' };
 
+/** A ClusterRole as the log last showed it: its labels and rules (what a later patch changes). */
+export interface LearnedClusterRole {
+  labels: Record<string, string>;
+  rules: unknown[];
+}
+
 export class RoleIndex {
   private readonly roles: BoundedMap<string[]>;
+  private readonly clusterRoles: BoundedMap<LearnedClusterRole>;
   constructor(max: number) {
     this.roles = new BoundedMap(max);
+    this.clusterRoles = new BoundedMap(max);
+  }
+
+  /** The labels and rules of a ClusterRole as last created, updated or patched in the log. */
+  clusterRole(name: string): LearnedClusterRole | undefined {
+    return this.clusterRoles.peek(name);
   }
 
   private static key(kind: string, namespace: string | undefined, name: string): string {
@@ -59,10 +75,12 @@ export class RoleIndex {
     if (!name) return;
     if (raw.verb === 'delete') {
       this.roles.delete(RoleIndex.key(kind, namespace, name));
+      if (kind === 'ClusterRole') this.clusterRoles.delete(name);
       return;
     }
     if (!isRecord(body) || !['create', 'update', 'patch'].includes(String(raw.verb))) return;
     this.roles.set(RoleIndex.key(kind, namespace, name), risksOfRules(body.rules));
+    if (kind === 'ClusterRole') this.clusterRoles.set(name, { labels: labelsOf(body), rules: Array.isArray(body.rules) ? body.rules : [] });
   }
 }
 
@@ -76,3 +94,127 @@ export const BUILTIN_ROLE_RISKS: ReadonlyMap<string, readonly string[]> = (() =>
   const aggregated = aggregateClusterRoles(clusterRoles).rules;
   return new Map(clusterRoles.map((role) => [role.name, risksOfRules(aggregated.get(role.name) ?? role.rules)]));
 })();
+
+// ---- aggregation: a ClusterRole whose labels feed an aggregated ClusterRole -------------------------
+
+/** An aggregated ClusterRole (one with an aggregationRule): its selectors and the rules it has now. */
+export interface AggregatedClusterRole {
+  name: string;
+  selectors: readonly (LabelSelector | null)[];
+  rules: readonly PolicyRule[];
+}
+
+/** Kubernetes' own aggregated ClusterRoles (admin, edit, view) with the rules they ship with. */
+export const BUILTIN_AGGREGATED_ROLES: readonly AggregatedClusterRole[] = (() => {
+  const clusterRoles = builtinRoles().filter((role) => role.kind === 'ClusterRole');
+  const aggregated = aggregateClusterRoles(clusterRoles).rules;
+  return clusterRoles
+    .filter((role) => role.aggregationSelectors !== undefined)
+    .map((role) => ({ name: role.name, selectors: role.aggregationSelectors ?? [], rules: aggregated.get(role.name) ?? [] }));
+})();
+
+function labelsOf(object: Record<string, unknown>): Record<string, string> {
+  const labels = isRecord(object.metadata) ? object.metadata.labels : undefined;
+  const out: Record<string, string> = {};
+  if (isRecord(labels)) for (const [key, value] of Object.entries(labels)) if (typeof value === 'string') out[key] = value;
+  return out;
+}
+
+/** The aggregated ClusterRoles whose aggregationRule selects these labels, by name. */
+export function aggregationTargets(labels: Readonly<Record<string, string>>, aggregated: readonly AggregatedClusterRole[]): AggregatedClusterRole[] {
+  return aggregated.filter((role) => role.selectors.some((selector) => selector !== null && selectorMatches(selector, labels)));
+}
+
+/** The risk ids of the RBAC engine (`rbac-read-secrets`, `rbac-pod-exec`, …) rules carry when held cluster-wide. */
+export function rbacRiskIds(rules: readonly PolicyRule[]): Set<string> {
+  return new Set(rbacRisksOfRules([...rules]).map((hit) => hit.risk.id));
+}
+
+const targetRiskCache = new WeakMap<AggregatedClusterRole, Set<string>>();
+
+/** What an aggregated ClusterRole grants already (computed once per role). */
+function targetRisks(target: AggregatedClusterRole): Set<string> {
+  let risks = targetRiskCache.get(target);
+  if (!risks) targetRiskCache.set(target, (risks = rbacRiskIds(target.rules)));
+  return risks;
+}
+
+/**
+ * What a ClusterRole grants as the RBAC engine rates it, `rbac-*` risk ids: those of its own rules
+ * (as if bound cluster-wide), plus what each aggregated ClusterRole it feeds gains by it (`bind`
+ * aggregated into `admin`, which already writes bindings, is `rbac-bind`).
+ */
+export function aggregatedRoleRisks(rules: readonly PolicyRule[], targets: readonly AggregatedClusterRole[]): string[] {
+  const risks = rbacRiskIds(rules);
+  for (const target of targets) {
+    const had = targetRisks(target);
+    for (const id of rbacRiskIds([...target.rules, ...rules])) if (!had.has(id)) risks.add(id);
+  }
+  return [...risks].sort();
+}
+
+/** A ClusterRole write as it will be stored: its name, labels and rules, read from the event. */
+export interface ClusterRoleWrite {
+  name: string;
+  labels: Record<string, string>;
+  rules: PolicyRule[];
+}
+
+const LABELS_POINTER = '/metadata/labels';
+
+/** RFC 6901 unescaping of one reference token. */
+function unescapePointer(token: string): string {
+  return token.replace(/~1/g, '/').replace(/~0/g, '~');
+}
+
+/**
+ * The ClusterRole a successful create, update or patch leaves behind: the stored object when the
+ * event carries it (responseObject), else the request's body; a patch without the stored object is
+ * applied to the role as the log last showed it (merge and strategic merge patches: labels merged,
+ * rules replaced; JSON patches: label and rule operations).
+ */
+export function clusterRoleWrite(raw: Record<string, unknown>, learned: (name: string) => LearnedClusterRole | undefined): ClusterRoleWrite | undefined {
+  const ref = raw.objectRef;
+  if (!isRecord(ref) || ref.resource !== 'clusterroles' || ref.subresource !== undefined) return undefined;
+  const verb = raw.verb;
+  if (verb !== 'create' && verb !== 'update' && verb !== 'patch') return undefined;
+  const stored = isRecord(raw.responseObject) && raw.responseObject.kind === 'ClusterRole' ? raw.responseObject : undefined;
+  const request = raw.requestObject;
+  const body = stored ?? (verb !== 'patch' && isRecord(request) ? request : undefined);
+  const metadataName = (object: unknown) => (isRecord(object) && isRecord(object.metadata) && typeof object.metadata.name === 'string' ? object.metadata.name : undefined);
+  const name = typeof ref.name === 'string' ? ref.name : metadataName(body);
+  if (name === undefined) return undefined;
+  if (body) return { name, labels: labelsOf(body), rules: parseRules(body.rules) };
+  if (request === undefined) return undefined;
+  const before = learned(name);
+  const labels: Record<string, string> = { ...(before?.labels ?? {}) };
+  let rules: unknown[] = [...(before?.rules ?? [])];
+  if (Array.isArray(request)) {
+    for (const op of request) {
+      if (!isRecord(op) || typeof op.path !== 'string') continue;
+      const path = op.path;
+      const adds = op.op === 'add' || op.op === 'replace';
+      if (path === LABELS_POINTER) {
+        if (adds && isRecord(op.value)) Object.assign(labels, labelsOf({ metadata: { labels: op.value } }));
+      } else if (path.startsWith(`${LABELS_POINTER}/`)) {
+        const key = unescapePointer(path.slice(LABELS_POINTER.length + 1));
+        if (adds && typeof op.value === 'string') labels[key] = op.value;
+        else if (op.op === 'remove') delete labels[key];
+      } else if (path === '/rules') {
+        if (adds && Array.isArray(op.value)) rules = [...op.value];
+      } else if (path.startsWith('/rules/') && adds && !path.slice('/rules/'.length).includes('/')) {
+        rules.push(op.value);
+      }
+    }
+  } else if (isRecord(request)) {
+    const patchLabels = isRecord(request.metadata) ? request.metadata.labels : undefined;
+    if (isRecord(patchLabels)) {
+      for (const [key, value] of Object.entries(patchLabels)) {
+        if (typeof value === 'string') labels[key] = value;
+        else if (value === null) delete labels[key];
+      }
+    }
+    if (Array.isArray(request.rules)) rules = request.rules;
+  }
+  return { name, labels, rules: parseRules(rules) };
+}

@@ -70,7 +70,7 @@ describe.each([
 describe('built-in detection rules', () => {
   it('load without warnings', () => {
     expect(rules.warnings).toEqual([]);
-    expect(rules.rules).toHaveLength(20);
+    expect(rules.rules).toHaveLength(21);
   });
 
   it('learn what a role grants from the log before judging a binding to it', () => {

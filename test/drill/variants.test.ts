@@ -40,6 +40,8 @@ describe.concurrent('the variants of trojan-chart', () => {
     expect(stage(result, 'recon').outcome).toBe('stopped');
     expect(stage(result, 'evaluate').outcome).toBe('detected');
     expect(result.path?.find((step) => step.id === 'read-secrets')?.detail).toMatch(/^4 of 4 API requests allowed/);
+    // the chart's ClusterRole write itself is the install-time signal: Secrets aggregated into view
+    expect(stage(result, 'expose').summary).toMatch(/^clusterrole-aggregates-sensitive-rules \(critical\) fires 0s after the install/);
   });
 
   it('hooks: the grants delete themselves, so the audit after the install misses them; the hook Job is the attacker', async () => {
