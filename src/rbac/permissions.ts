@@ -85,6 +85,11 @@ function roleHits(role: RoleDef, check: PermissionCheck): RuleHit[] {
   return hits;
 }
 
+/** Whether some rule of the role satisfies the check (in whatever scope the role is granted). */
+export function roleSatisfies(role: RoleDef, check: PermissionCheck): boolean {
+  return roleHits(role, check).length > 0;
+}
+
 /** Every (grant, rule, verb, resource) that satisfies the check in the scope. Empty: the check fails. */
 export function matchCheck(grants: readonly Grant[], check: PermissionCheck, namespace: string): CheckMatch[] {
   const scope = check.namespaced ? namespace : '';
@@ -99,7 +104,7 @@ export function matchCheck(grants: readonly Grant[], check: PermissionCheck, nam
 /** Whether the check holds in the scope: matchCheck without building the evidence. */
 export function checkHolds(grants: readonly Grant[], check: PermissionCheck, namespace: string): boolean {
   const scope = check.namespaced ? namespace : '';
-  for (const grant of grants) if (grantApplies(grant, scope) && roleHits(grant.role, check).length > 0) return true;
+  for (const grant of grants) if (grantApplies(grant, scope) && roleSatisfies(grant.role, check)) return true;
   return false;
 }
 

@@ -7,8 +7,8 @@ import { severityRank, type Severity } from '../core/severity.js';
 import { isBootstrapObject } from './builtin-roles.js';
 import type { Grant, RbacEngine } from './engine.js';
 import { escalationGraph, type EscalationOptions, type EscalationPath, type PrimitiveId } from './escalation.js';
-import { isWildcardRule, type PolicyRule } from './model.js';
-import { checkHolds, grantNamespaces, matchCheck, type CheckMatch, type PermissionCheck } from './permissions.js';
+import { isWildcardRule, type PolicyRule, type RoleDef } from './model.js';
+import { checkHolds, grantNamespaces, matchCheck, roleSatisfies, type CheckMatch, type PermissionCheck } from './permissions.js';
 import * as P from './primitives.js';
 import { subjectKey, type SubjectRef } from './subject.js';
 
@@ -266,6 +266,7 @@ export interface RiskOptions extends EscalationOptions {
 export function evaluateRisks(engine: RbacEngine, options: RiskOptions = {}): RiskHit[] {
   return engine.cached(`risks:${options.execWithGet ?? true}:${options.includeDefaults ?? false}`, () => {
     const catalogue = riskCatalogue(options);
+    const screen = new RiskScreen(catalogue);
     const graph = escalationGraph(engine, options);
     const hits: RiskHit[] = [];
     const evaluated = new Set<string>();
@@ -276,10 +277,14 @@ export function evaluateRisks(engine: RbacEngine, options: RiskOptions = {}): Ri
       evaluated.add(key);
       const grants = engine.directGrantsOf(subject).filter((grant) => options.includeDefaults || !isBootstrapObject(grant.binding.object.metadata.labels));
       if (grants.length === 0) continue;
-      const path = graph.pathFor(subject, 'cluster-admin') ?? graph.pathFor(subject, 'all-secrets');
+      const scopes = screen.scopesOf(grants);
+      let path: EscalationPath | undefined | null = null;
       for (const risk of catalogue) {
+        // The screen decides exactly what evaluateRisk would; the evidence is gathered only for a hit.
+        if (!screen.mayHold(risk, scopes)) continue;
         const hit = evaluateRisk(risk, subject, grants);
         if (!hit) continue;
+        if (path === null) path = graph.pathFor(subject, 'cluster-admin') ?? graph.pathFor(subject, 'all-secrets');
         if (path) hit.path = path;
         if (path?.goal === 'cluster-admin' && risk.primitives?.includes(path.steps[0].primitive)) hit.severity = 'critical';
         hits.push(hit);
@@ -287,6 +292,84 @@ export function evaluateRisks(engine: RbacEngine, options: RiskOptions = {}): Ri
     }
     return hits;
   });
+}
+
+/** Which of the catalogue's checks hold, by index: cluster-wide, and per namespace through RoleBindings only. */
+interface ScopeChecks {
+  cluster: Uint8Array;
+  namespaces: Map<string, Uint8Array>;
+}
+
+/**
+ * Decides whether a risk holds for a set of grants without building any evidence. Which catalogue
+ * checks a role satisfies depends neither on who holds the role nor where (checkHolds' roleHits),
+ * so it is worked out once per role as one flag per check; a subject's scope ORs the flags of the
+ * grants that count there, and each risk is then a few lookups. Many subjects share few roles.
+ */
+class RiskScreen {
+  /** Index of each check of the catalogue, and of each risk's `ruleMatches` (a check on single rules). */
+  private readonly index = new Map<PermissionCheck | RiskDefinition, number>();
+  private readonly byRole = new Map<RoleDef, Uint8Array>();
+
+  constructor(catalogue: readonly RiskDefinition[]) {
+    for (const risk of catalogue) {
+      for (const check of [...(risk.requires ?? []).flat(), ...(risk.unless ?? [])]) if (!this.index.has(check)) this.index.set(check, this.index.size);
+      if (risk.ruleMatches) this.index.set(risk, this.index.size);
+    }
+  }
+
+  private flagsOf(role: RoleDef): Uint8Array {
+    let flags = this.byRole.get(role);
+    if (flags) return flags;
+    flags = new Uint8Array(this.index.size);
+    for (const [key, bit] of this.index) {
+      const holds = isCheck(key) ? roleSatisfies(role, key) : role.rules.some((rule) => key.ruleMatches?.(rule));
+      flags[bit] = holds ? 1 : 0;
+    }
+    this.byRole.set(role, flags);
+    return flags;
+  }
+
+  scopesOf(grants: readonly Grant[]): ScopeChecks {
+    const cluster = new Uint8Array(this.index.size);
+    const namespaces = new Map<string, Uint8Array>();
+    for (const grant of grants) {
+      let scope: Uint8Array = cluster;
+      if (grant.namespace !== '') {
+        scope = namespaces.get(grant.namespace) ?? new Uint8Array(this.index.size);
+        namespaces.set(grant.namespace, scope);
+      }
+      const flags = this.flagsOf(grant.role);
+      for (let bit = 0; bit < flags.length; bit++) scope[bit] |= flags[bit];
+    }
+    return { cluster, namespaces };
+  }
+
+  /** Exactly whether evaluateRisk finds a hit: in the cluster scope or in some namespace of the grants. */
+  mayHold(risk: RiskDefinition, scopes: ScopeChecks): boolean {
+    if (this.holdsIn(risk, scopes, '')) return true;
+    for (const namespace of scopes.namespaces.keys()) if (this.holdsIn(risk, scopes, namespace)) return true;
+    return false;
+  }
+
+  /** evaluateRisk's holdsIn, on flags: a check holds where a grant that applies there satisfies it (checkHolds). */
+  private holdsIn(risk: RiskDefinition, scopes: ScopeChecks, namespace: string): boolean {
+    const local = namespace === '' ? undefined : scopes.namespaces.get(namespace);
+    const holds = (check: PermissionCheck): boolean => scopes.cluster[this.bit(check)] === 1 || (check.namespaced && local?.[this.bit(check)] === 1);
+    if (risk.unless?.some(holds)) return false;
+    // A rule property counts only for grants of exactly this scope (evaluateRisk filters on grant.namespace).
+    if (risk.ruleMatches) return (local ?? scopes.cluster)[this.bit(risk)] === 1;
+    const requirements = risk.requires ?? [];
+    return requirements.length > 0 && requirements.every((requirement) => (Array.isArray(requirement) ? requirement.some(holds) : holds(requirement)));
+  }
+
+  private bit(key: PermissionCheck | RiskDefinition): number {
+    return this.index.get(key) as number;
+  }
+}
+
+function isCheck(key: PermissionCheck | RiskDefinition): key is PermissionCheck {
+  return 'verbs' in key;
 }
 
 /** One risk for one subject's grants, or undefined. */
