@@ -8,7 +8,7 @@ import { isBootstrapObject } from './builtin-roles.js';
 import type { Grant, RbacEngine } from './engine.js';
 import { escalationGraph, type EscalationOptions, type EscalationPath, type PrimitiveId } from './escalation.js';
 import { isWildcardRule, type PolicyRule, type RoleDef } from './model.js';
-import { checkHolds, grantNamespaces, matchCheck, roleSatisfies, type CheckMatch, type PermissionCheck } from './permissions.js';
+import { matchCheck, roleSatisfies, type CheckMatch, type PermissionCheck } from './permissions.js';
 import * as P from './primitives.js';
 import { subjectKey, type SubjectRef } from './subject.js';
 
@@ -280,9 +280,7 @@ export function evaluateRisks(engine: RbacEngine, options: RiskOptions = {}): Ri
       const scopes = screen.scopesOf(grants);
       let path: EscalationPath | undefined | null = null;
       for (const risk of catalogue) {
-        // The screen decides exactly what evaluateRisk would; the evidence is gathered only for a hit.
-        if (!screen.mayHold(risk, scopes)) continue;
-        const hit = evaluateRisk(risk, subject, grants);
+        const hit = riskHit(risk, subject, grants, screen, scopes);
         if (!hit) continue;
         if (path === null) path = graph.pathFor(subject, 'cluster-admin') ?? graph.pathFor(subject, 'all-secrets');
         if (path) hit.path = path;
@@ -302,7 +300,7 @@ interface ScopeChecks {
 
 /**
  * Decides whether a risk holds for a set of grants without building any evidence. Which catalogue
- * checks a role satisfies depends neither on who holds the role nor where (checkHolds' roleHits),
+ * checks a role satisfies depends neither on who holds the role nor where (roleSatisfies),
  * so it is worked out once per role as one flag per check; a subject's scope ORs the flags of the
  * grants that count there, and each risk is then a few lookups. Many subjects share few roles.
  */
@@ -345,19 +343,14 @@ class RiskScreen {
     return { cluster, namespaces };
   }
 
-  /** Exactly whether evaluateRisk finds a hit: in the cluster scope or in some namespace of the grants. */
-  mayHold(risk: RiskDefinition, scopes: ScopeChecks): boolean {
-    if (this.holdsIn(risk, scopes, '')) return true;
-    for (const namespace of scopes.namespaces.keys()) if (this.holdsIn(risk, scopes, namespace)) return true;
-    return false;
-  }
-
-  /** evaluateRisk's holdsIn, on flags: a check holds where a grant that applies there satisfies it (checkHolds). */
-  private holdsIn(risk: RiskDefinition, scopes: ScopeChecks, namespace: string): boolean {
+  /**
+   * Whether the risk holds in a scope (`''`: cluster-wide): a check holds where a grant that applies
+   * there satisfies it (checkHolds); a rule property only on grants of exactly that scope.
+   */
+  holdsIn(risk: RiskDefinition, scopes: ScopeChecks, namespace: string): boolean {
     const local = namespace === '' ? undefined : scopes.namespaces.get(namespace);
     const holds = (check: PermissionCheck): boolean => scopes.cluster[this.bit(check)] === 1 || (check.namespaced && local?.[this.bit(check)] === 1);
     if (risk.unless?.some(holds)) return false;
-    // A rule property counts only for grants of exactly this scope (evaluateRisk filters on grant.namespace).
     if (risk.ruleMatches) return (local ?? scopes.cluster)[this.bit(risk)] === 1;
     const requirements = risk.requires ?? [];
     return requirements.length > 0 && requirements.every((requirement) => (Array.isArray(requirement) ? requirement.some(holds) : holds(requirement)));
@@ -374,35 +367,35 @@ function isCheck(key: PermissionCheck | RiskDefinition): key is PermissionCheck 
 
 /** One risk for one subject's grants, or undefined. */
 export function evaluateRisk(risk: RiskDefinition, subject: SubjectRef, grants: readonly Grant[]): RiskHit | undefined {
-  const holdsIn = (namespace: string): CheckMatch[] | undefined => {
-    if (risk.unless?.some((check) => checkHolds(grants, check, namespace))) return undefined;
+  const screen = new RiskScreen([risk]);
+  return riskHit(risk, subject, grants, screen, screen.scopesOf(grants));
+}
+
+/** The screen decides where the risk holds; the evidence (matching grants and rules) is gathered only there. */
+function riskHit(risk: RiskDefinition, subject: SubjectRef, grants: readonly Grant[], screen: RiskScreen, scopes: ScopeChecks): RiskHit | undefined {
+  const evidenceIn = (namespace: string): CheckMatch[] => {
     if (risk.ruleMatches) {
-      const matches = grants
+      return grants
         .filter((grant) => grant.namespace === namespace)
         .flatMap((grant) => grant.role.rules.filter((rule) => risk.ruleMatches?.(rule)).map((rule) => ({ grant, rule, verb: rule.verbs.join(','), resource: { group: rule.apiGroups.join(','), resource: rule.resources.join(',') } })));
-      return matches.length ? matches : undefined;
     }
-    const requirements = (risk.requires ?? []).map((requirement) => (Array.isArray(requirement) ? requirement : [requirement]));
-    // Decide first without allocating; gather the evidence only for a hit.
-    if (requirements.length === 0 || !requirements.every((checks) => checks.some((check) => checkHolds(grants, check, namespace)))) return undefined;
-    return requirements.flatMap((checks) => checks.flatMap((check) => matchCheck(grants, check, namespace)));
+    return (risk.requires ?? []).flatMap((requirement) => (Array.isArray(requirement) ? requirement : [requirement]).flatMap((check) => matchCheck(grants, check, namespace)));
   };
-  const cluster = holdsIn('');
+  const clusterWide = screen.holdsIn(risk, scopes, '');
   const namespaces: string[] = [];
-  const matches: CheckMatch[] = cluster ? [...cluster] : [];
-  if (!cluster) {
-    for (const namespace of grantNamespaces(grants)) {
-      const found = holdsIn(namespace);
-      if (!found) continue;
+  const matches: CheckMatch[] = clusterWide ? evidenceIn('') : [];
+  if (!clusterWide) {
+    for (const namespace of [...scopes.namespaces.keys()].sort()) {
+      if (!screen.holdsIn(risk, scopes, namespace)) continue;
       namespaces.push(namespace);
-      matches.push(...found.filter((match) => !matches.includes(match)));
+      matches.push(...evidenceIn(namespace).filter((match) => !matches.includes(match)));
     }
   }
-  if (!cluster && namespaces.length === 0) return undefined;
-  const reachesCluster = cluster !== undefined || namespaces.some((namespace) => PRIVILEGED_NAMESPACES.includes(namespace));
+  if (!clusterWide && namespaces.length === 0) return undefined;
+  const reachesCluster = clusterWide || namespaces.some((namespace) => PRIVILEGED_NAMESPACES.includes(namespace));
   let severity = reachesCluster ? risk.severity.cluster : risk.severity.namespace;
   if (risk.namedSeverity && matches.every((match) => match.onlyNames)) severity = lowerOf(severity, risk.namedSeverity);
-  return { risk, subject, clusterWide: cluster !== undefined, namespaces, matches, severity };
+  return { risk, subject, clusterWide, namespaces, matches, severity };
 }
 
 function lowerOf(a: Severity, b: Severity): Severity {
