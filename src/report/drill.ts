@@ -6,6 +6,7 @@
 import { styleText } from 'node:util';
 import { escapeControl } from '../core/sanitize.js';
 import { DRILL_STAGES, type DrillResult, type DrillStage, type Outcome, type StageResult } from '../drill/result.js';
+import { html } from './html.js';
 import { cell } from './markdown.js';
 import { alignColumns } from './table.js';
 import { DRILL_FORMATS, type DrillFormat } from './formats.js';
@@ -103,10 +104,6 @@ function drillMarkdown(result: DrillResult): string {
   }
   out.push(`<sub>kubeward ${result.kubeward}: ${result.gaps} gap${result.gaps === 1 ? '' : 's'}${result.timeToDetectSeconds !== null ? `, time to detect ${result.timeToDetectSeconds}s` : ''}</sub>`, '');
   return out.join('\n');
-}
-
-function html(value: string): string {
-  return escapeControl(value).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
 }
 
 const OUTCOME_COLOUR: Record<Outcome, string> = { stopped: '#1a7f37', detected: '#2f81f7', partial: '#bf8700', missed: '#cf222e' };
