@@ -14,92 +14,144 @@ import type { PathSegment } from '../core/provenance.js';
 export const FALLBACK = Symbol('fallback');
 
 /**
- * What a locator learnt of a document's structure, kept between questions: the lines at a span's
- * column, and the end of a key's block value. Without it, every question on a dump of 100,000
- * objects in one List would scan the whole list again.
+ * What a locator learnt of a document's structure, kept between questions: each node it walked
+ * through remembers its keys, its items and their lines (see Span). Without it, every question on
+ * a dump of 100,000 objects in one List would scan the whole list again; with it, a scan's findings
+ * on one object read each of its lines about once.
  */
 export class BlockIndex {
-  readonly children = new Map<string, { index: number; text: string }[]>();
-  readonly values = new Map<string, Span | undefined>();
-  readonly lengths = new Map<string, number>();
+  /** The document's root node; null when the document has no content. */
+  root?: Span | null;
 }
 
-/** A node's lines: content starts at `column` of line `first`; the node ends before line `end`. */
+/**
+ * A node's lines: content starts at `column` of line `first`; the node ends before line `end`. The
+ * rest is learnt on the first question that needs it and kept on the node.
+ */
 interface Span {
   first: number;
   column: number;
   end: number;
+  /** What the node's first line says it is. */
+  shape?: Shape;
+  /** The lines at the node's column: a mapping's keys, a sequence's items. */
+  rows?: Row[];
+  /** A mapping's entries by key, up to its first explicit key (`? `): the first of a repeated key. */
+  entries?: Map<string, Entry>;
+  /** The mapping has an explicit key, which this locator does not read: keys not found before it go to the parser. */
+  explicitKey?: boolean;
+  /** How many rows are sequence items (`- `) before the first that is not. */
+  length?: number;
+  items?: (Span | undefined)[];
+}
+
+/** A node not yet read (every field present from the start: one object shape for all nodes keeps the walk fast). */
+function spanAt(first: number, column: number, end: number): Span {
+  return { first, column, end, shape: undefined, rows: undefined, entries: undefined, explicitKey: undefined, length: undefined, items: undefined };
+}
+
+/** `flow`: a flow collection closed on its line; `other`: anything the locator does not read (tags, anchors, block scalars, multi-line flow). */
+type Shape = 'flow' | 'other' | 'sequence' | 'mapping';
+
+interface Row {
+  index: number;
+  text: string;
+}
+
+/** A mapping entry: the line of its key and what its value is (a block node, a flow collection, a scalar). */
+interface Entry {
+  keyLine: number;
+  /** `fallback`: an anchor or a tag on the value. */
+  kind: 'block' | 'flow' | 'scalar' | 'fallback';
+  /** The value's node; for `block`, found on first use (null: an empty value). */
+  value?: Span | null;
 }
 
 /** Returns the 0-based line of the deepest existing field on `path`, or FALLBACK. */
-export function locateBlockYaml(lines: readonly string[], path: readonly PathSegment[], index?: BlockIndex): number | typeof FALLBACK {
-  const rootLine = nextContentLine(lines, 0, lines.length);
-  if (rootLine < 0) return FALLBACK;
-  let span: Span = { first: rootLine, column: indentOf(lines[rootLine]), end: lines.length };
-  let line = rootLine;
+export function locateBlockYaml(lines: readonly string[], path: readonly PathSegment[], index = new BlockIndex()): number | typeof FALLBACK {
+  if (index.root === undefined) {
+    const rootLine = nextContentLine(lines, 0, lines.length);
+    index.root = rootLine < 0 ? null : spanAt(rootLine, indentOf(lines[rootLine]), lines.length);
+  }
+  if (!index.root) return FALLBACK;
+  let span = index.root;
+  let line = span.first;
   for (const segment of path) {
-    const text = lines[span.first].slice(span.column);
+    const shape = (span.shape ??= shapeOf(lines[span.first].slice(span.column)));
     // A flow collection on one line holds every field below it on that line: the answer, whatever the rest of the path.
-    if (/^[[{]/.test(text) && closesOnLine(text)) return span.first;
-    if (/^[[{!&*?|>]/.test(text)) return FALLBACK;
-    const isSequence = /^-(\s|$)/.test(text);
+    if (shape === 'flow') return span.first;
+    if (shape === 'other') return FALLBACK;
     if (typeof segment === 'number') {
-      if (!isSequence) return line;
-      const item = sequenceItem(lines, span, segment, index);
+      if (shape !== 'sequence') return line;
+      const item = sequenceItem(lines, span, segment);
       if (!item) return line;
       line = item.first;
       span = item;
     } else {
-      if (isSequence) return line;
-      const entry = mappingEntry(lines, span, segment, index);
+      if (shape === 'sequence') return line;
+      const entry = mappingEntry(lines, span, segment);
       if (entry === FALLBACK) return FALLBACK;
       if (!entry) return line;
       line = entry.keyLine;
+      const value = entryValue(lines, span, entry);
       // A scalar value: nothing below it, so the key is the deepest field that exists.
-      if (!entry.value) return line;
-      span = entry.value;
+      if (!value) return line;
+      span = value;
     }
   }
   return line;
 }
 
+function shapeOf(text: string): Shape {
+  if (/^[[{]/.test(text) && closesOnLine(text)) return 'flow';
+  if (/^[[{!&*?|>]/.test(text)) return 'other';
+  return /^-(\s|$)/.test(text) ? 'sequence' : 'mapping';
+}
+
 const KEY = /^(?:"((?:[^"\\]|\\.)*)"|'((?:[^']|'')*)'|([^\s'"#][^#]*?))[ \t]*:(?=[ \t\r]|$)/;
 
 /**
- * The entry `key` of the mapping in `span`: the line of its key and the span of its value when the
- * value is a block node (undefined for a scalar or an empty value). FALLBACK when a value on the way
- * is a flow collection or the mapping is not plainly readable.
+ * The entry `key` of the mapping in `span`, undefined when it has none, FALLBACK when the mapping is
+ * not plainly readable. The mapping's keys are read on the first question and kept.
  */
-function mappingEntry(lines: readonly string[], span: Span, key: string, cache?: BlockIndex): { keyLine: number; value?: Span } | undefined | typeof FALLBACK {
-  const column = span.column;
-  for (const { index, text } of linesAtColumn(lines, span, cache)) {
-    if (text.startsWith('? ') || text === '?') return FALLBACK;
+function mappingEntry(lines: readonly string[], span: Span, key: string): Entry | undefined | typeof FALLBACK {
+  if (!span.entries) readEntries(lines, span);
+  const entry = span.entries!.get(key);
+  if (!entry) return span.explicitKey ? FALLBACK : undefined;
+  return entry.kind === 'fallback' ? FALLBACK : entry;
+}
+
+function readEntries(lines: readonly string[], span: Span): void {
+  const entries = new Map<string, Entry>();
+  span.entries = entries;
+  for (const { index, text } of rowsOf(lines, span)) {
+    if (text.startsWith('? ') || text === '?') {
+      span.explicitKey = true;
+      return;
+    }
     const match = KEY.exec(text);
     // Not a key: a compact sequence item of the previous key (`- x` at the key column) or a continuation.
     if (!match) continue;
     const name = match[1] !== undefined ? unescapeDouble(match[1]) : match[2] !== undefined ? match[2].replace(/''/g, "'") : match[3];
-    if (name !== key) continue;
+    if (entries.has(name)) continue;
     const after = text.slice(match[0].length);
     const rest = stripComment(after).trim();
-    if (rest === '') return { keyLine: index, value: blockValue(lines, index, column, span.end, cache) };
-    if (/^[&!]/.test(rest)) return FALLBACK;
-    // A flow collection: a span starting at its bracket, which the walk hands to the full parser if it goes on.
-    if (/^[[{]/.test(rest)) return { keyLine: index, value: { first: index, column: column + match[0].length + (after.length - after.trimStart().length), end: index + 1 } };
+    if (rest === '') entries.set(name, { keyLine: index, kind: 'block' });
+    else if (/^[&!]/.test(rest)) entries.set(name, { keyLine: index, kind: 'fallback' });
+    // A flow collection: a node starting at its bracket, which the walk hands to the full parser if it goes on.
+    else if (/^[[{]/.test(rest)) entries.set(name, { keyLine: index, kind: 'flow', value: spanAt(index, span.column + match[0].length + (after.length - after.trimStart().length), index + 1) });
     // A scalar or a block scalar (`|`, `>`): nothing block-structured below it.
-    return { keyLine: index };
+    else entries.set(name, { keyLine: index, kind: 'scalar' });
   }
-  return undefined;
 }
 
-/** The block node under a key on line `keyLine` at `keyColumn`: deeper lines, or a compact sequence at the key's own column. */
-function blockValue(lines: readonly string[], keyLine: number, keyColumn: number, end: number, cache?: BlockIndex): Span | undefined {
-  if (!cache) return scanBlockValue(lines, keyLine, keyColumn, end);
-  const key = `${keyLine}:${keyColumn}:${end}`;
-  if (!cache.values.has(key)) cache.values.set(key, scanBlockValue(lines, keyLine, keyColumn, end));
-  return cache.values.get(key);
+/** The node under an entry's key: deeper lines, or a compact sequence at the key's own column; found once. */
+function entryValue(lines: readonly string[], span: Span, entry: Entry): Span | undefined {
+  if (entry.kind === 'block' && entry.value === undefined) entry.value = blockValue(lines, entry.keyLine, span.column, span.end) ?? null;
+  return entry.value ?? undefined;
 }
 
-function scanBlockValue(lines: readonly string[], keyLine: number, keyColumn: number, end: number): Span | undefined {
+function blockValue(lines: readonly string[], keyLine: number, keyColumn: number, end: number): Span | undefined {
   const first = nextContentLine(lines, keyLine + 1, end);
   if (first < 0) return undefined;
   const column = indentOf(lines[first]);
@@ -114,15 +166,19 @@ function scanBlockValue(lines: readonly string[], keyLine: number, keyColumn: nu
     if (compactSequence && indent === keyColumn && /^-(\s|$)/.test(line.slice(indent))) continue;
     break;
   }
-  return { first, column, end: last };
+  return spanAt(first, column, last);
 }
 
-/** Item `position` of the sequence in `span`; its content may start on the dash line or below it. */
-function sequenceItem(lines: readonly string[], span: Span, position: number, cache?: BlockIndex): Span | undefined {
+/** Item `position` of the sequence in `span`; its content may start on the dash line or below it. Found once. */
+function sequenceItem(lines: readonly string[], span: Span, position: number): Span | undefined {
+  // The items are the lines at the column up to the first that is not `- `; the n-th is read directly.
+  if (position >= sequenceLength(lines, span)) return undefined;
+  span.items ??= [];
+  return (span.items[position] ??= readItem(lines, span, rowsOf(lines, span)[position]));
+}
+
+function readItem(lines: readonly string[], span: Span, { index, text }: Row): Span {
   const column = span.column;
-  // The items are the lines at the column up to the first that is not `- `; indexed, the n-th is read directly.
-  if (position >= sequenceLength(lines, span, cache)) return undefined;
-  const { index, text } = linesAtColumn(lines, span, cache)[position];
   let end = index + 1;
   for (; end < span.end; end++) {
     const next = lines[end];
@@ -133,29 +189,26 @@ function sequenceItem(lines: readonly string[], span: Span, position: number, ca
   const content = afterDash.trimStart();
   if (content === '' || content.startsWith('#')) {
     const first = nextContentLine(lines, index + 1, end);
-    return first < 0 ? { first: index, column: column + 1, end: index + 1 } : { first, column: indentOf(lines[first]), end };
+    return first < 0 ? spanAt(index, column + 1, index + 1) : spanAt(first, indentOf(lines[first]), end);
   }
-  return { first: index, column: column + 1 + (afterDash.length - content.length), end };
+  return spanAt(index, column + 1 + (afterDash.length - content.length), end);
 }
 
 /** How many of the lines at a span's column are sequence items (`- `) before the first that is not. */
-function sequenceLength(lines: readonly string[], span: Span, cache?: BlockIndex): number {
-  const key = `${span.first}:${span.column}:${span.end}`;
-  const known = cache?.lengths.get(key);
-  if (known !== undefined) return known;
-  const items = linesAtColumn(lines, span, cache);
-  let length = 0;
-  while (length < items.length && /^-(\s|$)/.test(items[length].text)) length++;
-  cache?.lengths.set(key, length);
-  return length;
+function sequenceLength(lines: readonly string[], span: Span): number {
+  if (span.length === undefined) {
+    const rows = rowsOf(lines, span);
+    let length = 0;
+    while (length < rows.length && /^-(\s|$)/.test(rows[length].text)) length++;
+    span.length = length;
+  }
+  return span.length;
 }
 
 /** The lines of a span that start at its column (its keys, or its items), from the first line of its content; deeper lines are skipped. */
-function linesAtColumn(lines: readonly string[], span: Span, cache?: BlockIndex): { index: number; text: string }[] {
-  const key = `${span.first}:${span.column}:${span.end}`;
-  const known = cache?.children.get(key);
-  if (known) return known;
-  const found: { index: number; text: string }[] = [];
+function rowsOf(lines: readonly string[], span: Span): Row[] {
+  if (span.rows) return span.rows;
+  const found: Row[] = [];
   for (let index = span.first; index < span.end; index++) {
     const line = lines[index];
     if (index !== span.first && isBlankOrComment(line)) continue;
@@ -163,7 +216,7 @@ function linesAtColumn(lines: readonly string[], span: Span, cache?: BlockIndex)
     if (column < span.column) break;
     if (column === span.column) found.push({ index, text: line.slice(column) });
   }
-  cache?.children.set(key, found);
+  span.rows = found;
   return found;
 }
 
