@@ -84,8 +84,25 @@ export function hostNamespacesOf(spec: Record<string, unknown> | undefined): ('h
   return (['hostPID', 'hostNetwork', 'hostIPC'] as const).filter((field) => spec?.[field] === true);
 }
 
+/**
+ * Every rule and engine of a scan asks for the same workloads' pod templates and containers: each is
+ * read once per object and shared. Objects are never mutated after load (see KubeObject), so what
+ * was read stays true; callers must not change the templates and container lists they get.
+ */
+const templates = new WeakMap<KubeObject, PodTemplate | null>();
+const containerLists = new WeakMap<KubeObject, ContainerRef[]>();
+
 /** The pod template of a Pod or pod controller, or undefined for any other object. */
 export function podTemplateOf(object: KubeObject): PodTemplate | undefined {
+  let template = templates.get(object);
+  if (template === undefined) {
+    template = readPodTemplate(object) ?? null;
+    templates.set(object, template);
+  }
+  return template ?? undefined;
+}
+
+function readPodTemplate(object: KubeObject): PodTemplate | undefined {
   const templatePath = TEMPLATE_PATHS[object.kind];
   if (!templatePath) return undefined;
   let node: unknown = object;
@@ -100,6 +117,15 @@ export function podTemplateOf(object: KubeObject): PodTemplate | undefined {
 
 /** Every container of a workload: init containers (and native sidecars), containers, ephemeral containers. */
 export function containersOf(object: KubeObject): ContainerRef[] {
+  let refs = containerLists.get(object);
+  if (!refs) {
+    refs = readContainers(object);
+    containerLists.set(object, refs);
+  }
+  return refs;
+}
+
+function readContainers(object: KubeObject): ContainerRef[] {
   const template = podTemplateOf(object);
   if (!template) return [];
   const refs: ContainerRef[] = [];
