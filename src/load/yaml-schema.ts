@@ -12,7 +12,8 @@ const FALSE = new Set(['n', 'N', 'no', 'No', 'NO', 'false', 'False', 'FALSE', 'o
 
 const bool = new jsYaml.Type('tag:yaml.org,2002:bool', {
   kind: 'scalar',
-  resolve: (data: string | null) => data !== null && (TRUE.has(data) || FALSE.has(data)),
+  // Every plain scalar of a manifest is asked whether it is a boolean: the length test spares most of them two set lookups.
+  resolve: (data: string | null) => data !== null && data.length <= 5 && (TRUE.has(data) || FALSE.has(data)),
   construct: (data: string) => TRUE.has(data),
   predicate: (object: unknown) => typeof object === 'boolean',
   represent: (object: object) => String(object),
@@ -22,7 +23,7 @@ const bool = new jsYaml.Type('tag:yaml.org,2002:bool', {
 const INTEGER = /^[-+]?(0b[01]+|0o?[0-7]+|0x[0-9a-fA-F]+|[1-9][0-9]*|0)$/;
 
 export function parseGoInt(text: string): number | undefined {
-  const plain = text.replace(/_/g, '');
+  const plain = text.includes('_') ? text.replace(/_/g, '') : text;
   if (!INTEGER.test(plain)) return undefined;
   const negative = plain.startsWith('-');
   const digits = plain.replace(/^[-+]/, '');
@@ -37,7 +38,8 @@ export function parseGoInt(text: string): number | undefined {
 
 const int = new jsYaml.Type('tag:yaml.org,2002:int', {
   kind: 'scalar',
-  resolve: (data: string | null) => data !== null && data !== '' && !data.startsWith('_') && parseGoInt(data) !== undefined,
+  // An integer starts with a digit or a sign (`_` may only come later): names, images and paths are turned away at their first character.
+  resolve: (data: string | null) => data !== null && /^[-+0-9]/.test(data) && parseGoInt(data) !== undefined,
   construct: (data: string) => parseGoInt(data),
   predicate: (object: unknown) => typeof object === 'number' && Number.isInteger(object),
   represent: (object: object) => String(object),
