@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { apiGroupOf, isRecord, type ObjectRef } from './object.js';
 import type { PathSegment } from './provenance.js';
 import { atOrAbove, emptySeverityCounts, type Severity, type SeverityCounts, type Stage } from './severity.js';
@@ -79,7 +79,8 @@ export function fieldPathText(root: unknown, path: readonly PathSegment[]): stri
  */
 export function fingerprintOf(ruleId: string, object: ObjectRef, field = ''): string {
   const identity = ['kubeward/v1', ruleId, apiGroupOf(object.apiVersion), object.kind, object.namespace ?? '', object.name, field].join('\u0000');
-  return createHash('sha256').update(identity).digest('hex').slice(0, 32);
+  // crypto.hash: the one-shot form (Node 20.12+), a third of createHash's cost for a short input; a scan hashes every finding.
+  return hash('sha256', identity, 'hex').slice(0, 32);
 }
 
 /** A finding's fingerprint: the one computed when it was made, else one from its rule and object. */

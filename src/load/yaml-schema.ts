@@ -36,10 +36,16 @@ export function parseGoInt(text: string): number | undefined {
   return negative ? -value : value;
 }
 
+/** A digit, `-` or `+` first (character codes: a regular expression here allocates on every scalar). */
+function startsLikeNumber(text: string): boolean {
+  const first = text.charCodeAt(0);
+  return (first >= 48 && first <= 57) || first === 43 || first === 45;
+}
+
 const int = new jsYaml.Type('tag:yaml.org,2002:int', {
   kind: 'scalar',
   // An integer starts with a digit or a sign (`_` may only come later): names, images and paths are turned away at their first character.
-  resolve: (data: string | null) => data !== null && /^[-+0-9]/.test(data) && parseGoInt(data) !== undefined,
+  resolve: (data: string | null) => data !== null && startsLikeNumber(data) && parseGoInt(data) !== undefined,
   construct: (data: string) => parseGoInt(data),
   predicate: (object: unknown) => typeof object === 'number' && Number.isInteger(object),
   represent: (object: object) => String(object),

@@ -28,11 +28,10 @@ export function runRules(inventory: Inventory, rules: readonly Rule[], runOption
   const options = { ...runOptions, today: runOptions.today ?? today() };
   const context = options.context ?? createRuleContext(inventory);
   const disabled = new Set(options.disable ?? []);
-  const active = rules.filter((rule) => !disabled.has(rule.meta.id));
+  const rulesFor = rulesByKind(rules.filter((rule) => !disabled.has(rule.meta.id)));
   const findings: Finding[] = [];
   for (const object of inventory.objects) {
-    for (const rule of active) {
-      if (rule.meta.kinds && !rule.meta.kinds.includes(object.kind)) continue;
+    for (const rule of rulesFor(object.kind)) {
       let violations: Violation[];
       try {
         violations = rule.check(object, context);
@@ -43,6 +42,19 @@ export function runRules(inventory: Inventory, rules: readonly Rule[], runOption
     }
   }
   return findings;
+}
+
+/** The rules that look at a kind (`meta.kinds`), in the pack's order, worked out once per kind rather than per object. */
+function rulesByKind(rules: readonly Rule[]): (kind: string) => readonly Rule[] {
+  const byKind = new Map<string, Rule[]>();
+  return (kind) => {
+    let list = byKind.get(kind);
+    if (!list) {
+      list = rules.filter((rule) => !rule.meta.kinds || rule.meta.kinds.includes(kind));
+      byKind.set(kind, list);
+    }
+    return list;
+  };
 }
 
 /** Turns a violation into a Finding with its location and suppression: the one way findings are made, by rules and engines alike. */
