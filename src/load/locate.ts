@@ -22,6 +22,20 @@ export const FALLBACK = Symbol('fallback');
 export class BlockIndex {
   /** The document's root node; null when the document has no content. */
   root?: Span | null;
+  /** Each line's indentation, -1 for a blank or comment line: measured once, then every walk compares numbers. */
+  indents?: Int32Array;
+}
+
+/** The document's lines and their indentation (see BlockIndex.indents). */
+interface Lines {
+  text: readonly string[];
+  indents: Int32Array;
+}
+
+function indentsOf(lines: readonly string[]): Int32Array {
+  const indents = new Int32Array(lines.length);
+  for (let index = 0; index < lines.length; index++) indents[index] = isBlankOrComment(lines[index]) ? -1 : indentOf(lines[index]);
+  return indents;
 }
 
 /**
@@ -36,8 +50,9 @@ interface Span {
   shape?: Shape;
   /** The lines at the node's column: a mapping's keys, a sequence's items. */
   rows?: Row[];
-  /** A mapping's entries by key, up to its first explicit key (`? `): the first of a repeated key. */
+  /** A mapping's entries by key, as far as read (`keysRead` rows), never past an explicit key (`? `): the first of a repeated key. */
   entries?: Map<string, Entry>;
+  keysRead: number;
   /** The mapping has an explicit key, which this locator does not read: keys not found before it go to the parser. */
   explicitKey?: boolean;
   /** How many rows are sequence items (`- `) before the first that is not. */
@@ -47,7 +62,7 @@ interface Span {
 
 /** A node not yet read (every field present from the start: one object shape for all nodes keeps the walk fast). */
 function spanAt(first: number, column: number, end: number): Span {
-  return { first, column, end, shape: undefined, rows: undefined, entries: undefined, explicitKey: undefined, length: undefined, items: undefined };
+  return { first, column, end, shape: undefined, rows: undefined, entries: undefined, keysRead: 0, explicitKey: undefined, length: undefined, items: undefined };
 }
 
 /** `flow`: a flow collection closed on its line; `other`: anything the locator does not read (tags, anchors, block scalars, multi-line flow). */
@@ -69,9 +84,10 @@ interface Entry {
 
 /** Returns the 0-based line of the deepest existing field on `path`, or FALLBACK. */
 export function locateBlockYaml(lines: readonly string[], path: readonly PathSegment[], index = new BlockIndex()): number | typeof FALLBACK {
+  const doc: Lines = { text: lines, indents: (index.indents ??= indentsOf(lines)) };
   if (index.root === undefined) {
-    const rootLine = nextContentLine(lines, 0, lines.length);
-    index.root = rootLine < 0 ? null : spanAt(rootLine, indentOf(lines[rootLine]), lines.length);
+    const rootLine = nextContentLine(doc, 0, lines.length);
+    index.root = rootLine < 0 ? null : spanAt(rootLine, doc.indents[rootLine], lines.length);
   }
   if (!index.root) return FALLBACK;
   let span = index.root;
@@ -83,17 +99,17 @@ export function locateBlockYaml(lines: readonly string[], path: readonly PathSeg
     if (shape === 'other') return FALLBACK;
     if (typeof segment === 'number') {
       if (shape !== 'sequence') return line;
-      const item = sequenceItem(lines, span, segment);
+      const item = sequenceItem(doc, span, segment);
       if (!item) return line;
       line = item.first;
       span = item;
     } else {
       if (shape === 'sequence') return line;
-      const entry = mappingEntry(lines, span, segment);
+      const entry = mappingEntry(doc, span, segment);
       if (entry === FALLBACK) return FALLBACK;
       if (!entry) return line;
       line = entry.keyLine;
-      const value = entryValue(lines, span, entry);
+      const value = entryValue(doc, span, entry);
       // A scalar value: nothing below it, so the key is the deepest field that exists.
       if (!value) return line;
       span = value;
@@ -112,92 +128,93 @@ const KEY = /^(?:"((?:[^"\\]|\\.)*)"|'((?:[^']|'')*)'|([^\s'"#][^#]*?))[ \t]*:(?
 
 /**
  * The entry `key` of the mapping in `span`, undefined when it has none, FALLBACK when the mapping is
- * not plainly readable. The mapping's keys are read on the first question and kept.
+ * not plainly readable. Keys are read in order up to the one asked for and kept: the next question
+ * on the same mapping goes on from there (most findings ask for the first few keys of a node).
  */
-function mappingEntry(lines: readonly string[], span: Span, key: string): Entry | undefined | typeof FALLBACK {
-  if (!span.entries) readEntries(lines, span);
-  const entry = span.entries!.get(key);
+function mappingEntry(doc: Lines, span: Span, key: string): Entry | undefined | typeof FALLBACK {
+  const entries = (span.entries ??= new Map());
+  let entry = entries.get(key);
+  const rows = rowsOf(doc, span);
+  while (!entry && !span.explicitKey && span.keysRead < rows.length) {
+    const row = rows[span.keysRead++];
+    if (row.text.startsWith('? ') || row.text === '?') span.explicitKey = true;
+    else entry = readEntry(row, span.column, entries, key);
+  }
   if (!entry) return span.explicitKey ? FALLBACK : undefined;
   return entry.kind === 'fallback' ? FALLBACK : entry;
 }
 
-function readEntries(lines: readonly string[], span: Span): void {
-  const entries = new Map<string, Entry>();
-  span.entries = entries;
-  for (const { index, text } of rowsOf(lines, span)) {
-    if (text.startsWith('? ') || text === '?') {
-      span.explicitKey = true;
-      return;
-    }
-    const match = KEY.exec(text);
-    // Not a key: a compact sequence item of the previous key (`- x` at the key column) or a continuation.
-    if (!match) continue;
-    const name = match[1] !== undefined ? unescapeDouble(match[1]) : match[2] !== undefined ? match[2].replace(/''/g, "'") : match[3];
-    if (entries.has(name)) continue;
-    const after = text.slice(match[0].length);
-    const rest = stripComment(after).trim();
-    if (rest === '') entries.set(name, { keyLine: index, kind: 'block' });
-    else if (/^[&!]/.test(rest)) entries.set(name, { keyLine: index, kind: 'fallback' });
-    // A flow collection: a node starting at its bracket, which the walk hands to the full parser if it goes on.
-    else if (/^[[{]/.test(rest)) entries.set(name, { keyLine: index, kind: 'flow', value: spanAt(index, span.column + match[0].length + (after.length - after.trimStart().length), index + 1) });
-    // A scalar or a block scalar (`|`, `>`): nothing block-structured below it.
-    else entries.set(name, { keyLine: index, kind: 'scalar' });
-  }
+/** Reads the key on a row into `entries` (the first of a repeated key wins); returns its entry when it is `wanted`. */
+function readEntry({ index, text }: Row, column: number, entries: Map<string, Entry>, wanted: string): Entry | undefined {
+  const match = KEY.exec(text);
+  // Not a key: a compact sequence item of the previous key (`- x` at the key column) or a continuation.
+  if (!match) return undefined;
+  const name = match[1] !== undefined ? unescapeDouble(match[1]) : match[2] !== undefined ? match[2].replace(/''/g, "'") : match[3];
+  if (entries.has(name)) return undefined;
+  const after = text.slice(match[0].length);
+  const rest = stripComment(after).trim();
+  let entry: Entry;
+  if (rest === '') entry = { keyLine: index, kind: 'block' };
+  else if (/^[&!]/.test(rest)) entry = { keyLine: index, kind: 'fallback' };
+  // A flow collection: a node starting at its bracket, which the walk hands to the full parser if it goes on.
+  else if (/^[[{]/.test(rest)) entry = { keyLine: index, kind: 'flow', value: spanAt(index, column + match[0].length + (after.length - after.trimStart().length), index + 1) };
+  // A scalar or a block scalar (`|`, `>`): nothing block-structured below it.
+  else entry = { keyLine: index, kind: 'scalar' };
+  entries.set(name, entry);
+  return name === wanted ? entry : undefined;
 }
 
 /** The node under an entry's key: deeper lines, or a compact sequence at the key's own column; found once. */
-function entryValue(lines: readonly string[], span: Span, entry: Entry): Span | undefined {
-  if (entry.kind === 'block' && entry.value === undefined) entry.value = blockValue(lines, entry.keyLine, span.column, span.end) ?? null;
+function entryValue(doc: Lines, span: Span, entry: Entry): Span | undefined {
+  if (entry.kind === 'block' && entry.value === undefined) entry.value = blockValue(doc, entry.keyLine, span.column, span.end) ?? null;
   return entry.value ?? undefined;
 }
 
-function blockValue(lines: readonly string[], keyLine: number, keyColumn: number, end: number): Span | undefined {
-  const first = nextContentLine(lines, keyLine + 1, end);
+function blockValue(doc: Lines, keyLine: number, keyColumn: number, end: number): Span | undefined {
+  const { text: lines, indents } = doc;
+  const first = nextContentLine(doc, keyLine + 1, end);
   if (first < 0) return undefined;
-  const column = indentOf(lines[first]);
+  const column = indents[first];
   const compactSequence = column === keyColumn && /^-(\s|$)/.test(lines[first].slice(column));
   if (column <= keyColumn && !compactSequence) return undefined;
   let last = first + 1;
   for (; last < end; last++) {
-    const line = lines[last];
-    if (isBlankOrComment(line)) continue;
-    const indent = indentOf(line);
-    if (indent > keyColumn) continue;
-    if (compactSequence && indent === keyColumn && /^-(\s|$)/.test(line.slice(indent))) continue;
+    const indent = indents[last];
+    if (indent < 0 || indent > keyColumn) continue;
+    if (compactSequence && indent === keyColumn && /^-(\s|$)/.test(lines[last].slice(indent))) continue;
     break;
   }
   return spanAt(first, column, last);
 }
 
 /** Item `position` of the sequence in `span`; its content may start on the dash line or below it. Found once. */
-function sequenceItem(lines: readonly string[], span: Span, position: number): Span | undefined {
+function sequenceItem(doc: Lines, span: Span, position: number): Span | undefined {
   // The items are the lines at the column up to the first that is not `- `; the n-th is read directly.
-  if (position >= sequenceLength(lines, span)) return undefined;
+  if (position >= sequenceLength(doc, span)) return undefined;
   span.items ??= [];
-  return (span.items[position] ??= readItem(lines, span, rowsOf(lines, span)[position]));
+  return (span.items[position] ??= readItem(doc, span, rowsOf(doc, span)[position]));
 }
 
-function readItem(lines: readonly string[], span: Span, { index, text }: Row): Span {
+function readItem(doc: Lines, span: Span, { index, text }: Row): Span {
   const column = span.column;
   let end = index + 1;
   for (; end < span.end; end++) {
-    const next = lines[end];
-    if (isBlankOrComment(next)) continue;
-    if (indentOf(next) <= column) break;
+    const indent = doc.indents[end];
+    if (indent >= 0 && indent <= column) break;
   }
   const afterDash = text.slice(1);
   const content = afterDash.trimStart();
   if (content === '' || content.startsWith('#')) {
-    const first = nextContentLine(lines, index + 1, end);
-    return first < 0 ? spanAt(index, column + 1, index + 1) : spanAt(first, indentOf(lines[first]), end);
+    const first = nextContentLine(doc, index + 1, end);
+    return first < 0 ? spanAt(index, column + 1, index + 1) : spanAt(first, doc.indents[first], end);
   }
   return spanAt(index, column + 1 + (afterDash.length - content.length), end);
 }
 
 /** How many of the lines at a span's column are sequence items (`- `) before the first that is not. */
-function sequenceLength(lines: readonly string[], span: Span): number {
+function sequenceLength(doc: Lines, span: Span): number {
   if (span.length === undefined) {
-    const rows = rowsOf(lines, span);
+    const rows = rowsOf(doc, span);
     let length = 0;
     while (length < rows.length && /^-(\s|$)/.test(rows[length].text)) length++;
     span.length = length;
@@ -206,15 +223,15 @@ function sequenceLength(lines: readonly string[], span: Span): number {
 }
 
 /** The lines of a span that start at its column (its keys, or its items), from the first line of its content; deeper lines are skipped. */
-function rowsOf(lines: readonly string[], span: Span): Row[] {
+function rowsOf(doc: Lines, span: Span): Row[] {
   if (span.rows) return span.rows;
   const found: Row[] = [];
   for (let index = span.first; index < span.end; index++) {
-    const line = lines[index];
-    if (index !== span.first && isBlankOrComment(line)) continue;
-    const column = index === span.first ? span.column : indentOf(line);
+    const indent = doc.indents[index];
+    if (index !== span.first && indent < 0) continue;
+    const column = index === span.first ? span.column : indent;
     if (column < span.column) break;
-    if (column === span.column) found.push({ index, text: line.slice(column) });
+    if (column === span.column) found.push({ index, text: doc.text[index].slice(column) });
   }
   span.rows = found;
   return found;
@@ -242,8 +259,8 @@ function closesOnLine(text: string): boolean {
   return false;
 }
 
-function nextContentLine(lines: readonly string[], from: number, end: number): number {
-  for (let index = from; index < end; index++) if (!isBlankOrComment(lines[index])) return index;
+function nextContentLine(doc: Lines, from: number, end: number): number {
+  for (let index = from; index < end; index++) if (doc.indents[index] >= 0) return index;
   return -1;
 }
 
