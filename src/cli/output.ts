@@ -8,7 +8,7 @@ import { oneLine } from '../core/sanitize.js';
  * stdout. A failed run never leaves a partial report behind.
  */
 export function writeOutput(text: string | Iterable<string>, file?: string): void {
-  const chunks = typeof text === 'string' ? [text] : batches(text);
+  const chunks = utf8Chunks(typeof text === 'string' ? [text] : text);
   if (!file || file === '-') {
     for (const chunk of chunks) process.stdout.write(chunk);
     return;
@@ -17,7 +17,7 @@ export function writeOutput(text: string | Iterable<string>, file?: string): voi
   try {
     const descriptor = openSync(temporary, 'w', 0o644);
     try {
-      for (const chunk of chunks) writeSync(descriptor, chunk);
+      for (const chunk of chunks) for (let written = 0; written < chunk.length; ) written += writeSync(descriptor, chunk, written);
       fsyncSync(descriptor);
     } finally {
       closeSync(descriptor);
@@ -33,20 +33,29 @@ export function writeOutput(text: string | Iterable<string>, file?: string): voi
   }
 }
 
-/** Parts joined into chunks of about a MiB as they come: few writes, and never the whole text in memory. */
-function* batches(parts: Iterable<string>): Generator<string> {
-  let pending: string[] = [];
-  let length = 0;
+/**
+ * Parts encoded as UTF-8 into chunks of about a MiB as they come: few writes, no joined copy of the
+ * text, and never the whole text in memory. Each chunk is a buffer of its own (stdout may still hold
+ * the last one when the next is filled).
+ */
+function* utf8Chunks(parts: Iterable<string>): Generator<Buffer> {
+  const size = 1 << 20;
+  let chunk = Buffer.allocUnsafe(size);
+  let used = 0;
   for (const part of parts) {
-    pending.push(part);
-    length += part.length;
-    if (length >= 1 << 20) {
-      yield pending.join('');
-      pending = [];
-      length = 0;
+    // UTF-8 takes at most 3 bytes per UTF-16 unit: a part that might not fit starts a new chunk, one bigger than a chunk goes alone.
+    if (used + part.length * 3 > size) {
+      if (used > 0) yield chunk.subarray(0, used);
+      chunk = Buffer.allocUnsafe(size);
+      used = 0;
+      if (part.length * 3 > size) {
+        yield Buffer.from(part, 'utf8');
+        continue;
+      }
     }
+    used += chunk.write(part, used, 'utf8');
   }
-  if (pending.length) yield pending.join('');
+  if (used > 0) yield chunk.subarray(0, used);
 }
 
 /** A warning on stderr: one line, controls escaped (warnings name objects and files of the inputs). */

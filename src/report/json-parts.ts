@@ -17,7 +17,7 @@ export function stringifyParts(value: unknown, depth = 4): string[] {
 function* write(value: unknown, indent: string, depth: number): Generator<string> {
   const json = toJsonValue(value);
   if (depth <= 0 || json === null || typeof json !== 'object') {
-    yield indented(JSON.stringify(json, null, 2) ?? 'null', indent);
+    yield leaf(json, indent);
     return;
   }
   const inner = `${indent}  `;
@@ -28,10 +28,8 @@ function* write(value: unknown, indent: string, depth: number): Generator<string
     }
     yield '[\n';
     for (let index = 0; index < json.length; index++) {
-      yield inner;
       const element = toJsonValue(json[index]);
-      yield* write(element === undefined || typeof element === 'function' || typeof element === 'symbol' ? null : element, inner, depth - 1);
-      yield index < json.length - 1 ? ',\n' : '\n';
+      yield* member(inner, element === undefined || typeof element === 'function' || typeof element === 'symbol' ? null : element, inner, depth - 1, index < json.length - 1 ? ',\n' : '\n');
     }
     yield `${indent}]`;
     return;
@@ -47,11 +45,25 @@ function* write(value: unknown, indent: string, depth: number): Generator<string
   yield '{\n';
   for (let index = 0; index < entries.length; index++) {
     const [key, item] = entries[index];
-    yield `${inner}${JSON.stringify(key)}: `;
-    yield* write(item, inner, depth - 1);
-    yield index < entries.length - 1 ? ',\n' : '\n';
+    yield* member(`${inner}${JSON.stringify(key)}: `, item, inner, depth - 1, index < entries.length - 1 ? ',\n' : '\n');
   }
   yield `${indent}}`;
+}
+
+/** An array element or object member: one part when it is a leaf (each finding of a report), else its own parts. */
+function* member(head: string, value: unknown, indent: string, depth: number, tail: string): Generator<string> {
+  const json = toJsonValue(value);
+  if (depth <= 0 || json === null || typeof json !== 'object') {
+    yield head + leaf(json, indent) + tail;
+    return;
+  }
+  yield head;
+  yield* write(json, indent, depth);
+  yield tail;
+}
+
+function leaf(json: unknown, indent: string): string {
+  return indented(JSON.stringify(json, null, 2) ?? 'null', indent);
 }
 
 /** What JSON.stringify would see: a value's toJSON() result. */
