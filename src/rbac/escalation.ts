@@ -17,7 +17,7 @@
 import { workloadAccountUses } from './default-sa.js';
 import { appendTo, displayKey, type Grant, type RbacEngine } from './engine.js';
 import type { BindingDef } from './model.js';
-import { checkHolds, grantNamespaces, matchCheck, type PermissionCheck } from './permissions.js';
+import { CheckScreen, matchCheck, type PermissionCheck, type ScreenedGrants } from './permissions.js';
 import * as P from './primitives.js';
 import { describeSubject, identityOf, SYSTEM_MASTERS, type SubjectRef } from './subject.js';
 
@@ -84,6 +84,40 @@ const where = (namespace: string) => (namespace ? `in namespace ${namespace}` : 
 /** Stands for the binding a subject would create itself (bind limited by name): never reported, only walked. */
 const SYNTHETIC_BINDING = { kind: 'RoleBinding', name: '(new binding)', roleRef: undefined, subjects: [], object: { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: {} }, ordinal: -1 } satisfies BindingDef;
 
+/** Every check `capabilities` asks, so that one CheckScreen answers them for all subjects. */
+export function escalationChecks(options: EscalationOptions = {}): PermissionCheck[] {
+  return [
+    P.EVERYTHING,
+    P.LIST_SECRETS,
+    P.ESCALATE_CLUSTER_ROLES,
+    P.UPDATE_CLUSTER_ROLES,
+    P.BIND_CLUSTER_ADMIN,
+    P.BIND_CLUSTER_ROLES,
+    P.CREATE_CLUSTER_ROLE_BINDINGS,
+    P.IMPERSONATE_SYSTEM_MASTERS,
+    P.IMPERSONATE_USERS,
+    P.IMPERSONATE_SERVICE_ACCOUNTS,
+    P.CREATE_CSR,
+    P.APPROVE_CSR,
+    P.APPROVE_CLIENT_SIGNER,
+    P.NODES_PROXY,
+    P.WRITE_MUTATING_ADMISSION,
+    P.CREATE_PODS,
+    P.WRITE_POD_CONTROLLERS,
+    P.CREATE_SECRETS,
+    P.SERVICE_ACCOUNT_TOKEN,
+    P.execInPods(options.execWithGet ?? true),
+    P.MODIFY_PODS,
+    P.EPHEMERAL_CONTAINERS,
+    P.ESCALATE_ROLES,
+    P.UPDATE_ROLES,
+    P.BIND_ROLES,
+    P.CREATE_ROLE_BINDINGS,
+    P.PATCH_NAMESPACES,
+    P.CREATE_PERSISTENT_VOLUMES,
+  ];
+}
+
 /** Pod Security levels that refuse privileged pods and hostPath volumes. */
 const RESTRICTING_LEVELS = new Set(['baseline', 'restricted']);
 
@@ -92,11 +126,17 @@ export class EscalationGraph {
   private readonly subjects = new Map<string, SubjectRef>();
   private readonly next: Record<EscalationGoal, Map<string, Edge>> = { 'cluster-admin': new Map(), 'all-secrets': new Map() };
   private readonly namespaces: string[];
+  private readonly checks: CheckScreen;
+  /** escalate and update limited to one Role's name, by name (one check object per name, so roleHits memoizes it). */
+  private readonly ownRoleChecks = new Map<string, { escalate: PermissionCheck; update: PermissionCheck }>();
+  /** By namespace: does its Pod Security `enforce` label admit privileged pods? */
+  private readonly privilegedPodsAllowed = new Map<string, boolean>();
 
   constructor(
     private readonly engine: RbacEngine,
     private readonly options: EscalationOptions = {},
   ) {
+    this.checks = new CheckScreen(escalationChecks(options));
     const accounts = this.collectSubjects();
     this.namespaces = [...new Set([...engine.inventory.namespaces(), ...accounts.keys()])].filter(Boolean).sort();
     this.addHubEdges(accounts);
@@ -114,7 +154,9 @@ export class EscalationGraph {
       this.addEdges(node, edges.filter((edge) => edge.to !== node));
     }
     this.addEdges(GOAL_NODE['cluster-admin'], [{ to: GOAL_NODE['all-secrets'], primitive: 'everything', label: 'holds every permission' }]);
-    for (const goal of ESCALATION_GOALS) this.searchBackwards(goal);
+    const reverse = new Map<string, { from: string; edge: Edge }[]>();
+    for (const [from, edges] of this.edges) for (const edge of edges) appendTo(reverse, edge.to, { from, edge });
+    for (const goal of ESCALATION_GOALS) this.searchBackwards(goal, reverse);
   }
 
   /** Subjects of bindings, ServiceAccounts of the inventory and of workloads; returns accounts by namespace. */
@@ -159,15 +201,24 @@ export class EscalationGraph {
    * rule of that namespace into it, pod creation included (the escalate verb waives the check that
    * the writer holds the rules it writes).
    */
-  private escalatableOwnRole(grants: Grant[], namespace: string): string | undefined {
+  private escalatableOwnRole(screened: ScreenedGrants, grants: Grant[], namespace: string): string | undefined {
+    // A rule that allows a verb for one name allows it for some name: without both, no Role qualifies.
+    if (!screened.holds(P.ESCALATE_ROLES, namespace) || !screened.holds(P.UPDATE_ROLES, namespace)) return undefined;
     for (const grant of grants) {
       if (grant.namespace !== namespace || grant.role.kind !== 'Role') continue;
-      const names = [grant.role.name];
-      const escalate = { ...P.ESCALATE_ROLES, names };
-      const update = { ...P.UPDATE_ROLES, names };
-      if (checkHolds(grants, escalate, namespace) && checkHolds(grants, update, namespace)) return grant.role.name;
+      const { escalate, update } = this.ownRoleChecksOf(grant.role.name);
+      if (screened.holds(escalate, namespace) && screened.holds(update, namespace)) return grant.role.name;
     }
     return undefined;
+  }
+
+  private ownRoleChecksOf(name: string): { escalate: PermissionCheck; update: PermissionCheck } {
+    let checks = this.ownRoleChecks.get(name);
+    if (!checks) {
+      checks = { escalate: { ...P.ESCALATE_ROLES, names: [name] }, update: { ...P.UPDATE_ROLES, names: [name] } };
+      this.ownRoleChecks.set(name, checks);
+    }
+    return checks;
   }
 
   /**
@@ -203,7 +254,8 @@ export class EscalationGraph {
   /** The edges out of an identity holding these grants. */
   private capabilities(grants: Grant[], privileged: boolean): Edge[] {
     const edges: Edge[] = [];
-    const holds = (namespace: string, ...checks: PermissionCheck[]) => checks.every((check) => checkHolds(grants, check, namespace));
+    const screened = this.checks.screen(grants);
+    const holds = (namespace: string, ...checks: PermissionCheck[]) => checks.every((check) => screened.holds(check, namespace));
     if (privileged) edges.push({ to: GOAL_NODE['cluster-admin'], primitive: 'system-masters', label: `is in ${SYSTEM_MASTERS}` });
     if (grants.length === 0) return edges;
     // Cluster-wide primitives (ClusterRoleBindings).
@@ -220,13 +272,13 @@ export class EscalationGraph {
     if (holds('', P.CREATE_CSR, P.APPROVE_CSR, P.APPROVE_CLIENT_SIGNER)) edges.push({ to: GOAL_NODE['cluster-admin'], primitive: 'csr', label: `creates and approves a client certificate for group ${SYSTEM_MASTERS}` });
     if (holds('', P.NODES_PROXY)) edges.push({ to: NODE_ROOT, primitive: 'nodes-proxy', label: 'runs commands in any pod through nodes/proxy' });
     if (holds('', P.WRITE_MUTATING_ADMISSION)) edges.push({ to: anyAccount(ALL), primitive: 'mutating-admission', label: 'writes mutating admission configurations (rewrites any pod it admits)' });
-    for (const user of matchCheck(grants, P.IMPERSONATE_USERS, '')) {
+    for (const user of holds('', P.IMPERSONATE_USERS) ? matchCheck(grants, P.IMPERSONATE_USERS, '') : []) {
       if (!user.onlyNames) edges.push({ to: ANY_USER, primitive: 'impersonate', label: 'impersonates any user' });
       else for (const name of user.onlyNames) edges.push({ to: subjectNode({ kind: 'User', name }), primitive: 'impersonate', label: `impersonates user ${name}` });
     }
     const podCreators = new Set<string>();
     // Namespace primitives: cluster-wide through a ClusterRoleBinding, or in each RoleBinding's namespace.
-    for (const namespace of ['', ...grantNamespaces(grants)]) {
+    for (const namespace of ['', ...screened.namespaces]) {
       const hub = namespace || ALL;
       const scope = where(namespace);
       const createsPods = holds(namespace, P.CREATE_PODS);
@@ -236,13 +288,13 @@ export class EscalationGraph {
       }
       if (holds(namespace, P.WRITE_POD_CONTROLLERS)) edges.push({ to: anyAccount(hub), primitive: 'pod-controllers', label: `writes pod controllers ${scope} (runs as any ServiceAccount there)` });
       if (holds(namespace, P.CREATE_SECRETS)) edges.push({ to: anyAccount(hub), primitive: 'create-secrets', label: `creates service-account-token Secrets ${scope}` });
-      this.namedAccountEdges(edges, grants, namespace, P.SERVICE_ACCOUNT_TOKEN, 'token-request', `mints tokens (serviceaccounts/token) ${scope}`);
-      this.namedAccountEdges(edges, grants, namespace, P.IMPERSONATE_SERVICE_ACCOUNTS, 'impersonate', `impersonates ServiceAccounts ${scope}`);
+      if (holds(namespace, P.SERVICE_ACCOUNT_TOKEN)) this.namedAccountEdges(edges, grants, namespace, P.SERVICE_ACCOUNT_TOKEN, 'token-request', `mints tokens (serviceaccounts/token) ${scope}`);
+      if (holds(namespace, P.IMPERSONATE_SERVICE_ACCOUNTS)) this.namedAccountEdges(edges, grants, namespace, P.IMPERSONATE_SERVICE_ACCOUNTS, 'impersonate', `impersonates ServiceAccounts ${scope}`);
       if (holds(namespace, P.execInPods(this.options.execWithGet ?? true))) edges.push({ to: podAccounts(hub), primitive: 'exec', label: `execs into pods ${scope}` });
       if (holds(namespace, P.MODIFY_PODS)) edges.push({ to: podAccounts(hub), primitive: 'modify-pods', label: `patches pods ${scope} (swaps their image)` });
       if (holds(namespace, P.EPHEMERAL_CONTAINERS)) edges.push({ to: podAccounts(hub), primitive: 'ephemeral-containers', label: `adds ephemeral containers to pods ${scope}` });
       if (namespace) {
-        const role = this.escalatableOwnRole(grants, namespace);
+        const role = this.escalatableOwnRole(screened, grants, namespace);
         if (role) edges.push({ to: anyAccount(hub), primitive: 'escalate', label: `escalates and updates Role ${namespace}/${role}, which it is bound to (writes pod creation into it)` });
       }
       if (namespace && holds(namespace, P.LIST_SECRETS)) edges.push({ to: `token-secrets:${namespace}`, primitive: 'token-secrets', label: `lists secrets ${scope} (ServiceAccount token Secrets)` });
@@ -261,9 +313,8 @@ export class EscalationGraph {
     return edges;
   }
 
-  /** serviceaccounts/token and ServiceAccount impersonation name the account: a rule limited to names reaches only those. */
+  /** serviceaccounts/token and ServiceAccount impersonation name the account: a rule limited to names reaches only those (the check holds). */
   private namedAccountEdges(edges: Edge[], grants: Grant[], namespace: string, check: PermissionCheck, primitive: PrimitiveId, label: string): void {
-    if (!checkHolds(grants, check, namespace)) return;
     const matches = matchCheck(grants, check, namespace);
     if (matches.some((match) => !match.onlyNames)) {
       edges.push({ to: anyAccount(namespace || ALL), primitive, label });
@@ -275,15 +326,18 @@ export class EscalationGraph {
   }
 
   private allowsPrivilegedPods(namespace: string): boolean {
-    const object = this.engine.inventory.get('Namespace', undefined, namespace);
-    const level = object?.metadata.labels?.['pod-security.kubernetes.io/enforce'];
-    return !level || !RESTRICTING_LEVELS.has(level);
+    let allowed = this.privilegedPodsAllowed.get(namespace);
+    if (allowed === undefined) {
+      const object = this.engine.inventory.get('Namespace', undefined, namespace);
+      const level = object?.metadata.labels?.['pod-security.kubernetes.io/enforce'];
+      allowed = !level || !RESTRICTING_LEVELS.has(level);
+      this.privilegedPodsAllowed.set(namespace, allowed);
+    }
+    return allowed;
   }
 
-  /** One backward BFS from the goal: every node learns its next step on a shortest path. */
-  private searchBackwards(goal: EscalationGoal): void {
-    const reverse = new Map<string, { from: string; edge: Edge }[]>();
-    for (const [from, edges] of this.edges) for (const edge of edges) appendTo(reverse, edge.to, { from, edge });
+  /** One backward BFS from the goal over the reversed edges: every node learns its next step on a shortest path. */
+  private searchBackwards(goal: EscalationGoal, reverse: Map<string, { from: string; edge: Edge }[]>): void {
     const next = this.next[goal];
     const start = GOAL_NODE[goal];
     const visited = new Set([start]);

@@ -4,9 +4,9 @@
  * scope: cluster-wide (`''`: ClusterRoleBindings only, as a request across all namespaces is) or in
  * one namespace (ClusterRoleBindings plus that namespace's RoleBindings).
  */
-import { ruleAllows, type RequestAttributes } from './authorizer.js';
+import { apiGroupMatches, ruleAllows, type RequestAttributes } from './authorizer.js';
 import type { Grant } from './engine.js';
-import type { PolicyRule, RoleDef } from './model.js';
+import { ruleKey, type PolicyRule, type RoleDef } from './model.js';
 
 /** A resource by API group (`''` is core) and resource, `resource/subresource` for a subresource. */
 export interface ResourceSpec {
@@ -108,10 +108,118 @@ export function checkHolds(grants: readonly Grant[], check: PermissionCheck, nam
   return false;
 }
 
+/** What a screen asks of each role: a permission check, or a property some rule of the role has. */
+export type RoleQuestion = PermissionCheck | ((rule: PolicyRule) => boolean);
+
+/** A role answers yes when one of its rules does (roleSatisfies, roleHits). */
+function ruleAnswers(rule: PolicyRule, question: RoleQuestion): boolean {
+  return typeof question === 'function' ? question(rule) : firstHit(rule, question) !== undefined;
+}
+
+/**
+ * Answers checkHolds for many subjects at once. Whether a role satisfies a check depends neither on
+ * who holds the role nor where (roleHits), so a screen works it out once per role, as one flag per
+ * question (the OR of its rules' flags, worked out once per distinct rule: clusters repeat the same
+ * Role in many namespaces); the scopes of one subject's grants then OR the flags of the grants that
+ * count there, and each check is a lookup. Many subjects share few roles.
+ */
+export class CheckScreen {
+  private readonly bits = new Map<RoleQuestion, number>();
+  private readonly byRole = new Map<RoleDef, Uint8Array>();
+  /** By ruleKey. */
+  private readonly byRule = new Map<string, Uint8Array>();
+
+  constructor(questions: Iterable<RoleQuestion>) {
+    for (const question of questions) if (!this.bits.has(question)) this.bits.set(question, this.bits.size);
+  }
+
+  /** The bit of a question, or undefined when the screen was not built with it. */
+  bit(question: RoleQuestion): number | undefined {
+    return this.bits.get(question);
+  }
+
+  /** The questions' answers for one role. */
+  private flagsOf(role: RoleDef): Uint8Array {
+    let flags = this.byRole.get(role);
+    if (flags) return flags;
+    flags = new Uint8Array(this.bits.size);
+    for (const rule of role.rules) orInto(flags, this.ruleFlagsOf(rule));
+    this.byRole.set(role, flags);
+    return flags;
+  }
+
+  private ruleFlagsOf(rule: PolicyRule): Uint8Array {
+    const key = ruleKey(rule);
+    let flags = this.byRule.get(key);
+    if (flags) return flags;
+    flags = new Uint8Array(this.bits.size);
+    for (const [question, bit] of this.bits) flags[bit] = ruleAnswers(rule, question) ? 1 : 0;
+    this.byRule.set(key, flags);
+    return flags;
+  }
+
+  /** The answers for one set of grants: cluster-wide (ClusterRoleBindings) and per RoleBinding namespace. */
+  screen(grants: readonly Grant[]): ScreenedGrants {
+    const cluster = new Uint8Array(this.bits.size);
+    const namespaces = new Map<string, Uint8Array>();
+    for (const grant of grants) {
+      let scope: Uint8Array = cluster;
+      if (grant.namespace !== '') {
+        scope = namespaces.get(grant.namespace) ?? new Uint8Array(this.bits.size);
+        namespaces.set(grant.namespace, scope);
+      }
+      orInto(scope, this.flagsOf(grant.role));
+    }
+    return new ScreenedGrants(this, grants, cluster, namespaces);
+  }
+}
+
+function orInto(flags: Uint8Array, more: Uint8Array): void {
+  for (let bit = 0; bit < flags.length; bit++) flags[bit] |= more[bit];
+}
+
+/** One set of grants seen through a CheckScreen. */
+export class ScreenedGrants {
+  /** The namespaces the grants reach through RoleBindings, sorted (grantNamespaces). */
+  readonly namespaces: string[];
+
+  constructor(
+    private readonly checks: CheckScreen,
+    private readonly grants: readonly Grant[],
+    /** The OR of the flags of the ClusterRoleBindings' roles. */
+    private readonly cluster: Uint8Array,
+    /** Per namespace, the OR of the flags of that namespace's RoleBindings' roles. */
+    private readonly byNamespace: Map<string, Uint8Array>,
+  ) {
+    this.namespaces = [...byNamespace.keys()].sort();
+  }
+
+  /**
+   * checkHolds: a ClusterRoleBinding's grant counts everywhere, a RoleBinding's only for a
+   * namespaced check in its namespace. A check the screen was not built with is answered the long way.
+   */
+  holds(check: PermissionCheck, namespace: string): boolean {
+    const bit = this.checks.bit(check);
+    if (bit === undefined) return checkHolds(this.grants, check, namespace);
+    if (this.cluster[bit] === 1) return true;
+    return check.namespaced && namespace !== '' && this.byNamespace.get(namespace)?.[bit] === 1;
+  }
+
+  /** Whether a grant of exactly this scope (`''`: a ClusterRoleBinding) answers yes: for properties of single rules. */
+  grantedIn(question: RoleQuestion, namespace: string): boolean {
+    const bit = this.checks.bit(question);
+    if (bit === undefined) return this.grants.some((grant) => grant.namespace === namespace && grant.role.rules.some((rule) => ruleAnswers(rule, question)));
+    const flags = namespace === '' ? this.cluster : this.byNamespace.get(namespace);
+    return flags?.[bit] === 1;
+  }
+}
+
 function firstHit(rule: PolicyRule, check: PermissionCheck): Omit<CheckMatch, 'grant' | 'rule'> | undefined {
   for (const verb of check.verbs) {
     if (!rule.verbs.includes(verb) && !rule.verbs.includes('*')) continue;
     for (const resource of check.resources) {
+      // ruleAllows tests the API group too: a rule of other groups is passed over without building requests.
+      if (!apiGroupMatches(rule, resource.group)) continue;
       const names = check.names === 'any' ? [rule.resourceNames[0] ?? ''] : (check.names ?? ['']);
       for (const name of names) {
         if (!ruleAllows(attributesFor(verb, resource, '', name), rule)) continue;

@@ -7,8 +7,8 @@ import { severityRank, type Severity } from '../core/severity.js';
 import { isBootstrapObject } from './builtin-roles.js';
 import type { Grant, RbacEngine } from './engine.js';
 import { escalationGraph, type EscalationOptions, type EscalationPath, type PrimitiveId } from './escalation.js';
-import { isWildcardRule, type PolicyRule, type RoleDef } from './model.js';
-import { matchCheck, roleSatisfies, type CheckMatch, type PermissionCheck } from './permissions.js';
+import { isWildcardRule, type PolicyRule } from './model.js';
+import { CheckScreen, matchCheck, type CheckMatch, type PermissionCheck, type ScreenedGrants } from './permissions.js';
 import * as P from './primitives.js';
 import { subjectKey, type SubjectRef } from './subject.js';
 
@@ -277,10 +277,10 @@ export function evaluateRisks(engine: RbacEngine, options: RiskOptions = {}): Ri
       evaluated.add(key);
       const grants = engine.directGrantsOf(subject).filter((grant) => options.includeDefaults || !isBootstrapObject(grant.binding.object.metadata.labels));
       if (grants.length === 0) continue;
-      const scopes = screen.scopesOf(grants);
+      const screened = screen.screen(grants);
       let path: EscalationPath | undefined | null = null;
       for (const risk of catalogue) {
-        const hit = riskHit(risk, subject, grants, screen, scopes);
+        const hit = riskHit(risk, subject, grants, screen, screened);
         if (!hit) continue;
         if (path === null) path = graph.pathFor(subject, 'cluster-admin') ?? graph.pathFor(subject, 'all-secrets');
         if (path) hit.path = path;
@@ -292,110 +292,68 @@ export function evaluateRisks(engine: RbacEngine, options: RiskOptions = {}): Ri
   });
 }
 
-/** Which of the catalogue's checks hold, by index: cluster-wide, and per namespace through RoleBindings only. */
-interface ScopeChecks {
-  cluster: Uint8Array;
-  namespaces: Map<string, Uint8Array>;
-}
-
 /**
- * Decides whether a risk holds for a set of grants without building any evidence. Which catalogue
- * checks a role satisfies depends neither on who holds the role nor where (roleSatisfies),
- * so it is worked out once per role as one flag per check; a subject's scope ORs the flags of the
- * grants that count there, and each risk is then a few lookups. Many subjects share few roles.
+ * Decides whether a risk holds for a set of grants without building any evidence: the catalogue's
+ * checks and rule properties as one CheckScreen (flags worked out once per role), each risk a few lookups.
  */
 class RiskScreen {
-  /** Index of each check of the catalogue, and of each risk's `ruleMatches` (a check on single rules). */
-  private readonly index = new Map<PermissionCheck | RiskDefinition, number>();
-  private readonly byRole = new Map<RoleDef, Uint8Array>();
+  private readonly checks: CheckScreen;
 
   constructor(catalogue: readonly RiskDefinition[]) {
-    for (const risk of catalogue) {
-      for (const check of [...(risk.requires ?? []).flat(), ...(risk.unless ?? [])]) if (!this.index.has(check)) this.index.set(check, this.index.size);
-      if (risk.ruleMatches) this.index.set(risk, this.index.size);
-    }
+    this.checks = new CheckScreen(catalogue.flatMap((risk) => [...(risk.requires ?? []).flat(), ...(risk.unless ?? []), ...(risk.ruleMatches ? [risk.ruleMatches] : [])]));
   }
 
-  private flagsOf(role: RoleDef): Uint8Array {
-    let flags = this.byRole.get(role);
-    if (flags) return flags;
-    flags = new Uint8Array(this.index.size);
-    for (const [key, bit] of this.index) {
-      const holds = isCheck(key) ? roleSatisfies(role, key) : role.rules.some((rule) => key.ruleMatches?.(rule));
-      flags[bit] = holds ? 1 : 0;
-    }
-    this.byRole.set(role, flags);
-    return flags;
-  }
-
-  scopesOf(grants: readonly Grant[]): ScopeChecks {
-    const cluster = new Uint8Array(this.index.size);
-    const namespaces = new Map<string, Uint8Array>();
-    for (const grant of grants) {
-      let scope: Uint8Array = cluster;
-      if (grant.namespace !== '') {
-        scope = namespaces.get(grant.namespace) ?? new Uint8Array(this.index.size);
-        namespaces.set(grant.namespace, scope);
-      }
-      const flags = this.flagsOf(grant.role);
-      for (let bit = 0; bit < flags.length; bit++) scope[bit] |= flags[bit];
-    }
-    return { cluster, namespaces };
+  screen(grants: readonly Grant[]): ScreenedGrants {
+    return this.checks.screen(grants);
   }
 
   /**
    * Whether the risk holds in a scope (`''`: cluster-wide): a check holds where a grant that applies
    * there satisfies it (checkHolds); a rule property only on grants of exactly that scope.
    */
-  holdsIn(risk: RiskDefinition, scopes: ScopeChecks, namespace: string): boolean {
-    const local = namespace === '' ? undefined : scopes.namespaces.get(namespace);
-    const holds = (check: PermissionCheck): boolean => scopes.cluster[this.bit(check)] === 1 || (check.namespaced && local?.[this.bit(check)] === 1);
+  holdsIn(risk: RiskDefinition, screened: ScreenedGrants, namespace: string): boolean {
+    const holds = (check: PermissionCheck) => screened.holds(check, namespace);
     if (risk.unless?.some(holds)) return false;
-    if (risk.ruleMatches) return (local ?? scopes.cluster)[this.bit(risk)] === 1;
+    if (risk.ruleMatches) return screened.grantedIn(risk.ruleMatches, namespace);
     const requirements = risk.requires ?? [];
     return requirements.length > 0 && requirements.every((requirement) => (Array.isArray(requirement) ? requirement.some(holds) : holds(requirement)));
   }
-
-  private bit(key: PermissionCheck | RiskDefinition): number {
-    return this.index.get(key) as number;
-  }
-}
-
-function isCheck(key: PermissionCheck | RiskDefinition): key is PermissionCheck {
-  return 'verbs' in key;
 }
 
 /** One risk for one subject's grants, or undefined. */
 export function evaluateRisk(risk: RiskDefinition, subject: SubjectRef, grants: readonly Grant[]): RiskHit | undefined {
   const screen = new RiskScreen([risk]);
-  return riskHit(risk, subject, grants, screen, screen.scopesOf(grants));
+  return riskHit(risk, subject, grants, screen, screen.screen(grants));
 }
 
 /** The screen decides where the risk holds; the evidence (matching grants and rules) is gathered only there. */
-function riskHit(risk: RiskDefinition, subject: SubjectRef, grants: readonly Grant[], screen: RiskScreen, scopes: ScopeChecks): RiskHit | undefined {
-  const evidenceIn = (namespace: string): CheckMatch[] => {
-    if (risk.ruleMatches) {
-      return grants
-        .filter((grant) => grant.namespace === namespace)
-        .flatMap((grant) => grant.role.rules.filter((rule) => risk.ruleMatches?.(rule)).map((rule) => ({ grant, rule, verb: rule.verbs.join(','), resource: { group: rule.apiGroups.join(','), resource: rule.resources.join(',') } })));
-    }
-    return (risk.requires ?? []).flatMap((requirement) => (Array.isArray(requirement) ? requirement : [requirement]).flatMap((check) => matchCheck(grants, check, namespace)));
-  };
-  const clusterWide = screen.holdsIn(risk, scopes, '');
-  const namespaces: string[] = [];
-  const matches: CheckMatch[] = clusterWide ? evidenceIn('') : [];
-  if (!clusterWide) {
-    for (const namespace of [...scopes.namespaces.keys()].sort()) {
-      if (!screen.holdsIn(risk, scopes, namespace)) continue;
-      namespaces.push(namespace);
-      matches.push(...evidenceIn(namespace).filter((match) => !matches.includes(match)));
-    }
-  }
+function riskHit(risk: RiskDefinition, subject: SubjectRef, grants: readonly Grant[], screen: RiskScreen, screened: ScreenedGrants): RiskHit | undefined {
+  const clusterWide = screen.holdsIn(risk, screened, '');
+  const namespaces = clusterWide ? [] : screened.namespaces.filter((namespace) => screen.holdsIn(risk, screened, namespace));
   if (!clusterWide && namespaces.length === 0) return undefined;
+  // A grant that counts in several of the namespaces (a ClusterRoleBinding's) is listed once for each.
+  const matches: CheckMatch[] = [];
+  for (const namespace of clusterWide ? [''] : namespaces) addEvidence(risk, grants, namespace, matches);
   const reachesCluster = clusterWide || namespaces.some((namespace) => PRIVILEGED_NAMESPACES.includes(namespace));
   let severity = reachesCluster ? risk.severity.cluster : risk.severity.namespace;
   if (risk.namedSeverity && matches.every((match) => match.onlyNames)) severity = lowerOf(severity, risk.namedSeverity);
   return { risk, subject, clusterWide, namespaces, matches, severity };
+}
+
+/** The matches that make the risk hold in one scope: of each required check, or the rules with the property (grants of exactly that scope). */
+function addEvidence(risk: RiskDefinition, grants: readonly Grant[], namespace: string, matches: CheckMatch[]): void {
+  if (risk.ruleMatches) {
+    for (const grant of grants) {
+      if (grant.namespace !== namespace) continue;
+      for (const rule of grant.role.rules) {
+        if (risk.ruleMatches(rule)) matches.push({ grant, rule, verb: rule.verbs.join(','), resource: { group: rule.apiGroups.join(','), resource: rule.resources.join(',') } });
+      }
+    }
+    return;
+  }
+  for (const requirement of risk.requires ?? []) {
+    for (const check of Array.isArray(requirement) ? requirement : [requirement]) for (const match of matchCheck(grants, check, namespace)) matches.push(match);
+  }
 }
 
 function lowerOf(a: Severity, b: Severity): Severity {
