@@ -23,24 +23,31 @@ export function findDanglingReferences(engine: RbacEngine): DanglingReference[] 
   const found: DanglingReference[] = engine.unresolvedBindings().map(({ binding, problem }) => ({ binding, kind: 'role', problem }));
   // Only a source that lists Namespace objects (a cluster dump) can tell that one is missing.
   const declared = new Set(inventory.byKind('Namespace').map((namespace) => namespace.metadata.name ?? ''));
+  const accounts = new Map<string, Set<string | undefined>>();
+  for (const account of inventory.byKind('ServiceAccount')) {
+    const names = accounts.get(account.metadata.namespace ?? '') ?? new Set();
+    names.add(account.metadata.name);
+    accounts.set(account.metadata.namespace ?? '', names);
+  }
   for (const binding of engine.bindings) {
     binding.subjects.forEach((subject, subjectIndex) => {
-      const problem = subjectProblem(subject, bindingNamespace(binding), declared, engine);
+      const problem = subjectProblem(subject, bindingNamespace(binding), declared, accounts);
       if (problem) found.push({ binding, kind: 'subject', problem, subject, subjectIndex });
     });
   }
   return found;
 }
 
-function subjectProblem(subject: Subject, bindingNamespace: string, declared: Set<string>, engine: RbacEngine): string | undefined {
+/** `accounts`: the names of the inventory's ServiceAccounts, by namespace. */
+function subjectProblem(subject: Subject, bindingNamespace: string, declared: Set<string>, accounts: Map<string, Set<string | undefined>>): string | undefined {
   if (!SUBJECT_KINDS.has(subject.kind)) return `subject kind "${subject.kind}" is not User, Group or ServiceAccount: it matches nobody`;
   if (subject.kind !== 'ServiceAccount') return undefined;
   const namespace = subject.namespace || bindingNamespace;
   if (!namespace) return `ServiceAccount "${subject.name}" has no namespace: in a ClusterRoleBinding it matches nobody`;
   if (declared.size === 0) return undefined;
   if (!declared.has(namespace)) return `ServiceAccount ${namespace}/${subject.name} is in namespace ${namespace}, which does not exist: whoever creates it gets these permissions`;
-  const accounts = engine.inventory.inNamespace(namespace).filter((object) => object.kind === 'ServiceAccount');
-  if (subject.name !== 'default' && accounts.length > 0 && !accounts.some((account) => account.metadata.name === subject.name)) {
+  const names = accounts.get(namespace);
+  if (subject.name !== 'default' && names && !names.has(subject.name)) {
     return `ServiceAccount ${namespace}/${subject.name} does not exist: whoever creates it gets these permissions`;
   }
   return undefined;
