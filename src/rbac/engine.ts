@@ -56,10 +56,13 @@ export class RbacEngine {
   /** ClusterRoleBindings first, then RoleBindings, each in inventory order (duplicates dropped). */
   readonly bindings: readonly BindingDef[];
   readonly warnings: string[];
-  private readonly resolutions = new Map<BindingDef, RoleResolution>();
+  /** Each binding's role resolution, by the binding's ordinal. */
+  private readonly resolutions: RoleResolution[] = [];
+  /** The grant of each binding whose role resolves, by the binding's ordinal: one object, shared by every answer. */
+  private readonly grantByOrdinal: Grant[] = [];
   private readonly clusterBySubject = new Map<string, BindingDef[]>();
-  /** Key `namespace\0subjectKey`. */
-  private readonly namespacedBySubject = new Map<string, BindingDef[]>();
+  /** RoleBindings by namespace, then by subject key. */
+  private readonly namespacedBySubject = new Map<string, Map<string, BindingDef[]>>();
   /** RoleBindings of every namespace, by subject key (for effective permissions across namespaces). */
   private readonly roleBindingsBySubject = new Map<string, BindingDef[]>();
   private readonly roleBindingsByNamespace = new Map<string, BindingDef[]>();
@@ -87,28 +90,32 @@ export class RbacEngine {
 
   private index(binding: BindingDef): void {
     const resolution = this.roles.resolve(binding);
-    this.resolutions.set(binding, resolution);
-    const namespace = binding.namespace ?? '';
+    this.resolutions[binding.ordinal] = resolution;
+    const namespace = bindingNamespace(binding);
     if (binding.kind === 'ClusterRoleBinding') this.clusterRoleBindings.push(binding);
     else appendTo(this.roleBindingsByNamespace, namespace, binding);
     if (!resolution.role) return;
-    const keys = new Set<string>();
-    for (const subject of binding.subjects) {
-      const bound = boundSubject(subject, bindingNamespace(binding));
-      if (bound) keys.add(subjectKey(bound));
+    this.grantByOrdinal[binding.ordinal] = { binding, role: resolution.role, namespace };
+    let inNamespace = this.namespacedBySubject.get(namespace);
+    if (!inNamespace && binding.kind === 'RoleBinding') {
+      inNamespace = new Map();
+      this.namespacedBySubject.set(namespace, inNamespace);
     }
-    for (const key of keys) {
-      if (binding.kind === 'ClusterRoleBinding') appendTo(this.clusterBySubject, key, binding);
+    for (const subject of binding.subjects) {
+      const bound = boundSubject(subject, namespace);
+      if (!bound) continue;
+      const key = subjectKey(bound);
+      if (binding.kind === 'ClusterRoleBinding') appendOnce(this.clusterBySubject, key, binding);
       else {
-        appendTo(this.namespacedBySubject, `${namespace}\u0000${key}`, binding);
-        appendTo(this.roleBindingsBySubject, key, binding);
+        appendOnce(inNamespace as Map<string, BindingDef[]>, key, binding);
+        appendOnce(this.roleBindingsBySubject, key, binding);
       }
     }
   }
 
   /** The role a binding grants, or why it grants nothing. */
   resolution(binding: BindingDef): RoleResolution {
-    return this.resolutions.get(binding) ?? { problem: 'is not in this engine' };
+    return this.bindings[binding.ordinal] === binding ? this.resolutions[binding.ordinal] : { problem: 'is not in this engine' };
   }
 
   /** `kubectl auth can-i` for an identity: allowed, and by which bindings. */
@@ -116,7 +123,7 @@ export class RbacEngine {
     const privileged = identity.groups.includes(SYSTEM_MASTERS);
     const reasons: Reason[] = [];
     for (const binding of this.applicableBindings(identity, attributes.namespace ?? '')) {
-      const role = this.resolutions.get(binding)?.role;
+      const role = this.resolution(binding).role;
       if (!role) continue;
       const rule = firstAllowingRule(role, attributes);
       if (rule) reasons.push({ binding, role, rule });
@@ -129,7 +136,7 @@ export class RbacEngine {
     const found = new Set<BindingDef>();
     for (const key of identityKeys(identity)) {
       for (const binding of this.clusterBySubject.get(key) ?? []) found.add(binding);
-      if (namespace) for (const binding of this.namespacedBySubject.get(`${namespace}\u0000${key}`) ?? []) found.add(binding);
+      if (namespace) for (const binding of this.namespacedBySubject.get(namespace)?.get(key) ?? []) found.add(binding);
     }
     return [...found].sort((a, b) => a.ordinal - b.ordinal);
   }
@@ -163,7 +170,7 @@ export class RbacEngine {
 
   /** RulesFor (SelfSubjectRulesReview): the rules that apply to a request in `namespace` (`''`: cluster-wide only). */
   rulesFor(identity: Identity, namespace: string): PolicyRule[] {
-    return this.applicableBindings(identity, namespace).flatMap((binding) => this.resolutions.get(binding)?.role?.rules ?? []);
+    return this.applicableBindings(identity, namespace).flatMap((binding) => this.resolution(binding).role?.rules ?? []);
   }
 
   /** Grants from bindings that name this subject itself (not through a group it belongs to). */
@@ -172,10 +179,9 @@ export class RbacEngine {
     return this.toGrants(new Set([...(this.clusterBySubject.get(key) ?? []), ...(this.roleBindingsBySubject.get(key) ?? [])]));
   }
 
+  /** Bindings are indexed by subject only when their role resolves, so each has its grant. */
   private toGrants(bindings: Set<BindingDef>): Grant[] {
-    return [...bindings]
-      .sort((a, b) => a.ordinal - b.ordinal)
-      .map((binding) => ({ binding, role: this.resolutions.get(binding)?.role as RoleDef, namespace: bindingNamespace(binding) }));
+    return [...bindings].sort((a, b) => a.ordinal - b.ordinal).map((binding) => this.grantByOrdinal[binding.ordinal]);
   }
 
   /**
@@ -191,7 +197,7 @@ export class RbacEngine {
     const allows = new Map<RoleDef, boolean>();
     const candidates = namespace ? [...this.clusterRoleBindings, ...(this.roleBindingsByNamespace.get(namespace) ?? [])] : this.clusterRoleBindings;
     for (const binding of candidates) {
-      const role = this.resolutions.get(binding)?.role;
+      const role = this.resolution(binding).role;
       if (!role) continue;
       let allowed = allows.get(role);
       if (allowed === undefined) {
@@ -231,7 +237,7 @@ export class RbacEngine {
   /** Every binding's role resolution problem (dangling roleRefs). */
   unresolvedBindings(): { binding: BindingDef; problem: string }[] {
     return this.bindings.flatMap((binding) => {
-      const problem = this.resolutions.get(binding)?.problem;
+      const problem = this.resolution(binding).problem;
       return problem ? [{ binding, problem }] : [];
     });
   }
@@ -266,4 +272,11 @@ export function appendTo<K, V>(map: Map<K, V[]>, key: K, value: V): void {
   const list = map.get(key);
   if (list) list.push(value);
   else map.set(key, [value]);
+}
+
+/** appendTo, unless the value was the last one appended under the key (a binding naming one subject twice is indexed once). */
+function appendOnce<K, V>(map: Map<K, V[]>, key: K, value: V): void {
+  const list = map.get(key);
+  if (!list) map.set(key, [value]);
+  else if (list[list.length - 1] !== value) list.push(value);
 }
