@@ -101,14 +101,15 @@ export class RbacEngine {
       inNamespace = new Map();
       this.namespacedBySubject.set(namespace, inNamespace);
     }
+    // A binding naming a subject twice is listed twice under it: queries collect bindings in a Set.
     for (const subject of binding.subjects) {
       const bound = boundSubject(subject, namespace);
       if (!bound) continue;
       const key = subjectKey(bound);
-      if (binding.kind === 'ClusterRoleBinding') appendOnce(this.clusterBySubject, key, binding);
+      if (binding.kind === 'ClusterRoleBinding') appendTo(this.clusterBySubject, key, binding);
       else {
-        appendOnce(inNamespace as Map<string, BindingDef[]>, key, binding);
-        appendOnce(this.roleBindingsBySubject, key, binding);
+        appendTo(inNamespace as Map<string, BindingDef[]>, key, binding);
+        appendTo(this.roleBindingsBySubject, key, binding);
       }
     }
   }
@@ -272,11 +273,4 @@ export function appendTo<K, V>(map: Map<K, V[]>, key: K, value: V): void {
   const list = map.get(key);
   if (list) list.push(value);
   else map.set(key, [value]);
-}
-
-/** appendTo, unless the value was the last one appended under the key (a binding naming one subject twice is indexed once). */
-function appendOnce<K, V>(map: Map<K, V[]>, key: K, value: V): void {
-  const list = map.get(key);
-  if (!list) map.set(key, [value]);
-  else if (list[list.length - 1] !== value) list.push(value);
 }
