@@ -152,7 +152,7 @@ class BindingEvaluation {
   }
 }
 
-function evaluateProgram(program: CelProgram, activation: Record<string, unknown>): { value?: unknown; error?: CelEvaluationError } {
+function evaluateProgram(program: CelProgram, activation: Activation): { value?: unknown; error?: CelEvaluationError } {
   try {
     return { value: program.value(activation) };
   } catch (error) {
@@ -192,7 +192,7 @@ function resolveParams(policy: Policy, binding: Binding, request: AdmissionReque
 }
 
 /** Evaluates one binding of one policy against a request it matched. */
-function evaluateBinding(policy: Policy, binding: Binding, request: AdmissionRequest, base: Record<string, unknown>, context: EvaluationContext): BindingEvaluation {
+function evaluateBinding(policy: Policy, binding: Binding, request: AdmissionRequest, base: Activation, context: EvaluationContext): BindingEvaluation {
   const evaluation = new BindingEvaluation(policy, binding);
   const params = resolveParams(policy, binding, request, context);
   if (params === 'allow') return evaluation;
@@ -202,7 +202,7 @@ function evaluateBinding(policy: Policy, binding: Binding, request: AdmissionReq
   }
   for (const param of params) {
     const paramName = param ? (param.metadata.namespace ? `${param.metadata.namespace}/${param.metadata.name}` : param.metadata.name) : undefined;
-    const activation: Record<string, unknown> = { ...base, params: param ? celOf(param) : null };
+    const activation = withParams(base, param ? celOf(param) : null);
 
     // Match conditions: any false skips the policy; an error (with none false) is the failure policy's.
     let skip = false;
@@ -221,7 +221,7 @@ function evaluateBinding(policy: Policy, binding: Binding, request: AdmissionReq
       continue;
     }
 
-    activation.variables = lazyVariables(policy, activation);
+    activation.variables = new LazyVariables(policy, activation);
 
     for (const [index, validation] of policy.validations.entries()) {
       const field = `spec.validations[${index}].expression`;
@@ -253,9 +253,12 @@ function evaluateBinding(policy: Policy, binding: Binding, request: AdmissionReq
 }
 
 /** messageExpression, falling back to message, then to `failed expression: …` (validator.go). */
-function messageOf(validation: Policy['validations'][number], activation: Record<string, unknown>): string {
+function messageOf(validation: Policy['validations'][number], activation: Activation): string {
   if (validation.messageExpression) {
-    const { authorizer: _authorizer, ...withoutAuthorizer } = activation;
+    // messageExpression sees every variable but the authorizer.
+    const withoutAuthorizer = withParams(activation, activation.params);
+    withoutAuthorizer.authorizer = undefined;
+    withoutAuthorizer.variables = activation.variables;
     const { value, error } = evaluateProgram(validation.messageExpression, withoutAuthorizer);
     if (!error && typeof value === 'string' && value.trim() !== '' && !value.includes('\n') && Buffer.byteLength(value) <= MAX_MESSAGE_BYTES) return value;
   }
@@ -264,25 +267,37 @@ function messageOf(validation: Policy['validations'][number], activation: Record
 }
 
 /**
- * `variables.<name>`, each evaluated at most once, on first use. A Map whose `get` evaluates: the
- * CEL library reads maps through `get`, and a Map is far cheaper to make per request than an
- * object with getters.
+ * `variables.<name>`, each evaluated at most once, on first use: a Map whose `get` evaluates (the CEL
+ * library reads maps through `get`, and a Map is far cheaper to make per request than an object with
+ * getters). A subclass, not closures assigned to a Map's `get` and `has`: a function added to an
+ * object as a property after its creation kept each request's objects alive through V8's
+ * young-generation collections (a seventh of all the webhook allocated was copied and promoted, and
+ * each collection paused it for milliseconds); a class allocates nothing per request but the
+ * instance. Its prototype's `constructor` is Map because the library recognises maps by constructor.
  */
-function lazyVariables(policy: Policy, activation: Record<string, unknown>): Map<string, unknown> {
-  const variables = new Map<string, unknown>();
-  if (policy.variables.length === 0) return variables;
-  const results: ({ value?: unknown; error?: CelEvaluationError } | undefined)[] = [];
-  const indexOf = policy.variableIndex;
-  variables.get = (name: string) => {
-    const index = indexOf.get(name);
+class LazyVariables extends Map<string, unknown> {
+  private readonly results: ({ value?: unknown; error?: CelEvaluationError } | undefined)[] = [];
+
+  constructor(
+    private readonly policy: Policy,
+    private readonly activation: Activation,
+  ) {
+    super();
+  }
+
+  override get(name: string): unknown {
+    const index = this.policy.variableIndex.get(name);
     if (index === undefined) return undefined;
-    const result = (results[index] ??= evaluateProgram(policy.variables[index].program, activation));
+    const result = (this.results[index] ??= evaluateProgram(this.policy.variables[index].program, this.activation));
     if (result.error) throw new CelEvaluationError(`variables.${name} (spec.variables[${index}].expression): ${result.error.message}`, result.error.costExceeded);
     return result.value;
-  };
-  variables.has = (name: string) => indexOf.has(name);
-  return variables;
+  }
+
+  override has(name: string): boolean {
+    return this.policy.variableIndex.has(name);
+  }
 }
+Object.defineProperty(LazyVariables.prototype, 'constructor', { value: Map });
 
 /**
  * Evaluates every binding against one request. Policies are looked up by name; bindings to a
@@ -291,7 +306,7 @@ function lazyVariables(policy: Policy, activation: Record<string, unknown>): Map
 export function evaluateAdmission(policies: readonly Policy[], bindings: readonly Binding[], request: AdmissionRequest, context: EvaluationContext): AdmissionResult {
   const byName = new Map(policies.map((policy) => [policy.name, policy]));
   const result: AdmissionResult = { allowed: true, warnings: [], auditAnnotations: {}, violations: [], ignoredErrors: [], evaluated: [] };
-  let base: Record<string, unknown> | undefined;
+  let base: Activation | undefined;
   const auditFailures: unknown[] = [];
   const auditValues = new Map<string, Set<string>>();
 
@@ -316,7 +331,9 @@ export function evaluateAdmission(policies: readonly Policy[], bindings: readonl
       }
     }
     for (const [index, annotation] of policy.auditAnnotations.entries()) {
-      const { value, error } = evaluateProgram(annotation.program, { ...base, params: null, variables: lazyVariables(policy, base) });
+      const activation = withParams(base, null);
+      activation.variables = new LazyVariables(policy, base);
+      const { value, error } = evaluateProgram(annotation.program, activation);
       if (error) {
         if (policy.failurePolicy === 'Fail') result.ignoredErrors.push({ policy: policy.name, binding: binding.name, field: `spec.auditAnnotations[${index}].valueExpression`, message: error.message, costExceeded: error.costExceeded });
         continue;
@@ -333,20 +350,43 @@ export function evaluateAdmission(policies: readonly Policy[], bindings: readonl
   return result;
 }
 
-function activationOf(request: AdmissionRequest, context: EvaluationContext): Record<string, unknown> {
-  const activation: Record<string, unknown> = {
+/**
+ * The variables an admission expression sees. Every activation is built whole by `activationOf` and
+ * `withParams` (object literals of this one shape), never by spreading another object or adding
+ * properties later: V8 kept objects made those ways, and each request's CEL values they held, alive
+ * through its young-generation collections, which then copied and promoted them (long GC pauses in the
+ * webhook; see LazyVariables).
+ */
+type Activation = {
+  object: unknown;
+  oldObject: unknown;
+  request: unknown;
+  namespaceObject: unknown;
+  authorizer: Authorizer | undefined;
+  params: unknown;
+  variables: Map<string, unknown> | undefined;
+};
+
+function activationOf(request: AdmissionRequest, context: EvaluationContext): Activation {
+  const authorize: Authorize = context.authorize ?? (() => ({ decision: 'noOpinion', reason: '', error: 'no authorizer: kubeward has no RBAC data for this check' }));
+  return {
     object: request.object ? toCel(request.object) : null,
     oldObject: request.oldObject ? toCel(request.oldObject) : null,
     request: requestVariable(request),
     namespaceObject: namespaceObjectOf(request.namespace ? context.namespace(request.namespace) : undefined, request.namespace ?? ''),
+    authorizer: new Authorizer(authorize, { username: request.userInfo.username, groups: request.userInfo.groups }, {
+      group: request.resource.group,
+      resource: request.resource.resource,
+      subresource: request.subResource ?? '',
+      namespace: request.namespace ?? '',
+      name: request.name,
+    }),
+    params: undefined,
+    variables: undefined,
   };
-  const authorize: Authorize = context.authorize ?? (() => ({ decision: 'noOpinion', reason: '', error: 'no authorizer: kubeward has no RBAC data for this check' }));
-  activation.authorizer = new Authorizer(authorize, { username: request.userInfo.username, groups: request.userInfo.groups }, {
-    group: request.resource.group,
-    resource: request.resource.resource,
-    subresource: request.subResource ?? '',
-    namespace: request.namespace ?? '',
-    name: request.name,
-  });
-  return activation;
+}
+
+/** The request's activation with `params` set (variables are set once the match conditions pass). */
+function withParams(base: Activation, params: unknown): Activation {
+  return { object: base.object, oldObject: base.oldObject, request: base.request, namespaceObject: base.namespaceObject, authorizer: base.authorizer, params, variables: undefined };
 }
