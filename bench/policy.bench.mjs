@@ -168,7 +168,7 @@ try {
       const cpuBefore = cpuSecondsOf(target.pid);
       const bucketsBefore = target.port === port ? await durationBuckets() : undefined;
       // A warm-up at the same rate first (JIT, heap sizing), as a webhook that has been serving is.
-      const result = await load({ url: `https://127.0.0.1:${target.port}${target.path}`, ca: pki.cert, body: target.body, rate: targetRate, seconds, warmup: round === 0 ? 2 : 0.5, connections: 10 });
+      const result = await load({ url: `https://127.0.0.1:${target.port}${target.path}`, ca: pki.cert, body: target.body, rate: targetRate, seconds, warmup: round === 0 ? 2 : 0.5 });
       const cpu = cpuSecondsOf(target.pid) - cpuBefore;
       const own = bucketsBefore ? `, server p99 ${serverP99(bucketsBefore, await durationBuckets())} ms` : '';
       const failures = result.errors || result.non2xx ? `, ${result.errors} errors, ${result.non2xx} non-2xx` : '';

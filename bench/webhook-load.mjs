@@ -4,30 +4,43 @@
 // Open loop: request i is due at start + i / rate, whatever happened to the ones before it. A timer
 // wakes the generator (about every millisecond) and it sends every request that is due, each on a free
 // keep-alive connection of a pool (node's https Agent: `fifo` hands out the connection idle longest, so
-// the load spreads over the pool; a request that finds none free opens another connection, never
-// waits for a response), up to `maxConnections` (default 64): past that a server that has fallen
-// behind would only be sent a storm of TLS handshakes, each costing it more than a request, and the
-// request waits for the first free connection instead (its wait counted in its latency). Latency runs from the request's *scheduled* time to the end of its response:
-// a server that stalls delays every request due during the stall, and each of them is counted with
-// the delay it really had (coordinated omission accounted for, with no invented samples). How late
-// the generator itself sent (its own scheduling lag, included in the latency) is reported beside.
+// the load spreads over the pool), never waiting for a response before the next send. The pool is
+// opened before the clock starts and is not grown while measuring: a new connection costs a TLS
+// handshake on both sides, and a generator that opened connections whenever a server fell behind spent
+// tens of milliseconds in handshakes exactly then, late for its next sends (measured: its send lag p99
+// went from 5 to 40-150 ms). A request that finds all `connections` busy (the server is then that many
+// requests behind) waits for the first free one, and that wait is in its latency. Latency runs from the
+// request's *scheduled* time to the end of its response: a server that stalls delays every request due
+// during the stall, and each of them is counted with the delay it really had (coordinated omission
+// accounted for, with no invented samples). How late the generator itself sent (its own scheduling lag,
+// included in the latency) is reported beside.
 //
 // Why node's https Agent and not undici: undici is not a dependency (Node 20 bundles it only behind
 // fetch, which has no keep-alive pool one can size or inspect), and the Agent does all that is needed
 // in a few lines. autocannon is closed-loop per connection (and its `overallRate` sends each
 // connection's share in a burst at the start of every second), so it cannot hold a steady rate.
 //
-// Usage: fork with one argument, a JSON object { url, ca, body, rate, seconds, warmup, connections,
-// maxConnections } (ca: PEM text; body: the request body; warmup: seconds at the same rate, not
-// recorded; connections: opened before the clock starts). The result
+// Usage: fork with one argument, a JSON object { url, ca, body, rate, seconds, warmup, connections }
+// (ca: PEM text; body: the request body; warmup: seconds at the same rate, not recorded; connections:
+// the pool, default 64). The result
 // is sent back over IPC (or printed as JSON when run by hand).
 import https from 'node:https';
+import os from 'node:os';
 import { createHistogram, performance } from 'node:perf_hooks';
 
 const config = JSON.parse(process.argv[2]);
+// The generator is the measuring instrument: when allowed (root, CAP_SYS_NICE), it runs ahead of the
+// other processes, so that a machine busy with other work delays the server's answers, not the sends.
+let priority = 0;
+try {
+  os.setPriority(-10);
+  priority = -10;
+} catch {
+  // not allowed: its own lateness is reported (lagP99) and counted in the latency
+}
 const target = new URL(config.url);
 const payload = Buffer.from(config.body ?? '');
-const agent = new https.Agent({ keepAlive: true, maxSockets: config.maxConnections ?? 64, scheduling: 'fifo', ca: config.ca });
+const agent = new https.Agent({ keepAlive: true, maxSockets: config.connections ?? 64, scheduling: 'fifo', ca: config.ca });
 const requestOptions = {
   host: target.hostname,
   port: target.port,
@@ -96,15 +109,14 @@ function run(rate, seconds, record) {
   });
 }
 
-/** Opens `count` connections (concurrent requests, so none is reused) before the clock starts. */
+/** Opens the pool: `count` concurrent requests, each on a connection of its own. */
 async function openPool(count) {
   await Promise.all(Array.from({ length: count }, () => new Promise((resolve, reject) => send(resolve, reject))));
 }
 
 const ms = (histogram, percentile) => histogram.percentile(percentile) / 1000;
-await openPool(config.connections ?? 10);
+await openPool(config.connections ?? 64);
 if (config.warmup) await run(config.rate, config.warmup, false);
-const connectionsBefore = sockets.size;
 const result = await run(config.rate, config.seconds, true);
 const summary = {
   target: config.rate,
@@ -117,8 +129,8 @@ const summary = {
   max: result.latency.max / 1000,
   lagP99: ms(result.lag, 99),
   lagMax: result.lag.max / 1000,
+  priority,
   connections: sockets.size,
-  connectionsOpenedWhileMeasuring: sockets.size - connectionsBefore,
 };
 agent.destroy();
 if (process.send) process.send(summary, () => process.exit(0));
