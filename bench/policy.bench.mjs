@@ -174,7 +174,7 @@ try {
       const failures = result.errors || result.non2xx ? `, ${result.errors} errors, ${result.non2xx} non-2xx` : '';
       runs.get(target.name).push(result);
       console.log(
-        `  ${target.name.padEnd(8)} ${result.rate.toFixed(0)} requests/s: p50 ${fixed(result.p50)} ms, p99 ${fixed(result.p99)} ms, max ${fixed(result.max)} ms${own}${failures}; generator lag p99 ${fixed(result.lagP99)} ms, ${result.connections} connections used; server ${(result.total / cpu).toFixed(0)} requests per CPU-second  (load average ${os.loadavg()[0].toFixed(1)})`,
+        `  ${target.name.padEnd(8)} ${result.rate.toFixed(0)} requests/s: p50 ${fixed(result.p50)} ms, p99 ${fixed(result.p99)} ms, max ${fixed(result.max)} ms${own}${failures}; generator lag p99 ${fixed(result.lagP99)} ms, ${result.connections} connections used; server ${(result.sentInAll / cpu).toFixed(0)} requests per CPU-second  (load average ${os.loadavg()[0].toFixed(1)})`,
       );
     }
   }

@@ -131,6 +131,8 @@ const summary = {
   lagMax: result.lag.max / 1000,
   priority,
   connections: sockets.size,
+  // Every request of this process (pool, warm-up and measured), for the server's CPU per request.
+  sentInAll: (config.connections ?? 64) + Math.round(config.rate * (config.warmup ?? 0)) + result.total,
 };
 agent.destroy();
 if (process.send) process.send(summary, () => process.exit(0));
