@@ -4,7 +4,6 @@ import { InputError } from '../core/errors.js';
 import { blockingFindings, type Finding } from '../core/finding.js';
 import { checkSeconds, MAX_DURATION_SECONDS } from '../core/limits.js';
 import { isSeverity, type Severity } from '../core/severity.js';
-import type { ClusterList } from '../load/cluster.js';
 import { DEFAULT_MAX_FILE_BYTES, DEFAULT_READ_TIMEOUT_MS, MAX_TEXT_BYTES, type ReadLimits } from '../load/input.js';
 import type { LoadOptions, LoadResult } from '../load/sources.js';
 import { FORMATS } from '../report/formats.js';
@@ -157,17 +156,18 @@ export function addLiveOptions(command: Command): Command {
 
 /**
  * The sources and, with `--context`/`--kubeconfig`, the live cluster, as one inventory (a cluster plus
- * the chart about to be installed in it). `lists` are the kinds read from the cluster.
+ * the chart about to be installed in it). `lists` are the kinds read from the cluster: what the RBAC
+ * analysis reads (CLUSTER_LISTS) or, for `scan`, NetworkPolicies too (SCAN_CLUSTER_LISTS). The live
+ * cluster's loader (and node's HTTP and TLS modules) load only when a cluster is read.
  */
 export async function loadFromFlagsAndCluster(
   sources: string[],
   flags: SourceFlags & InputFlags & LiveFlags,
-  lists?: readonly ClusterList[],
+  lists: 'rbac' | 'scan' = 'rbac',
   extra: Pick<LoadOptions, 'probeCharts'> = {},
 ): Promise<{ config: Config; loaded: LoadResult }> {
   const live = flags.context !== undefined || flags.kubeconfig !== undefined;
   if (!live && sources.length === 0) throw new InputError('no source given: name files, directories, charts, cluster dumps, - for stdin, or read a cluster with --context/--kubeconfig');
-  const { loadCluster, mergeLoadResults } = await import('../load/cluster.js');
   const parts: LoadResult[] = [];
   let config: Config;
   if (sources.length) {
@@ -178,10 +178,10 @@ export async function loadFromFlagsAndCluster(
     const { loadConfig } = await import('../load/config.js');
     config = (await loadConfig(flags.config, inputLimits(flags))).config;
   }
-  if (live) {
-    const timeouts = { timeoutMs: flags.requestTimeout ? flags.requestTimeout * 1000 : undefined, deadlineMs: flags.clusterTimeout ? flags.clusterTimeout * 1000 : undefined };
-    parts.push(await loadCluster({ context: flags.context, kubeconfig: flags.kubeconfig, lists, limits: inputLimits(flags), ...timeouts }));
-  }
+  if (!live) return { config, loaded: parts[0] };
+  const { CLUSTER_LISTS, loadCluster, mergeLoadResults, SCAN_CLUSTER_LISTS } = await import('../load/cluster.js');
+  const timeouts = { timeoutMs: flags.requestTimeout ? flags.requestTimeout * 1000 : undefined, deadlineMs: flags.clusterTimeout ? flags.clusterTimeout * 1000 : undefined };
+  parts.push(await loadCluster({ context: flags.context, kubeconfig: flags.kubeconfig, lists: lists === 'scan' ? SCAN_CLUSTER_LISTS : CLUSTER_LISTS, limits: inputLimits(flags), ...timeouts }));
   return { config, loaded: parts.length === 1 ? parts[0] : mergeLoadResults(parts) };
 }
 

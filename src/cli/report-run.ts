@@ -5,7 +5,6 @@ import { InputError } from '../core/errors.js';
 import { PodIndex } from '../core/pods.js';
 import { secretAccessOf } from '../detect/context.js';
 import { DetectPipeline } from '../detect/pipeline.js';
-import { SCAN_CLUSTER_LISTS } from '../load/cluster.js';
 import { forEachLine, readInput } from '../load/input.js';
 import { loadPolicySet } from '../load/policies.js';
 import { historyFile, readDrillResults, readHistory } from '../load/posture.js';
@@ -85,7 +84,7 @@ export async function runReport(sources: string[], flags: ReportCommandFlags): P
   const verdicts = flags.verdicts ? parseVerdicts(await readInput(flags.verdicts, 'verdicts', inputLimits(flags)), flags.verdicts) : undefined;
   const history = flags.history ? readHistory(flags.history) : { runs: [], warnings: [] };
   const drill = flags.drill?.length ? readDrillResults(flags.drill) : undefined;
-  const { config, loaded } = await loadFromFlagsAndCluster(sources, flags, SCAN_CLUSTER_LISTS, { probeCharts: true });
+  const { config, loaded } = await loadFromFlagsAndCluster(sources, flags, 'scan', { probeCharts: true });
   const policies = await loadPolicySet({ kubeVersion: flags.kubeVersion });
   if (config.allowedRegistries) policies.params = withAllowedRegistries(policies.params, config.allowedRegistries);
   const detection = await detectionFrom(flags, loaded.inventory, verdicts);

@@ -24,8 +24,12 @@ Examples:
   addLiveOptions(command);
   addReportOptions(command);
   command.action(async (sources: string[], flags: SourceFlags & LiveFlags & ReportFlags) => {
-    const [{ SCAN_CLUSTER_LISTS }, { buildReport }, { scanInventory }] = await Promise.all([import('../load/cluster.js'), import('../report/index.js'), import('../scan.js')]);
-    const { config, loaded } = await loadFromFlagsAndCluster(sources, flags, SCAN_CLUSTER_LISTS, { probeCharts: true });
+    // Loading starts first: helm renders a chart in processes of its own while the scan's code loads.
+    const [{ config, loaded }, { buildReport }, { scanInventory }] = await Promise.all([
+      loadFromFlagsAndCluster(sources, flags, 'scan', { probeCharts: true }),
+      import('../report/index.js'),
+      import('../scan.js'),
+    ]);
     const { findings, rules, warnings, metrics } = scanInventory(loaded.inventory, config, { charts: loaded.charts, releaseNamespace: flags.namespace ?? config.helm.namespace ?? 'default', probes: loaded.probes });
     const report = buildReport({ sources: loaded.sources.map((source) => source.path), findings, rules, warnings: [...loaded.warnings, ...warnings] });
     report.metrics = metrics;

@@ -11,7 +11,7 @@ import { isRecord } from '../core/object.js';
 import { readRegularFileSync } from './input.js';
 import { displayPath } from './paths.js';
 import { findTool, runTool } from './tools.js';
-import { parserLocator } from './yaml.js';
+import { documentLocator } from './yaml.js';
 import { parseYamlDocument } from './yaml-document.js';
 
 /** Chart.yaml and Chart.lock are small; anything bigger is not read for metadata. */
@@ -128,7 +128,7 @@ export async function readChartSource(path: string, options: { source: string; a
   const chart = parseYaml(files.chartYaml);
   if (!isRecord(chart) || typeof chart.name !== 'string') return undefined;
   const onDisk = !options.archive;
-  const locate = onDisk && files.chartYaml !== undefined ? parserLocator(files.chartYaml) : undefined;
+  const locate = onDisk && files.chartYaml !== undefined ? documentLocator(files.chartYaml) : undefined;
   const source: ChartSource = { source: options.source, name: chart.name, dependencies: [] };
   if (chart.version !== undefined) source.version = String(chart.version);
   if (options.repository) source.repository = options.repository;

@@ -9,9 +9,10 @@
  * Templates that call `lookup` read the live cluster at install time, which `helm template` never
  * sees (it returns an empty map): their use is reported too.
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, realpathSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { renderChart, type HelmOptions } from './helm.js';
+import { MAX_TEMPLATE_BYTES, renderChart, type HelmOptions } from './helm.js';
+import { readRegularFileSync } from './input.js';
 import { displayPath } from './paths.js';
 import type { LoadedObject } from './yaml.js';
 
@@ -80,6 +81,7 @@ export async function probeChart(chart: string, options: HelmOptions, kind: 'cha
 
 const LOOKUP = /\blookup\s+("[^"]*"|\$?[\w.]+)\s+("[^"]*"|\$?[\w.]+)[^}\n]*/;
 const TEMPLATE_FILE = /(^|\/)templates\/.*\.(ya?ml|tpl|txt|json)$/;
+const TEMPLATE_FOLDER = /(^|\/)templates(\/|$)/;
 
 function lookupsInText(text: string, file: string): LookupUse[] {
   const found: LookupUse[] = [];
@@ -94,19 +96,38 @@ function lookupsInText(text: string, file: string): LookupUse[] {
   return found;
 }
 
+/**
+ * Every template helm reads: helm follows symbolic links in a chart folder, and so does this walk
+ * (each folder at most twice, inside a `templates` folder and outside one, so a loop of links ends),
+ * and reads template files up to its size limit. A template is read as helm.ts reads one (one open,
+ * then fstat): a FIFO or a device named like a template, or one larger than helm renders, is refused
+ * in one line (InputError), never waited on nor skipped: a `lookup` in a template left unread would
+ * go unreported.
+ */
 async function lookupsInDirectory(chart: string): Promise<LookupUse[]> {
   const found: LookupUse[] = [];
+  const visited = new Set<string>();
   const visit = (directory: string) => {
+    const key = `${TEMPLATE_FOLDER.test(relative(chart, directory))}:${realpathSync(directory)}`;
+    if (visited.has(key)) return;
+    visited.add(key);
     for (const entry of readdirSync(directory, { withFileTypes: true })) {
       const path = join(directory, entry.name);
-      if (entry.isDirectory()) visit(path);
-      else if (entry.isFile() && TEMPLATE_FILE.test(relative(chart, path)) && statSync(path).size < 4 * 1024 * 1024) {
-        found.push(...lookupsInText(readFileSync(path, 'utf8'), displayPath(path)));
-      }
+      if (entry.isDirectory() || (entry.isSymbolicLink() && isDirectory(path))) visit(path);
+      else if (TEMPLATE_FILE.test(relative(chart, path))) found.push(...lookupsInText(readRegularFileSync(path, MAX_TEMPLATE_BYTES, displayPath(path)), displayPath(path)));
     }
   };
   visit(chart);
   return found;
+}
+
+/** Whether a link leads to a folder (a dangling link does not). */
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
 }
 
 /** Archives were checked (no links, no escaping paths, bounded size) before helm ran on them. */

@@ -75,7 +75,12 @@ export async function loadSources(paths: readonly string[], options: LoadOptions
     const kind = detectSource(path, options);
     sources.push({ path, kind });
     // The extra renders run while the user's render does: they must not add to the time of a scan.
-    if (options.probeCharts && (kind === 'chart' || kind === 'chart-archive')) probes.push(probeChart(path, options, kind));
+    if (options.probeCharts && (kind === 'chart' || kind === 'chart-archive')) {
+      const probe = probeChart(path, options, kind);
+      // Its error (a template that cannot be read) is thrown below, once the user's render has had its say.
+      probe.catch(() => undefined);
+      probes.push(probe);
+    }
     const result = await loadSource(path, kind, options);
     // Loops, not push(...): a cluster dump holds more objects than a call takes arguments.
     for (const object of result.objects) loaded.push(object);

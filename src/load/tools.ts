@@ -1,10 +1,11 @@
 import { spawn } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { homedir, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type yauzl from 'yauzl';
+import { cacheDir } from '../core/cache-dir.js';
 import { InputError } from '../core/errors.js';
 import { timerDelay } from '../core/limits.js';
 
@@ -59,13 +60,6 @@ function isExecutableFile(path: string): boolean {
   } catch {
     return false;
   }
-}
-
-/** The cache folder: `$KUBEWARD_CACHE_DIR`, else `$XDG_CACHE_HOME/kubeward`, else `~/.cache/kubeward`. */
-export function cacheDir(): string {
-  if (process.env.KUBEWARD_CACHE_DIR) return process.env.KUBEWARD_CACHE_DIR;
-  const base = process.env.XDG_CACHE_HOME || join(homedir(), '.cache');
-  return join(base, 'kubeward');
 }
 
 async function extractFromLayer(tool: ToolName): Promise<string> {

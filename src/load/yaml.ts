@@ -197,6 +197,14 @@ function lazyLocator(document: RawDocument, json = false): (path: readonly PathS
   };
 }
 
+/**
+ * A locator for a file that is one YAML document (Chart.yaml): the 0-based line of the deepest
+ * existing field on a path, by indentation where it can (locate.ts), by `yaml`'s parser otherwise.
+ */
+export function documentLocator(text: string): (path: readonly PathSegment[]) => number | undefined {
+  return lazyLocator({ text, startLine: 0, contentLine: 0 });
+}
+
 /** A locator by `yaml`'s document model, parsed on first use: the 0-based line of the deepest existing field on a path. */
 export function parserLocator(text: string): (path: readonly PathSegment[]) => number | undefined {
   let tree: { root: YamlNode | null; lines: LineCounter } | undefined;

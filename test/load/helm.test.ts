@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -144,5 +144,20 @@ describe('hostile or broken charts: one line, exit 2, nothing written', () => {
     const result = await runCli(['scan', chart, '--max-render-memory', '256']);
     expect(result.code).toBe(2);
     expect(result.stderr.trim()).toBe('kubeward: helm used more than 256 MiB of memory (a template that explodes?); refused');
+  });
+  it("runs helm with Go's collector set to run less often, under half the memory limit, unless the user set it", async () => {
+    const chart = writeTree({ 'Chart.yaml': chartYaml('env'), 'templates/x.yaml': '' });
+    // A helm that writes down the Go settings it was given (and renders nothing).
+    const helm = join(writeTree({ helm: '#!/bin/sh\nprintf "%s|%s\\n" "$GOGC" "$GOMEMLIMIT" >> "$KW_ENV_OUT"\n' }), 'helm');
+    execFileSync('chmod', ['+x', helm]);
+    const record = (folder: string) => readFileSync(join(folder, 'env'), 'utf8').trim().split('\n');
+    const ours = mkdtempSync(join(tmpdir(), 'kubeward-env-'));
+    const result = await runCli(['scan', chart, '--max-render-memory', '100', '--format', 'json'], { env: { KUBEWARD_HELM: helm, KW_ENV_OUT: join(ours, 'env'), GOGC: undefined, GOMEMLIMIT: undefined } });
+    expect(result.code, result.stderr).toBe(0);
+    // The user's render and the two probe renders.
+    expect(record(ours)).toEqual(['400|52428800', '400|52428800', '400|52428800']);
+    const theirs = mkdtempSync(join(tmpdir(), 'kubeward-env-'));
+    await runCli(['scan', chart, '--format', 'json'], { env: { KUBEWARD_HELM: helm, KW_ENV_OUT: join(theirs, 'env'), GOGC: '100', GOMEMLIMIT: undefined } });
+    expect(record(theirs)).toEqual(['100|', '100|', '100|']);
   });
 });

@@ -1,10 +1,11 @@
 /** The second and third renders of a chart (another namespace, another Kubernetes version) and `lookup`. */
 import { execFileSync } from 'node:child_process';
+import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { findTool } from '../../src/load/tools.js';
 import { loadSources } from '../../src/load/sources.js';
-import { probeVariants } from '../../src/load/render-variants.js';
+import { probeChart, probeVariants } from '../../src/load/render-variants.js';
 import { scanInventory } from '../../src/scan.js';
 import { chartYaml, writeTree } from '../helpers/chart.js';
 
@@ -126,6 +127,41 @@ data:
     expect(findings.map((finding) => [finding.ruleId, finding.severity, finding.location])).toEqual([['chart-uses-lookup', 'low', { file: expect.stringMatching(/templates\/secret\.yaml$/), line: 1 }]]);
     expect(findings[0].message).toMatch(/calls lookup "v1" "Secret" \.Release\.Namespace "rel-password": what it installs depends on the live cluster/);
     expect(findings[0].object).toEqual({ apiVersion: 'v2', kind: 'Chart', name: root });
+  });
+
+  it('is found through symbolic links, as helm follows them, and a loop of links ends', async () => {
+    const root = writeTree({ 'Chart.yaml': chartYaml('probe'), 'templates/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n', 'shared/secret.yaml': files['templates/secret.yaml'], 'more/deep.tpl': '{{ lookup "v1" "ConfigMap" "" "" }}\n' });
+    symlinkSync('../shared/secret.yaml', join(root, 'templates/linked.yaml'));
+    symlinkSync('../more', join(root, 'templates/more'));
+    symlinkSync('..', join(root, 'more/loop'));
+    const probe = await probeChart(root, { namespace: 'shop' }, 'chart');
+    expect(probe.lookups.map((use) => [use.file.slice(root.length + 1), use.line])).toEqual(
+      expect.arrayContaining([
+        ['templates/linked.yaml', 1],
+        ['templates/more/deep.tpl', 1],
+      ]),
+    );
+  });
+
+  it('refuses a template it cannot read as helm would, in one line, rather than skip it or wait on it', async () => {
+    const huge = writeTree({ 'Chart.yaml': chartYaml('probe'), 'templates/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n' });
+    // Over helm's own limit: helm refuses the chart too, so a scan of it fails on helm's error either way.
+    writeFileSync(join(huge, 'templates/padded.yaml'), `# ${'x'.repeat(21 * 1024 * 1024)}\n{{ lookup "v1" "Secret" "" "" }}\n`);
+    await expect(probeChart(huge, {}, 'chart')).rejects.toThrow(/templates\/padded\.yaml: 21\.0 MiB is over the 20 MiB limit/);
+    await expect(loadSources([huge], { probeCharts: true })).rejects.toThrow(/helm could not render .*larger than the maximum file size/);
+
+    // Under helm's limit but over the old 4 MiB cut-off: read, so its lookup is reported.
+    const padded = writeTree({ 'Chart.yaml': chartYaml('probe'), 'templates/cm.yaml': `# ${'x'.repeat(4.5 * 1024 * 1024)}\n{{- $x := lookup "v1" "Secret" "" "" }}\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n` });
+    expect((await probeChart(padded, {}, 'chart')).lookups.map((use) => use.line)).toEqual([2]);
+
+    // A FIFO named like a template (directly, or behind a link): refused at once, never read.
+    const fifo = writeTree({ 'Chart.yaml': chartYaml('probe'), 'templates/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n' });
+    execFileSync('mkfifo', [join(fifo, 'pipe')]);
+    symlinkSync('../pipe', join(fifo, 'templates/linked.yaml'));
+    await expect(probeChart(fifo, {}, 'chart')).rejects.toThrow(/templates\/linked\.yaml: not a regular file/);
+    mkdirSync(join(fifo, 'templates/folder.yaml'));
+    execFileSync('mkfifo', [join(fifo, 'templates/folder.yaml/pipe.yaml')]);
+    await expect(probeChart(fifo, {}, 'chart')).rejects.toThrow(/not a regular file/);
   });
 
   it('is found in a packaged chart', async () => {
