@@ -1,7 +1,7 @@
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { basename, dirname, join } from 'node:path';
-import { constants, Script } from 'node:vm';
+import { Script } from 'node:vm';
 import { cacheDir } from '../core/cache-dir.js';
 
 /**
@@ -23,7 +23,8 @@ export function requireWithCodeCache(file: string, options: { writeCache: boolea
   const cacheFile = codeCacheFile(file);
   const cachedData = cacheFile ? readIfPresent(cacheFile) : undefined;
   const wrapper = `(function (exports, require, module, __filename, __dirname) {${source}\n})`;
-  const script = new Script(wrapper, { filename: file, cachedData, importModuleDynamically: constants.USE_MAIN_CONTEXT_DEFAULT_LOADER });
+  // The bundle has no import(): functions read from the cache would lose the callback it needs (scripts/bundle.mjs).
+  const script = new Script(wrapper, { filename: file, cachedData });
   if (cacheFile && options.writeCache && (!cachedData || script.cachedDataRejected)) {
     // At exit: the data then holds every function this run compiled, not only the top level.
     process.once('exit', () => writeCodeCache(cacheFile, script));

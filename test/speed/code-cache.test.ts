@@ -5,9 +5,11 @@
  */
 import { chmodSync, mkdirSync, mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runCli } from '../helpers/cli.js';
+import { findTool } from '../../src/load/tools.js';
+import { REPO, runCli } from '../helpers/cli.js';
 
 const POD = 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\n  namespace: shop\nspec:\n  containers:\n  - name: web\n    image: nginx:1.27\n';
 
@@ -35,6 +37,11 @@ describe('the code cache', () => {
     const second = await runCli(['scan', pod, '--format', 'json'], { env });
     expect(second.stdout).toBe(first.stdout);
     expect(second.code).toBe(first.code);
+    // Code read from the cache loads packages on first use too (tar, for a chart archive).
+    execFileSync(await findTool('helm'), ['package', join(REPO, 'test/fixtures/charts/recon/trojan'), '--destination', dirname(pod)], { stdio: 'ignore' });
+    const archive = await runCli(['scan', join(dirname(pod), 'trojan-0.1.0.tgz'), '--format', 'json', '--fail-on', 'none'], { env });
+    expect(archive.stderr).toBe('');
+    expect(archive.code).toBe(0);
     // Accepted by V8, so not written again.
     expect(readdirSync(folder)).toEqual([file]);
     expect(statSync(join(folder, file)).mtimeMs).toBe(written);
