@@ -91,8 +91,8 @@ export async function pullChart(reference: string, directory: string, options: H
  * Go's garbage collector is set to run less often (GOGC=400 rather than 100), unless the user set it:
  * helm's packages allocate ≈ 12 MB while they initialise, before the chart is read, and collecting
  * that is a fifth of the CPU of rendering a small chart (issue 9: 63 → 49 ms). GOMEMLIMIT, half of the
- * memory limit, makes Go collect harder as a big render nears it, so the heap's extra room never gets
- * a chart stopped by the memory limit that the default would have rendered.
+ * memory limit, makes Go collect harder as a big render nears it, so the heap's extra room between
+ * collections does not push a big chart over --max-render-memory.
  */
 function helmEnvironment(options: Pick<HelmOptions, 'maxMemoryBytes'>): NodeJS.ProcessEnv {
   const environment: NodeJS.ProcessEnv = { ...process.env, HELM_KUBECONTEXT: '', KUBECONFIG: process.env.KUBECONFIG ?? '/dev/null' };
