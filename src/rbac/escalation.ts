@@ -379,8 +379,16 @@ export class EscalationGraph {
 
 /** `creates pods in kube-system (…) → as ServiceAccount kube-system/x → lists secrets in every namespace`. */
 export function describePath(path: EscalationPath): string {
-  return pathLabels(path).join(' → ');
+  let text = pathTexts.get(path);
+  if (text === undefined) {
+    text = pathLabels(path).join(' → ');
+    pathTexts.set(path, text);
+  }
+  return text;
 }
+
+/** describePath once per path: every risk of a subject names the subject's one path. */
+const pathTexts = new WeakMap<EscalationPath, string>();
 
 /** The steps a reader needs: hub-to-hub and goal-to-goal steps say nothing. */
 export function pathLabels(path: EscalationPath): string[] {

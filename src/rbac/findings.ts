@@ -13,7 +13,7 @@ import { findingFor, today, type SuppressionOptions } from '../rules/engine.js';
 import type { RuleMeta, Violation } from '../rules/rule.js';
 import { AGGREGATE_TO_LABEL_PREFIX, BUILTIN_CLUSTER_ROLE_NAMES, isBootstrapObject } from './builtin-roles.js';
 import { analyzeDefaultServiceAccounts, type BroadSubjectKind } from './default-sa.js';
-import { bindingNamespace, type RbacEngine } from './engine.js';
+import { bindingNamespace, type Grant, type RbacEngine } from './engine.js';
 import { describePath, goalTitle, pathLabels } from './escalation.js';
 import { findDanglingReferences } from './dangling.js';
 import { bindingRefJson, describeRbacRef, roleRefJson, ruleJson, type BindingDef, type PolicyRule, type RoleDef } from './model.js';
@@ -311,11 +311,23 @@ function grantFinding(engine: RbacEngine, entries: GrantEntry[], holders: Map<st
   return finding;
 }
 
+/** `RoleBinding shop/devs → ClusterRole edit`, once per grant: the subjects of a binding share its grants, and a group's hits list them all. */
+const grantTexts = new WeakMap<Grant, string>();
+
+function grantText(grant: Grant): string {
+  let text = grantTexts.get(grant);
+  if (text === undefined) {
+    text = `${describeRbacRef(bindingRefJson(grant.binding))} → ${describeRbacRef(roleRefJson(grant.role))}`;
+    grantTexts.set(grant, text);
+  }
+  return text;
+}
+
 /** `create pods/exec via RoleBinding shop/devs → ClusterRole edit`: what matched, per binding (the full rules are in the evidence). */
 function permissionsText(hit: RiskHit): string {
   const grants = new Map<string, Set<string>>();
   for (const match of hit.matches) {
-    const key = `${describeRbacRef(bindingRefJson(match.grant.binding))} → ${describeRbacRef(roleRefJson(match.grant.role))}`;
+    const key = grantText(match.grant);
     const group = match.resource.group && match.resource.group !== '*' ? `.${match.resource.group}` : match.resource.group === '*' ? ' (all API groups)' : '';
     const names = match.onlyNames ? ` named ${match.onlyNames.join(',')}` : '';
     const permissions = grants.get(key) ?? new Set<string>();
