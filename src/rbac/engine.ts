@@ -74,13 +74,17 @@ export class RbacEngine {
     this.roles = new RoleStore(inventory, options.builtinRoles ?? 'auto');
     this.warnings = [...this.roles.warnings];
     const bindings: BindingDef[] = [];
-    const seen = new Set<string>();
     for (const kind of ['ClusterRoleBinding', 'RoleBinding'] as const) {
+      // Names seen, by namespace: keyed by the manifests' own strings, no key built per binding.
+      const seen = new Map<string, Set<string>>();
       for (const object of inventory.byKind(kind)) {
         if (!isRbacObject(object, kind)) continue;
-        const key = `${kind}\u0000${object.metadata.namespace ?? ''}\u0000${object.metadata.name ?? ''}`;
-        if (seen.has(key)) continue;
-        seen.add(key);
+        const namespace = object.metadata.namespace ?? '';
+        const name = object.metadata.name ?? '';
+        const names = seen.get(namespace) ?? new Set<string>();
+        if (names.has(name)) continue;
+        names.add(name);
+        seen.set(namespace, names);
         bindings.push(parseBinding(object, bindings.length));
       }
     }
