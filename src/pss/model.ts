@@ -72,18 +72,29 @@ export interface VisitedContainer {
 
 const CONTAINER_FIELDS = ['initContainers', 'containers', 'ephemeralContainers'] as const;
 
-/** Upstream's visitContainers: init containers, containers, then ephemeral containers. */
+/**
+ * Upstream's visitContainers: init containers, containers, then ephemeral containers. Every check
+ * visits the same pod's containers, so the visit is read once per pod spec and shared (specs are
+ * never mutated after load): callers must not change it.
+ */
 export function visitContainers(spec: PodSpec): VisitedContainer[] {
-  const visited: VisitedContainer[] = [];
-  for (const field of CONTAINER_FIELDS) {
-    const list = spec[field];
-    if (!Array.isArray(list)) continue;
-    list.forEach((container, index) => {
-      if (isRecord(container)) visited.push({ container, path: ['spec', field, index] });
-    });
+  let visited = visits.get(spec);
+  if (!visited) {
+    visited = [];
+    for (const field of CONTAINER_FIELDS) {
+      const list = spec[field];
+      if (!Array.isArray(list)) continue;
+      for (let index = 0; index < list.length; index++) {
+        const container: unknown = list[index];
+        if (isRecord(container)) visited.push({ container: container as Container, path: ['spec', field, index] });
+      }
+    }
+    visits.set(spec, visited);
   }
   return visited;
 }
+
+const visits = new WeakMap<PodSpec, VisitedContainer[]>();
 
 /** The container's name as messages show it. */
 export function containerName(container: Container): string {

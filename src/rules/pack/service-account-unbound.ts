@@ -1,8 +1,26 @@
 import { podTemplateOf, serviceAccountOf, tokenAutomounted, WORKLOAD_KINDS } from '../../core/workload.js';
 import { describeRef, refOf } from '../../core/object.js';
 import { isBootstrapObject, serviceAccountIdentity } from '../../rbac/index.js';
-import type { Rule } from '../rule.js';
+import type { KubeObject } from '../../core/object.js';
+import type { Rule, RuleContext } from '../rule.js';
 import { sharedEngine } from '../token-analysis.js';
+
+/** The workloads of the inventory by the ServiceAccount they run as (`namespace/name`), in inventory order, indexed once per scan. */
+function workloadsRunningAs(context: RuleContext): Map<string, KubeObject[]> {
+  return context.shared('workloads-by-service-account', () => {
+    const index = new Map<string, KubeObject[]>();
+    for (const workload of context.inventory.objects) {
+      if (!WORKLOAD_KINDS.includes(workload.kind)) continue;
+      const template = podTemplateOf(workload);
+      if (!template) continue;
+      const key = `${workload.metadata.namespace ?? ''}/${serviceAccountOf(template.spec)}`;
+      const list = index.get(key);
+      if (list) list.push(workload);
+      else index.set(key, [workload]);
+    }
+    return index;
+  });
+}
 
 export const serviceAccountUnbound: Rule = {
   meta: {
@@ -23,11 +41,7 @@ export const serviceAccountUnbound: Rule = {
     const engine = sharedEngine(context);
     const grants = engine.grantsFor(serviceAccountIdentity(namespace, name)).filter((grant) => !isBootstrapObject(grant.binding.object.metadata.labels));
     if (grants.length) return [];
-    const users = context.inventory.inNamespace(namespace).filter((candidate) => {
-      if (!WORKLOAD_KINDS.includes(candidate.kind)) return false;
-      const template = podTemplateOf(candidate);
-      return template !== undefined && serviceAccountOf(template.spec) === name;
-    });
+    const users = workloadsRunningAs(context).get(`${namespace}/${name}`) ?? [];
     const mounting = users.filter((workload) => tokenAutomounted(podTemplateOf(workload)?.spec ?? {}, object));
     if (mounting.length) {
       return [
