@@ -4,7 +4,7 @@ import { isKubeObject, isRecord, type KubeObject } from '../core/object.js';
 import type { PathSegment, Provenance } from '../core/provenance.js';
 import { BlockIndex, FALLBACK, locateBlockYaml } from './locate.js';
 import { jsonLocator } from './locate-json.js';
-import { expansionBudget, MAY_HAVE_ALIAS, parseYamlDocument, yaml } from './yaml-document.js';
+import { expansionBudget, mayHaveAlias, parseYamlDocument, yaml } from './yaml-document.js';
 
 /**
  * YAML and JSON text to Kubernetes objects with line numbers.
@@ -181,7 +181,7 @@ function lazyLocator(document: RawDocument, json = false): (path: readonly PathS
     if (!fast) {
       if (json) {
         fast = jsonLocator(document.text);
-      } else if (MAY_HAVE_ALIAS.test(document.text)) {
+      } else if (mayHaveAlias(document.text)) {
         fast = () => FALLBACK;
       } else {
         const lines = document.text.split('\n');
