@@ -112,7 +112,9 @@ function bindingsByRole(engine: RbacEngine): Map<KubeObject, string[]> {
 
 function analyse(object: KubeObject, engine: RbacEngine, bound: Map<KubeObject, string[]>): RoleGrants | undefined {
   if (!isRbacObject(object, object.kind) || isBootstrapObject(object.metadata.labels) || object.aggregationRule !== undefined) return undefined;
-  const role = parseRole(object);
+  // The engine's own definition of this object when it has one: what the engine learnt of its rules (roleHits) is then shared with the scan's RBAC findings.
+  const stored = engine.roles.lookup(object.kind, object.metadata.namespace, object.metadata.name ?? '');
+  const role = stored?.object === object ? stored : parseRole(object);
   // A synthetic binding that gives the role where it would be given: everywhere (ClusterRole) or in its namespace (Role).
   const namespace = role.kind === 'Role' ? (role.namespace ?? '') : '';
   const binding: BindingDef = { kind: role.kind === 'Role' ? 'RoleBinding' : 'ClusterRoleBinding', name: 'holder', namespace: namespace || undefined, roleRef: { kind: role.kind, name: role.name }, subjects: [], object, ordinal: -1 };
