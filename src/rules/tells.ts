@@ -127,10 +127,9 @@ export function containerTells(object: KubeObject, ref: ContainerRef, main: Cont
   return tells;
 }
 
-function scriptTells(script: string, env: { value: string; path: PathSegment[] }[], commandPath: PathSegment[], tokenPaths: readonly string[], add: (kind: TellKind, quote: string, path: PathSegment[]) => void): void {
+/** What the command and arguments say by themselves: loops, encoders, the token file, the API server, the metadata service. */
+function commandTells(script: string, words: readonly string[], tools: string[], commandPath: PathSegment[], tokenPaths: readonly string[], add: (kind: TellKind, quote: string, path: PathSegment[]) => void): void {
   const quoted = new Set<string>();
-  const words = commandWords(script);
-  const tools = words.filter((word) => NETWORK_TOOLS.has(word));
   if (/\/dev\/(?:tcp|udp)\//.test(script)) tools.push('/dev/tcp');
   for (const pattern of SHELL_LOOPS) {
     const match = pattern.exec(script);
@@ -152,6 +151,13 @@ function scriptTells(script: string, env: { value: string; path: PathSegment[] }
     const match = pattern.exec(script);
     if (match) add('cloud-metadata', match[0], commandPath);
   }
+}
+
+function scriptTells(script: string, env: { value: string; path: PathSegment[] }[], commandPath: PathSegment[], tokenPaths: readonly string[], add: (kind: TellKind, quote: string, path: PathSegment[]) => void): void {
+  // A container with only an environment (most of them): nothing below finds anything in an empty script.
+  const words = script ? commandWords(script) : [];
+  const tools = words.filter((word) => NETWORK_TOOLS.has(word));
+  if (script) commandTells(script, words, tools, commandPath, tokenPaths, add);
   // Destinations: URLs and addresses anywhere; bare host names only where a network tool takes them.
   const destinations = new Set<string>();
   const local = new Set<string>();
@@ -166,6 +172,8 @@ function scriptTells(script: string, env: { value: string; path: PathSegment[] }
   for (const address of ipv4s(script)) classify(address, commandPath);
   if (tools.length) for (const host of bareHosts(script)) classify(host, commandPath);
   env.forEach(({ value, path }) => {
+    // Every tell a value can hold (a URL, an address, a domain, the metadata service) has a dot or a colon: `info`, `true`, `8080` have none.
+    if (!value.includes('.') && !value.includes(':')) return;
     for (const host of urlHosts(value)) classify(host, path);
     for (const address of ipv4s(value)) classify(address, path);
     const whole = value.trim().replace(/:\d+$/, '');
