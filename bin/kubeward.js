@@ -1,12 +1,11 @@
 #!/usr/bin/env node
 // Runs the CLI bundled by scripts/bundle.mjs into one file, compiled with V8's code cache
-// (src/cli/code-cache.ts); dist/cli is the same code unbundled.
-import { fileURLToPath } from 'node:url';
-import { requireWithCodeCache } from '../dist/cli/code-cache.js';
+// (src/cli/code-cache.ts); dist/cli is the same code unbundled. This file is CommonJS (bin/package.json):
+// node then starts without its ES module loader, a few milliseconds of every run (issue 9).
+const { requireWithCodeCache } = require('../dist/bundle/code-cache.cjs');
 
-const bundle = fileURLToPath(new URL('../dist/bundle/kubeward.cjs', import.meta.url));
 // `kubeward --version` and `--help` compile little of the CLI: the cache is written by a run of a command.
 const runsCommand = process.argv.length > 2 && !process.argv[2].startsWith('-');
-const { main } = requireWithCodeCache(bundle, { writeCache: runsCommand });
+const { main } = requireWithCodeCache(require.resolve('../dist/bundle/kubeward.cjs'), { writeCache: runsCommand });
 
-await main(process.argv);
+main(process.argv);

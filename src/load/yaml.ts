@@ -202,7 +202,8 @@ function lazyLocator(document: RawDocument, json = false): (path: readonly PathS
  * existing field on a path, by indentation where it can (locate.ts), by `yaml`'s parser otherwise.
  */
 export function documentLocator(text: string): (path: readonly PathSegment[]) => number | undefined {
-  return lazyLocator({ text, startLine: 0, contentLine: 0 });
+  // Its first document, split as a stream's are (a leading `---` is not content), lines counted from 0.
+  return lazyLocator(splitDocuments(text, 0)[0] ?? { text, startLine: 0, contentLine: 0 });
 }
 
 /** A locator by `yaml`'s document model, parsed on first use: the 0-based line of the deepest existing field on a path. */

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import type { PathSegment } from '../../src/core/provenance.js';
 import { BlockIndex, FALLBACK, locateBlockYaml } from '../../src/load/locate.js';
 import { jsonLocator } from '../../src/load/locate-json.js';
-import { parserLocator, splitDocuments } from '../../src/load/yaml.js';
+import { documentLocator, parserLocator, splitDocuments } from '../../src/load/yaml.js';
 import { corpusPath } from '../helpers/corpus.js';
 import jsYaml from 'js-yaml';
 
@@ -126,5 +126,20 @@ describe('locateBlockYaml agrees with the yaml document model', () => {
     expect(locateBlockYaml(multiLine.split('\n'), ['a', 'c'])).toBe(FALLBACK);
     expect(parserLocator(multiLine)(['a', 'c'])).toBe(1);
     expect(locateBlockYaml('- {name: a, x: "unterminated ]\n'.split('\n'), [0, 'x'])).toBe(FALLBACK);
+  });
+});
+
+describe('documentLocator (Chart.yaml) answers as the yaml parser, without loading it for block YAML', () => {
+  const charts = [
+    'apiVersion: v2\nname: web\nversion: 1.0.0\ndependencies:\n  - name: redis\n    repository: https://charts.example.com\n  - name: pg\n    repository: "@stable"\n',
+    '# a comment\n---\napiVersion: v2\n\nname: web # trailing\ndependencies:\n- name: redis\n  version: 1.x\n  repository: oci://registry.example.com/charts\n',
+    'apiVersion: v2\nname: web\ndependencies: [{name: redis, repository: "https://a.example"}, {name: pg,\n  repository: "https://b.example"}]\n',
+  ];
+  it.each(charts)('%#', (text) => {
+    const fast = documentLocator(text);
+    const parsed = parserLocator(text);
+    for (const path of [['name'], ['version'], ['dependencies'], ['dependencies', 0, 'repository'], ['dependencies', 1, 'repository'], ['dependencies', 2]] as PathSegment[][]) {
+      expect(fast(path), path.join('.')).toBe(parsed(path));
+    }
   });
 });
