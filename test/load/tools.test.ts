@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { chmodSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { writeTree } from '../helpers/chart.js';
 import { REPO } from '../helpers/cli.js';
@@ -32,6 +32,16 @@ describe('finding helm', () => {
     const blocked = join(writeTree({}), 'a-file');
     writeFileSync(blocked, '');
     expect(findHelm({ PATH: '/usr/bin:/bin', KUBEWARD_CACHE_DIR: join(blocked, 'cache') })).toMatch(/kubeward-cache-\d+\/.*\/helm\/helm$/);
+  });
+
+  it('never takes a helm from a cache folder others can write to or that another user made', () => {
+    const shared = writeTree({});
+    chmodSync(shared, 0o777);
+    // A helm planted where a cache folder others can write to would put it.
+    const unpacked = findHelm({ PATH: '/usr/bin:/bin', KUBEWARD_CACHE_DIR: shared });
+    expect(unpacked.startsWith(shared)).toBe(false);
+    expect(unpacked).toMatch(/kubeward-cache-\d+\/.*\/helm\/helm$/);
+    expect(statSync(dirname(dirname(dirname(unpacked)))).mode & 0o022).toBe(0);
   });
 
   it('says what is wrong with a bad $KUBEWARD_HELM', () => {
