@@ -232,7 +232,9 @@ export class RbacEngine {
       for (const binding of this.bindings) {
         for (const subject of binding.subjects) {
           const bound = boundSubject(subject, bindingNamespace(binding));
-          if (bound && !subjects.has(displayKey(bound))) subjects.set(displayKey(bound), bound);
+          if (!bound) continue;
+          const key = displayKey(bound);
+          if (!subjects.has(key)) subjects.set(key, bound);
         }
       }
       return [...subjects.values()];

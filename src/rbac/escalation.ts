@@ -255,21 +255,21 @@ export class EscalationGraph {
   private capabilities(grants: Grant[], privileged: boolean): Edge[] {
     const edges: Edge[] = [];
     const screened = this.checks.screen(grants);
-    const holds = (namespace: string, ...checks: PermissionCheck[]) => checks.every((check) => screened.holds(check, namespace));
+    const holds = (namespace: string, check: PermissionCheck) => screened.holds(check, namespace);
     if (privileged) edges.push({ to: GOAL_NODE['cluster-admin'], primitive: 'system-masters', label: `is in ${SYSTEM_MASTERS}` });
     if (grants.length === 0) return edges;
     // Cluster-wide primitives (ClusterRoleBindings).
     if (holds('', P.EVERYTHING)) edges.push({ to: GOAL_NODE['cluster-admin'], primitive: 'everything', label: 'holds * on everything in every namespace' });
     if (holds('', P.LIST_SECRETS)) edges.push({ to: GOAL_NODE['all-secrets'], primitive: 'list-secrets', label: 'lists secrets in every namespace' });
-    if (holds('', P.ESCALATE_CLUSTER_ROLES, P.UPDATE_CLUSTER_ROLES)) edges.push({ to: GOAL_NODE['cluster-admin'], primitive: 'escalate', label: 'escalates and updates ClusterRoles (writes any rule into its own)' });
-    if (holds('', P.BIND_CLUSTER_ADMIN, P.CREATE_CLUSTER_ROLE_BINDINGS)) edges.push({ to: GOAL_NODE['cluster-admin'], primitive: 'bind', label: 'binds ClusterRole cluster-admin with a new ClusterRoleBinding' });
+    if (holds('', P.ESCALATE_CLUSTER_ROLES) && holds('', P.UPDATE_CLUSTER_ROLES)) edges.push({ to: GOAL_NODE['cluster-admin'], primitive: 'escalate', label: 'escalates and updates ClusterRoles (writes any rule into its own)' });
+    if (holds('', P.BIND_CLUSTER_ADMIN) && holds('', P.CREATE_CLUSTER_ROLE_BINDINGS)) edges.push({ to: GOAL_NODE['cluster-admin'], primitive: 'bind', label: 'binds ClusterRole cluster-admin with a new ClusterRoleBinding' });
     else if (holds('', P.CREATE_CLUSTER_ROLE_BINDINGS)) {
       // bind limited to some ClusterRoles: binding one to itself gives whatever that role gives.
       const named = matchCheck(grants, P.BIND_CLUSTER_ROLES, '').flatMap((match) => match.onlyNames ?? []);
       edges.push(...this.bindableRoleEdges(named, ''));
     }
     if (holds('', P.IMPERSONATE_SYSTEM_MASTERS)) edges.push({ to: GOAL_NODE['cluster-admin'], primitive: 'impersonate', label: `impersonates group ${SYSTEM_MASTERS}` });
-    if (holds('', P.CREATE_CSR, P.APPROVE_CSR, P.APPROVE_CLIENT_SIGNER)) edges.push({ to: GOAL_NODE['cluster-admin'], primitive: 'csr', label: `creates and approves a client certificate for group ${SYSTEM_MASTERS}` });
+    if (holds('', P.CREATE_CSR) && holds('', P.APPROVE_CSR) && holds('', P.APPROVE_CLIENT_SIGNER)) edges.push({ to: GOAL_NODE['cluster-admin'], primitive: 'csr', label: `creates and approves a client certificate for group ${SYSTEM_MASTERS}` });
     if (holds('', P.NODES_PROXY)) edges.push({ to: NODE_ROOT, primitive: 'nodes-proxy', label: 'runs commands in any pod through nodes/proxy' });
     if (holds('', P.WRITE_MUTATING_ADMISSION)) edges.push({ to: anyAccount(ALL), primitive: 'mutating-admission', label: 'writes mutating admission configurations (rewrites any pod it admits)' });
     for (const user of holds('', P.IMPERSONATE_USERS) ? matchCheck(grants, P.IMPERSONATE_USERS, '') : []) {
@@ -298,7 +298,7 @@ export class EscalationGraph {
         if (role) edges.push({ to: anyAccount(hub), primitive: 'escalate', label: `escalates and updates Role ${namespace}/${role}, which it is bound to (writes pod creation into it)` });
       }
       if (namespace && holds(namespace, P.LIST_SECRETS)) edges.push({ to: `token-secrets:${namespace}`, primitive: 'token-secrets', label: `lists secrets ${scope} (ServiceAccount token Secrets)` });
-      if (namespace && holds(namespace, P.BIND_ROLES, P.CREATE_ROLE_BINDINGS)) {
+      if (namespace && holds(namespace, P.BIND_ROLES) && holds(namespace, P.CREATE_ROLE_BINDINGS)) {
         const binds = matchCheck(grants, P.BIND_ROLES, namespace);
         if (!binds.every((match) => match.onlyNames)) edges.push({ to: anyAccount(hub), primitive: 'bind', label: `binds any role ${scope} (then creates pods there)` });
         else edges.push(...this.bindableRoleEdges(binds.flatMap((match) => match.onlyNames ?? []), namespace));
@@ -340,14 +340,13 @@ export class EscalationGraph {
   private searchBackwards(goal: EscalationGoal, reverse: Map<string, { from: string; edge: Edge }[]>): void {
     const next = this.next[goal];
     const start = GOAL_NODE[goal];
-    const visited = new Set([start]);
     let frontier = [start];
     while (frontier.length) {
       const following: string[] = [];
       for (const node of frontier) {
         for (const { from, edge } of reverse.get(node) ?? []) {
-          if (visited.has(from)) continue;
-          visited.add(from);
+          // Visited: the goal itself, or a node that already knows its next step.
+          if (from === start || next.has(from)) continue;
           next.set(from, edge);
           following.push(from);
         }
