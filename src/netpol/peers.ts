@@ -129,7 +129,7 @@ export function buildTopology(inventory: Inventory, options: TopologyOptions = {
     namespaceOf(topology, namespace);
   }
   for (const workload of topology.workloads) {
-    if (new Set(workload.variants.map((variant) => variantKey({ ...variant, ips: [] }, workload.namespace))).size > 1) {
+    if (workload.variants.length > 1 && new Set(workload.variants.map((variant) => variantKey({ ...variant, ips: [] }, workload.namespace))).size > 1) {
       topology.warnings.push(`the pods of ${workload.id} differ in labels or ports: its connections are the union of what each variant may do`);
     }
   }
@@ -185,8 +185,12 @@ function variantKey(variant: Omit<PodVariant, 'workload'>, namespace: string): s
 }
 
 function addVariant(workload: Workload, variant: PodVariant): void {
-  const key = variantKey(variant, workload.namespace);
-  if (!workload.variants.some((existing) => variantKey(existing, workload.namespace) === key)) workload.variants.push(variant);
+  // Most workloads are one object with one variant: no key to compare.
+  if (workload.variants.length > 0) {
+    const key = variantKey(variant, workload.namespace);
+    if (workload.variants.some((existing) => variantKey(existing, workload.namespace) === key)) return;
+  }
+  workload.variants.push(variant);
 }
 
 function classKey(variant: PodVariant, namespace: string, signature: PolicySignature | undefined): string {
