@@ -38,8 +38,11 @@ export const POD_SECURITY_CHECKS: readonly PodSecurityCheck[] = [
   procMountRestricted,
 ];
 
+const CHECKS_BY_ID = new Map(POD_SECURITY_CHECKS.map((check) => [check.id, check]));
+
+/** A check by upstream's ID (rules name the level a finding breaks with it, once per finding). */
 export function checkById(id: string): PodSecurityCheck | undefined {
-  return POD_SECURITY_CHECKS.find((check) => check.id === id);
+  return CHECKS_BY_ID.get(id);
 }
 
 /** The checks a level runs at a version: baseline's, plus restricted's, minus the baseline checks restricted ones replace. */

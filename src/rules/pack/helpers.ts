@@ -1,7 +1,7 @@
 import { isRecord, type KubeObject } from '../../core/object.js';
 import type { PathSegment } from '../../core/provenance.js';
 import { describeContainer, hasControllerIn, isWorkload, type Container, type ContainerKind, type ContainerRef } from '../../core/workload.js';
-import { evaluateCheck, LATEST, podViewOf, POD_SECURITY_CHECKS, type CheckFailure, type PodSecurityViolation } from '../../pss/index.js';
+import { checkById, evaluateCheck, LATEST, podViewOf, POD_SECURITY_CHECKS, type CheckFailure, type PodSecurityViolation } from '../../pss/index.js';
 import { isHelmTestHook } from '../../core/hooks.js';
 import { atOrAbove } from '../../core/severity.js';
 import type { Reference, Rule, RuleContext } from '../rule.js';
@@ -77,13 +77,13 @@ export function podSecurityViolations(object: KubeObject, context: RuleContext, 
 
 /** The Pod Security level a check belongs to, for messages: `breaks Pod Security baseline`. */
 export function breaksLevel(checkId: string): string {
-  const check = POD_SECURITY_CHECKS.find((candidate) => candidate.id === checkId);
+  const check = checkById(checkId);
   return check ? `breaks Pod Security ${check.level}` : '';
 }
 
 /** Evidence every finding owed to a Pod Security check carries. */
 export function podSecurityEvidence(checkId: string): { podSecurity: { level: string; check: string } } {
-  const check = POD_SECURITY_CHECKS.find((candidate) => candidate.id === checkId);
+  const check = checkById(checkId);
   return { podSecurity: { level: check?.level ?? 'baseline', check: checkId } };
 }
 
