@@ -402,6 +402,17 @@ export function escalationGraph(engine: RbacEngine, options: EscalationOptions =
   return engine.cached(`escalation:${options.execWithGet ?? true}`, () => new EscalationGraph(engine, options));
 }
 
+/**
+ * The shortest escalation path of a subject to a goal, or undefined. A subject that holds no grant and
+ * is not in system:masters has no edge out of it, so it has no path: the graph is not built for it
+ * (a scan of workloads that run as accounts nothing binds builds no graph).
+ */
+export function escalationPathFor(engine: RbacEngine, subject: SubjectRef, goal: EscalationGoal, options: EscalationOptions = {}): EscalationPath | undefined {
+  const identity = identityOf(subject);
+  if (!identity.groups.includes(SYSTEM_MASTERS) && engine.grantsFor(identity).length === 0) return undefined;
+  return escalationGraph(engine, options).pathFor(subject, goal);
+}
+
 export interface WorkloadAccount {
   namespace: string;
   account: SubjectRef;

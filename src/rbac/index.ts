@@ -9,7 +9,7 @@
 import type { KubeObject } from '../core/object.js';
 import { podTemplateOf, serviceAccountOf, tokenAutomounted } from '../core/workload.js';
 import type { EffectivePermissions, RbacEngine } from './engine.js';
-import { escalationGraph, type EscalationGoal, type EscalationOptions, type EscalationPath } from './escalation.js';
+import { escalationPathFor, type EscalationOptions, type EscalationPath } from './escalation.js';
 import { serviceAccountIdentity, type SubjectRef } from './subject.js';
 
 export { appliesTo, appliesToUser, apiGroupMatches, nonResourceURLMatches, resourceMatches, resourceNameMatches, ruleAllows, verbMatches, type RequestAttributes } from './authorizer.js';
@@ -19,7 +19,7 @@ export { builtinRoles, BUILTIN_CLUSTER_ROLE_NAMES, isBootstrapObject } from './b
 export { findDanglingReferences, type DanglingReference } from './dangling.js';
 export { analyzeDefaultServiceAccounts, type DefaultServiceAccountAnalysis, type WorkloadAccountUse } from './default-sa.js';
 export { buildEngine, RbacEngine, type Decision, type EffectivePermissions, type EngineOptions, type Grant, type Reason, type WhoCanSubject } from './engine.js';
-export { describePath, escalationGraph, EscalationGraph, goalTitle, pathLabels, type EscalationGoal, type EscalationOptions, type EscalationPath, type EscalationStep } from './escalation.js';
+export { describePath, escalationGraph, EscalationGraph, escalationPathFor, goalTitle, pathLabels, type EscalationGoal, type EscalationOptions, type EscalationPath, type EscalationStep } from './escalation.js';
 export { rbacFindings, rbacRuleMetas, type FindingOptions } from './findings.js';
 export { bindingRefJson, describeRule, roleRefJson, ruleJson, type BindingDef, type PolicyRule, type RoleDef, type Subject } from './model.js';
 export { matchCheck, type CheckMatch, type PermissionCheck, type ResourceSpec } from './permissions.js';
@@ -37,10 +37,6 @@ export {
   type SubjectRef,
 } from './subject.js';
 
-/** The shortest escalation path of a subject to a goal, or undefined. */
-export function escalationPathFor(engine: RbacEngine, subject: SubjectRef, goal: EscalationGoal, options: EscalationOptions = {}): EscalationPath | undefined {
-  return escalationGraph(engine, options).pathFor(subject, goal);
-}
 
 export interface WorkloadAccess {
   serviceAccount: SubjectRef;
@@ -58,8 +54,7 @@ export function workloadAccess(engine: RbacEngine, workload: KubeObject, options
   if (!template || !namespace) return undefined;
   const name = serviceAccountOf(template.spec);
   const serviceAccount: SubjectRef = { kind: 'ServiceAccount', namespace, name };
-  const graph = escalationGraph(engine, options);
-  const paths = (['cluster-admin', 'all-secrets'] as const).flatMap((goal) => graph.pathFor(serviceAccount, goal) ?? []);
+  const paths = (['cluster-admin', 'all-secrets'] as const).flatMap((goal) => escalationPathFor(engine, serviceAccount, goal, options) ?? []);
   return {
     serviceAccount,
     tokenMounted: tokenAutomounted(template.spec, engine.inventory.get('ServiceAccount', namespace, name)),

@@ -21,7 +21,7 @@ import { severityRank, type Severity } from '../core/severity.js';
 import { aggregateClusterRoles } from './aggregation.js';
 import { builtinRoles, isBootstrapObject } from './builtin-roles.js';
 import { appendTo, type Grant, type RbacEngine } from './engine.js';
-import { escalationGraph, type EscalationOptions, type EscalationPath } from './escalation.js';
+import { escalationPathFor, type EscalationOptions, type EscalationPath } from './escalation.js';
 import { checkHolds, grantNamespaces, matchCheck, type CheckMatch } from './permissions.js';
 import * as P from './primitives.js';
 import type { BindingDef, PolicyRule, RoleDef } from './model.js';
@@ -151,9 +151,8 @@ export function tokenReach(engine: RbacEngine, namespace: string, name: string, 
   return engine.cached(`token-reach:${options.execWithGet ?? true}:${namespace}\u0000${name}`, () => {
     const subject: SubjectRef = { kind: 'ServiceAccount', namespace, name };
     const grants = engine.grantsFor(serviceAccountIdentity(namespace, name)).filter((grant) => !isBootstrapObject(grant.binding.object.metadata.labels));
-    const graph = escalationGraph(engine, options);
-    const adminPath = graph.pathFor(subject, 'cluster-admin');
-    const allSecretsPath = graph.pathFor(subject, 'all-secrets');
+    const adminPath = escalationPathFor(engine, subject, 'cluster-admin', options);
+    const allSecretsPath = escalationPathFor(engine, subject, 'all-secrets', options);
     const hits = riskCatalogue(options).flatMap((risk) => {
       const hit = evaluateRisk(risk, subject, grants);
       if (!hit) return [];

@@ -8,7 +8,8 @@
  *   exactly the hits of the reference below, which asks `checkHolds` and `matchCheck` directly;
  * - the engine's subject indexes give exactly the grants that `appliesTo` finds over all bindings;
  * - a rule allowing a verb for one name allows it for some name (the escalation graph asks the
- *   `names: 'any'` check before looking at single Roles by name).
+ *   `names: 'any'` check before looking at single Roles by name);
+ * - `escalationPathFor`, which builds no graph for a subject without grants, gives the graph's path.
  *
  * The inventories mix wildcards, resourceNames, nonResourceURLs, subresources (`*\/exec` too),
  * aggregation, dangling roleRefs, bindings across namespaces, ServiceAccounts without a namespace,
@@ -21,7 +22,7 @@ import type { KubeObject } from '../../src/core/object.js';
 import { severityRank, type Severity } from '../../src/core/severity.js';
 import { appliesTo } from '../../src/rbac/authorizer.js';
 import { bindingNamespace, type Grant, type RbacEngine } from '../../src/rbac/engine.js';
-import { escalationChecks, escalationGraph } from '../../src/rbac/escalation.js';
+import { ESCALATION_GOALS, escalationChecks, escalationGraph, escalationPathFor } from '../../src/rbac/escalation.js';
 import { CheckScreen, checkHolds, grantNamespaces, matchCheck, type CheckMatch, type PermissionCheck } from '../../src/rbac/permissions.js';
 import * as P from '../../src/rbac/primitives.js';
 import { evaluateRisk, evaluateRisks, PRIVILEGED_NAMESPACES, riskCatalogue, type RiskDefinition, type RiskHit } from '../../src/rbac/risks.js';
@@ -229,6 +230,19 @@ describe('fast paths answer exactly as the straightforward reference (random inv
           const expected = engine.bindings.filter((binding) => engine.resolution(binding).role && appliesTo(identity, binding.subjects, bindingNamespace(binding)) >= 0);
           expect(all.map((grant) => grant.binding)).toEqual(expected);
           for (const grant of all) expect(grant).toEqual({ binding: grant.binding, role: engine.resolution(grant.binding).role, namespace: bindingNamespace(grant.binding) });
+        }
+      }),
+      RUNS,
+    );
+  });
+
+  it("escalationPathFor (no graph for a subject that holds nothing) gives the graph's path", () => {
+    fc.assert(
+      fc.property(inventoryArbitrary, fc.boolean(), (objects, execWithGet) => {
+        const engine = engineOf(objects);
+        const subjects: SubjectRef[] = [...engine.boundSubjects(), { kind: 'ServiceAccount', namespace: 'shop', name: 'sa0' }, { kind: 'ServiceAccount', namespace: 'ops', name: 'idle' }, { kind: 'Group', name: 'system:masters' }];
+        for (const subject of subjects) {
+          for (const goal of ESCALATION_GOALS) expect(escalationPathFor(engine, subject, goal, { execWithGet })).toEqual(escalationGraph(engine, { execWithGet }).pathFor(subject, goal));
         }
       }),
       RUNS,
