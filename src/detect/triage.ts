@@ -1,6 +1,7 @@
 import jsYaml from 'js-yaml';
 import { InputError } from '../core/errors.js';
 import { isRecord } from '../core/object.js';
+import { compareStrings } from '../core/order.js';
 import { escapeControl, oneLine } from '../core/sanitize.js';
 
 /**
@@ -115,7 +116,7 @@ function counts(alerts: readonly TriagedAlert[], verdicts: ReadonlyMap<string, V
 export function triage(alerts: readonly TriagedAlert[], verdicts: ReadonlyMap<string, Verdict>): TriageReport {
   const byRule = new Map<string, TriagedAlert[]>();
   for (const alert of alerts) byRule.set(alert.rule, [...(byRule.get(alert.rule) ?? []), alert]);
-  const rules = [...byRule.entries()].map(([rule, list]) => ({ rule, ...counts(list, verdicts) })).sort((a, b) => b.alerts - a.alerts || a.rule.localeCompare(b.rule));
+  const rules = [...byRule.entries()].map(([rule, list]) => ({ rule, ...counts(list, verdicts) })).sort((a, b) => b.alerts - a.alerts || compareStrings(a.rule, b.rule));
   const known = new Set(alerts.map((alert) => alert.id));
   const noisy = rules
     .filter((rule) => rule.triaged > 0 && rule.falsePositive + rule.benign > rule.truePositive)

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { extname, join } from 'node:path';
 import { ociRepositoryOf, type ChartSource } from '../core/chart.js';
 import { InputError } from '../core/errors.js';
+import { compareStrings } from '../core/order.js';
 import { displayPath } from './paths.js';
 import { Inventory } from '../core/inventory.js';
 import { builtinScope, scopeResolver } from '../core/scope.js';
@@ -167,7 +168,7 @@ function parseText(text: string, file: string, origin: 'file' | 'stdin', json = 
 async function loadDirectory(root: string, options: LoadOptions): Promise<SourceResult> {
   const result: SourceResult = { objects: [], warnings: [], charts: [] };
   const visit = async (directory: string) => {
-    const entries = readdirSync(directory, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name));
+    const entries = readdirSync(directory, { withFileTypes: true }).sort((a, b) => compareStrings(a.name, b.name));
     for (const entry of entries) {
       const path = join(directory, entry.name);
       let part: SourceResult | undefined;

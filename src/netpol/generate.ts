@@ -2,6 +2,7 @@ import jsYaml from 'js-yaml';
 import { InputError } from '../core/errors.js';
 import type { Inventory } from '../core/inventory.js';
 import { GENERATED_FOR_ANNOTATION, isRecord, MANAGED_BY, type KubeObject } from '../core/object.js';
+import { compareStrings } from '../core/order.js';
 import { escapeControl } from '../core/sanitize.js';
 import { mapSelectorMatches, selectorMatches, type LabelSelector } from '../core/selector.js';
 import { serviceReferences, type ServiceReference } from './clients.js';
@@ -132,7 +133,7 @@ export function generatePolicies(inventory: Inventory, options: GenerateOptions 
     const policy = workloadPolicy(workload, selector, needs, selectors, names);
     if (policy) policies.push(policy);
   }
-  const intended = needs.map(intendedOf).sort((a, b) => (a.src < b.src ? -1 : a.src > b.src ? 1 : a.dst < b.dst ? -1 : a.dst > b.dst ? 1 : 0));
+  const intended = needs.map(intendedOf).sort((a, b) => compareStrings(a.src, b.src) || compareStrings(a.dst, b.dst));
   return { policies, intended, warnings, needs, namespaces, outsideLookups: lookupsNotAllowed(options.observed) };
 }
 

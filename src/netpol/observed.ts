@@ -15,6 +15,7 @@
  * between workloads, or with an address outside the pods (the internet, the API server, other
  * nodes) named by the DNS names Cilium knew for it. A connection to cluster DNS is DNS use.
  */
+import { compareStrings } from '../core/order.js';
 import type { PodIndex, PodInfo } from '../core/pods.js';
 import { mapSelectorMatches, selectorMatches } from '../core/selector.js';
 import type { DnsEvent } from '../detect/dns.js';
@@ -185,7 +186,7 @@ export class DnsObservations {
         outside.set(lookupKey, entry);
       }
     }
-    const byKey = <T extends { client: string }>(a: T, b: T) => (a.client < b.client ? -1 : a.client > b.client ? 1 : 0);
+    const byKey = <T extends { client: string }>(a: T, b: T) => compareStrings(a.client, b.client);
     observation.serviceLookups = [...services.values()].sort((a, b) => byKey(a, b) || (a.namespace + a.service < b.namespace + b.service ? -1 : 1));
     observation.outsideLookups = [...outside.values()].sort((a, b) => byKey(a, b) || b.queries - a.queries);
     observation.warnings.push(...unknownPodsWarning('queried DNS', unknownPods));

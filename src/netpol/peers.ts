@@ -1,5 +1,6 @@
 import type { Inventory } from '../core/inventory.js';
 import { isRecord, labelsOf, nameOf, type KubeObject } from '../core/object.js';
+import { compareStrings } from '../core/order.js';
 import { selectorMatches, type LabelSelector } from '../core/selector.js';
 import { containersOf, controllerOf, podTemplateOf, WORKLOAD_KINDS } from '../core/workload.js';
 import { isProtocol, type Protocol } from './connections.js';
@@ -179,7 +180,7 @@ function podIpsOf(object: KubeObject): bigint[] {
 }
 
 function variantKey(variant: Omit<PodVariant, 'workload'>, namespace: string): string {
-  const labels = Object.entries(variant.labels).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const labels = Object.entries(variant.labels).sort(([a], [b]) => compareStrings(a, b));
   const ports = variant.ports.map((port) => `${port.name ?? ''}:${port.port}/${port.protocol}`).sort();
   return JSON.stringify([namespace, labels, ports, variant.hostNetwork, variant.ips.map(String)]);
 }

@@ -10,6 +10,7 @@ import type { Finding } from '../core/finding.js';
 import { parseImage } from '../core/image.js';
 import type { Inventory } from '../core/inventory.js';
 import { describeRef } from '../core/object.js';
+import { compareStrings } from '../core/order.js';
 import { atOrAbove, SEVERITIES, severityRank, STAGES, type Severity, type Stage } from '../core/severity.js';
 import { VERSION } from '../core/version.js';
 import { containersOf, hasControllerIn, isWorkload } from '../core/workload.js';
@@ -57,7 +58,7 @@ export function buildPosture(input: PostureInput): PostureReport {
   const failOn = config.failOn ?? 'high';
   const policyDecisions = input.policies ? policyTestReport(admitInventory(input.policies, inventory), inventory, []) : undefined;
   const detection = input.detection ? detectionSection(input.detection) : undefined;
-  const history = [...(input.history ?? [])].sort((a, b) => a.generatedAt.localeCompare(b.generatedAt));
+  const history = [...(input.history ?? [])].sort((a, b) => compareStrings(a.generatedAt, b.generatedAt));
   const lastRun = history.at(-1);
 
   const recon = reconOf(inventory, input.charts ?? []);
@@ -231,7 +232,7 @@ function reconOf(inventory: Inventory, charts: readonly ChartSource[]): Recon {
   }
   return {
     charts: charts.map((chart) => ({ name: chart.name, ...(chart.version ? { version: chart.version } : {}), ...(chart.repository ? { repository: chart.repository } : {}) })),
-    images: [...images.values()].sort((a, b) => a.registry.localeCompare(b.registry) || a.repository.localeCompare(b.repository)),
+    images: [...images.values()].sort((a, b) => compareStrings(a.registry, b.registry) || compareStrings(a.repository, b.repository)),
   };
 }
 
@@ -262,7 +263,7 @@ function findingsByRule(findings: readonly Finding[]): PostureReport['findingsBy
     if (severityRank(finding.severity) < severityRank(entry.severity)) entry.severity = finding.severity;
     byRule.set(finding.ruleId, entry);
   }
-  return [...byRule.values()].sort((a, b) => severityRank(a.severity) - severityRank(b.severity) || b.count - a.count || a.ruleId.localeCompare(b.ruleId));
+  return [...byRule.values()].sort((a, b) => severityRank(a.severity) - severityRank(b.severity) || b.count - a.count || compareStrings(a.ruleId, b.ruleId));
 }
 
 function byPolicy(rows: readonly { policy: string; action: string }[]): PostureReport['policy']['byPolicy'] {
@@ -273,7 +274,7 @@ function byPolicy(rows: readonly { policy: string; action: string }[]): PostureR
     else if (row.action === 'Warn') entry.warned++;
     counts.set(row.policy, entry);
   }
-  return [...counts.values()].sort((a, b) => b.denied - a.denied || b.warned - a.warned || a.policy.localeCompare(b.policy));
+  return [...counts.values()].sort((a, b) => b.denied - a.denied || b.warned - a.warned || compareStrings(a.policy, b.policy));
 }
 
 /** A few names for a metric's detail, with how many more. */

@@ -1,3 +1,4 @@
+import { compareStrings } from '../core/order.js';
 import type { Endpoint } from '../netpol/connectivity.js';
 import { listConnections, type Analysis } from '../netpol/connlist.js';
 import type { CoverageResult } from '../netpol/index.js';
@@ -14,7 +15,7 @@ export function connectivityMatrix(result: CoverageResult): Connectivity {
   const namespaceOf = new Map(topology.workloads.map((workload) => [workload.id, workload.namespace]));
   const sizes = new Map<string, number>();
   for (const workload of topology.workloads) sizes.set(workload.namespace, (sizes.get(workload.namespace) ?? 0) + 1);
-  const bySize = [...sizes.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
+  const bySize = [...sizes.entries()].sort((a, b) => b[1] - a[1] || compareStrings(a[0], b[0]));
   const foldedCount = bySize.length > MAX_MATRIX_NAMESPACES ? bySize.length - (MAX_MATRIX_NAMESPACES - 1) : 0;
   const kept = (foldedCount ? bySize.slice(0, MAX_MATRIX_NAMESPACES - 1) : bySize).map(([name]) => name).sort();
   const rows = kept.map((name) => ({ name, workloads: sizes.get(name)! }));

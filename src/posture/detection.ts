@@ -1,4 +1,5 @@
 import type { Alert } from '../core/alert.js';
+import { compareStrings } from '../core/order.js';
 import { severityRank } from '../core/severity.js';
 import { triage, type Verdict } from '../detect/triage.js';
 import { MAX_TIMELINE_ALERTS, type AttackStep, type Detection } from './model.js';
@@ -33,7 +34,7 @@ export function detectionSection(input: DetectionInput): Detection {
     if (severityRank(alert.priority) < severityRank(entry.priority)) entry.priority = alert.priority;
     byRule.set(alert.rule, entry);
   }
-  const ordered = [...input.alerts].sort((a, b) => a.alertTime - b.alertTime || a.alert.rule.localeCompare(b.alert.rule));
+  const ordered = [...input.alerts].sort((a, b) => a.alertTime - b.alertTime || compareStrings(a.alert.rule, b.alert.rule));
   const timeline = ordered.slice(0, MAX_TIMELINE_ALERTS).map(({ alert, firstEventTime, alertTime }) => ({
     id: alert.id,
     time: alert.time,
@@ -49,7 +50,7 @@ export function detectionSection(input: DetectionInput): Detection {
     events: input.events,
     ...(input.flows !== undefined ? { flows: input.flows } : {}),
     alerts: input.alerts.length,
-    alertsByRule: [...byRule.values()].sort((a, b) => b.count - a.count || a.rule.localeCompare(b.rule)),
+    alertsByRule: [...byRule.values()].sort((a, b) => b.count - a.count || compareStrings(a.rule, b.rule)),
     timeline,
     timelineTruncated: Math.max(0, ordered.length - MAX_TIMELINE_ALERTS),
     ...(input.verdicts ? { fidelity: fidelityOf(input.alerts.map(({ alert }) => alert), input.verdicts) } : {}),

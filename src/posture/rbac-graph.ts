@@ -1,3 +1,4 @@
+import { compareStrings } from '../core/order.js';
 import { severityRank, type Severity } from '../core/severity.js';
 import { evaluateRisks, goalTitle, pathLabels, type RbacEngine, type RiskHit } from '../rbac/index.js';
 import { describeSubject, subjectKey } from '../rbac/subject.js';
@@ -18,7 +19,7 @@ export function rbacGraph(engine: RbacEngine): RbacGraph {
   const worst = (hits: RiskHit[]) => Math.min(...hits.map((hit) => severityRank(hit.severity)));
   const escalates = (hits: RiskHit[]) => (hits.some((hit) => hit.path?.goal === 'cluster-admin') ? 0 : hits.some((hit) => hit.path) ? 1 : 2);
   const ranked = [...bySubject.values()].sort(
-    (a, b) => escalates(a) - escalates(b) || worst(a) - worst(b) || b.length - a.length || describeSubject(a[0].subject).localeCompare(describeSubject(b[0].subject)),
+    (a, b) => escalates(a) - escalates(b) || worst(a) - worst(b) || b.length - a.length || compareStrings(describeSubject(a[0].subject), describeSubject(b[0].subject)),
   );
   const shown = ranked.slice(0, MAX_GRAPH_SUBJECTS);
   const nodes = new Map<string, RbacNode>();

@@ -7,6 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { compareStrings } from '../core/order.js';
 import { SEVERITIES, type Stage } from '../core/severity.js';
 import { valueText } from '../posture/metrics.js';
 import { ATTACK_STEPS, type PostureMetric, type PostureReport, type StageSection } from '../posture/model.js';
@@ -182,7 +183,7 @@ function reconPictures(report: PostureReport): string {
 export function registryCounts(report: Pick<PostureReport, 'recon'>): [string, number][] {
   const counts = new Map<string, number>();
   for (const image of report.recon.images) counts.set(image.registry, (counts.get(image.registry) ?? 0) + image.containers);
-  return [...counts.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
+  return [...counts.entries()].sort((a, b) => b[1] - a[1] || compareStrings(a[0], b[0]));
 }
 
 function evaluatePictures(report: PostureReport): string {

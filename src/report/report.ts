@@ -1,6 +1,7 @@
 import { compareWithBaseline, type Baseline, type BaselineSummary } from '../core/baseline.js';
 import { summarize, type Finding } from '../core/finding.js';
 import { describeRef } from '../core/object.js';
+import { compareStrings } from '../core/order.js';
 import { severityRank, type SeverityCounts } from '../core/severity.js';
 import { VERSION } from '../core/version.js';
 import type { RuleMeta } from '../rules/rule.js';
@@ -52,10 +53,10 @@ export function sortFindings(findings: readonly Finding[]): Finding[] {
   return [...findings].sort(
     (a, b) =>
       severityRank(a.severity) - severityRank(b.severity) ||
-      (a.location?.file ?? '').localeCompare(b.location?.file ?? '') ||
+      compareStrings(a.location?.file ?? '', b.location?.file ?? '') ||
       (a.location?.line ?? 0) - (b.location?.line ?? 0) ||
-      a.ruleId.localeCompare(b.ruleId) ||
-      a.message.localeCompare(b.message),
+      compareStrings(a.ruleId, b.ruleId) ||
+      compareStrings(a.message, b.message),
   );
 }
 

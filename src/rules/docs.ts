@@ -1,3 +1,4 @@
+import { compareStrings } from '../core/order.js';
 import { SEVERITIES, type Severity } from '../core/severity.js';
 import { formatVersion, LATEST, POD_SECURITY_CHECKS } from '../pss/index.js';
 import type { Rule, RuleMeta } from './rule.js';
@@ -11,7 +12,7 @@ export interface EngineChecks {
   note?: string;
 }
 
-const bySeverityThenId = (a: RuleMeta, b: RuleMeta) => SEVERITIES.indexOf(a.severity) - SEVERITIES.indexOf(b.severity) || a.id.localeCompare(b.id);
+const bySeverityThenId = (a: RuleMeta, b: RuleMeta) => SEVERITIES.indexOf(a.severity) - SEVERITIES.indexOf(b.severity) || compareStrings(a.id, b.id);
 
 /** A row of the severity model with the finding its example gets (computed by the docs script with a real scan). */
 export interface SeverityModelRow {
