@@ -136,6 +136,8 @@ function requestVariable(request: AdmissionRequest): unknown {
 class BindingEvaluation {
   readonly violations: Violation[] = [];
   readonly ignored: IgnoredError[] = [];
+  /** Audit annotation values to publish, by key (policy name not yet prefixed). */
+  readonly annotations: { key: string; value: string }[] = [];
 
   constructor(
     readonly policy: Policy,
@@ -149,6 +151,19 @@ class BindingEvaluation {
       return;
     }
     this.violations.push({ policy: this.policy.name, binding: this.binding.name, param, field, message, reason: 'Invalid', actions: this.binding.validationActions, kind: 'error', costExceeded });
+  }
+
+  /**
+   * An audit annotation that could not be published. The API server denies the request for it whatever
+   * the binding's validationActions; an evaluation error is excluded instead under failurePolicy Ignore,
+   * a value that is neither a string nor null never is (validator.go, dispatcher.go).
+   */
+  annotationError(field: string, message: string, param: string | undefined, options: { evaluationError: boolean; costExceeded?: boolean }): void {
+    if (options.evaluationError && this.policy.failurePolicy === 'Ignore') {
+      this.ignored.push({ policy: this.policy.name, binding: this.binding.name, field, message, costExceeded: options.costExceeded });
+      return;
+    }
+    this.violations.push({ policy: this.policy.name, binding: this.binding.name, param, field, message, reason: 'Invalid', actions: ['Deny'], kind: 'error', costExceeded: options.costExceeded });
   }
 }
 
@@ -248,8 +263,33 @@ function evaluateBinding(policy: Policy, binding: Binding, request: AdmissionReq
         kind: 'validation',
       });
     }
+    evaluateAuditAnnotations(policy, activation, evaluation, paramName);
   }
   return evaluation;
+}
+
+/**
+ * A binding's audit annotations for one param, once its match conditions passed: they see `params`
+ * and `variables` but not the authorizer, as the API server evaluates them. A string value is
+ * published trimmed (empty: not published), null is not published, anything else is an error.
+ */
+function evaluateAuditAnnotations(policy: Policy, activation: Activation, evaluation: BindingEvaluation, paramName: string | undefined): void {
+  if (policy.auditAnnotations.length === 0) return;
+  const withoutAuthorizer = withParams(activation, activation.params);
+  withoutAuthorizer.authorizer = undefined;
+  withoutAuthorizer.variables = new LazyVariables(policy, withoutAuthorizer);
+  for (const [index, annotation] of policy.auditAnnotations.entries()) {
+    const field = `spec.auditAnnotations[${index}].valueExpression`;
+    const { value, error } = evaluateProgram(annotation.program, withoutAuthorizer);
+    if (error) {
+      evaluation.annotationError(field, `valueExpression '${annotation.valueExpression}' resulted in error: ${error.message}`, paramName, { evaluationError: true, costExceeded: error.costExceeded });
+    } else if (typeof value === 'string') {
+      const trimmed = value.trim();
+      if (trimmed !== '') evaluation.annotations.push({ key: annotation.key, value: trimmed });
+    } else if (value !== null) {
+      evaluation.annotationError(field, `valueExpression '${annotation.valueExpression}' resulted in unsupported return type: ${celDisplay(value)}. Return type must be either string or null.`, paramName, { evaluationError: false });
+    }
+  }
 }
 
 /** messageExpression, falling back to message, then to `failed expression: …` (validator.go). */
@@ -330,18 +370,10 @@ export function evaluateAdmission(policies: readonly Policy[], bindings: readonl
         auditFailures.push({ message: violation.message, policy: policy.name, binding: binding.name, expressionIndex: violation.validation ?? 0, validationActions: violation.actions });
       }
     }
-    for (const [index, annotation] of policy.auditAnnotations.entries()) {
-      const activation = withParams(base, null);
-      activation.variables = new LazyVariables(policy, base);
-      const { value, error } = evaluateProgram(annotation.program, activation);
-      if (error) {
-        if (policy.failurePolicy === 'Fail') result.ignoredErrors.push({ policy: policy.name, binding: binding.name, field: `spec.auditAnnotations[${index}].valueExpression`, message: error.message, costExceeded: error.costExceeded });
-        continue;
-      }
-      if (typeof value !== 'string' || value === '') continue;
+    for (const annotation of evaluation.annotations) {
       const key = `${policy.name}/${annotation.key}`;
       const values = auditValues.get(key) ?? new Set<string>();
-      values.add(value.slice(0, MAX_AUDIT_VALUE_BYTES));
+      values.add(annotation.value.slice(0, MAX_AUDIT_VALUE_BYTES));
       auditValues.set(key, values);
     }
   }

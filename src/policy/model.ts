@@ -64,7 +64,7 @@ export interface Policy {
   /** Position of each variable by name. */
   variableIndex: Map<string, number>;
   validations: CompiledValidation[];
-  auditAnnotations: { key: string; program: CelProgram }[];
+  auditAnnotations: { key: string; valueExpression: string; program: CelProgram }[];
   failurePolicy: FailurePolicy;
 }
 
@@ -257,7 +257,8 @@ export function readPolicy(object: KubeObject, options: { kubeVersion?: string; 
     const annotation = reader.record(item, at);
     const key = reader.string(annotation.key, `${at}.key`) as string;
     if (!QUALIFIED_NAME.test(key) || Buffer.byteLength(`${name}/${key}`) > 63 + name.length + 1 || key.length > 63) reader.fail(`${at}.key`, 'must be a qualified name of at most 63 characters');
-    return { key, program: reader.compile(annotation.valueExpression, `${at}.valueExpression`, withVariables, version, declared) };
+    const program = reader.compile(annotation.valueExpression, `${at}.valueExpression`, withVariables, version, declared);
+    return { key, valueExpression: String(annotation.valueExpression), program };
   });
   if (validations.length === 0 && auditAnnotations.length === 0) reader.fail('spec.validations', 'validations or auditAnnotations must contain at least one item');
 

@@ -200,6 +200,40 @@ describe('validationActions and auditAnnotations', () => {
     const result = admit({ validations: [], auditAnnotations: [{ key: 'replicas', valueExpression: "'replicas: ' + string(object.spec.replicas)" }, { key: 'none', valueExpression: 'null' }] });
     expect(result.auditAnnotations).toEqual({ 'p/replicas': 'replicas: 3' });
   });
+
+  it('auditAnnotations see params and variables, once per param, and values are trimmed', () => {
+    const spec = {
+      paramKind: { apiVersion: 'v1', kind: 'ConfigMap' },
+      variables: [{ name: 'limit', expression: 'params.data.max' }],
+      validations: [],
+      auditAnnotations: [{ key: 'limit', valueExpression: "'  max ' + variables.limit + ' from ' + params.metadata.name + '  '" }, { key: 'blank', valueExpression: "'   '" }],
+    };
+    const result = admit(spec, { paramRef: { selector: { matchLabels: { role: 'limit' } }, parameterNotFoundAction: 'Deny' } });
+    expect(result.allowed).toBe(true);
+    expect(result.auditAnnotations).toEqual({ 'p/limit': 'max 2 from limits, max 5 from other' });
+  });
+
+  it('auditAnnotations are not evaluated when a match condition is false, and are evaluated without the authorizer', () => {
+    const skipped = admit({ matchConditions: [{ name: 'never', expression: 'false' }], validations: [], auditAnnotations: [{ key: 'k', valueExpression: "'v'" }] });
+    expect(skipped.auditAnnotations).toEqual({});
+    // Declared when compiling (as the API server does) but not bound when evaluating: using it is an evaluation error.
+    const authorized = admit({ failurePolicy: 'Ignore', validations: [], auditAnnotations: [{ key: 'k', valueExpression: "authorizer.path('/x').check('get').reason()" }] });
+    expect(authorized.auditAnnotations).toEqual({});
+    expect(authorized.ignoredErrors).toMatchObject([{ field: 'spec.auditAnnotations[0].valueExpression' }]);
+  });
+
+  it('an auditAnnotation that fails denies the request whatever the validationActions (excluded under failurePolicy Ignore); a value that is not a string or null always denies', () => {
+    const failing = { validations: [], auditAnnotations: [{ key: 'k', valueExpression: "string(object.spec.missing.field)" }] };
+    const denied = admit(failing, { validationActions: ['Warn'] });
+    expect(denied.allowed).toBe(false);
+    expect(denied.violations[0]).toMatchObject({ kind: 'error', field: 'spec.auditAnnotations[0].valueExpression', actions: ['Deny'] });
+    const ignored = admit({ ...failing, failurePolicy: 'Ignore' }, { validationActions: ['Warn'] });
+    expect(ignored.allowed).toBe(true);
+    expect(ignored.ignoredErrors).toMatchObject([{ field: 'spec.auditAnnotations[0].valueExpression' }]);
+    const wrongType = admit({ failurePolicy: 'Ignore', validations: [], auditAnnotations: [{ key: 'k', valueExpression: 'object.spec.replicas' }] });
+    expect(wrongType.allowed).toBe(false);
+    expect(wrongType.violations[0].message).toMatch(/unsupported return type.*must be either string or null/);
+  });
 });
 
 describe('the request variables', () => {
