@@ -275,8 +275,7 @@ function evaluateBinding(policy: Policy, binding: Binding, request: AdmissionReq
  */
 function evaluateAuditAnnotations(policy: Policy, activation: Activation, evaluation: BindingEvaluation, paramName: string | undefined): void {
   if (policy.auditAnnotations.length === 0) return;
-  const withoutAuthorizer = withParams(activation, activation.params);
-  withoutAuthorizer.authorizer = undefined;
+  const withoutAuthorizer = withoutAuthorizerOf(activation);
   withoutAuthorizer.variables = new LazyVariables(policy, withoutAuthorizer);
   for (const [index, annotation] of policy.auditAnnotations.entries()) {
     const field = `spec.auditAnnotations[${index}].valueExpression`;
@@ -296,8 +295,7 @@ function evaluateAuditAnnotations(policy: Policy, activation: Activation, evalua
 function messageOf(validation: Policy['validations'][number], activation: Activation): string {
   if (validation.messageExpression) {
     // messageExpression sees every variable but the authorizer.
-    const withoutAuthorizer = withParams(activation, activation.params);
-    withoutAuthorizer.authorizer = undefined;
+    const withoutAuthorizer = withoutAuthorizerOf(activation);
     withoutAuthorizer.variables = activation.variables;
     const { value, error } = evaluateProgram(validation.messageExpression, withoutAuthorizer);
     if (!error && typeof value === 'string' && value.trim() !== '' && !value.includes('\n') && Buffer.byteLength(value) <= MAX_MESSAGE_BYTES) return value;
@@ -383,8 +381,8 @@ export function evaluateAdmission(policies: readonly Policy[], bindings: readonl
 }
 
 /**
- * The variables an admission expression sees. Every activation is built whole by `activationOf` and
- * `withParams` (object literals of this one shape), never by spreading another object or adding
+ * The variables an admission expression sees. Every activation is built whole by `activationOf`,
+ * `withParams` and `withoutAuthorizerOf` (object literals of this one shape), never by spreading another object or adding
  * properties later: V8 kept objects made those ways, and each request's CEL values they held, alive
  * through its young-generation collections, which then copied and promoted them (long GC pauses in the
  * webhook; see LazyVariables).
@@ -421,4 +419,9 @@ function activationOf(request: AdmissionRequest, context: EvaluationContext): Ac
 /** The request's activation with `params` set (variables are set once the match conditions pass). */
 function withParams(base: Activation, params: unknown): Activation {
   return { object: base.object, oldObject: base.oldObject, request: base.request, namespaceObject: base.namespaceObject, authorizer: base.authorizer, params, variables: undefined };
+}
+
+/** The same variables without `authorizer`, for the expressions the API server evaluates without one (messageExpression, auditAnnotations); variables are set by the caller. */
+function withoutAuthorizerOf(activation: Activation): Activation {
+  return { object: activation.object, oldObject: activation.oldObject, request: activation.request, namespaceObject: activation.namespaceObject, authorizer: undefined, params: activation.params, variables: undefined };
 }
