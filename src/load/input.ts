@@ -272,13 +272,18 @@ function decodeLine(bytes: Buffer): string {
  * those with readInput). Errors start with `prefix` (default: the path).
  */
 export function readRegularFileSync(path: string, maxBytes: number, prefix = path): string {
+  return readRegularBytesSync(path, maxBytes, prefix).toString('utf8');
+}
+
+/** readRegularFileSync's bytes, for files that are not text (a sub-chart's archive). */
+export function readRegularBytesSync(path: string, maxBytes: number, prefix = path): Buffer {
   let descriptor: number | undefined;
   try {
     descriptor = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
     const stat = fstatSync(descriptor);
     if (!stat.isFile()) throw new InputError(`${prefix}: not a regular file (a FIFO or a device is not read here)`);
     if (stat.size > maxBytes) throw new InputError(`${prefix}: ${(stat.size / MiB).toFixed(1)} MiB is over the ${mib(maxBytes)} MiB limit`);
-    return readFileSync(descriptor, 'utf8');
+    return readFileSync(descriptor);
   } catch (error) {
     if (error instanceof InputError) throw error;
     throw new InputError(`${prefix}: cannot read: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);

@@ -11,8 +11,13 @@
  */
 import { readdirSync, realpathSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import type { ReadEntry } from 'tar';
+import { InputError } from '../core/errors.js';
+import { errorText } from '../core/sanitize.js';
+import { MAX_UNPACKED_BYTES } from './archive.js';
 import { MAX_TEMPLATE_BYTES, renderChart, type HelmOptions } from './helm.js';
-import { readRegularFileSync } from './input.js';
+import { readRegularBytesSync, readRegularFileSync } from './input.js';
 import { displayPath } from './paths.js';
 import type { LoadedObject } from './yaml.js';
 
@@ -82,6 +87,14 @@ export async function probeChart(chart: string, options: HelmOptions, kind: 'cha
 const LOOKUP = /\blookup\s+("[^"]*"|\$?[\w.]+)\s+("[^"]*"|\$?[\w.]+)[^}\n]*/;
 const TEMPLATE_FILE = /(^|\/)templates\/.*\.(ya?ml|tpl|txt|json)$/;
 const TEMPLATE_FOLDER = /(^|\/)templates(\/|$)/;
+/**
+ * A dependency packaged in a `charts/` folder, which helm unpacks and renders with the chart (helm
+ * skips names starting with `_` or `.`). Its templates are read too: a `lookup` is no less there for
+ * being one archive deeper.
+ */
+const SUBCHART_ARCHIVE = /(^|\/)charts\/[^/_.][^/]*\.tgz$/;
+/** Sub-charts packaged inside packaged sub-charts, as deep as this; deeper is refused (a gzip quine contains itself). */
+const MAX_ARCHIVE_DEPTH = 8;
 
 function lookupsInText(text: string, file: string): LookupUse[] {
   const found: LookupUse[] = [];
@@ -113,11 +126,16 @@ async function lookupsInDirectory(chart: string): Promise<LookupUse[]> {
     visited.add(key);
     for (const entry of readdirSync(directory, { withFileTypes: true })) {
       const path = join(directory, entry.name);
+      const inChart = relative(chart, path);
       if (entry.isDirectory() || (entry.isSymbolicLink() && isDirectory(path))) visit(path);
-      else if (TEMPLATE_FILE.test(relative(chart, path))) found.push(...lookupsInText(readRegularFileSync(path, MAX_TEMPLATE_BYTES, displayPath(path)), displayPath(path)));
+      else if (TEMPLATE_FILE.test(inChart)) found.push(...lookupsInText(readRegularFileSync(path, MAX_TEMPLATE_BYTES, displayPath(path)), displayPath(path)));
+      else if (SUBCHART_ARCHIVE.test(inChart)) archives.push(path);
     }
   };
+  const archives: string[] = [];
   visit(chart);
+  const budget = { left: MAX_UNPACKED_BYTES };
+  for (const path of archives) found.push(...(await lookupsInArchiveBytes(readRegularBytesSync(path, MAX_UNPACKED_BYTES, displayPath(path)), displayPath(path), 1, budget)));
   return found;
 }
 
@@ -130,21 +148,69 @@ function isDirectory(path: string): boolean {
   }
 }
 
-/** Archives were checked (no links, no escaping paths, bounded size) before helm ran on them. */
+/**
+ * The `lookup` calls of a packaged chart: its templates, and those of the sub-charts packaged inside
+ * it (`probe/charts/sub-1.0.0.tgz`, read from memory). The archive itself was checked (no links, no
+ * escaping paths, bounded size) before helm ran on it.
+ */
 async function lookupsInArchive(file: string): Promise<LookupUse[]> {
   const found: LookupUse[] = [];
+  const nested: { path: string; bytes: Buffer }[] = [];
   const { list } = await import('tar');
-  await list({
-    file,
-    onReadEntry: (entry) => {
-      if (entry.type !== 'File' || !TEMPLATE_FILE.test(entry.path)) {
-        entry.resume();
-        return;
-      }
-      const chunks: Buffer[] = [];
-      entry.on('data', (chunk: Buffer) => chunks.push(chunk));
-      entry.on('end', () => found.push(...lookupsInText(Buffer.concat(chunks).toString('utf8'), `${displayPath(file)}:${entry.path}`)));
-    },
-  });
+  await list({ file, onReadEntry: collectEntry(`${displayPath(file)}:`, found, nested) });
+  const budget = { left: MAX_UNPACKED_BYTES };
+  for (const archive of nested) found.push(...(await lookupsInArchiveBytes(archive.bytes, `${displayPath(file)}:${archive.path}`, 1, budget)));
   return found;
+}
+
+/** How much all the packaged sub-charts of one chart may unpack to, together: what one chart may weigh. */
+interface InflateBudget {
+  left: number;
+}
+
+/**
+ * A sub-chart's archive held in memory: inflated within what is left of the chart's budget (so a
+ * chart of many small archives that each inflate to the limit is refused, not ground through), then
+ * read as lookupsInArchive reads a file, its own packaged sub-charts included, down to MAX_ARCHIVE_DEPTH.
+ */
+async function lookupsInArchiveBytes(bytes: Buffer, shown: string, depth: number, budget: InflateBudget): Promise<LookupUse[]> {
+  if (depth > MAX_ARCHIVE_DEPTH) throw new InputError(`${shown}: refused chart archive: sub-charts packaged more than ${MAX_ARCHIVE_DEPTH} deep`);
+  let tarBytes: Buffer;
+  try {
+    tarBytes = gunzipSync(bytes, { maxOutputLength: Math.max(1, budget.left) });
+    budget.left -= tarBytes.length;
+  } catch (error) {
+    const tooLarge = (error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE' || error instanceof RangeError;
+    throw new InputError(`${shown}: ${tooLarge ? `refused chart archive: its packaged sub-charts unpack to more than ${MAX_UNPACKED_BYTES / 1048576} MiB` : `not a readable chart archive: ${errorText(error)}`}`);
+  }
+  const found: LookupUse[] = [];
+  const nested: { path: string; bytes: Buffer }[] = [];
+  const { Parser } = await import('tar');
+  await new Promise<void>((resolve, reject) => {
+    const parser = new Parser({ strict: true, onReadEntry: collectEntry(`${shown}:`, found, nested) });
+    parser.on('error', (error: unknown) => reject(new InputError(`${shown}: not a readable chart archive: ${errorText(error)}`)));
+    parser.on('end', () => resolve());
+    parser.end(tarBytes);
+  });
+  for (const archive of nested) found.push(...(await lookupsInArchiveBytes(archive.bytes, `${shown}:${archive.path}`, depth + 1, budget)));
+  return found;
+}
+
+/** What an archive entry holds for `lookup`: a template's calls, or a packaged sub-chart to read next. */
+function collectEntry(prefix: string, found: LookupUse[], nested: { path: string; bytes: Buffer }[]): (entry: ReadEntry) => void {
+  return (entry) => {
+    const template = TEMPLATE_FILE.test(entry.path);
+    if (entry.type !== 'File' || (!template && !SUBCHART_ARCHIVE.test(entry.path))) {
+      entry.resume();
+      return;
+    }
+    const chunks: Buffer[] = [];
+    const path = entry.path;
+    entry.on('data', (chunk: Buffer) => chunks.push(chunk));
+    entry.on('end', () => {
+      const bytes = Buffer.concat(chunks);
+      if (template) found.push(...lookupsInText(bytes.toString('utf8'), `${prefix}${path}`));
+      else nested.push({ path, bytes });
+    });
+  };
 }

@@ -1,7 +1,9 @@
 /** The second and third renders of a chart (another namespace, another Kubernetes version) and `lookup`. */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { create } from 'tar';
 import { describe, expect, it } from 'vitest';
 import { findTool } from '../../src/load/tools.js';
 import { loadSources } from '../../src/load/sources.js';
@@ -169,5 +171,48 @@ data:
     execFileSync(await findTool('helm'), ['package', join(root, 'probe'), '--destination', root], { stdio: 'ignore' });
     const loaded = await loadSources([join(root, 'probe-0.1.0.tgz')], { namespace: 'shop', probeCharts: true });
     expect(loaded.probes?.[0].lookups.map((use) => [use.file.replace(/^.*\/(?=probe-0)/, ''), use.line])).toEqual([['probe-0.1.0.tgz:probe/templates/secret.yaml', 1]]);
+  });
+
+  /** A chart `parent` whose dependency `sub` (which calls lookup) is packaged in `charts/`, as `helm dependency build` leaves it. */
+  async function parentWithPackagedSub(): Promise<string> {
+    const root = writeTree({
+      'sub/Chart.yaml': chartYaml('sub'),
+      ...Object.fromEntries(Object.entries(files).map(([path, text]) => [`sub/${path}`, text])),
+      'parent/Chart.yaml': chartYaml('parent'),
+      'parent/templates/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: plain}\n',
+    });
+    execFileSync(await findTool('helm'), ['package', join(root, 'sub'), '--destination', join(root, 'parent/charts')], { stdio: 'ignore' });
+    return root;
+  }
+
+  it('is found in a sub-chart packaged in charts/, which helm renders with the chart (in a folder and in an archive)', async () => {
+    const root = await parentWithPackagedSub();
+    const loaded = await loadSources([join(root, 'parent')], { namespace: 'shop', probeCharts: true });
+    // helm rendered the sub-chart's Secret: the archive is part of what gets installed.
+    expect(loaded.inventory.objects.map((object) => `${object.kind}/${object.metadata.name}`)).toContain('Secret/rel-password');
+    expect(loaded.probes?.[0].lookups.map((use) => [use.file.slice(root.length + 1), use.line])).toEqual([['parent/charts/sub-0.1.0.tgz:sub/templates/secret.yaml', 1]]);
+    const result = scanInventory(loaded.inventory, { disable: [], ignore: [] }, { releaseNamespace: 'shop', probes: loaded.probes });
+    expect(result.findings.filter((finding) => finding.ruleId === 'chart-uses-lookup').map((finding) => finding.location?.file)).toEqual([expect.stringMatching(/charts\/sub-0\.1\.0\.tgz:sub\/templates\/secret\.yaml$/)]);
+
+    // The parent packaged as it sits, the sub-chart's archive inside the parent's (helm 4's own
+    // `helm package` would unpack it into a folder, which the first archive test covers).
+    await create({ gzip: true, file: join(root, 'parent-0.1.0.tgz'), cwd: root, portable: true }, ['parent']);
+    const packaged = await loadSources([join(root, 'parent-0.1.0.tgz')], { namespace: 'shop', probeCharts: true });
+    expect(packaged.inventory.objects.map((object) => `${object.kind}/${object.metadata.name}`)).toContain('Secret/rel-password');
+    expect(packaged.probes?.[0].lookups.map((use) => [use.file.slice(root.length + 1), use.line])).toEqual([['parent-0.1.0.tgz:parent/charts/sub-0.1.0.tgz:sub/templates/secret.yaml', 1]]);
+  });
+
+  it('refuses, in one line, a packaged sub-chart that is not an archive or that inflates past what a chart may weigh', async () => {
+    const broken = writeTree({ 'Chart.yaml': chartYaml('probe'), 'templates/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n', 'charts/sub-0.1.0.tgz': 'not gzip' });
+    await expect(probeChart(broken, {}, 'chart')).rejects.toThrow(/charts\/sub-0\.1\.0\.tgz: not a readable chart archive/);
+    // Names helm skips (leading `_` or `.`) are not read either.
+    const skipped = writeTree({ 'Chart.yaml': chartYaml('probe'), 'templates/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n', 'charts/_old-0.1.0.tgz': 'not gzip' });
+    expect((await probeChart(skipped, {}, 'chart')).lookups).toEqual([]);
+
+    const bomb = writeTree({ 'Chart.yaml': chartYaml('probe'), 'templates/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n' });
+    writeFileSync(join(bomb, 'charts-bomb.tgz'), gzipSync(Buffer.alloc(101 * 1024 * 1024)));
+    mkdirSync(join(bomb, 'charts'));
+    renameSync(join(bomb, 'charts-bomb.tgz'), join(bomb, 'charts/bomb-0.1.0.tgz'));
+    await expect(probeChart(bomb, {}, 'chart')).rejects.toThrow(/charts\/bomb-0\.1\.0\.tgz: refused chart archive: its packaged sub-charts unpack to more than 100 MiB/);
   });
 });
