@@ -3,9 +3,8 @@ import { createGunzip } from 'node:zlib';
 import type { ReadEntry } from 'tar';
 import { InputError } from '../core/errors.js';
 import { errorText, oneLine } from '../core/sanitize.js';
+import { MAX_UNPACKED_BYTES } from './helm.js';
 
-/** A chart archive larger than this when unpacked is refused (helm's own limit on a chart is 20 MiB per file). */
-export const MAX_UNPACKED_BYTES = 100 * 1024 * 1024;
 const MAX_ENTRIES = 10_000;
 /** Headers and padding around the entries: what the stream may hold beyond their sizes. */
 const MAX_TAR_OVERHEAD = 16 * 1024 * 1024;

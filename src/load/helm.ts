@@ -189,6 +189,8 @@ const templateCache = new Map<string, string[] | null>();
  * (`chart file "x.yaml" is larger than the maximum file size 5242880`); this leaves room for that.
  */
 export const MAX_TEMPLATE_BYTES = 20 * 1024 * 1024;
+/** A chart archive larger than this when unpacked is refused (helm 4 refuses a chart over 100 MiB unpacked too). */
+export const MAX_UNPACKED_BYTES = 100 * 1024 * 1024;
 
 /**
  * A template's lines, for locating findings. The path comes from the rendered output (a `# Source:`
