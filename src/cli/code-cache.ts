@@ -59,17 +59,45 @@ function readIfPresent(file: string): Buffer | undefined {
   }
 }
 
-/** Writes the cache atomically (concurrent runs never read half of one) and removes this bundle's older ones. */
+/** How many bundles' caches the folder keeps: each checkout or install of kubeward has its own (≈ 1.5 MB). */
+const KEPT_CACHES = 8;
+/** A `.partial` file older than this was left by a run that died while writing it. */
+const ABANDONED_MS = 10 * 60 * 1000;
+
+/**
+ * Writes the cache atomically (concurrent runs never read half of one), removes this bundle's older
+ * ones, and keeps the folder from filling up with the caches of checkouts and installs long gone:
+ * only the KEPT_CACHES most recently written stay (a bundle whose cache went writes it again on its
+ * next run).
+ */
 function writeCodeCache(file: string, script: Script): void {
   const temporary = `${file}.${process.pid}.partial`;
   try {
     writeFileSync(temporary, script.createCachedData(), { mode: 0o600 });
     renameSync(temporary, file);
-    const prefix = basename(file).slice(0, basename(file).indexOf('-') + 1);
-    for (const name of readdirSync(dirname(file))) {
-      if (name.startsWith(prefix) && name !== basename(file) && !name.endsWith('.partial')) rmSync(join(dirname(file), name), { force: true });
-    }
+    pruneCaches(dirname(file), basename(file));
   } catch {
     rmSync(temporary, { force: true });
   }
+}
+
+function pruneCaches(folder: string, kept: string): void {
+  const prefix = kept.slice(0, kept.indexOf('-') + 1);
+  const others: { name: string; written: number }[] = [];
+  for (const name of readdirSync(folder)) {
+    if (name === kept) continue;
+    const path = join(folder, name);
+    let written: number;
+    try {
+      written = statSync(path).mtimeMs;
+    } catch {
+      continue; // removed by a run pruning at the same time
+    }
+    if (name.endsWith('.partial')) {
+      if (Date.now() - written > ABANDONED_MS) rmSync(path, { force: true });
+    } else if (name.startsWith(prefix)) rmSync(path, { force: true });
+    else if (name.endsWith('.bin')) others.push({ name, written });
+  }
+  others.sort((a, b) => b.written - a.written);
+  for (const { name } of others.slice(KEPT_CACHES - 1)) rmSync(join(folder, name), { force: true });
 }

@@ -3,7 +3,7 @@
  * by the first run of a command, into the user's own cache folder; never a reason to fail, and never
  * a different answer.
  */
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { execFileSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
@@ -57,6 +57,28 @@ describe('the code cache', () => {
     expect(withGarbage.stdout).toBe(clean.stdout);
     expect(withGarbage.stderr).toBe('');
     expect(statSync(join(folder, file)).size).toBeGreaterThan(100_000);
+  });
+
+  it('keeps the caches of the eight most recently written bundles, and removes what a dead run left half-written', async () => {
+    const { cache, folder, pod } = setUp();
+    mkdirSync(folder, { recursive: true, mode: 0o700 });
+    const day = 24 * 3600;
+    const now = Date.now() / 1000;
+    // Ten other checkouts, written one day apart (old-0 the most recent), a run that died writing, one writing now.
+    const others = Array.from({ length: 10 }, (_, index) => `_gone_checkout_${index}_kubeward.cjs-1-2-node20.0.0-x64.bin`);
+    others.forEach((name, index) => {
+      writeFileSync(join(folder, name), 'x', { mode: 0o600 });
+      utimesSync(join(folder, name), now - (index + 1) * day, now - (index + 1) * day);
+    });
+    writeFileSync(join(folder, 'dead.bin.123.partial'), 'x');
+    utimesSync(join(folder, 'dead.bin.123.partial'), now - day, now - day);
+    writeFileSync(join(folder, 'busy.bin.456.partial'), 'x');
+    const run = await runCli(['scan', pod, '--format', 'json'], { env: { KUBEWARD_CACHE_DIR: cache } });
+    expect(run.code, run.stderr).toBe(0);
+    const left = readdirSync(folder).sort();
+    const own = left.filter((name) => name.includes('kubeward.cjs') && !name.startsWith('_gone_'));
+    expect(own).toHaveLength(1);
+    expect(left).toEqual([...others.slice(0, 7), 'busy.bin.456.partial', ...own].sort());
   });
 
   it('is not used in a folder others can write to, nor where no folder can be made', async () => {
