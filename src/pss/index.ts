@@ -9,6 +9,6 @@ export { RESTRICTED_VOLUME_TYPES, volumeTypeOf } from './checks/restricted-volum
 export { SECCOMP_CONTAINER_ANNOTATION_PREFIX, SECCOMP_POD_ANNOTATION } from './checks/seccomp-profile.js';
 export { SAFE_SYSCTLS } from './checks/sysctls.js';
 export { isLevel, LEVELS, type CheckFailure, type Level, type PodSecurityCheck, type PodSecurityViolation, type PodView } from './model.js';
-export { checkById, checksFor, evaluateCheck, evaluatePod, POD_SECURITY_CHECKS } from './registry.js';
+export { checkById, checksFor, checkViolations, evaluatePod, POD_SECURITY_CHECKS } from './registry.js';
 export { effectiveVersion, formatVersion, LATEST, LATEST_MINOR, parsePolicyVersion, type PolicyVersion } from './version.js';
 export { evaluateObject, podTemplateObjects, podViewOf, POD_SECURITY_KINDS } from './workloads.js';

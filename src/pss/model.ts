@@ -38,8 +38,12 @@ export interface CheckFailure {
   violations: PodSecurityViolation[];
 }
 
-/** The result of one version of a check: nothing when the pod passes. */
-export type CheckOutcome = Omit<CheckFailure, 'check' | 'level'> | undefined;
+/**
+ * The result of one version of a check: nothing when the pod passes. The detail is written only when
+ * asked (`kubeward pss` shows it; the rules of a scan read only the fields), and a check that passes
+ * allocates nothing: a scan asks every check of every workload.
+ */
+export type CheckOutcome = { reason: string; detail: () => string; violations: PodSecurityViolation[] } | undefined;
 
 export interface VersionedCheck {
   /** The first policy version (1.N) this behaviour applies to, until a later entry replaces it. */

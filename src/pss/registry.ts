@@ -12,7 +12,7 @@ import { seccompProfileBaseline, seccompProfileRestricted } from './checks/secco
 import { seLinuxOptionsCheck } from './checks/se-linux-options.js';
 import { sysctlsCheck } from './checks/sysctls.js';
 import { windowsHostProcess } from './checks/windows-host-process.js';
-import { versionAt, type CheckFailure, type Level, type PodSecurityCheck, type PodView } from './model.js';
+import { versionAt, type CheckFailure, type Level, type PodSecurityCheck, type PodSecurityViolation, type PodView } from './model.js';
 import { effectiveVersion, type PolicyVersion } from './version.js';
 
 /** Every check of the Pod Security Standards, baseline first, in the order of upstream's documentation. */
@@ -55,19 +55,22 @@ export function checksFor(level: Level, version: PolicyVersion): { check: PodSec
   return active.filter(({ check }) => !overridden.has(check.id)).map(({ check, entry }) => ({ check, evaluate: entry.evaluate }));
 }
 
-/** One check on its own at a version (no overrides): what the rules of a scan use, each owning some checks. */
-export function evaluateCheck(check: PodSecurityCheck, pod: PodView, version: PolicyVersion): CheckFailure | undefined {
-  const entry = versionAt(check, effectiveVersion(version));
-  const outcome = entry?.evaluate(pod);
-  return outcome ? { check: check.id, level: check.level, ...outcome } : undefined;
+/**
+ * The fields one check on its own (no overrides) finds wrong at a version, without writing its
+ * detail: what the rules of a scan read, each rule owning some checks. Empty when the pod passes.
+ */
+export function checkViolations(check: PodSecurityCheck, pod: PodView, version: PolicyVersion): readonly PodSecurityViolation[] {
+  return versionAt(check, effectiveVersion(version))?.evaluate(pod)?.violations ?? NONE;
 }
+
+const NONE: readonly PodSecurityViolation[] = [];
 
 /** Evaluates a pod (or a workload's pod template) against a level at a version: the failed checks, none when it is allowed. */
 export function evaluatePod(pod: PodView, level: Level, version: PolicyVersion): CheckFailure[] {
   const failures: CheckFailure[] = [];
   for (const { check, evaluate } of checksFor(level, version)) {
     const outcome = evaluate(pod);
-    if (outcome) failures.push({ check: check.id, level: check.level, ...outcome });
+    if (outcome) failures.push({ check: check.id, level: check.level, reason: outcome.reason, detail: outcome.detail(), violations: outcome.violations });
   }
   return failures;
 }

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { podTemplateOf } from '../../src/core/workload.js';
 import { inventoryFromText } from '../../src/load/sources.js';
-import { checkById, evaluatePod, LATEST_MINOR, POD_SECURITY_CHECKS, type Level } from '../../src/pss/index.js';
+import { checkById, checksFor, checkViolations, evaluatePod, LATEST_MINOR, POD_SECURITY_CHECKS, type Level } from '../../src/pss/index.js';
 import { runCli } from '../helpers/cli.js';
 import { corpusPath } from '../helpers/corpus.js';
 
@@ -56,7 +56,12 @@ describe('pod-security-admission fixtures', () => {
       expect(warnings).toEqual([]);
       const template = podTemplateOf(inventory.objects[0]);
       if (!template) throw new Error(`${fixture.file} holds no pod`);
-      const failures = evaluatePod({ metadata: template.metadata, spec: template.spec }, level, { minor: Number(version.split('.')[1]) });
+      const policyVersion = { minor: Number(version.split('.')[1]) };
+      const failures = evaluatePod({ metadata: template.metadata, spec: template.spec }, level, policyVersion);
+      // What the rules of a scan read (one check alone, no detail written) is what the level's evaluation found.
+      for (const { check } of checksFor(level, policyVersion)) {
+        expect(checkViolations(check, template, policyVersion), `${fixture.file} ${check.id}`).toEqual(failures.find((failure) => failure.check === check.id)?.violations ?? []);
+      }
       const failed = failures.map((failure) => failure.check);
       if (fixture.expected === 'pass' && failed.length) disagreements.push(`${fixture.file}: denied by ${failed.join(', ')}`);
       if (fixture.expected === 'fail') {

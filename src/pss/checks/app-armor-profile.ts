@@ -27,16 +27,21 @@ export const appArmorProfile: PodSecurityCheck = {
           const profile = recordAt(containerSecurityContext(container), 'appArmorProfile');
           if (profile && !allowedProfileType(profile)) violations.push({ field: [...path, 'securityContext', 'appArmorProfile', 'type'], container: containerName(container), value: String(profile.type ?? '') });
         }
-        for (const [key, value] of Object.entries(metadata.annotations ?? {})) {
+        const annotations = metadata.annotations;
+        for (const key in annotations) {
+          if (!Object.hasOwn(annotations, key)) continue;
+          const value = annotations[key];
           if (key.startsWith(APPARMOR_ANNOTATION_PREFIX) && !allowedAnnotationValue(String(value))) {
             violations.push({ field: ['metadata', 'annotations', key], container: key.slice(APPARMOR_ANNOTATION_PREFIX.length), value: String(value) });
           }
         }
         if (!violations.length) return undefined;
-        const setters = violations.map((violation) => (violation.field[0] === 'metadata' ? 'annotation' : violation.container !== undefined ? containersPhrase([violation.container]) : 'pod'));
         return {
           reason: 'forbidden AppArmor profile',
-          detail: `${unique(setters).join(' and ')} must not set AppArmor profile type to ${joinQuote(unique(violations.map((violation) => violation.value ?? '')))}`,
+          detail: () => {
+            const setters = violations.map((violation) => (violation.field[0] === 'metadata' ? 'annotation' : violation.container !== undefined ? containersPhrase([violation.container]) : 'pod'));
+            return `${unique(setters).join(' and ')} must not set AppArmor profile type to ${joinQuote(unique(violations.map((violation) => violation.value ?? '')))}`;
+          },
           violations,
         };
       },

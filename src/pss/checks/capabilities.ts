@@ -1,5 +1,5 @@
 import { containerName, containerSecurityContext, containersPhrase, exemptingWindows, joinQuote, recordAt, unique, visitContainers, type CheckOutcome, type PodSecurityCheck, type PodSecurityViolation, type PodView } from '../model.js';
-import type { PodSpec } from '../../core/workload.js';
+import type { Container, PodSpec } from '../../core/workload.js';
 
 /** The capabilities baseline lets a container add: Docker's historical defaults, compared as written (no `CAP_` prefix, case-sensitive). */
 export const BASELINE_CAPABILITIES: ReadonlySet<string> = new Set([
@@ -21,21 +21,27 @@ export const BASELINE_CAPABILITIES: ReadonlySet<string> = new Set([
 /** The one capability restricted lets a container add. */
 export const RESTRICTED_ADDABLE_CAPABILITY = 'NET_BIND_SERVICE';
 
-function strings(value: unknown): { text: string; index: number }[] {
-  return Array.isArray(value) ? value.flatMap((item, index) => (typeof item === 'string' ? [{ text: item, index }] : [])) : [];
-}
-
-/** Every added capability a predicate rejects, as violations. */
+/** Every added capability a predicate rejects, as violations (non-string entries are not capabilities). */
 function addedCapabilities(spec: PodSpec, forbidden: (capability: string) => boolean): PodSecurityViolation[] {
   const violations: PodSecurityViolation[] = [];
   for (const { container, path } of visitContainers(spec)) {
-    const capabilities = recordAt(containerSecurityContext(container), 'capabilities');
-    for (const { text, index } of strings(capabilities?.add)) {
-      if (forbidden(text)) violations.push({ field: [...path, 'securityContext', 'capabilities', 'add', index], container: containerName(container), value: text });
+    const added = recordAt(containerSecurityContext(container), 'capabilities')?.add;
+    if (!Array.isArray(added)) continue;
+    for (let index = 0; index < added.length; index++) {
+      const capability: unknown = added[index];
+      if (typeof capability === 'string' && forbidden(capability)) violations.push({ field: [...path, 'securityContext', 'capabilities', 'add', index], container: containerName(container), value: capability });
     }
   }
   return violations;
 }
+
+function dropsAll(container: Container): boolean {
+  const dropped = recordAt(containerSecurityContext(container), 'capabilities')?.drop;
+  return Array.isArray(dropped) && dropped.includes('ALL');
+}
+
+const notBaseline = (capability: string) => !BASELINE_CAPABILITIES.has(capability);
+const notRestrictedAddable = (capability: string) => capability !== RESTRICTED_ADDABLE_CAPABILITY;
 
 /** Adding capabilities beyond the baseline set (the runtime's defaults) is forbidden. */
 export const capabilitiesBaseline: PodSecurityCheck = {
@@ -45,12 +51,11 @@ export const capabilitiesBaseline: PodSecurityCheck = {
     {
       minimumVersion: 0,
       evaluate({ spec }) {
-        const violations = addedCapabilities(spec, (capability) => !BASELINE_CAPABILITIES.has(capability));
+        const violations = addedCapabilities(spec, notBaseline);
         if (!violations.length) return undefined;
-        const values = unique(violations.map((violation) => violation.value ?? ''));
         return {
           reason: 'non-default capabilities',
-          detail: `${containersPhrase(violations.map((violation) => violation.container ?? ''))} must not include ${joinQuote(values)} in securityContext.capabilities.add`,
+          detail: () => `${containersPhrase(violations.map((violation) => violation.container ?? ''))} must not include ${joinQuote(unique(violations.map((violation) => violation.value ?? '')))} in securityContext.capabilities.add`,
           violations,
         };
       },
@@ -59,25 +64,22 @@ export const capabilitiesBaseline: PodSecurityCheck = {
 };
 
 function capabilitiesRestricted1Dot22({ spec }: PodView): CheckOutcome {
-  const violations: PodSecurityViolation[] = [];
-  const missingDropAll: string[] = [];
+  const missingDropAll: PodSecurityViolation[] = [];
   for (const { container, path } of visitContainers(spec)) {
-    const capabilities = recordAt(containerSecurityContext(container), 'capabilities');
-    if (!strings(capabilities?.drop).some(({ text }) => text === 'ALL')) {
-      missingDropAll.push(containerName(container));
-      violations.push({ field: [...path, 'securityContext', 'capabilities', 'drop'], container: containerName(container), value: 'ALL not dropped' });
-    }
+    if (!dropsAll(container)) missingDropAll.push({ field: [...path, 'securityContext', 'capabilities', 'drop'], container: containerName(container), value: 'ALL not dropped' });
   }
-  const adding = addedCapabilities(spec, (capability) => capability !== RESTRICTED_ADDABLE_CAPABILITY);
-  violations.push(...adding);
-  if (!violations.length) return undefined;
-  const details: string[] = [];
-  if (missingDropAll.length) details.push(`${containersPhrase(missingDropAll)} must set securityContext.capabilities.drop=["ALL"]`);
-  if (adding.length) {
-    const values = unique(adding.map((violation) => violation.value ?? ''));
-    details.push(`${containersPhrase(adding.map((violation) => violation.container ?? ''))} must not include ${joinQuote(values)} in securityContext.capabilities.add`);
-  }
-  return { reason: 'unrestricted capabilities', detail: details.join('; '), violations };
+  const adding = addedCapabilities(spec, notRestrictedAddable);
+  if (!missingDropAll.length && !adding.length) return undefined;
+  return {
+    reason: 'unrestricted capabilities',
+    detail: () => {
+      const details: string[] = [];
+      if (missingDropAll.length) details.push(`${containersPhrase(missingDropAll.map((violation) => violation.container ?? ''))} must set securityContext.capabilities.drop=["ALL"]`);
+      if (adding.length) details.push(`${containersPhrase(adding.map((violation) => violation.container ?? ''))} must not include ${joinQuote(unique(adding.map((violation) => violation.value ?? '')))} in securityContext.capabilities.add`);
+      return details.join('; ');
+    },
+    violations: [...missingDropAll, ...adding],
+  };
 }
 
 /** Restricted: every container drops ALL and adds nothing but NET_BIND_SERVICE (from 1.22; Windows pods exempt from 1.25). */

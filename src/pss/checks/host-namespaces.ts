@@ -10,11 +10,12 @@ export const hostNamespaces: PodSecurityCheck = {
     {
       minimumVersion: 0,
       evaluate({ spec }) {
-        const violations: PodSecurityViolation[] = FIELDS.filter((field) => spec[field] === true).map((field) => ({ field: ['spec', field], value: 'true' }));
+        const violations: PodSecurityViolation[] = [];
+        for (const field of FIELDS) if (spec[field] === true) violations.push({ field: ['spec', field], value: 'true' });
         if (!violations.length) return undefined;
         return {
           reason: 'host namespaces',
-          detail: violations.map((violation) => `${String(violation.field[1])}=true`).join(', '),
+          detail: () => violations.map((violation) => `${String(violation.field[1])}=true`).join(', '),
           violations,
         };
       },

@@ -9,13 +9,22 @@ export const hostPathVolumes: PodSecurityCheck = {
     {
       minimumVersion: 0,
       evaluate({ spec }) {
+        const volumes = spec.volumes;
+        if (!Array.isArray(volumes)) return undefined;
         const violations: PodSecurityViolation[] = [];
-        (Array.isArray(spec.volumes) ? spec.volumes : []).forEach((volume, index) => {
+        for (let index = 0; index < volumes.length; index++) {
+          const volume: unknown = volumes[index];
           if (isRecord(volume) && isRecord(volume.hostPath)) violations.push({ field: ['spec', 'volumes', index, 'hostPath'], value: String(volume.name ?? '') });
-        });
+        }
         if (!violations.length) return undefined;
-        const names = violations.map((violation) => violation.value ?? '');
-        return { reason: 'hostPath volumes', detail: `${pluralize('volume', 'volumes', names.length)} ${joinQuote(names)}`, violations };
+        return {
+          reason: 'hostPath volumes',
+          detail: () => {
+            const names = violations.map((violation) => violation.value ?? '');
+            return `${pluralize('volume', 'volumes', names.length)} ${joinQuote(names)}`;
+          },
+          violations,
+        };
       },
     },
   ],

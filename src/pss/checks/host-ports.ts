@@ -11,17 +11,22 @@ export const hostPorts: PodSecurityCheck = {
       evaluate({ spec }) {
         const violations: PodSecurityViolation[] = [];
         for (const { container, path } of visitContainers(spec)) {
-          (Array.isArray(container.ports) ? container.ports : []).forEach((port, index) => {
+          const ports = container.ports;
+          if (!Array.isArray(ports)) continue;
+          for (let index = 0; index < ports.length; index++) {
+            const port: unknown = ports[index];
             if (isRecord(port) && typeof port.hostPort === 'number' && port.hostPort !== 0) {
               violations.push({ field: [...path, 'ports', index, 'hostPort'], container: containerName(container), value: String(port.hostPort) });
             }
-          });
+          }
         }
         if (!violations.length) return undefined;
-        const ports = unique(violations.map((violation) => violation.value ?? ''));
         return {
           reason: 'hostPort',
-          detail: `${containersPhrase(violations.map((violation) => violation.container ?? ''))} ${pluralize('uses', 'use', unique(violations.map((v) => v.container ?? '')).length)} ${pluralize('hostPort', 'hostPorts', ports.length)} ${ports.join(', ')}`,
+          detail: () => {
+            const ports = unique(violations.map((violation) => violation.value ?? ''));
+            return `${containersPhrase(violations.map((violation) => violation.container ?? ''))} ${pluralize('uses', 'use', unique(violations.map((v) => v.container ?? '')).length)} ${pluralize('hostPort', 'hostPorts', ports.length)} ${ports.join(', ')}`;
+          },
           violations,
         };
       },

@@ -1,4 +1,4 @@
-import { containerName, containerSecurityContext, containersPhrase, visitContainers, type PodSecurityCheck } from '../model.js';
+import { containerName, containerSecurityContext, containersPhrase, visitContainers, type PodSecurityCheck, type PodSecurityViolation } from '../model.js';
 
 /** Privileged containers disable most isolation: root on the node. Baseline forbids `securityContext.privileged: true`. */
 export const privileged: PodSecurityCheck = {
@@ -8,12 +8,15 @@ export const privileged: PodSecurityCheck = {
     {
       minimumVersion: 0,
       evaluate({ spec }) {
-        const bad = visitContainers(spec).filter(({ container }) => containerSecurityContext(container)?.privileged === true);
-        if (!bad.length) return undefined;
+        const violations: PodSecurityViolation[] = [];
+        for (const { container, path } of visitContainers(spec)) {
+          if (containerSecurityContext(container)?.privileged === true) violations.push({ field: [...path, 'securityContext', 'privileged'], container: containerName(container), value: 'true' });
+        }
+        if (!violations.length) return undefined;
         return {
           reason: 'privileged',
-          detail: `${containersPhrase(bad.map(({ container }) => containerName(container)))} must not set securityContext.privileged=true`,
-          violations: bad.map(({ container, path }) => ({ field: [...path, 'securityContext', 'privileged'], container: containerName(container), value: 'true' })),
+          detail: () => `${containersPhrase(violations.map((violation) => violation.container ?? ''))} must not set securityContext.privileged=true`,
+          violations,
         };
       },
     },

@@ -1,16 +1,16 @@
-import { containerName, containerSecurityContext, containersPhrase, joinQuote, unique, visitContainers, type CheckOutcome, type PodSecurityCheck, type PodView } from '../model.js';
+import { containerName, containerSecurityContext, containersPhrase, joinQuote, unique, visitContainers, type CheckOutcome, type PodSecurityCheck, type PodSecurityViolation, type PodView } from '../model.js';
 
 /** Any procMount other than `Default` unmasks /proc paths the runtime hides. */
 function procMount1Dot0({ spec }: PodView): CheckOutcome {
-  const violations = visitContainers(spec).flatMap(({ container, path }) => {
-    const context = containerSecurityContext(container);
-    if (!context || context.procMount === undefined || context.procMount === null || context.procMount === 'Default') return [];
-    return [{ field: [...path, 'securityContext', 'procMount'], container: containerName(container), value: String(context.procMount) }];
-  });
+  const violations: PodSecurityViolation[] = [];
+  for (const { container, path } of visitContainers(spec)) {
+    const procMount = containerSecurityContext(container)?.procMount;
+    if (procMount !== undefined && procMount !== null && procMount !== 'Default') violations.push({ field: [...path, 'securityContext', 'procMount'], container: containerName(container), value: String(procMount) });
+  }
   if (!violations.length) return undefined;
   return {
     reason: 'procMount',
-    detail: `${containersPhrase(violations.map((violation) => violation.container))} must not set securityContext.procMount to ${joinQuote(unique(violations.map((violation) => violation.value)))}`,
+    detail: () => `${containersPhrase(violations.map((violation) => violation.container ?? ''))} must not set securityContext.procMount to ${joinQuote(unique(violations.map((violation) => violation.value ?? '')))}`,
     violations,
   };
 }

@@ -26,20 +26,25 @@ export const restrictedVolumes: PodSecurityCheck = {
       minimumVersion: 0,
       overrides: ['hostPathVolumes'],
       evaluate({ spec }) {
+        const volumes = spec.volumes;
+        if (!Array.isArray(volumes)) return undefined;
         const violations: PodSecurityViolation[] = [];
         const names: string[] = [];
-        (Array.isArray(spec.volumes) ? spec.volumes : []).forEach((volume, index) => {
-          if (!isRecord(volume)) return;
+        for (let index = 0; index < volumes.length; index++) {
+          const volume: unknown = volumes[index];
+          if (!isRecord(volume)) continue;
           const type = volumeTypeOf(volume);
-          if (RESTRICTED_VOLUME_TYPES.has(type)) return;
+          if (RESTRICTED_VOLUME_TYPES.has(type)) continue;
           names.push(String(volume.name ?? ''));
           violations.push({ field: ['spec', 'volumes', index, type], value: KNOWN_VOLUME_TYPES.includes(type) ? type : `unknown (${type})` });
-        });
+        }
         if (!violations.length) return undefined;
-        const types = unique(violations.map((violation) => violation.value ?? ''));
         return {
           reason: 'restricted volume types',
-          detail: `${pluralize('volume', 'volumes', names.length)} ${joinQuote(names)} ${pluralize('uses', 'use', names.length)} ${pluralize('restricted volume type', 'restricted volume types', types.length)} ${joinQuote(types)}`,
+          detail: () => {
+            const types = unique(violations.map((violation) => violation.value ?? ''));
+            return `${pluralize('volume', 'volumes', names.length)} ${joinQuote(names)} ${pluralize('uses', 'use', names.length)} ${pluralize('restricted volume type', 'restricted volume types', types.length)} ${joinQuote(types)}`;
+          },
           violations,
         };
       },

@@ -10,7 +10,7 @@ function allowPrivilegeEscalation1Dot8({ spec }: PodView): CheckOutcome {
   if (!violations.length) return undefined;
   return {
     reason: 'allowPrivilegeEscalation != false',
-    detail: `${containersPhrase(violations.map((violation) => violation.container ?? ''))} must set securityContext.allowPrivilegeEscalation=false`,
+    detail: () => `${containersPhrase(violations.map((violation) => violation.container ?? ''))} must set securityContext.allowPrivilegeEscalation=false`,
     violations,
   };
 }
@@ -37,29 +37,24 @@ export const runAsNonRoot: PodSecurityCheck = {
       evaluate({ spec }) {
         const violations: PodSecurityViolation[] = [];
         const podValue = podSecurityContext(spec)?.runAsNonRoot;
-        const podSet = typeof podValue === 'boolean';
+        const podTrue = podValue === true;
         if (podValue === false) violations.push({ field: ['spec', 'securityContext', 'runAsNonRoot'], value: 'false' });
-        const explicitlyBad: string[] = [];
-        const implicitlyBad: string[] = [];
         for (const { container, path } of visitContainers(spec)) {
           const value = containerSecurityContext(container)?.runAsNonRoot;
-          const field = [...path, 'securityContext', 'runAsNonRoot'];
-          if (typeof value === 'boolean') {
-            if (!value) {
-              explicitlyBad.push(containerName(container));
-              violations.push({ field, container: containerName(container), value: 'false' });
-            }
-          } else if (!(podSet && podValue === true)) {
-            implicitlyBad.push(containerName(container));
-            violations.push({ field, container: containerName(container), value: 'unset' });
-          }
+          if (value === false) violations.push({ field: [...path, 'securityContext', 'runAsNonRoot'], container: containerName(container), value: 'false' });
+          else if (value !== true && !podTrue) violations.push({ field: [...path, 'securityContext', 'runAsNonRoot'], container: containerName(container), value: 'unset' });
         }
         if (!violations.length) return undefined;
-        const details: string[] = [];
-        const setters = [...(podValue === false ? ['pod'] : []), ...(explicitlyBad.length ? [containersPhrase(explicitlyBad)] : [])];
-        if (setters.length) details.push(`${setters.join(' and ')} must not set securityContext.runAsNonRoot=false`);
-        if (implicitlyBad.length) details.push(`pod or ${containersPhrase(implicitlyBad)} must set securityContext.runAsNonRoot=true`);
-        return { reason: 'runAsNonRoot != true', detail: details.join('; '), violations };
+        const detail = () => {
+          const explicitlyBad = violations.flatMap((violation) => (violation.container !== undefined && violation.value === 'false' ? [violation.container] : []));
+          const implicitlyBad = violations.flatMap((violation) => (violation.container !== undefined && violation.value === 'unset' ? [violation.container] : []));
+          const details: string[] = [];
+          const setters = [...(podValue === false ? ['pod'] : []), ...(explicitlyBad.length ? [containersPhrase(explicitlyBad)] : [])];
+          if (setters.length) details.push(`${setters.join(' and ')} must not set securityContext.runAsNonRoot=false`);
+          if (implicitlyBad.length) details.push(`pod or ${containersPhrase(implicitlyBad)} must set securityContext.runAsNonRoot=true`);
+          return details.join('; ');
+        };
+        return { reason: 'runAsNonRoot != true', detail, violations };
       },
     },
   ],
@@ -79,7 +74,7 @@ export const runAsUser: PodSecurityCheck = {
           if (containerSecurityContext(container)?.runAsUser === 0) violations.push({ field: [...path, 'securityContext', 'runAsUser'], container: containerName(container), value: '0' });
         }
         if (!violations.length) return undefined;
-        return { reason: 'runAsUser=0', detail: `${settersPhrase(violations)} must not set runAsUser=0`, violations };
+        return { reason: 'runAsUser=0', detail: () => `${settersPhrase(violations)} must not set runAsUser=0`, violations };
       },
     },
   ],

@@ -1,5 +1,5 @@
 import type { Container } from '../../core/workload.js';
-import { containerName, containerSecurityContext, joinQuote, podSecurityContext, recordAt, visitContainers, type PodSecurityCheck, type PodSecurityViolation, type PodView } from '../model.js';
+import { containerName, containerSecurityContext, joinQuote, podSecurityContext, recordAt, visitContainers, type CheckOutcome, type PodSecurityCheck, type PodSecurityViolation, type PodView } from '../model.js';
 import type { PathSegment } from '../../core/provenance.js';
 
 const TYPES_1_0: ReadonlySet<string> = new Set(['', 'container_t', 'container_init_t', 'container_kvm_t']);
@@ -9,27 +9,35 @@ function text(value: unknown): string {
   return typeof value === 'string' ? value : '';
 }
 
+/** The forbidden settings of one securityContext's seLinuxOptions (`path` leads to the securityContext). */
+function inspect(allowedTypes: ReadonlySet<string>, context: Record<string, unknown> | undefined, path: readonly PathSegment[], container: Container | undefined, violations: PodSecurityViolation[]): void {
+  const options = recordAt(context, 'seLinuxOptions');
+  if (!options) return;
+  const name = container ? containerName(container) : undefined;
+  if (!allowedTypes.has(text(options.type))) violations.push({ field: [...path, 'seLinuxOptions', 'type'], container: name, value: text(options.type) });
+  if (text(options.user)) violations.push({ field: [...path, 'seLinuxOptions', 'user'], container: name, value: text(options.user) });
+  if (text(options.role)) violations.push({ field: [...path, 'seLinuxOptions', 'role'], container: name, value: text(options.role) });
+}
+
+const POD_SECURITY_CONTEXT: readonly PathSegment[] = ['spec', 'securityContext'];
+
 /** Baseline: SELinux type among the container types; no custom user or role (pod and every container). */
 function seLinuxOptions(allowedTypes: ReadonlySet<string>) {
-  return ({ spec }: PodView) => {
+  return ({ spec }: PodView): CheckOutcome => {
     const violations: PodSecurityViolation[] = [];
-    const inspect = (context: Record<string, unknown> | undefined, path: PathSegment[], container?: Container) => {
-      const options = recordAt(context, 'seLinuxOptions');
-      if (!options) return;
-      const name = container ? containerName(container) : undefined;
-      if (!allowedTypes.has(text(options.type))) violations.push({ field: [...path, 'seLinuxOptions', 'type'], container: name, value: text(options.type) });
-      if (text(options.user)) violations.push({ field: [...path, 'seLinuxOptions', 'user'], container: name, value: text(options.user) });
-      if (text(options.role)) violations.push({ field: [...path, 'seLinuxOptions', 'role'], container: name, value: text(options.role) });
-    };
-    inspect(podSecurityContext(spec), ['spec', 'securityContext']);
-    for (const { container, path } of visitContainers(spec)) inspect(containerSecurityContext(container), [...path, 'securityContext'], container);
+    inspect(allowedTypes, podSecurityContext(spec), POD_SECURITY_CONTEXT, undefined, violations);
+    for (const { container, path } of visitContainers(spec)) {
+      const context = containerSecurityContext(container);
+      if (context) inspect(allowedTypes, context, [...path, 'securityContext'], container, violations);
+    }
     if (!violations.length) return undefined;
     return {
       reason: 'seLinuxOptions',
-      detail: violations
-        .map((violation) => `${violation.container === undefined ? 'pod' : `container ${JSON.stringify(violation.container)}`} set forbidden securityContext.seLinuxOptions: ${String(violation.field[violation.field.length - 1])} ${joinQuote([violation.value ?? ''])}`)
-        .filter((line, index, lines) => lines.indexOf(line) === index)
-        .join('; '),
+      detail: () =>
+        violations
+          .map((violation) => `${violation.container === undefined ? 'pod' : `container ${JSON.stringify(violation.container)}`} set forbidden securityContext.seLinuxOptions: ${String(violation.field[violation.field.length - 1])} ${joinQuote([violation.value ?? ''])}`)
+          .filter((line, index, lines) => lines.indexOf(line) === index)
+          .join('; '),
       violations,
     };
   };

@@ -16,7 +16,7 @@ export const windowsHostProcess: PodSecurityCheck = {
           }
         }
         if (!violations.length) return undefined;
-        return { reason: 'hostProcess', detail: `${settersPhrase(violations)} must not set securityContext.windowsOptions.hostProcess=true`, violations };
+        return { reason: 'hostProcess', detail: () => `${settersPhrase(violations)} must not set securityContext.windowsOptions.hostProcess=true`, violations };
       },
     },
   ],

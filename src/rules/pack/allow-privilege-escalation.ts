@@ -26,7 +26,7 @@ export const allowPrivilegeEscalation: Rule = hardening({
   },
   check(object, context) {
     if (!checkedWorkload(object, context)) return [];
-    const found = podSecurityViolations(object, context, 'allowPrivilegeEscalation');
+    const found = podSecurityViolations(object, 'allowPrivilegeEscalation');
     const label = (field: PathSegment[]) => {
       const ref = containerAt(object, field);
       return ref ? describeContainer(ref) : 'a container';

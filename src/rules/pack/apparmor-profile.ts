@@ -16,7 +16,7 @@ export const apparmorProfile: Rule = {
   },
   check(object, context) {
     if (!checkedWorkload(object, context)) return [];
-    return podSecurityViolations(object, context, 'appArmorProfile').map((violation) => {
+    return podSecurityViolations(object, 'appArmorProfile').map((violation) => {
       const annotation = violation.field.includes('annotations');
       const ref = annotation ? undefined : containerAt(object, violation.field);
       const who = annotation ? `annotation ${String(violation.field[violation.field.length - 1])}` : ref ? describeContainer(ref) : 'the pod';

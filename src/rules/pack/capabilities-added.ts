@@ -52,7 +52,7 @@ export const capabilitiesAdded: Rule = hardening({
     // Baseline violations are the capabilities outside its set; restricted adds every other one but NET_BIND_SERVICE.
     const byContainer = new Map<string, { ref: ContainerRef; added: { capability: string; path: PathSegment[] }[] }>();
     const seen = new Set<string>();
-    for (const violation of [...podSecurityViolations(object, context, 'capabilities_baseline'), ...podSecurityViolations(object, context, 'capabilities_restricted')]) {
+    for (const violation of [...podSecurityViolations(object, 'capabilities_baseline'), ...podSecurityViolations(object, 'capabilities_restricted')]) {
       const last = violation.field[violation.field.length - 2];
       if (last !== 'add' || seen.has(violation.field.join('\u0000'))) continue;
       seen.add(violation.field.join('\u0000'));

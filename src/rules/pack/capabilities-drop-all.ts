@@ -25,7 +25,7 @@ export const capabilitiesDropAll: Rule = hardening({
   },
   check(object, context) {
     if (!checkedWorkload(object, context)) return [];
-    const missing = podSecurityViolations(object, context, 'capabilities_restricted').filter((violation) => violation.field[violation.field.length - 1] === 'drop');
+    const missing = podSecurityViolations(object, 'capabilities_restricted').filter((violation) => violation.field[violation.field.length - 1] === 'drop');
     if (!missing.length) return [];
     const labels = missing.map((violation) => {
       return whoSets(object, violation.field);

@@ -1,7 +1,7 @@
 import { isRecord, type KubeObject } from '../../core/object.js';
 import type { PathSegment } from '../../core/provenance.js';
-import { describeContainer, hasControllerIn, isWorkload, type Container, type ContainerKind, type ContainerRef } from '../../core/workload.js';
-import { checkById, evaluateCheck, LATEST, podViewOf, POD_SECURITY_CHECKS, type CheckFailure, type PodSecurityViolation } from '../../pss/index.js';
+import { describeContainer, hasControllerIn, isWorkload, podTemplateOf, type Container, type ContainerKind, type ContainerRef } from '../../core/workload.js';
+import { checkById, checkViolations, LATEST, type PodSecurityViolation } from '../../pss/index.js';
 import { isHelmTestHook } from '../../core/hooks.js';
 import { atOrAbove } from '../../core/severity.js';
 import type { Reference, Rule, RuleContext } from '../rule.js';
@@ -49,30 +49,19 @@ export function firstByName<T>(items: readonly T[], nameOf: (item: T) => string 
 }
 
 /**
- * The Pod Security checks a workload fails at the latest policy version, each check on its own
- * (no restricted check hides a baseline one: each rule owns some checks and reports their fields).
- * Computed once per object per scan, however many rules ask.
+ * The violations of one Pod Security check on a workload at the latest policy version (fields from
+ * the object's root); empty when it passes. Each check on its own: no restricted check hides a
+ * baseline one, each rule owns some checks and reports their fields. Evaluated when asked, without
+ * a cache: nearly every check has one owner, and a check that passes allocates nothing.
  */
-export function podSecurityFailures(object: KubeObject, context: RuleContext): ReadonlyMap<string, CheckFailure> {
-  const cache = context.shared('pod-security-failures', () => new WeakMap<KubeObject, Map<string, CheckFailure>>());
-  let failures = cache.get(object);
-  if (!failures) {
-    failures = new Map();
-    const view = podViewOf(object);
-    if (view) {
-      for (const check of POD_SECURITY_CHECKS) {
-        const failure = evaluateCheck(check, view.pod, LATEST);
-        if (failure) failures.set(check.id, { ...failure, violations: failure.violations.map((violation) => ({ ...violation, field: [...view.root, ...violation.field] })) });
-      }
-    }
-    cache.set(object, failures);
-  }
-  return failures;
-}
-
-/** The violations of one Pod Security check on a workload (fields from the object's root); empty when it passes. */
-export function podSecurityViolations(object: KubeObject, context: RuleContext, checkId: string): PodSecurityViolation[] {
-  return podSecurityFailures(object, context).get(checkId)?.violations ?? [];
+export function podSecurityViolations(object: KubeObject, checkId: string): readonly PodSecurityViolation[] {
+  const check = checkById(checkId);
+  const template = podTemplateOf(object);
+  if (!check || !template) return [];
+  const violations = checkViolations(check, template, LATEST);
+  if (!violations.length || template.specPath.length === 1) return violations;
+  const root = template.specPath.slice(0, -1);
+  return violations.map((violation) => ({ ...violation, field: [...root, ...violation.field] }));
 }
 
 /** The Pod Security level a check belongs to, for messages: `breaks Pod Security baseline`. */

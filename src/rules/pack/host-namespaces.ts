@@ -41,7 +41,7 @@ export const hostNamespaces: Rule = {
   },
   check(object, context) {
     if (!checkedWorkload(object, context)) return [];
-    const violations = podSecurityViolations(object, context, 'hostNamespaces');
+    const violations = podSecurityViolations(object, 'hostNamespaces');
     if (!violations.length) return [];
     const fields = violations.map((violation) => String(violation.field[violation.field.length - 1]));
     return [

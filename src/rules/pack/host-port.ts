@@ -22,7 +22,7 @@ export const hostPort: Rule = {
   },
   check(object, context) {
     if (!checkedWorkload(object, context)) return [];
-    return podSecurityViolations(object, context, 'hostPorts').map((violation) => {
+    return podSecurityViolations(object, 'hostPorts').map((violation) => {
       return {
         message: `${whoSets(object, violation.field)} binds port ${violation.value} of the node (${breaksLevel('hostPorts')})`,
         path: violation.field,

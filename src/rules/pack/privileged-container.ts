@@ -24,7 +24,7 @@ export const privilegedContainer: Rule = {
   },
   check(object, context) {
     if (!checkedWorkload(object, context)) return [];
-    return podSecurityViolations(object, context, 'privileged').map((violation) => {
+    return podSecurityViolations(object, 'privileged').map((violation) => {
       return {
         message: `${whoSets(object, violation.field)} runs privileged: root on the node it lands on (${breaksLevel('privileged')})`,
         path: violation.field,

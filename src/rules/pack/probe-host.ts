@@ -16,7 +16,7 @@ export const probeHost: Rule = {
   },
   check(object, context) {
     if (!checkedWorkload(object, context)) return [];
-    return podSecurityViolations(object, context, 'hostProbesAndHostLifecycle').map((violation) => {
+    return podSecurityViolations(object, 'hostProbesAndHostLifecycle').map((violation) => {
       const ref = containerAt(object, violation.field);
       const handler = violation.field.slice(ref ? ref.path.length : 0, -2).map(String).join('.');
       return {

@@ -22,8 +22,8 @@ export const procMount: Rule = hardening({
   },
   check(object, context) {
     if (!checkedWorkload(object, context)) return [];
-    const baseline = new Set(podSecurityViolations(object, context, 'procMount').map((violation) => violation.field.join('\u0000')));
-    return podSecurityViolations(object, context, 'procMount_restricted').map((violation) => {
+    const baseline = new Set(podSecurityViolations(object, 'procMount').map((violation) => violation.field.join('\u0000')));
+    return podSecurityViolations(object, 'procMount_restricted').map((violation) => {
       const level = baseline.has(violation.field.join('\u0000')) ? 'baseline' : 'restricted';
       return {
         message: `${whoSets(object, violation.field)} sets procMount: ${violation.value}${level === 'restricted' ? ' in its own user namespace' : ''} (breaks Pod Security ${level})`,

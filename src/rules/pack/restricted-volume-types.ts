@@ -16,7 +16,7 @@ export const restrictedVolumeTypes: Rule = hardening({
   },
   check(object, context) {
     if (!checkedWorkload(object, context)) return [];
-    return podSecurityViolations(object, context, 'restrictedVolumes')
+    return podSecurityViolations(object, 'restrictedVolumes')
       .filter((violation) => violation.value !== 'hostPath')
       .map((violation) => {
         const type = String(violation.field[violation.field.length - 1]);

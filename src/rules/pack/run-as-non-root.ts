@@ -24,7 +24,7 @@ export const runAsNonRoot: Rule = hardening({
   },
   check(object, context) {
     if (!checkedWorkload(object, context)) return [];
-    const found = podSecurityViolations(object, context, 'runAsNonRoot');
+    const found = podSecurityViolations(object, 'runAsNonRoot');
     if (!found.length) return [];
     const violations: Violation[] = found
       .filter((violation) => violation.value === 'false')

@@ -20,7 +20,7 @@ export const runAsRootUser: Rule = {
   },
   check(object, context) {
     if (!checkedWorkload(object, context)) return [];
-    return podSecurityViolations(object, context, 'runAsUser').map((violation) => {
+    return podSecurityViolations(object, 'runAsUser').map((violation) => {
       return {
         message: `${whoSets(object, violation.field)} runs as root (runAsUser: 0) (${breaksLevel('runAsUser')})`,
         path: violation.field,

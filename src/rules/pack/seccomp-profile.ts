@@ -32,7 +32,7 @@ export const seccompProfile: Rule = hardening({
     if (!template) return [];
     const root = template.specPath.slice(0, -1);
     const violations: Violation[] = [];
-    const unconfined = podSecurityViolations(object, context, 'seccompProfile_baseline');
+    const unconfined = podSecurityViolations(object, 'seccompProfile_baseline');
     const reported = new Set(unconfined.map((violation) => violation.field.join('\u0000')));
     for (const violation of unconfined) {
       violations.push({
@@ -54,7 +54,7 @@ export const seccompProfile: Rule = hardening({
         evidence: { annotation: key, podSecurity: { level: 'baseline', check: 'seccompProfile_baseline', before: 'v1.19' } },
       });
     }
-    const restricted = podSecurityViolations(object, context, 'seccompProfile_restricted').filter((violation) => !reported.has(violation.field.join('\u0000')));
+    const restricted = podSecurityViolations(object, 'seccompProfile_restricted').filter((violation) => !reported.has(violation.field.join('\u0000')));
     for (const violation of restricted.filter((candidate) => candidate.value !== 'unset')) {
       violations.push({
         message: `${whoSets(object, violation.field)} sets seccomp type "${violation.value}", not RuntimeDefault or Localhost (${breaksLevel('seccompProfile_restricted')})`,

@@ -16,7 +16,7 @@ export const selinuxOptions: Rule = {
   },
   check(object, context) {
     if (!checkedWorkload(object, context)) return [];
-    return podSecurityViolations(object, context, 'seLinuxOptions').map((violation) => {
+    return podSecurityViolations(object, 'seLinuxOptions').map((violation) => {
       return {
         message: `${whoSets(object, violation.field)} sets SELinux ${String(violation.field[violation.field.length - 1])} ${JSON.stringify(violation.value)} (${breaksLevel('seLinuxOptions')})`,
         path: violation.field,

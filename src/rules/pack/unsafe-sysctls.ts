@@ -16,7 +16,7 @@ export const unsafeSysctls: Rule = {
   },
   check(object, context) {
     if (!checkedWorkload(object, context)) return [];
-    return podSecurityViolations(object, context, 'sysctls').map((violation) => ({
+    return podSecurityViolations(object, 'sysctls').map((violation) => ({
       message: `sets sysctl ${violation.value || '(no name)'}, which is not isolated to the pod (${breaksLevel('sysctls')})`,
       path: violation.field,
       evidence: { sysctl: violation.value, ...podSecurityEvidence('sysctls') },

@@ -15,7 +15,7 @@ export const windowsHostProcess: Rule = {
   },
   check(object, context) {
     if (!checkedWorkload(object, context)) return [];
-    return podSecurityViolations(object, context, 'windowsHostProcess').map((violation) => {
+    return podSecurityViolations(object, 'windowsHostProcess').map((violation) => {
       return {
         message: `${whoSets(object, violation.field)} runs as a host process on the Windows node (${breaksLevel('windowsHostProcess')})`,
         path: violation.field,
