@@ -50,11 +50,12 @@ export const capabilitiesAdded: Rule = hardening({
   check(object, context) {
     if (!checkedWorkload(object, context)) return [];
     // Baseline violations are the capabilities outside its set; restricted adds every other one but NET_BIND_SERVICE.
+    const adding = [...podSecurityViolations(object, 'capabilities_baseline'), ...podSecurityViolations(object, 'capabilities_restricted')].filter((violation) => violation.field[violation.field.length - 2] === 'add');
+    if (!adding.length) return [];
     const byContainer = new Map<string, { ref: ContainerRef; added: { capability: string; path: PathSegment[] }[] }>();
     const seen = new Set<string>();
-    for (const violation of [...podSecurityViolations(object, 'capabilities_baseline'), ...podSecurityViolations(object, 'capabilities_restricted')]) {
-      const last = violation.field[violation.field.length - 2];
-      if (last !== 'add' || seen.has(violation.field.join('\u0000'))) continue;
+    for (const violation of adding) {
+      if (seen.has(violation.field.join('\u0000'))) continue;
       seen.add(violation.field.join('\u0000'));
       const ref = containerAt(object, violation.field);
       if (!ref) continue;

@@ -27,7 +27,14 @@ const SHAPES: readonly { kind: string; description: string; severity: Severity; 
 const CREDENTIAL_NAME = /(?:^|[^a-z])(?:pass(?:word|wd|phrase)?|pwd|secret|token|api[_.-]?key|apikey|access[_.-]?key|secret[_.-]?key|private[_.-]?key|credentials?|auth[_.-]?key|client[_.-]?secret|conn(?:ection)?[_.-]?str(?:ing)?)(?:$|[^a-z])/i;
 const COMPANION_SUFFIX = /[_.-](?:file|path|dir|name|ref|ttl|timeout|length|len|size|enabled|enable|disabled|type|mode|id|expiry|expiration|lifetime|url|endpoint|header|version|rotation|policy)s?$/i;
 
+/**
+ * A word every credential name contains (`api_key` and `accessKey` have `key`): a text without one
+ * names no credential, which one scan tells, before any line is split or any name re-spaced.
+ */
+const CREDENTIAL_WORD = /pass|pwd|secret|token|key|credential|conn/i;
+
 export function isCredentialName(name: string): boolean {
+  if (!CREDENTIAL_WORD.test(name)) return false;
   const spaced = name.replace(/([a-z0-9])([A-Z])/g, '$1_$2');
   return CREDENTIAL_NAME.test(spaced) && !COMPANION_SUFFIX.test(spaced);
 }
@@ -61,6 +68,7 @@ export function namedCredential(name: string, value: string): CredentialMatch | 
  * value: the 1-based line of the first such assignment, and what it looks like.
  */
 export function credentialAssignmentIn(text: string): { line: number; match: CredentialMatch } | undefined {
+  if (!CREDENTIAL_WORD.test(text)) return undefined;
   const lines = text.split('\n');
   for (let index = 0; index < lines.length; index++) {
     const assignment = /^\s*["']?([A-Za-z0-9_.-]+)["']?\s*[:=]\s*["']?([^"'#\s][^"'#]*?)["']?\s*,?\s*(?:#.*)?$/.exec(lines[index]);

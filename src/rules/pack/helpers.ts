@@ -34,6 +34,13 @@ export function containerAt(object: KubeObject, field: readonly PathSegment[]): 
   return undefined;
 }
 
+/** Whether two field paths name the same field (two checks of one setting report the same path). */
+export function samePath(a: readonly PathSegment[], b: readonly PathSegment[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let index = 0; index < a.length; index++) if (a[index] !== b[index]) return false;
+  return true;
+}
+
 /** Who sets a field, for messages: the container it goes through (`init container "setup"`), else the pod. */
 export function whoSets(object: KubeObject, field: readonly PathSegment[]): string {
   const ref = containerAt(object, field);

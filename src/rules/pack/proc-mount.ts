@@ -1,6 +1,6 @@
 import { WORKLOAD_KINDS } from '../../core/workload.js';
 import type { Rule } from '../rule.js';
-import { checkedWorkload, hardening, podSecurityReference, podSecurityViolations, whoSets } from './helpers.js';
+import { checkedWorkload, hardening, podSecurityReference, podSecurityViolations, samePath, whoSets } from './helpers.js';
 
 export const procMount: Rule = hardening({
   meta: {
@@ -22,9 +22,11 @@ export const procMount: Rule = hardening({
   },
   check(object, context) {
     if (!checkedWorkload(object, context)) return [];
-    const baseline = new Set(podSecurityViolations(object, 'procMount').map((violation) => violation.field.join('\u0000')));
-    return podSecurityViolations(object, 'procMount_restricted').map((violation) => {
-      const level = baseline.has(violation.field.join('\u0000')) ? 'baseline' : 'restricted';
+    const restricted = podSecurityViolations(object, 'procMount_restricted');
+    if (!restricted.length) return [];
+    const baseline = podSecurityViolations(object, 'procMount');
+    return restricted.map((violation) => {
+      const level = baseline.some((candidate) => samePath(candidate.field, violation.field)) ? 'baseline' : 'restricted';
       return {
         message: `${whoSets(object, violation.field)} sets procMount: ${violation.value}${level === 'restricted' ? ' in its own user namespace' : ''} (breaks Pod Security ${level})`,
         path: violation.field,

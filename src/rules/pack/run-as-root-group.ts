@@ -1,5 +1,4 @@
 import { isRecord } from '../../core/object.js';
-import type { PathSegment } from '../../core/provenance.js';
 import { containersOf, describeContainer, podTemplateOf, WORKLOAD_KINDS } from '../../core/workload.js';
 import type { Rule, Violation } from '../rule.js';
 import { checkedWorkload, hardening } from './helpers.js';
@@ -24,16 +23,18 @@ export const runAsRootGroup: Rule = hardening({
     const template = podTemplateOf(object);
     if (!template) return [];
     const violations: Violation[] = [];
-    const inspect = (securityContext: unknown, path: PathSegment[], who: string, pod: boolean) => {
-      if (!isRecord(securityContext)) return;
-      if (securityContext.runAsGroup === 0) violations.push({ message: `${who} runs with group 0 (runAsGroup: 0)`, path: [...path, 'runAsGroup'] });
-      if (!pod) return;
-      if (securityContext.fsGroup === 0) violations.push({ message: `${who} gives its volumes to group 0 (fsGroup: 0)`, path: [...path, 'fsGroup'] });
-      const groups = securityContext.supplementalGroups;
-      if (Array.isArray(groups) && groups.includes(0)) violations.push({ message: `${who} adds group 0 to every container (supplementalGroups)`, path: [...path, 'supplementalGroups', groups.indexOf(0)] });
-    };
-    inspect(template.spec.securityContext, [...template.specPath, 'securityContext'], 'the pod', true);
-    for (const ref of containersOf(object)) inspect(ref.container.securityContext, [...ref.path, 'securityContext'], describeContainer(ref), false);
+    const pod = template.spec.securityContext;
+    if (isRecord(pod)) {
+      const path = [...template.specPath, 'securityContext'];
+      if (pod.runAsGroup === 0) violations.push({ message: 'the pod runs with group 0 (runAsGroup: 0)', path: [...path, 'runAsGroup'] });
+      if (pod.fsGroup === 0) violations.push({ message: 'the pod gives its volumes to group 0 (fsGroup: 0)', path: [...path, 'fsGroup'] });
+      const groups = pod.supplementalGroups;
+      if (Array.isArray(groups) && groups.includes(0)) violations.push({ message: 'the pod adds group 0 to every container (supplementalGroups)', path: [...path, 'supplementalGroups', groups.indexOf(0)] });
+    }
+    for (const ref of containersOf(object)) {
+      const securityContext = ref.container.securityContext;
+      if (isRecord(securityContext) && securityContext.runAsGroup === 0) violations.push({ message: `${describeContainer(ref)} runs with group 0 (runAsGroup: 0)`, path: [...ref.path, 'securityContext', 'runAsGroup'] });
+    }
     return violations;
   },
   examples: {

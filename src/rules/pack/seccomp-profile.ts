@@ -1,7 +1,7 @@
 import { containersOf, podTemplateOf, WORKLOAD_KINDS } from '../../core/workload.js';
-import { SECCOMP_CONTAINER_ANNOTATION_PREFIX, SECCOMP_POD_ANNOTATION } from '../../pss/index.js';
+import { SECCOMP_CONTAINER_ANNOTATION_PREFIX, SECCOMP_POD_ANNOTATION, type PodSecurityViolation } from '../../pss/index.js';
 import type { Rule, Violation } from '../rule.js';
-import { breaksLevel, checkedWorkload, hardening, podSecurityEvidence, podSecurityReference, podSecurityViolations, whoSets } from './helpers.js';
+import { breaksLevel, checkedWorkload, hardening, podSecurityEvidence, podSecurityReference, podSecurityViolations, samePath, whoSets } from './helpers.js';
 
 export const seccompProfile: Rule = hardening({
   meta: {
@@ -33,7 +33,6 @@ export const seccompProfile: Rule = hardening({
     const root = template.specPath.slice(0, -1);
     const violations: Violation[] = [];
     const unconfined = podSecurityViolations(object, 'seccompProfile_baseline');
-    const reported = new Set(unconfined.map((violation) => violation.field.join('\u0000')));
     for (const violation of unconfined) {
       violations.push({
         message: `${whoSets(object, violation.field)} turns seccomp off (type: Unconfined) (${breaksLevel('seccompProfile_baseline')})`,
@@ -44,18 +43,23 @@ export const seccompProfile: Rule = hardening({
     }
     // The deprecated annotations: Pod Security judged them before 1.19, clusters of that age still honour them.
     const annotations = template.metadata.annotations ?? {};
-    const annotated = [SECCOMP_POD_ANNOTATION, ...containersOf(object).map((ref) => SECCOMP_CONTAINER_ANNOTATION_PREFIX + (ref.container.name ?? ''))];
-    for (const key of annotated) {
-      if (annotations[key] !== 'unconfined') continue;
-      violations.push({
-        message: `annotation ${key}: unconfined turns seccomp off where the deprecated annotation is honoured (breaks Pod Security baseline before v1.19)`,
-        path: [...root, 'metadata', 'annotations', key],
-        severity: 'medium',
-        evidence: { annotation: key, podSecurity: { level: 'baseline', check: 'seccompProfile_baseline', before: 'v1.19' } },
-      });
+    if (template.metadata.annotations) {
+      const annotated = [SECCOMP_POD_ANNOTATION, ...containersOf(object).map((ref) => SECCOMP_CONTAINER_ANNOTATION_PREFIX + (ref.container.name ?? ''))];
+      for (const key of annotated) {
+        if (annotations[key] !== 'unconfined') continue;
+        violations.push({
+          message: `annotation ${key}: unconfined turns seccomp off where the deprecated annotation is honoured (breaks Pod Security baseline before v1.19)`,
+          path: [...root, 'metadata', 'annotations', key],
+          severity: 'medium',
+          evidence: { annotation: key, podSecurity: { level: 'baseline', check: 'seccompProfile_baseline', before: 'v1.19' } },
+        });
+      }
     }
-    const restricted = podSecurityViolations(object, 'seccompProfile_restricted').filter((violation) => !reported.has(violation.field.join('\u0000')));
-    for (const violation of restricted.filter((candidate) => candidate.value !== 'unset')) {
+    // A field the baseline check reported Unconfined is not reported again by the restricted one.
+    const reported = (violation: PodSecurityViolation) => unconfined.some((candidate) => samePath(candidate.field, violation.field));
+    const restricted = podSecurityViolations(object, 'seccompProfile_restricted');
+    for (const violation of restricted) {
+      if (violation.value === 'unset' || reported(violation)) continue;
       violations.push({
         message: `${whoSets(object, violation.field)} sets seccomp type "${violation.value}", not RuntimeDefault or Localhost (${breaksLevel('seccompProfile_restricted')})`,
         path: violation.field,

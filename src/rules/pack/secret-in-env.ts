@@ -24,19 +24,26 @@ export const secretInEnv: Rule = hardening({
     if (!checkedWorkload(object, context)) return [];
     const violations: Violation[] = [];
     for (const ref of containersOf(object)) {
+      const { env, envFrom } = ref.container;
       const uses: string[] = [];
       let first: (string | number)[] | undefined;
-      (Array.isArray(ref.container.env) ? ref.container.env : []).forEach((entry, index) => {
-        const secret = isRecord(entry) && isRecord(entry.valueFrom) && isRecord(entry.valueFrom.secretKeyRef) ? entry.valueFrom.secretKeyRef : undefined;
-        if (!secret || !isRecord(entry)) return;
-        uses.push(`${String(entry.name)} (Secret ${String(secret.name ?? '?')}, key ${String(secret.key ?? '?')})`);
-        first ??= [...ref.path, 'env', index, 'valueFrom', 'secretKeyRef'];
-      });
-      (Array.isArray(ref.container.envFrom) ? ref.container.envFrom : []).forEach((entry, index) => {
-        if (!isRecord(entry) || !isRecord(entry.secretRef)) return;
-        uses.push(`every key of Secret ${String(entry.secretRef.name ?? '?')}`);
-        first ??= [...ref.path, 'envFrom', index, 'secretRef'];
-      });
+      if (Array.isArray(env)) {
+        for (let index = 0; index < env.length; index++) {
+          const entry: unknown = env[index];
+          const secret = isRecord(entry) && isRecord(entry.valueFrom) && isRecord(entry.valueFrom.secretKeyRef) ? entry.valueFrom.secretKeyRef : undefined;
+          if (!secret || !isRecord(entry)) continue;
+          uses.push(`${String(entry.name)} (Secret ${String(secret.name ?? '?')}, key ${String(secret.key ?? '?')})`);
+          first ??= [...ref.path, 'env', index, 'valueFrom', 'secretKeyRef'];
+        }
+      }
+      if (Array.isArray(envFrom)) {
+        for (let index = 0; index < envFrom.length; index++) {
+          const entry: unknown = envFrom[index];
+          if (!isRecord(entry) || !isRecord(entry.secretRef)) continue;
+          uses.push(`every key of Secret ${String(entry.secretRef.name ?? '?')}`);
+          first ??= [...ref.path, 'envFrom', index, 'secretRef'];
+        }
+      }
       if (uses.length) violations.push({ message: `${describeContainer(ref)} reads ${uses.join(', ')} into its environment`, path: first, evidence: { variables: uses } });
     }
     return violations;

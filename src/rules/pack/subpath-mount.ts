@@ -3,6 +3,11 @@ import { containersOf, describeContainer, WORKLOAD_KINDS } from '../../core/work
 import type { Rule, Violation } from '../rule.js';
 import { checkedWorkload, hardening } from './helpers.js';
 
+/** The field a volume mount narrows the volume with, if any. */
+function subPathField(mount: Record<string, unknown>): 'subPath' | 'subPathExpr' | undefined {
+  return typeof mount.subPath === 'string' && mount.subPath ? 'subPath' : typeof mount.subPathExpr === 'string' && mount.subPathExpr ? 'subPathExpr' : undefined;
+}
+
 export const subpathMount: Rule = hardening({
   meta: {
     id: 'subpath-mount',
@@ -18,6 +23,7 @@ export const subpathMount: Rule = hardening({
   check(object, context) {
     if (!checkedWorkload(object, context)) return [];
     const refs = containersOf(object);
+    if (!refs.some((ref) => Array.isArray(ref.container.volumeMounts) && ref.container.volumeMounts.some((mount) => isRecord(mount) && subPathField(mount)))) return [];
     const writers = new Map<string, Set<string>>();
     for (const ref of refs) {
       for (const mount of Array.isArray(ref.container.volumeMounts) ? ref.container.volumeMounts : []) {
@@ -32,7 +38,7 @@ export const subpathMount: Rule = hardening({
       const mounts = Array.isArray(ref.container.volumeMounts) ? ref.container.volumeMounts : [];
       mounts.forEach((mount, index) => {
         if (!isRecord(mount)) return;
-        const field = typeof mount.subPath === 'string' && mount.subPath ? 'subPath' : typeof mount.subPathExpr === 'string' && mount.subPathExpr ? 'subPathExpr' : undefined;
+        const field = subPathField(mount);
         if (!field) return;
         const others = [...(writers.get(String(mount.name)) ?? [])].filter((path) => path !== ref.path.join('.'));
         violations.push({
