@@ -18,7 +18,26 @@ export interface ImageReference {
 export const DOCKER_HUB = 'docker.io';
 const DOCKER_HUB_ALIASES = new Set(['docker.io', 'index.docker.io', 'registry-1.docker.io', 'registry.hub.docker.com']);
 
+/**
+ * Every reference read, by its text: a scan asks about each container's image from several rules
+ * (tags, digests, pull policy, exfiltration tells), and charts repeat the same images. Callers must
+ * not change the references they get. Bounded, so a long-running server does not keep every image
+ * it ever saw.
+ */
+const parsedImages = new Map<string, ImageReference>();
+const PARSED_IMAGES_MAX = 10_000;
+
 export function parseImage(image: string): ImageReference {
+  let reference = parsedImages.get(image);
+  if (!reference) {
+    if (parsedImages.size >= PARSED_IMAGES_MAX) parsedImages.clear();
+    reference = readImage(image);
+    parsedImages.set(image, reference);
+  }
+  return reference;
+}
+
+function readImage(image: string): ImageReference {
   const text = image.trim();
   const at = text.indexOf('@');
   const digest = at >= 0 ? text.slice(at + 1) : undefined;

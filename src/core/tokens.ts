@@ -208,6 +208,18 @@ function isAtOrAbove(path: string, directory: string): boolean {
  * label, else the first.
  */
 export function mainContainerOf(object: KubeObject): ContainerRef | undefined {
+  let main = mainContainers.get(object);
+  if (main === undefined) {
+    main = findMainContainer(object) ?? null;
+    mainContainers.set(object, main);
+  }
+  return main ?? undefined;
+}
+
+/** The main container of each workload, read once per object (rules and the token analysis ask per container; objects are never mutated after load). */
+const mainContainers = new WeakMap<KubeObject, ContainerRef | null>();
+
+function findMainContainer(object: KubeObject): ContainerRef | undefined {
   const regular = containersOf(object).filter((ref) => ref.kind === 'container');
   if (regular.length <= 1) return regular[0];
   const template = podTemplateOf(object);

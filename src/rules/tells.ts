@@ -120,7 +120,7 @@ export function containerTells(object: KubeObject, ref: ContainerRef, main: Cont
   };
   const script = [...strings(container.command), ...strings(container.args)].join(' ');
   const env = envValues(ref);
-  // Most containers run their image's entrypoint with no literal environment: only the image and the pod speak.
+  // Most containers run their image's entrypoint with no environment value that could name a destination: only the image and the pod speak.
   if (script || env.length) scriptTells(script, env, [...ref.path, Array.isArray(container.command) ? 'command' : 'args'], tokenPaths, add);
   imageTells(ref, main).forEach((tell) => add(tell.kind, tell.quote, tell.path));
   podTells(object).forEach((tell) => add(tell.kind, tell.quote, tell.path));
@@ -172,8 +172,6 @@ function scriptTells(script: string, env: { value: string; path: PathSegment[] }
   for (const address of ipv4s(script)) classify(address, commandPath);
   if (tools.length) for (const host of bareHosts(script)) classify(host, commandPath);
   env.forEach(({ value, path }) => {
-    // Every tell a value can hold (a URL, an address, a domain, the metadata service) has a dot or a colon: `info`, `true`, `8080` have none.
-    if (!value.includes('.') && !value.includes(':')) return;
     for (const host of urlHosts(value)) classify(host, path);
     for (const address of ipv4s(value)) classify(address, path);
     const whole = value.trim().replace(/:\d+$/, '');
@@ -278,9 +276,19 @@ function strings(value: unknown): string[] {
   return Array.isArray(value) ? value.filter((item): item is string => typeof item === 'string') : [];
 }
 
-/** Literal environment values (never `valueFrom`), with their paths. */
+/**
+ * Literal environment values (never `valueFrom`) that can hold a tell, with their paths. Every tell a
+ * value can hold (a URL, an address, a domain, the metadata service) has a dot or a colon: `info`,
+ * `true`, `8080` have none.
+ */
 function envValues(ref: ContainerRef): { value: string; path: PathSegment[] }[] {
   const env = ref.container.env;
-  if (!Array.isArray(env)) return [];
-  return env.flatMap((entry, index) => (isRecord(entry) && typeof entry.value === 'string' && entry.value ? [{ value: entry.value, path: [...ref.path, 'env', index, 'value'] }] : []));
+  const values: { value: string; path: PathSegment[] }[] = [];
+  if (!Array.isArray(env)) return values;
+  for (let index = 0; index < env.length; index++) {
+    const entry: unknown = env[index];
+    if (!isRecord(entry) || typeof entry.value !== 'string') continue;
+    if (entry.value.includes('.') || entry.value.includes(':')) values.push({ value: entry.value, path: [...ref.path, 'env', index, 'value'] });
+  }
+  return values;
 }
