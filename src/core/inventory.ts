@@ -12,7 +12,8 @@ export class Inventory {
   private readonly provenance: Map<KubeObject, Provenance>;
   private readonly kindIndex = new Map<string, KubeObject[]>();
   private readonly namespaceIndex = new Map<string, KubeObject[]>();
-  private readonly nameIndex = new Map<string, KubeObject>();
+  /** By kind, namespace (`''` for cluster-scoped objects) and name: the manifests' own strings, no key built per lookup. */
+  private readonly nameIndex = new Map<string, Map<string, Map<string, KubeObject>>>();
 
   constructor(entries: readonly { object: KubeObject; provenance?: Provenance }[]) {
     this.objects = entries.map((entry) => entry.object);
@@ -20,11 +21,18 @@ export class Inventory {
     for (const { object, provenance } of entries) {
       if (provenance) this.provenance.set(object, provenance);
       push(this.kindIndex, object.kind, object);
-      push(this.namespaceIndex, object.metadata.namespace ?? '', object);
-      const key = nameKey(object.kind, object.metadata.namespace, object.metadata.name);
-      if (object.metadata.name && !this.nameIndex.has(key)) this.nameIndex.set(key, object);
+      const namespace = object.metadata.namespace ?? '';
+      push(this.namespaceIndex, namespace, object);
+      const name = object.metadata.name;
+      if (!name) continue;
+      let byNamespace = this.nameIndex.get(object.kind);
+      if (!byNamespace) this.nameIndex.set(object.kind, (byNamespace = new Map()));
+      let byName = byNamespace.get(namespace);
+      if (!byName) byNamespace.set(namespace, (byName = new Map()));
+      if (!byName.has(name)) byName.set(name, object);
     }
-    this.scopeOf = scopeResolver(this.objects);
+    // Only CustomResourceDefinitions declare scopes.
+    this.scopeOf = scopeResolver(this.byKind('CustomResourceDefinition'));
   }
 
   static of(objects: readonly KubeObject[]): Inventory {
@@ -50,7 +58,7 @@ export class Inventory {
   }
 
   get(kind: string, namespace: string | undefined, name: string): KubeObject | undefined {
-    return this.nameIndex.get(nameKey(kind, namespace, name));
+    return this.nameIndex.get(kind)?.get(namespace ?? '')?.get(name);
   }
 
   /** Every namespace the inventory knows: declared Namespace objects and namespaces objects live in. */
@@ -60,10 +68,6 @@ export class Inventory {
     for (const key of this.namespaceIndex.keys()) if (key) names.add(key);
     return [...names].sort();
   }
-}
-
-function nameKey(kind: string, namespace: string | undefined, name: string | undefined): string {
-  return `${kind}\u0000${namespace ?? ''}\u0000${name ?? ''}`;
 }
 
 function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {

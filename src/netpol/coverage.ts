@@ -60,9 +60,13 @@ export interface WorkloadCoverage {
 export interface CoverageResult {
   analysis: Analysis;
   namespaces: NamespaceCoverage[];
-  workloads: WorkloadCoverage[];
+  /** Every workload of the topology, in its order (worked out when first read). */
+  readonly workloads: WorkloadCoverage[];
+  /** One workload's coverage, worked out alone: a scan asks about the few workloads its findings name. */
+  coverageOf(workload: Workload): WorkloadCoverage;
   clusterDns: ClusterDns & { inInventory: boolean };
-  metrics: { name: string; value: string | number; detail?: string }[];
+  /** Worked out when first read (from every workload's coverage). */
+  readonly metrics: { name: string; value: string | number; detail?: string }[];
   assumptions: Record<string, string>;
   warnings: string[];
 }
@@ -74,14 +78,25 @@ export function coverage(inventory: Inventory, options: CoverageOptions = {}): C
   const analysis = analyze(inventory, { ...options, ipv6: true });
   const clusterDns = options.clusterDns ?? DEFAULT_CLUSTER_DNS;
   const namespaces = namespaceCoverage(analysis);
-  const workloads = workloadCoverage(analysis, clusterDns, options.internalCidrs ?? []);
-  const dnsInInventory = workloads.some((entry) => entry.isClusterDns);
+  const of = workloadCoverage(analysis, clusterDns, options.internalCidrs ?? []);
+  const dnsInInventory = analysis.topology.workloads.some((workload) => of.isClusterDns(workload));
+  const { policies } = analysis;
+  let workloads: WorkloadCoverage[] | undefined;
+  // Policies warn as they are evaluated (a named port towards an address): with any policy, every
+  // workload is worked out now, so that the warnings are complete. Without one, nothing can warn.
+  if (policies.networkPolicies.length || policies.admin.length || policies.baseline) workloads = of.all();
+  let metrics: CoverageResult['metrics'] | undefined;
   return {
     analysis,
     namespaces,
-    workloads,
+    get workloads() {
+      return (workloads ??= of.all());
+    },
+    coverageOf: of.workload,
     clusterDns: { ...clusterDns, inInventory: dnsInInventory },
-    metrics: coverageMetrics(namespaces, workloads),
+    get metrics() {
+      return (metrics ??= coverageMetrics(namespaces, this.workloads));
+    },
     assumptions: {
       ...describeOptions(analysis.analyzer.options),
       internet: `every address but private, loopback, link-local, shared and reserved ranges${options.internalCidrs?.length ? ` and ${options.internalCidrs.join(', ')}` : ''}, IPv4 and IPv6`,
@@ -102,7 +117,11 @@ function namespaceCoverage(analysis: Analysis): NamespaceCoverage[] {
   });
 }
 
-function workloadCoverage(analysis: Analysis, clusterDns: ClusterDns, internalCidrs: string[]): WorkloadCoverage[] {
+/**
+ * What each workload may reach, worked out per pod class on demand (and once): the address space is
+ * cut up front, the analyzer is asked only for the classes of the workloads asked about.
+ */
+function workloadCoverage(analysis: Analysis, clusterDns: ClusterDns, internalCidrs: string[]): { workload: (workload: Workload) => WorkloadCoverage; all: () => WorkloadCoverage[]; isClusterDns: (workload: Workload) => boolean } {
   const { topology, analyzer } = analysis;
   const isDns = (podClass: PodClass) => podClass.namespace === clusterDns.namespace && podClass.variants.some((variant) => mapSelectorMatches(clusterDns.labels, variant.labels));
   const real = topology.classes.filter((podClass) => !podClass.virtual);
@@ -117,8 +136,10 @@ function workloadCoverage(analysis: Analysis, clusterDns: ClusterDns, internalCi
   const nonPublic = setOfCidrs([...NON_PUBLIC_CIDRS, ...internalCidrs]);
   const pieces = splitAddressSpace([...IPV4_ALL.intervals(), ...IPV6_ALL.intervals()], [...analyzer.egressRanges, ...nonPublic.intervals()]);
   const publicPieces = pieces.filter((piece) => !nonPublic.containsRange(piece.start, piece.end));
-  const byClass = new Map<number, Omit<WorkloadCoverage, 'workload'>>();
-  for (const podClass of real) {
+  const byClass = new Map<PodClass, Omit<WorkloadCoverage, 'workload'>>();
+  const ofClass = (podClass: PodClass): Omit<WorkloadCoverage, 'workload'> => {
+    let entry = byClass.get(podClass);
+    if (entry) return entry;
     const from: Endpoint = { type: 'pods', podClass };
     const reached = (piece: ExternalRange) => analyzer.allowed(from, { type: 'external', range: piece });
     let everywhere = ConnectionSet.ALL;
@@ -135,8 +156,10 @@ function workloadCoverage(analysis: Analysis, clusterDns: ClusterDns, internalCi
       externalDns = mergeAdjacent(pieces.map((piece) => [piece, reached(piece).intersect(DNS)] as [ExternalRange, ConnectionSet]).filter(([, conn]) => !conn.isEmpty));
       clusterDnsOnly = externalDns.length === 0 && dnsClasses.some((dns) => !analyzer.allowed(from, { type: 'pods', podClass: dns }).intersect(DNS).isEmpty);
     }
-    byClass.set(podClass.index, { internet: mergeAdjacent(internet), internetEverywhere: everywhere, externalDns, clusterDnsOnly, isClusterDns });
-  }
+    entry = { internet: mergeAdjacent(internet), internetEverywhere: everywhere, externalDns, clusterDnsOnly, isClusterDns };
+    byClass.set(podClass, entry);
+    return entry;
+  };
   // A workload may do what any of its pod variants may do. Classes by workload, indexed once: a dump
   // of 100,000 pods must not compare every workload with every class.
   const classesOf = new Map<Workload, PodClass[]>();
@@ -147,10 +170,13 @@ function workloadCoverage(analysis: Analysis, clusterDns: ClusterDns, internalCi
       classesOf.set(variant.workload, classes);
     }
   }
-  return topology.workloads.map((workload) => {
-    const entries = (classesOf.get(workload) ?? []).map((podClass) => byClass.get(podClass.index)!);
+  const byWorkload = new Map<Workload, WorkloadCoverage>();
+  const ofWorkload = (workload: Workload): WorkloadCoverage => {
+    let coverage = byWorkload.get(workload);
+    if (coverage) return coverage;
+    const entries = (classesOf.get(workload) ?? []).map(ofClass);
     const first = entries[0];
-    return {
+    coverage = {
       workload,
       internet: entries.flatMap((entry) => entry.internet),
       internetEverywhere: entries.reduce((conn, entry) => conn.union(entry.internetEverywhere), ConnectionSet.NONE),
@@ -158,7 +184,21 @@ function workloadCoverage(analysis: Analysis, clusterDns: ClusterDns, internalCi
       clusterDnsOnly: entries.length > 0 && entries.every((entry) => entry.clusterDnsOnly),
       isClusterDns: first?.isClusterDns ?? false,
     };
-  });
+    byWorkload.set(workload, coverage);
+    return coverage;
+  };
+  return {
+    workload: ofWorkload,
+    // Classes in their own order first: the analyzer's warnings come out in that order.
+    all: () => {
+      for (const podClass of real) ofClass(podClass);
+      return topology.workloads.map(ofWorkload);
+    },
+    isClusterDns: (workload) => {
+      const first = classesOf.get(workload)?.[0];
+      return first !== undefined && isDns(first);
+    },
+  };
 }
 
 /** Consecutive ranges that allow the same, printed as one: the cuts that found them mean nothing to the reader. */

@@ -7,6 +7,7 @@ import { findingFor, type SuppressionOptions } from '../rules/engine.js';
 import type { RuleMeta, Violation } from '../rules/rule.js';
 import { coverage, type CoverageOptions, type CoverageResult, type ReachedRange, type WorkloadCoverage } from './coverage.js';
 import { formatRange, IPV4_ALL, IPV6_ALL } from './ip.js';
+import type { Workload } from './peers.js';
 import type { Direction } from './policy.js';
 import { pathText } from '../core/provenance.js';
 
@@ -139,7 +140,15 @@ export function netpolFindings(inventory: Inventory, options: NetpolFindingOptio
     for (const namespace of result.namespaces) {
       if (namespace.object && !(namespace.defaultDeny.ingress && namespace.defaultDeny.egress)) add(NETPOL_RULES.namespacePosture, namespace.object, postureViolation(namespace.name, namespace.defaultDeny, namespace.workloads, result, inventory));
     }
-    return { findings, rules: NETPOL_SCAN_RULE_LIST, metrics: result.metrics, warnings: result.warnings };
+    // The metrics need every workload's coverage: worked out only if read (a scan does not).
+    return {
+      findings,
+      rules: NETPOL_SCAN_RULE_LIST,
+      get metrics() {
+        return result.metrics;
+      },
+      warnings: result.warnings,
+    };
   }
   for (const namespace of result.namespaces) {
     const object = namespace.object ?? { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace.name } };
@@ -189,17 +198,18 @@ export interface WorkloadExposure {
   dns?: string;
 }
 
-const exposureIndex = new WeakMap<CoverageResult, Map<string, WorkloadCoverage>>();
+const exposureIndex = new WeakMap<CoverageResult, Map<string, Workload>>();
 
 /** The exposure of one workload object (a controller, or a Pod without one), or undefined when policies leave it nothing outside. */
 export function workloadExposure(result: CoverageResult, object: KubeObject): WorkloadExposure | undefined {
   let index = exposureIndex.get(result);
   if (!index) {
-    index = new Map(result.workloads.map((entry) => [`${entry.workload.kind}\u0000${entry.workload.namespace}\u0000${entry.workload.name}`, entry]));
+    index = new Map(result.analysis.topology.workloads.map((workload) => [`${workload.kind}\u0000${workload.namespace}\u0000${workload.name}`, workload]));
     exposureIndex.set(result, index);
   }
-  const entry = index.get(`${object.kind}\u0000${object.metadata.namespace ?? ''}\u0000${object.metadata.name ?? ''}`);
-  if (!entry) return undefined;
+  const workload = index.get(`${object.kind}\u0000${object.metadata.namespace ?? ''}\u0000${object.metadata.name ?? ''}`);
+  if (!workload) return undefined;
+  const entry = result.coverageOf(workload);
   const exposure: WorkloadExposure = {};
   if (entry.internet.length) exposure.internet = internetText(entry);
   if (entry.externalDns?.length) exposure.dns = `may send DNS to ${rangesText(entry.externalDns, false)}`;
@@ -216,7 +226,7 @@ function postureViolation(namespace: string, defaultDeny: Record<Direction, unkn
   const missing = (['ingress', 'egress'] as Direction[]).filter((direction) => !defaultDeny[direction]);
   // Helm hooks (tests, install Jobs) come and go, and NetworkPolicy does not apply to host-network pods: not posture.
   const counted = (object: KubeObject) => !hasControllerIn(object, inventory) && !isHelmHook(object) && podTemplateOf(object)?.spec.hostNetwork !== true;
-  const open = result.workloads.filter((entry) => entry.workload.namespace === namespace && entry.internet.length > 0 && entry.workload.objects.some(counted));
+  const open = result.analysis.topology.workloads.filter((workload) => workload.namespace === namespace && result.coverageOf(workload).internet.length > 0 && workload.objects.some(counted)).map((workload) => result.coverageOf(workload));
   return {
     message: `no NetworkPolicy isolates every pod for ${missing.join(' or ')}: pods here may ${missing.includes('egress') ? 'open connections to any address' : 'accept connections from any address'}${workloads ? ` (${workloads} workload${workloads === 1 ? '' : 's'} from these sources${open.length ? `, ${open.length} of them may reach the internet` : ''})` : ''}`,
     evidence: { namespace, missingDefaultDeny: missing, workloads, mayReachInternet: open.map((entry) => entry.workload.id) },

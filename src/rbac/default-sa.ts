@@ -58,15 +58,20 @@ export function workloadAccountUses(engine: RbacEngine): WorkloadAccountUse[] {
 
 export function analyzeDefaultServiceAccounts(engine: RbacEngine, options: { includeDefaults?: boolean } = {}): DefaultServiceAccountAnalysis {
   const workloads = workloadAccountUses(engine);
-  const broadBindings: BroadBinding[] = [];
+  return { workloads, onDefault: workloads.filter((workload) => workload.isDefault), broadBindings: broadBindings(engine, options) };
+}
+
+/** The bindings that grant to a default ServiceAccount or to whole groups of accounts or users at once. */
+export function broadBindings(engine: RbacEngine, options: { includeDefaults?: boolean } = {}): BroadBinding[] {
+  const found: BroadBinding[] = [];
   for (const binding of engine.bindings) {
     if (!options.includeDefaults && isBootstrapObject(binding.object.metadata.labels)) continue;
     binding.subjects.forEach((subject, subjectIndex) => {
       const kind = broadSubjectKind(subject, bindingNamespace(binding));
-      if (kind) broadBindings.push({ binding, subject, subjectIndex, kind });
+      if (kind) found.push({ binding, subject, subjectIndex, kind });
     });
   }
-  return { workloads, onDefault: workloads.filter((workload) => workload.isDefault), broadBindings };
+  return found;
 }
 
 export function broadSubjectKind(subject: Subject, bindingNamespace: string): BroadSubjectKind | undefined {

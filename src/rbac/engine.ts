@@ -7,9 +7,10 @@
  */
 import type { Inventory } from '../core/inventory.js';
 import { ruleAllows, type RequestAttributes } from './authorizer.js';
-import { isRbacObject, parseBinding, type BindingDef, type PolicyRule, type RoleDef } from './model.js';
+import { parseServiceAccountUsername, serviceAccountUsername } from '../core/identity.js';
+import { isRbacObject, parseBinding, type BindingDef, type PolicyRule, type RoleDef, type Subject } from './model.js';
 import { RoleStore, type BuiltinRolesMode, type RoleResolution } from './roles.js';
-import { boundSubject, identityKeys, subjectKey, SYSTEM_MASTERS, type Identity, type SubjectRef } from './subject.js';
+import { ALL_AUTHENTICATED, boundSubject, SERVICE_ACCOUNTS_GROUP, SYSTEM_MASTERS, type Identity, type SubjectRef } from './subject.js';
 
 export interface EngineOptions {
   builtinRoles?: BuiltinRolesMode;
@@ -60,11 +61,13 @@ export class RbacEngine {
   private readonly resolutions: RoleResolution[] = [];
   /** The grant of each binding whose role resolves, by the binding's ordinal: one object, shared by every answer. */
   private readonly grantByOrdinal: Grant[] = [];
-  private readonly clusterBySubject = new Map<string, BindingDef[]>();
-  /** RoleBindings by namespace, then by subject key. */
-  private readonly namespacedBySubject = new Map<string, Map<string, BindingDef[]>>();
-  /** RoleBindings of every namespace, by subject key (for effective permissions across namespaces). */
-  private readonly roleBindingsBySubject = new Map<string, BindingDef[]>();
+  private readonly clusterBySubject = new BindingsBySubject();
+  /** RoleBindings by namespace, then by subject. */
+  private readonly namespacedBySubject = new Map<string, BindingsBySubject>();
+  /** RoleBindings of every namespace, by subject (for effective permissions across namespaces). */
+  private readonly roleBindingsBySubject = new BindingsBySubject();
+  /** grantsOfServiceAccount's answers, by namespace and name. */
+  private readonly accountGrants = new Map<string, Map<string, readonly Grant[]>>();
   private readonly roleBindingsByNamespace = new Map<string, BindingDef[]>();
   private readonly clusterRoleBindings: BindingDef[] = [];
   private readonly memo = new Map<string, unknown>();
@@ -102,18 +105,15 @@ export class RbacEngine {
     this.grantByOrdinal[binding.ordinal] = { binding, role: resolution.role, namespace };
     let inNamespace = this.namespacedBySubject.get(namespace);
     if (!inNamespace && binding.kind === 'RoleBinding') {
-      inNamespace = new Map();
+      inNamespace = new BindingsBySubject();
       this.namespacedBySubject.set(namespace, inNamespace);
     }
-    // A binding naming a subject twice is listed twice under it: queries collect bindings in a Set.
+    // A binding naming a subject twice is listed twice under it: queries drop the repeats (grantsOf).
     for (const subject of binding.subjects) {
-      const bound = boundSubject(subject, namespace);
-      if (!bound) continue;
-      const key = subjectKey(bound);
-      if (binding.kind === 'ClusterRoleBinding') appendTo(this.clusterBySubject, key, binding);
+      if (binding.kind === 'ClusterRoleBinding') this.clusterBySubject.add(subject, namespace, binding);
       else {
-        appendTo(inNamespace as Map<string, BindingDef[]>, key, binding);
-        appendTo(this.roleBindingsBySubject, key, binding);
+        (inNamespace as BindingsBySubject).add(subject, namespace, binding);
+        this.roleBindingsBySubject.add(subject, namespace, binding);
       }
     }
   }
@@ -138,12 +138,11 @@ export class RbacEngine {
 
   /** VisitRulesFor's bindings: all ClusterRoleBindings naming the identity; RoleBindings only of `namespace`. */
   private applicableBindings(identity: Identity, namespace: string): BindingDef[] {
-    const found = new Set<BindingDef>();
-    for (const key of identityKeys(identity)) {
-      for (const binding of this.clusterBySubject.get(key) ?? []) found.add(binding);
-      if (namespace) for (const binding of this.namespacedBySubject.get(namespace)?.get(key) ?? []) found.add(binding);
-    }
-    return [...found].sort((a, b) => a.ordinal - b.ordinal);
+    const lists: (readonly BindingDef[])[] = [];
+    this.clusterBySubject.listsFor(identity, lists);
+    const inNamespace = namespace ? this.namespacedBySubject.get(namespace) : undefined;
+    if (inNamespace) inNamespace.listsFor(identity, lists);
+    return inOrdinalOrder(lists);
   }
 
   /**
@@ -151,12 +150,33 @@ export class RbacEngine {
    * namespace (each only for its namespace). The raw material of effective permissions and risks.
    */
   grantsFor(identity: Identity): Grant[] {
-    const found = new Set<BindingDef>();
-    for (const key of identityKeys(identity)) {
-      for (const binding of this.clusterBySubject.get(key) ?? []) found.add(binding);
-      for (const binding of this.roleBindingsBySubject.get(key) ?? []) found.add(binding);
+    const lists: (readonly BindingDef[])[] = [];
+    this.clusterBySubject.listsFor(identity, lists);
+    this.roleBindingsBySubject.listsFor(identity, lists);
+    return this.toGrants(lists);
+  }
+
+  /**
+   * grantsFor the token of a ServiceAccount (serviceAccountIdentity: its username, its two groups,
+   * `system:authenticated`), worked out once per account: the escalation graph, token reach and the
+   * rules all ask it. Shared: never modified by callers.
+   */
+  grantsOfServiceAccount(namespace: string, name: string): readonly Grant[] {
+    let byName = this.accountGrants.get(namespace);
+    if (!byName) this.accountGrants.set(namespace, (byName = new Map()));
+    let grants = byName.get(name);
+    if (!grants) {
+      const lists: (readonly BindingDef[])[] = [];
+      for (const index of [this.clusterBySubject, this.roleBindingsBySubject]) {
+        index.listsOfAccount(namespace, name, lists);
+        index.listsOfGroup(SERVICE_ACCOUNTS_GROUP, lists);
+        index.listsOfGroup(`${SERVICE_ACCOUNTS_GROUP}:${namespace}`, lists);
+        index.listsOfGroup(ALL_AUTHENTICATED, lists);
+      }
+      grants = lists.length ? this.toGrants(lists) : NO_GRANTS;
+      byName.set(name, grants);
     }
-    return this.toGrants(found);
+    return grants;
   }
 
   /**
@@ -180,13 +200,15 @@ export class RbacEngine {
 
   /** Grants from bindings that name this subject itself (not through a group it belongs to). */
   directGrantsOf(subject: SubjectRef): Grant[] {
-    const key = subjectKey(subject);
-    return this.toGrants(new Set([...(this.clusterBySubject.get(key) ?? []), ...(this.roleBindingsBySubject.get(key) ?? [])]));
+    const lists: (readonly BindingDef[])[] = [];
+    this.clusterBySubject.listsOfSubject(subject, lists);
+    this.roleBindingsBySubject.listsOfSubject(subject, lists);
+    return this.toGrants(lists);
   }
 
   /** Bindings are indexed by subject only when their role resolves, so each has its grant. */
-  private toGrants(bindings: Set<BindingDef>): Grant[] {
-    return [...bindings].sort((a, b) => a.ordinal - b.ordinal).map((binding) => this.grantByOrdinal[binding.ordinal]);
+  private toGrants(lists: readonly (readonly BindingDef[])[]): Grant[] {
+    return inOrdinalOrder(lists).map((binding) => this.grantByOrdinal[binding.ordinal]);
   }
 
   /**
@@ -273,6 +295,97 @@ export function bindingNamespace(binding: BindingDef): string {
 /** Subjects as displayed: a `User system:serviceaccount:…` subject stays a User here, though it matches the account. */
 export function displayKey(subject: SubjectRef): string {
   return `${subject.kind}\u0000${subject.namespace ?? ''}\u0000${subject.name}`;
+}
+
+const NO_GRANTS: readonly Grant[] = Object.freeze([]);
+
+/**
+ * Bindings by the subject they name, keyed by the manifests' own strings (no key built per binding
+ * or per question): Users and Groups by name, ServiceAccounts by namespace then name. A User named
+ * `system:serviceaccount:NS:NAME` is that ServiceAccount (MakeUsername and SplitUsername round-trip),
+ * so it is filed with the account; an account whose username does not split back (a `:` in its
+ * name) is filed by its username, as a User of that name is. Each list is in ordinal order, as
+ * bindings are added.
+ */
+class BindingsBySubject {
+  private readonly users = new Map<string, BindingDef[]>();
+  private readonly groups = new Map<string, BindingDef[]>();
+  private readonly accounts = new Map<string, Map<string, BindingDef[]>>();
+
+  /** Files a binding under the subject it names in the binding's namespace (boundSubject); subjects that match nobody are left out. */
+  add(subject: Subject, bindingNamespace: string, binding: BindingDef): void {
+    switch (subject.kind) {
+      case 'Group':
+        appendTo(this.groups, subject.name, binding);
+        return;
+      case 'User': {
+        const account = parseServiceAccountUsername(subject.name);
+        if (account) this.addAccount(account.namespace, account.name, binding);
+        else appendTo(this.users, subject.name, binding);
+        return;
+      }
+      case 'ServiceAccount': {
+        const namespace = subject.namespace || bindingNamespace;
+        if (namespace) this.addAccount(namespace, subject.name, binding);
+      }
+    }
+  }
+
+  private addAccount(namespace: string, name: string, binding: BindingDef): void {
+    if (!splitsBack(namespace, name)) {
+      appendTo(this.users, serviceAccountUsername(namespace, name), binding);
+      return;
+    }
+    let byName = this.accounts.get(namespace);
+    if (!byName) this.accounts.set(namespace, (byName = new Map()));
+    appendTo(byName, name, binding);
+  }
+
+  /** Adds the lists of bindings naming the identity's username or one of its groups. */
+  listsFor(identity: Identity, lists: (readonly BindingDef[])[]): void {
+    this.listsOfUser(identity.name, lists);
+    for (const group of identity.groups) this.listsOfGroup(group, lists);
+  }
+
+  /** The bindings naming this subject itself (not a group it belongs to). */
+  listsOfSubject(subject: SubjectRef, lists: (readonly BindingDef[])[]): void {
+    if (subject.kind === 'Group') this.listsOfGroup(subject.name, lists);
+    else if (subject.kind === 'User') this.listsOfUser(subject.name, lists);
+    else this.listsOfAccount(subject.namespace ?? '', subject.name, lists);
+  }
+
+  listsOfUser(username: string, lists: (readonly BindingDef[])[]): void {
+    const account = parseServiceAccountUsername(username);
+    if (account) this.listsOfAccount(account.namespace, account.name, lists);
+    else addList(this.users.get(username), lists);
+  }
+
+  listsOfAccount(namespace: string, name: string, lists: (readonly BindingDef[])[]): void {
+    addList(splitsBack(namespace, name) ? this.accounts.get(namespace)?.get(name) : this.users.get(serviceAccountUsername(namespace, name)), lists);
+  }
+
+  listsOfGroup(group: string, lists: (readonly BindingDef[])[]): void {
+    addList(this.groups.get(group), lists);
+  }
+}
+
+/** Whether `system:serviceaccount:NS:NAME` splits back into this namespace and name (parseServiceAccountUsername). */
+function splitsBack(namespace: string, name: string): boolean {
+  return namespace !== '' && name !== '' && !namespace.includes(':') && !name.includes(':');
+}
+
+function addList(list: readonly BindingDef[] | undefined, lists: (readonly BindingDef[])[]): void {
+  if (list) lists.push(list);
+}
+
+/** The bindings of several ordinal-ordered lists, once each, in ordinal order. */
+function inOrdinalOrder(lists: readonly (readonly BindingDef[])[]): BindingDef[] {
+  const all = lists.length === 1 ? [...lists[0]] : lists.flat();
+  if (lists.length > 1) all.sort((a, b) => a.ordinal - b.ordinal);
+  let kept = 0;
+  for (const binding of all) if (kept === 0 || all[kept - 1] !== binding) all[kept++] = binding;
+  all.length = kept;
+  return all;
 }
 
 export function appendTo<K, V>(map: Map<K, V[]>, key: K, value: V): void {

@@ -14,12 +14,13 @@
  * namespace's Pod Security `enforce` label allows privileged pods (absent label: allowed, the
  * Kubernetes default).
  */
+import { riskCatalogue, riskQuestions } from './catalogue.js';
 import { workloadAccountUses } from './default-sa.js';
 import { appendTo, displayKey, type Grant, type RbacEngine } from './engine.js';
 import type { BindingDef } from './model.js';
 import { CheckScreen, matchCheck, type PermissionCheck, type ScreenedGrants } from './permissions.js';
 import * as P from './primitives.js';
-import { describeSubject, identityOf, SYSTEM_MASTERS, type SubjectRef } from './subject.js';
+import { describeSubject, identityOf, parseServiceAccountUsername, SYSTEM_MASTERS, type SubjectRef } from './subject.js';
 
 export type EscalationGoal = 'cluster-admin' | 'all-secrets';
 export const ESCALATION_GOALS: readonly EscalationGoal[] = ['cluster-admin', 'all-secrets'];
@@ -118,6 +119,14 @@ export function escalationChecks(options: EscalationOptions = {}): PermissionChe
   ];
 }
 
+/**
+ * The one CheckScreen of an engine (per option set) for the escalation graph and the risk catalogue:
+ * each role is screened once for both.
+ */
+export function rbacScreen(engine: RbacEngine, options: EscalationOptions = {}): CheckScreen {
+  return engine.cached(`screen:${options.execWithGet ?? true}`, () => new CheckScreen([...escalationChecks(options), ...riskCatalogue(options).flatMap(riskQuestions)]));
+}
+
 /** Pod Security levels that refuse privileged pods and hostPath volumes. */
 const RESTRICTING_LEVELS = new Set(['baseline', 'restricted']);
 
@@ -136,15 +145,13 @@ export class EscalationGraph {
     private readonly engine: RbacEngine,
     private readonly options: EscalationOptions = {},
   ) {
-    this.checks = new CheckScreen(escalationChecks(options));
+    this.checks = rbacScreen(engine, options);
     const accounts = this.collectSubjects();
     this.namespaces = [...new Set([...engine.inventory.namespaces(), ...accounts.keys()])].filter(Boolean).sort();
     this.addHubEdges(accounts);
     const bySignature = new Map<string, Edge[]>();
     for (const [node, subject] of this.subjects) {
-      const identity = identityOf(subject);
-      const grants = engine.grantsFor(identity);
-      const privileged = identity.groups.includes(SYSTEM_MASTERS);
+      const { grants, privileged } = identityGrants(engine, subject);
       const signature = `${privileged}|${grants.map((grant) => grant.binding.ordinal).join(',')}`;
       let edges = bySignature.get(signature);
       if (!edges) {
@@ -201,7 +208,7 @@ export class EscalationGraph {
    * rule of that namespace into it, pod creation included (the escalate verb waives the check that
    * the writer holds the rules it writes).
    */
-  private escalatableOwnRole(screened: ScreenedGrants, grants: Grant[], namespace: string): string | undefined {
+  private escalatableOwnRole(screened: ScreenedGrants, grants: readonly Grant[], namespace: string): string | undefined {
     // A rule that allows a verb for one name allows it for some name: without both, no Role qualifies.
     if (!screened.holds(P.ESCALATE_ROLES, namespace) || !screened.holds(P.UPDATE_ROLES, namespace)) return undefined;
     for (const grant of grants) {
@@ -252,7 +259,7 @@ export class EscalationGraph {
   }
 
   /** The edges out of an identity holding these grants. */
-  private capabilities(grants: Grant[], privileged: boolean): Edge[] {
+  private capabilities(grants: readonly Grant[], privileged: boolean): Edge[] {
     const edges: Edge[] = [];
     const screened = this.checks.screen(grants);
     const holds = (namespace: string, check: PermissionCheck) => screened.holds(check, namespace);
@@ -314,7 +321,7 @@ export class EscalationGraph {
   }
 
   /** serviceaccounts/token and ServiceAccount impersonation name the account: a rule limited to names reaches only those (the check holds). */
-  private namedAccountEdges(edges: Edge[], grants: Grant[], namespace: string, check: PermissionCheck, primitive: PrimitiveId, label: string): void {
+  private namedAccountEdges(edges: Edge[], grants: readonly Grant[], namespace: string, check: PermissionCheck, primitive: PrimitiveId, label: string): void {
     const matches = matchCheck(grants, check, namespace);
     if (matches.some((match) => !match.onlyNames)) {
       edges.push({ to: anyAccount(namespace || ALL), primitive, label });
@@ -408,9 +415,20 @@ export function escalationGraph(engine: RbacEngine, options: EscalationOptions =
  * (a scan of workloads that run as accounts nothing binds builds no graph).
  */
 export function escalationPathFor(engine: RbacEngine, subject: SubjectRef, goal: EscalationGoal, options: EscalationOptions = {}): EscalationPath | undefined {
-  const identity = identityOf(subject);
-  if (!identity.groups.includes(SYSTEM_MASTERS) && engine.grantsFor(identity).length === 0) return undefined;
+  const { grants, privileged } = identityGrants(engine, subject);
+  if (!privileged && grants.length === 0) return undefined;
   return escalationGraph(engine, options).pathFor(subject, goal);
+}
+
+/**
+ * The grants of the identity a subject stands for (identityOf), and whether it is in system:masters.
+ * A ServiceAccount's (a User named after one included) are the engine's shared answer.
+ */
+export function identityGrants(engine: RbacEngine, subject: SubjectRef): { grants: readonly Grant[]; privileged: boolean } {
+  const account = subject.kind === 'ServiceAccount' ? { namespace: subject.namespace ?? '', name: subject.name } : subject.kind === 'User' ? parseServiceAccountUsername(subject.name) : undefined;
+  if (account) return { grants: engine.grantsOfServiceAccount(account.namespace, account.name), privileged: false };
+  const identity = identityOf(subject);
+  return { grants: engine.grantsFor(identity), privileged: identity.groups.includes(SYSTEM_MASTERS) };
 }
 
 export interface WorkloadAccount {

@@ -12,7 +12,7 @@ import { locationOf } from '../core/provenance.js';
 import { findingFor, today, type SuppressionOptions } from '../rules/engine.js';
 import type { RuleMeta, Violation } from '../rules/rule.js';
 import { AGGREGATE_TO_LABEL_PREFIX, BUILTIN_CLUSTER_ROLE_NAMES, isBootstrapObject } from './builtin-roles.js';
-import { analyzeDefaultServiceAccounts, type BroadSubjectKind } from './default-sa.js';
+import { broadBindings, type BroadSubjectKind } from './default-sa.js';
 import { bindingNamespace, type Grant, type RbacEngine } from './engine.js';
 import { describePath, goalTitle, pathLabels } from './escalation.js';
 import { findDanglingReferences } from './dangling.js';
@@ -111,7 +111,7 @@ export function rbacFindings(engine: RbacEngine, findingOptions: FindingOptions 
     'all-authenticated': 'rbac-binds-all-users',
     unauthenticated: 'rbac-binds-all-users',
   };
-  for (const broad of analyzeDefaultServiceAccounts(engine, options).broadBindings) {
+  for (const broad of broadBindings(engine, options)) {
     const role = engine.resolution(broad.binding).role;
     const severity: Severity = broad.kind === 'unauthenticated' ? 'critical' : broad.kind === 'namespace-service-accounts' ? 'medium' : OBJECT_RULES[broadRule[broad.kind]].severity;
     const who = broad.subject.kind === 'ServiceAccount' ? `ServiceAccount ${broad.subject.namespace || bindingNamespace(broad.binding)}/${broad.subject.name}` : `${broad.subject.kind} ${broad.subject.name}`;
@@ -243,8 +243,10 @@ function grantFindings(engine: RbacEngine, hits: readonly RiskHit[], metas: Map<
     entries.push({ hit, ...scoped, finding });
     groups.set(key, entries);
   }
-  const holders = tokenHoldersByAccount(engine);
-  return [...groups.values()].map((entries) => grantFinding(engine, entries, holders, options));
+  // Who holds each account's token: looked at only when there is an account's grant to report.
+  let holders: Map<string, AccountHolder[]> | undefined;
+  const holdersOf = () => (holders ??= tokenHoldersByAccount(engine));
+  return [...groups.values()].map((entries) => grantFinding(engine, entries, holdersOf, options));
 }
 
 /**
@@ -262,7 +264,7 @@ function perBinding(hit: RiskHit): RiskHit[] {
   });
 }
 
-function grantFinding(engine: RbacEngine, entries: GrantEntry[], holders: Map<string, AccountHolder[]>, options: FindingOptions): Finding {
+function grantFinding(engine: RbacEngine, entries: GrantEntry[], holders: () => Map<string, AccountHolder[]>, options: FindingOptions): Finding {
   const { subject } = entries[0].hit;
   const binding = entries[0].hit.matches[0].grant.binding;
   const hidden = hiddenGrant(engine, binding, entries, options);
@@ -275,7 +277,7 @@ function grantFinding(engine: RbacEngine, entries: GrantEntry[], holders: Map<st
   const scopeOf = (hit: RiskHit) => (hit.clusterWide ? 'cluster-wide' : `in namespace${hit.namespaces.length === 1 ? '' : 's'} ${hit.namespaces.join(', ')}`);
   const phrase = (entry: GrantEntry) => `${entry.hit.risk.title[0].toLowerCase()}${entry.hit.risk.title.slice(1)} ${scopeOf(entry.hit)}${entry.notes.length ? ` (${entry.notes.join('; ')})` : ''}`;
   const others = ranked.slice(1).map(phrase);
-  const held = subject.kind === 'ServiceAccount' ? holders.get(`${subject.namespace ?? ''}\u0000${subject.name}`) ?? [] : [];
+  const held = subject.kind === 'ServiceAccount' ? holders().get(`${subject.namespace ?? ''}\u0000${subject.name}`) ?? [] : [];
   const heldText = held.length
     ? ` Its token is held by ${held.slice(0, 3).map((holder) => `${holder.containers.length === 1 ? 'container' : 'containers'} ${holder.containers.map((name) => `"${name}"`).join(', ')} of ${describeRef(refOf(holder.workload))}`).join('; ')}${held.length > 3 ? ` and ${held.length - 3} more` : ''}.`
     : '';

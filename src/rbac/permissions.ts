@@ -126,6 +126,8 @@ function ruleAnswers(rule: PolicyRule, question: RoleQuestion): boolean {
 export class CheckScreen {
   private readonly bits = new Map<RoleQuestion, number>();
   private readonly byRole = new Map<RoleDef, Uint8Array>();
+  /** The roles that answer yes to some question. */
+  private readonly answering = new Set<RoleDef>();
   /** By ruleKey. */
   private readonly byRule = new Map<string, Uint8Array>();
 
@@ -142,14 +144,31 @@ export class CheckScreen {
   private flagsOf(role: RoleDef): Uint8Array {
     let flags = this.byRole.get(role);
     if (flags) return flags;
-    flags = new Uint8Array(this.bits.size);
-    for (const rule of role.rules) orInto(flags, this.ruleFlagsOf(rule));
+    if (role.rules.length === 1) flags = this.ruleFlagsOf(role.rules[0]);
+    else {
+      flags = new Uint8Array(this.bits.size);
+      for (const rule of role.rules) orInto(flags, this.ruleFlagsOf(rule));
+    }
+    // Read only from here on (a role of one rule shares that rule's flags).
     this.byRole.set(role, flags);
+    if (flags.includes(1)) this.answering.add(role);
     return flags;
   }
 
+  /** Whether the role answers yes to some question. */
+  answersSomethingFor(role: RoleDef): boolean {
+    this.flagsOf(role);
+    return this.answering.has(role);
+  }
+
+  /** Whether some grant's role answers yes to some question: when none does, every check fails in every scope. */
+  answersSomething(grants: readonly Grant[]): boolean {
+    for (const grant of grants) if (this.answersSomethingFor(grant.role)) return true;
+    return false;
+  }
+
   private ruleFlagsOf(rule: PolicyRule): Uint8Array {
-    const key = ruleKey(rule);
+    const key = keyOf(rule);
     let flags = this.byRule.get(key);
     if (flags) return flags;
     flags = new Uint8Array(this.bits.size);
@@ -161,6 +180,7 @@ export class CheckScreen {
   /** The answers for one set of grants: cluster-wide (ClusterRoleBindings) and per RoleBinding namespace. */
   screen(grants: readonly Grant[]): ScreenedGrants {
     const cluster = new Uint8Array(this.bits.size);
+    const somewhere = new Uint8Array(this.bits.size);
     const namespaces = new Map<string, Uint8Array>();
     for (const grant of grants) {
       let scope: Uint8Array = cluster;
@@ -168,10 +188,24 @@ export class CheckScreen {
         scope = namespaces.get(grant.namespace) ?? new Uint8Array(this.bits.size);
         namespaces.set(grant.namespace, scope);
       }
-      orInto(scope, this.flagsOf(grant.role));
+      const flags = this.flagsOf(grant.role);
+      orInto(scope, flags);
+      orInto(somewhere, flags);
     }
-    return new ScreenedGrants(this, grants, cluster, namespaces);
+    return new ScreenedGrants(this, grants, cluster, namespaces, somewhere);
   }
+}
+
+/**
+ * ruleKey once per rule object, whichever screen asks (the escalation graph and the risks share one;
+ * the rule pack's role checks have their own). Rules are never changed once parsed.
+ */
+const ruleKeys = new WeakMap<PolicyRule, string>();
+
+function keyOf(rule: PolicyRule): string {
+  let key = ruleKeys.get(rule);
+  if (key === undefined) ruleKeys.set(rule, (key = ruleKey(rule)));
+  return key;
 }
 
 function orInto(flags: Uint8Array, more: Uint8Array): void {
@@ -190,8 +224,16 @@ export class ScreenedGrants {
     private readonly cluster: Uint8Array,
     /** Per namespace, the OR of the flags of that namespace's RoleBindings' roles. */
     private readonly byNamespace: Map<string, Uint8Array>,
+    /** The OR of every grant's flags. */
+    private readonly anywhere: Uint8Array,
   ) {
     this.namespaces = [...byNamespace.keys()].sort();
+  }
+
+  /** Whether some grant answers yes in some scope: false means `holds` and `grantedIn` are false everywhere. */
+  somewhere(question: RoleQuestion): boolean {
+    const bit = this.checks.bit(question);
+    return bit === undefined || this.anywhere[bit] === 1;
   }
 
   /**

@@ -25,8 +25,8 @@ import { escalationPathFor, type EscalationOptions, type EscalationPath } from '
 import { checkHolds, grantNamespaces, matchCheck, type CheckMatch } from './permissions.js';
 import * as P from './primitives.js';
 import type { BindingDef, PolicyRule, RoleDef } from './model.js';
-import { evaluateRisk, PRIVILEGED_NAMESPACES, riskCatalogue, type RiskDefinition, type RiskHit } from './risks.js';
-import { serviceAccountIdentity, type SubjectRef } from './subject.js';
+import { catalogueHits, evaluateRisk, PRIVILEGED_NAMESPACES, riskCatalogue, type RiskDefinition, type RiskHit } from './risks.js';
+import type { SubjectRef } from './subject.js';
 
 const ORDER: readonly Severity[] = ['info', 'low', 'medium', 'high', 'critical'];
 
@@ -150,14 +150,12 @@ export interface TokenReach {
 export function tokenReach(engine: RbacEngine, namespace: string, name: string, options: EscalationOptions = {}): TokenReach {
   return engine.cached(`token-reach:${options.execWithGet ?? true}:${namespace}\u0000${name}`, () => {
     const subject: SubjectRef = { kind: 'ServiceAccount', namespace, name };
-    const grants = engine.grantsFor(serviceAccountIdentity(namespace, name)).filter((grant) => !isBootstrapObject(grant.binding.object.metadata.labels));
+    const grants = engine.grantsOfServiceAccount(namespace, name).filter((grant) => !isBootstrapObject(grant.binding.object.metadata.labels));
     const adminPath = escalationPathFor(engine, subject, 'cluster-admin', options);
     const allSecretsPath = escalationPathFor(engine, subject, 'all-secrets', options);
-    const hits = riskCatalogue(options).flatMap((risk) => {
-      const hit = evaluateRisk(risk, subject, grants);
-      if (!hit) return [];
+    const hits = catalogueHits(engine, subject, grants, options).map((hit) => {
       hit.path = adminPath ?? allSecretsPath;
-      return [{ hit, ...scopedSeverity(hit, engine.inventory) }];
+      return { hit, ...scopedSeverity(hit, engine.inventory) };
     });
     const { scope, namespaces } = secretsScope(grants, namespace);
     const severity = hits.reduce<Severity | undefined>((worst, entry) => (worst ? worstSeverity(worst, entry.severity) : entry.severity), undefined);

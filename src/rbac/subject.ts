@@ -144,11 +144,6 @@ export function subjectKey(subject: SubjectRef): string {
   }
 }
 
-/** The keys under which bindings that apply to this identity are indexed. */
-export function identityKeys(identity: Identity): string[] {
-  return [`u\u0000${identity.name}`, ...identity.groups.map((group) => `g\u0000${group}`)];
-}
-
 /** `ServiceAccount shop/ci`, `User alice`, `Group devs`. */
 export function describeSubject(subject: SubjectRef): string {
   return subject.kind === 'ServiceAccount' ? `ServiceAccount ${subject.namespace}/${subject.name}` : `${subject.kind} ${subject.name}`;

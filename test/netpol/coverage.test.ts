@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { Inventory } from '../../src/core/inventory.js';
 import { inventoryFromText, loadSources } from '../../src/load/sources.js';
 import { coverage, netpolFindings, NETPOL_RULE_LIST } from '../../src/netpol/index.js';
 
@@ -38,6 +39,22 @@ describe('netpol coverage and findings', () => {
       { range: '::-ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff', conn: 'TCP 53,UDP 53' },
     ]);
     expect(byWorkload.get('kube-system/coredns[Deployment]')?.externalDns).toBeUndefined();
+  });
+
+  it('work a workload out on demand exactly as when every workload is worked out (with policies and without)', async () => {
+    const { inventory } = await loadSources([SHOP]);
+    const withoutPolicies = Inventory.of(inventory.objects.filter((object) => object.kind !== 'NetworkPolicy'));
+    for (const sources of [inventory, withoutPolicies]) {
+      const all = coverage(sources);
+      const onDemand = coverage(sources);
+      // Asked one by one, last first: the order must not matter.
+      const asked = [...onDemand.analysis.topology.workloads].reverse().map((workload) => onDemand.coverageOf(workload)).reverse();
+      expect(asked).toEqual(all.workloads);
+      expect(onDemand.warnings).toEqual(all.warnings);
+      expect(onDemand.metrics).toEqual(all.metrics);
+      expect(onDemand.clusterDns).toEqual(all.clusterDns);
+    }
+    expect(coverage(withoutPolicies).workloads.filter((entry) => entry.internet.length > 0)).toHaveLength(4);
   });
 
   it('count namespaces with default deny and workloads that may reach out', async () => {

@@ -9,7 +9,10 @@
  * - the engine's subject indexes give exactly the grants that `appliesTo` finds over all bindings;
  * - a rule allowing a verb for one name allows it for some name (the escalation graph asks the
  *   `names: 'any'` check before looking at single Roles by name);
- * - `escalationPathFor`, which builds no graph for a subject without grants, gives the graph's path.
+ * - `escalationPathFor`, which builds no graph for a subject without grants, gives the graph's path;
+ * - `catalogueHits` (one screen shared with the graph, subjects whose roles answer nothing passed over),
+ *   `grantsOfServiceAccount` (accounts indexed by namespace and name) and the rule pack's role screen
+ *   give what the reference gives.
  *
  * The inventories mix wildcards, resourceNames, nonResourceURLs, subresources (`*\/exec` too),
  * aggregation, dangling roleRefs, bindings across namespaces, ServiceAccounts without a namespace,
@@ -25,8 +28,9 @@ import { bindingNamespace, type Grant, type RbacEngine } from '../../src/rbac/en
 import { ESCALATION_GOALS, escalationChecks, escalationGraph, escalationPathFor } from '../../src/rbac/escalation.js';
 import { CheckScreen, checkHolds, grantNamespaces, matchCheck, type CheckMatch, type PermissionCheck } from '../../src/rbac/permissions.js';
 import * as P from '../../src/rbac/primitives.js';
-import { evaluateRisk, evaluateRisks, PRIVILEGED_NAMESPACES, riskCatalogue, type RiskDefinition, type RiskHit } from '../../src/rbac/risks.js';
-import { identityOf, subjectKey, type SubjectRef } from '../../src/rbac/subject.js';
+import { catalogueHits, evaluateRisk, evaluateRisks, PRIVILEGED_NAMESPACES, riskCatalogue, type RiskDefinition, type RiskHit } from '../../src/rbac/risks.js';
+import { identityOf, serviceAccountIdentity, subjectKey, type SubjectRef } from '../../src/rbac/subject.js';
+import { ROLE_RISKS } from '../../src/rules/pack/role-grants.js';
 import { engineOf } from './helpers.js';
 
 const RBAC = 'rbac.authorization.k8s.io/v1';
@@ -56,6 +60,9 @@ const SUBJECTS = [
   { kind: 'ServiceAccount', namespace: 'shop', name: 'sa0' },
   { kind: 'ServiceAccount', namespace: 'kube-system', name: 'sa1' },
   { kind: 'ServiceAccount', name: 'sa0' },
+  // Accounts whose username does not split back (a ':' in the name), and the User that names one.
+  { kind: 'ServiceAccount', namespace: 'shop', name: 'a:b' },
+  { kind: 'User', name: 'system:serviceaccount:shop:a:b' },
   { kind: 'Robot', name: 'r2d2' },
 ];
 
@@ -166,10 +173,14 @@ describe('fast paths answer exactly as the straightforward reference (random inv
           for (const grants of [direct, all]) {
             const screened = screen.screen(grants);
             expect(screened.namespaces).toEqual(grantNamespaces(grants));
+            const answers = screen.answersSomething(grants);
             for (const check of checks) {
               for (const scope of SCOPES) {
                 const expected = checkHolds(grants, check, scope);
                 if (screened.holds(check, scope) !== expected) expect.fail(`${JSON.stringify(check)} in "${scope}": the screen says ${!expected}, checkHolds ${expected}`);
+                // The shortcuts only ever say "nowhere" when that is so.
+                if (expected && !screened.somewhere(check)) expect.fail(`${JSON.stringify(check)} holds in "${scope}" but the screen says nowhere`);
+                if (expected && !answers) expect.fail(`${JSON.stringify(check)} holds in "${scope}" but the screen says no role answers anything`);
               }
             }
           }
@@ -216,6 +227,49 @@ describe('fast paths answer exactly as the straightforward reference (random inv
           expect(hit.path?.goal).toBe('cluster-admin');
           expect(hit.risk.primitives).toContain(hit.path?.steps[0].primitive);
         });
+      }),
+      RUNS,
+    );
+  });
+
+  it('catalogueHits (the shared screen, silent roles passed over) is the reference for the whole catalogue', () => {
+    fc.assert(
+      fc.property(inventoryArbitrary, fc.boolean(), (objects, execWithGet) => {
+        const engine = engineOf(objects);
+        for (const { subject, direct, all } of subjectsOf(engine)) {
+          for (const grants of [direct, all]) {
+            const expected = riskCatalogue({ execWithGet }).flatMap((risk) => referenceRisk(risk, subject, grants) ?? []);
+            expect(catalogueHits(engine, subject, grants, { execWithGet })).toEqual(expected);
+          }
+        }
+      }),
+      RUNS,
+    );
+  });
+
+  it("grantsOfServiceAccount (indexed by namespace and name, kept per account) is grantsFor the account's identity", () => {
+    fc.assert(
+      fc.property(inventoryArbitrary, (objects) => {
+        const engine = engineOf(objects);
+        const accounts = [...NAMESPACES, '', 'elsewhere'].flatMap((namespace) => ['sa0', 'sa1', 'a:b', 'default', ''].map((name) => ({ namespace, name })));
+        for (const { namespace, name } of [...accounts, ...accounts]) {
+          expect(engine.grantsOfServiceAccount(namespace, name)).toEqual(engine.grantsFor(serviceAccountIdentity(namespace, name)));
+        }
+      }),
+      RUNS,
+    );
+  });
+
+  it("the rule pack's role screen passes over only roles that match no risk of ROLE_RISKS", () => {
+    const screen = new CheckScreen(ROLE_RISKS.flatMap((risk) => [...(risk.checks ?? []), ...(risk.ruleMatches ? [risk.ruleMatches] : [])]));
+    fc.assert(
+      fc.property(inventoryArbitrary, (objects) => {
+        const engine = engineOf(objects);
+        for (const role of engine.roles.allRoles()) {
+          const grant: Grant = { binding: { kind: 'ClusterRoleBinding', name: 'holder', roleRef: undefined, subjects: [], object: objects[0], ordinal: -1 }, role, namespace: '' };
+          const risky = ROLE_RISKS.some((risk) => role.rules.some((rule) => risk.ruleMatches?.(rule)) || (risk.checks ?? []).some((check) => SCOPES.some((scope) => matchCheck([{ ...grant, namespace: role.kind === 'Role' ? (role.namespace ?? '') : '' }], check, scope).length > 0)));
+          if (risky) expect(screen.answersSomethingFor(role)).toBe(true);
+        }
       }),
       RUNS,
     );

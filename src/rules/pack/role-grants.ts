@@ -14,7 +14,7 @@ import { severityRank, type Severity } from '../../core/severity.js';
 import { describeRule, isBootstrapObject, matchCheck, type BindingDef, type PermissionCheck, type PolicyRule, type RbacEngine, type RoleDef } from '../../rbac/index.js';
 import { isRbacObject, isWildcardRule, parseRole } from '../../rbac/model.js';
 import * as P from '../../rbac/primitives.js';
-import { core, inGroup } from '../../rbac/permissions.js';
+import { CheckScreen, core, inGroup } from '../../rbac/permissions.js';
 import type { RuleContext, Violation } from '../rule.js';
 import { sharedEngine } from '../token-analysis.js';
 
@@ -110,11 +110,28 @@ function bindingsByRole(engine: RbacEngine): Map<KubeObject, string[]> {
   return index;
 }
 
-function analyse(object: KubeObject, engine: RbacEngine, bound: Map<KubeObject, string[]>): RoleGrants | undefined {
+/** Every question of the catalogue, so that a role answering none (most roles) is passed over without matching each check. */
+function catalogueScreen(): CheckScreen {
+  return new CheckScreen(ROLE_RISKS.flatMap((risk) => [...(risk.checks ?? []), ...(risk.ruleMatches ? [risk.ruleMatches] : [])]));
+}
+
+function analyse(object: KubeObject, context: RuleContext): RoleGrants | undefined {
   if (!isRbacObject(object, object.kind) || isBootstrapObject(object.metadata.labels) || object.aggregationRule !== undefined) return undefined;
+  const engine = sharedEngine(context);
   // The engine's own definition of this object when it has one: what the engine learnt of its rules (roleHits) is then shared with the scan's RBAC findings.
   const stored = engine.roles.lookup(object.kind, object.metadata.namespace, object.metadata.name ?? '');
   const role = stored?.object === object ? stored : parseRole(object);
+  // A check that holds in some scope holds for the role (roleSatisfies): a role the screen finds silent (most) matches nothing.
+  const rules = context.shared('role-risk-screen', catalogueScreen).answersSomethingFor(role) ? riskyRules(role, object) : [];
+  const boundBy = [...(context.shared('role-bound-by', () => bindingsByRole(engine)).get(object) ?? [])];
+  if (role.kind === 'ClusterRole') {
+    for (const [target, sources] of engine.roles.aggregationSources) if (sources.includes(role.name) && target !== role.name) boundBy.push(`aggregation into ClusterRole ${target}`);
+  }
+  return { role, boundBy, rules };
+}
+
+/** The role's rules that carry a risk of the catalogue, each with its risks, most severe first. */
+function riskyRules(role: RoleDef, object: KubeObject): RiskyRule[] {
   // A synthetic binding that gives the role where it would be given: everywhere (ClusterRole) or in its namespace (Role).
   const namespace = role.kind === 'Role' ? (role.namespace ?? '') : '';
   const binding: BindingDef = { kind: role.kind === 'Role' ? 'RoleBinding' : 'ClusterRoleBinding', name: 'holder', namespace: namespace || undefined, roleRef: { kind: role.kind, name: role.name }, subjects: [], object, ordinal: -1 };
@@ -136,30 +153,31 @@ function analyse(object: KubeObject, engine: RbacEngine, bound: Map<KubeObject, 
   const rules = [...byIndex.values()].sort((a, b) => a.index - b.index);
   // Most severe first; the catalogue's order breaks ties.
   for (const entry of rules) entry.risks.sort((a, b) => severityRank(a.severity) - severityRank(b.severity) || ROLE_RISKS.indexOf(a.risk) - ROLE_RISKS.indexOf(b.risk));
-  const boundBy = [...(bound.get(object) ?? [])];
-  if (role.kind === 'ClusterRole') {
-    for (const [target, sources] of engine.roles.aggregationSources) if (sources.includes(role.name) && target !== role.name) boundBy.push(`aggregation into ClusterRole ${target}`);
-  }
-  return { role, boundBy, rules };
+  return rules;
 }
+
+const newRoleGrantsCache = () => new WeakMap<KubeObject, RoleGrants | null>();
 
 /** The risky rules of a Role or ClusterRole, computed once per object per scan. */
 export function roleGrantsOf(object: KubeObject, context: RuleContext): RoleGrants | undefined {
-  const cache = context.shared('role-grants', () => new WeakMap<KubeObject, RoleGrants | null>());
+  // Thirteen rules ask about each role: no closure made per question.
+  const cache = context.shared('role-grants', newRoleGrantsCache);
   let grants = cache.get(object);
   if (grants === undefined) {
-    const engine = sharedEngine(context);
-    grants = analyse(object, engine, context.shared('role-bound-by', () => bindingsByRole(engine))) ?? null;
+    grants = analyse(object, context) ?? null;
     cache.set(object, grants);
   }
   return grants ?? undefined;
 }
 
+const NO_VIOLATIONS = Object.freeze([]) as unknown as Violation[];
+
 /** The check of a role rule: the PolicyRules whose most severe risk is this rule's. */
 export function roleRiskCheck(ruleId: string) {
   return (object: KubeObject, context: RuleContext): Violation[] => {
     const grants = roleGrantsOf(object, context);
-    if (!grants) return [];
+    // Most roles grant nothing risky: no array made for them, thirteen times over.
+    if (!grants || grants.rules.length === 0) return NO_VIOLATIONS;
     return grants.rules
       .filter((entry) => entry.risks[0].risk.ruleId === ruleId)
       .map((entry) => {

@@ -1,22 +1,25 @@
 import { podTemplateOf, serviceAccountOf, tokenAutomounted, WORKLOAD_KINDS } from '../../core/workload.js';
 import { describeRef, refOf } from '../../core/object.js';
-import { isBootstrapObject, serviceAccountIdentity } from '../../rbac/index.js';
+import { isBootstrapObject } from '../../rbac/index.js';
 import type { KubeObject } from '../../core/object.js';
 import type { Rule, RuleContext } from '../rule.js';
 import { sharedEngine } from '../token-analysis.js';
 
-/** The workloads of the inventory by the ServiceAccount they run as (`namespace/name`), in inventory order, indexed once per scan. */
-function workloadsRunningAs(context: RuleContext): Map<string, KubeObject[]> {
+/** The workloads of the inventory by the ServiceAccount they run as (namespace, then name), in inventory order, indexed once per scan. */
+function workloadsRunningAs(context: RuleContext): Map<string, Map<string, KubeObject[]>> {
   return context.shared('workloads-by-service-account', () => {
-    const index = new Map<string, KubeObject[]>();
+    const index = new Map<string, Map<string, KubeObject[]>>();
     for (const workload of context.inventory.objects) {
       if (!WORKLOAD_KINDS.includes(workload.kind)) continue;
       const template = podTemplateOf(workload);
       if (!template) continue;
-      const key = `${workload.metadata.namespace ?? ''}/${serviceAccountOf(template.spec)}`;
-      const list = index.get(key);
+      const namespace = workload.metadata.namespace ?? '';
+      let byName = index.get(namespace);
+      if (!byName) index.set(namespace, (byName = new Map()));
+      const name = serviceAccountOf(template.spec);
+      const list = byName.get(name);
       if (list) list.push(workload);
-      else index.set(key, [workload]);
+      else byName.set(name, [workload]);
     }
     return index;
   });
@@ -39,9 +42,8 @@ export const serviceAccountUnbound: Rule = {
     const name = object.metadata.name;
     if (!namespace || !name) return [];
     const engine = sharedEngine(context);
-    const grants = engine.grantsFor(serviceAccountIdentity(namespace, name)).filter((grant) => !isBootstrapObject(grant.binding.object.metadata.labels));
-    if (grants.length) return [];
-    const users = workloadsRunningAs(context).get(`${namespace}/${name}`) ?? [];
+    if (engine.grantsOfServiceAccount(namespace, name).some((grant) => !isBootstrapObject(grant.binding.object.metadata.labels))) return [];
+    const users = workloadsRunningAs(context).get(namespace)?.get(name) ?? [];
     const mounting = users.filter((workload) => tokenAutomounted(podTemplateOf(workload)?.spec ?? {}, object));
     if (mounting.length) {
       return [
