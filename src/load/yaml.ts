@@ -43,47 +43,85 @@ interface RawDocument {
   contentLine: number;
 }
 
-/** Splits a YAML stream into documents on `---` and `...` markers at column 0 (the spec forbids them inside scalars). */
+/**
+ * Splits a YAML stream into documents on `---` and `...` markers at column 0 (the spec forbids them
+ * inside scalars). A document's text is a slice of the stream, never a copy: lines are found with
+ * indexOf, and only a document's first lines (up to its first content) are looked at as strings.
+ */
 export function splitDocuments(text: string, firstLine = 1): RawDocument[] {
   const documents: RawDocument[] = [];
-  const lines = text.split('\n');
+  // The lines of the document being read: from line `start` at offset `startOffset`.
   let start = 0;
+  let startOffset = 0;
   let contentLine = -1;
   let inDocument = false;
-  const flush = (end: number) => {
-    if (start < end) {
-      const body = lines.slice(start, end).join('\n');
-      if (contentLine >= 0) documents.push({ text: body, startLine: start + firstLine, contentLine: contentLine + firstLine });
+  // A `---` line with content after the marker (`--- |`, `--- !tag`) opens the document: it keeps that line, the marker blanked.
+  let markerLine = false;
+  // Directive lines before a document's content, blanked: js-yaml does not need them.
+  let directives: number[] = [];
+  /** The lines from `start` up to line `end`, which starts at `endOffset` (its line break excluded). */
+  const flush = (end: number, endOffset: number) => {
+    if (start < end && contentLine >= 0) {
+      const body = markerLine ? `   ${text.slice(startOffset + 3, endOffset)}` : text.slice(startOffset, endOffset);
+      documents.push({ text: directives.length ? blankLines(body, start, directives) : body, startLine: start + firstLine, contentLine: contentLine + firstLine });
     }
+    markerLine = false;
+    directives = [];
   };
-  for (let index = 0; index < lines.length; index++) {
-    const line = lines[index];
-    if (line.startsWith('---') && (line.length === 3 || line[3] === ' ' || line[3] === '\t' || line[3] === '\r')) {
-      flush(index);
-      // Content after the marker (`--- |`, `--- !tag`) belongs to the new document: keep the line, blank the marker.
-      lines[index] = '   ' + line.slice(3);
-      start = index;
-      contentLine = /^\s*(#.*)?\r?$/.test(lines[index]) ? -1 : index;
+  let index = 0;
+  for (let offset = 0; offset <= text.length; index++) {
+    const newline = text.indexOf('\n', offset);
+    const end = newline < 0 ? text.length : newline;
+    const first = text.charCodeAt(offset);
+    if (first === 45 /* - */ && isMarker(text, offset, end, '---', /[ \t\r]/)) {
+      flush(index, offset - 1);
+      const rest = text.slice(offset + 3, end);
       inDocument = true;
-      continue;
-    }
-    if (line.startsWith('...') && (line.length === 3 || /^\.\.\.[\s]/.test(line))) {
-      flush(index);
+      if (isBlankOrComment(rest)) {
+        // Nothing but the marker: the document starts on the next line.
+        start = index + 1;
+        startOffset = end + 1;
+        contentLine = -1;
+      } else {
+        start = index;
+        startOffset = offset;
+        contentLine = index;
+        markerLine = true;
+      }
+    } else if (first === 46 /* . */ && isMarker(text, offset, end, '...', /\s/)) {
+      flush(index, offset - 1);
       start = index + 1;
+      startOffset = end + 1;
       contentLine = -1;
       inDocument = false;
-      continue;
+    } else if (first === 37 /* % */ && !inDocument && contentLine < 0) {
+      // A directive belongs to the next document's prologue.
+      directives.push(index);
+    } else {
+      if (contentLine < 0 && !isBlankOrComment(text.slice(offset, end))) contentLine = index;
+      inDocument = true;
     }
-    if (line.startsWith('%') && !inDocument && contentLine < 0) {
-      // A directive belongs to the next document's prologue; js-yaml does not need it.
-      lines[index] = '';
-      continue;
-    }
-    if (contentLine < 0 && !/^\s*(#.*)?\r?$/.test(line)) contentLine = index;
-    inDocument = true;
+    offset = end + 1;
   }
-  flush(lines.length);
+  flush(index, text.length);
   return documents;
+}
+
+/** Whether the line from `offset` to `end` is the marker, alone or followed by a character `after`. */
+function isMarker(text: string, offset: number, end: number, marker: string, after: RegExp): boolean {
+  return text.startsWith(marker, offset) && (end - offset === 3 || after.test(text[offset + 3]));
+}
+
+function isBlankOrComment(line: string): boolean {
+  return /^\s*(#.*)?\r?$/.test(line);
+}
+
+/** The text with the given lines (numbered from `firstIndex`) made empty. */
+function blankLines(text: string, firstIndex: number, blank: readonly number[]): string {
+  return text
+    .split('\n')
+    .map((line, index) => (blank.includes(firstIndex + index) ? '' : line))
+    .join('\n');
 }
 
 /** Parses a YAML (or JSON) stream into Kubernetes objects. Throws InputError with file and line on bad YAML. */

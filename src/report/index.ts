@@ -18,13 +18,13 @@ export function render(report: Report, format: string, options: { color?: boolea
  * The report as parts to write one after the other, made as they are written: JSON and SARIF of a
  * big report are longer than one string can be, and are never held whole (writeOutput writes them).
  */
-/** jsonParts' depth that makes each finding of the JSON report one part. */
+/** jsonParts' depth below which the findings of the JSON report are written by JSON.stringify (many to a part). */
 const JSON_FINDING_DEPTH = 2;
 
 export function* renderParts(report: Report, format: string, options: { color?: boolean } = {}): Generator<string> {
   switch (format) {
     case 'json':
-      // Down to each finding (root, findings, finding): a finding is one JSON.stringify, not a part per field (issue 9).
+      // Down to the findings (root, findings): findings are written by JSON.stringify, not a part per field (issue 9).
       yield* jsonParts(jsonReport(report), JSON_FINDING_DEPTH);
       yield '\n';
       return;

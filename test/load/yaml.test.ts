@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../../src/core/errors.js';
 import { parseJson, parseYamlStream, splitDocuments } from '../../src/load/yaml.js';
@@ -16,7 +17,72 @@ describe('splitDocuments', () => {
   ])('%s', (_name, text, lines) => {
     expect(splitDocuments(text).map((document) => document.contentLine)).toEqual(lines);
   });
+
+  it('agrees with splitting the stream into lines and joining them again, on streams of markers, directives, comments, scalars and CRLF (property)', () => {
+    const line = fc.constantFrom('---', '--- ', '---\r', '--- # c', '--- |', '--- {a: 1}', '---x', '...', '... ', '....', '%YAML 1.2', '# c', '', '  ', '\r', 'a: 1', '  b: 2', '- x', 'k: |+', '  v', 'kind: A\r');
+    fc.assert(
+      fc.property(fc.array(line, { maxLength: 14 }), fc.boolean(), fc.integer({ min: 0, max: 3 }), (lines, trailingBreak, firstLine) => {
+        const text = lines.join('\n') + (trailingBreak ? '\n' : '');
+        expect(splitDocuments(text, firstLine).map(significant)).toEqual(splitByLines(text, firstLine).map(significant));
+      }),
+      { numRuns: 3000 },
+    );
+  });
 });
+
+/**
+ * A document as the parser reads it: its content line, and its lines from the first content line on,
+ * each with its line number in the stream (what comes before is blank or a comment, which a document
+ * split off by lines keeps and a slice may leave out).
+ */
+function significant(document: { text: string; startLine: number; contentLine: number }): { contentLine: number; lines: [number, string][]; blankBefore: boolean } {
+  const lines = document.text.split('\n').map((text, index): [number, string] => [document.startLine + index, text]);
+  const before = lines.filter(([number]) => number < document.contentLine);
+  return { contentLine: document.contentLine, lines: lines.filter(([number]) => number >= document.contentLine), blankBefore: before.every(([, text]) => /^\s*(#.*)?\r?$/.test(text)) };
+}
+
+/** The split as it was first written (lines split, markers blanked, lines joined again): the oracle for the slicing split. */
+function splitByLines(text: string, firstLine = 1): { text: string; startLine: number; contentLine: number }[] {
+  const documents: { text: string; startLine: number; contentLine: number }[] = [];
+  const lines = text.split('\n');
+  let start = 0;
+  let contentLine = -1;
+  let inDocument = false;
+  const flush = (end: number) => {
+    if (start < end) {
+      const body = lines.slice(start, end).join('\n');
+      if (contentLine >= 0) documents.push({ text: body, startLine: start + firstLine, contentLine: contentLine + firstLine });
+    }
+  };
+  for (let index = 0; index < lines.length; index++) {
+    const line = lines[index];
+    if (line.startsWith('---') && (line.length === 3 || line[3] === ' ' || line[3] === '\t' || line[3] === '\r')) {
+      flush(index);
+      // Content after the marker (`--- |`, `--- !tag`) belongs to the new document: keep the line, blank the marker.
+      lines[index] = '   ' + line.slice(3);
+      start = index;
+      contentLine = /^\s*(#.*)?\r?$/.test(lines[index]) ? -1 : index;
+      inDocument = true;
+      continue;
+    }
+    if (line.startsWith('...') && (line.length === 3 || /^\.\.\.[\s]/.test(line))) {
+      flush(index);
+      start = index + 1;
+      contentLine = -1;
+      inDocument = false;
+      continue;
+    }
+    if (line.startsWith('%') && !inDocument && contentLine < 0) {
+      // A directive belongs to the next document's prologue; js-yaml does not need it.
+      lines[index] = '';
+      continue;
+    }
+    if (contentLine < 0 && !/^\s*(#.*)?\r?$/.test(line)) contentLine = index;
+    inDocument = true;
+  }
+  flush(lines.length);
+  return documents;
+}
 
 describe('parseYamlStream', () => {
   it('gives every object its file and start line, and lines of fields on demand', () => {
