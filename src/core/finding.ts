@@ -78,9 +78,18 @@ export function fieldPathText(root: unknown, path: readonly PathSegment[]): stri
  * edits. 32 hex digits of SHA-256.
  */
 export function fingerprintOf(ruleId: string, object: ObjectRef, field = ''): string {
-  const identity = ['kubeward/v1', ruleId, apiGroupOf(object.apiVersion), object.kind, object.namespace ?? '', object.name, field].join('\u0000');
+  return fingerprintWith(ruleId, objectIdentity(object), field);
+}
+
+/** The object's part of a fingerprint: API group, kind, namespace and name, the same for every finding on it. */
+export function objectIdentity(object: ObjectRef): string {
+  return `${apiGroupOf(object.apiVersion)}\u0000${object.kind}\u0000${object.namespace ?? ''}\u0000${object.name}`;
+}
+
+/** fingerprintOf with the object's identity worked out once (objectIdentity): `kubeward/v1`, rule, object and field, NUL-separated. */
+export function fingerprintWith(ruleId: string, identity: string, field: string): string {
   // crypto.hash: the one-shot form (Node 20.12+), a third of createHash's cost for a short input; a scan hashes every finding.
-  return hash('sha256', identity, 'hex').slice(0, 32);
+  return hash('sha256', `kubeward/v1\u0000${ruleId}\u0000${identity}\u0000${field}`, 'hex').slice(0, 32);
 }
 
 /** A finding's fingerprint: the one computed when it was made, else one from its rule and object. */

@@ -1,11 +1,11 @@
 import type { IgnoreEntry } from '../core/config.js';
-import { fieldPathText, fingerprintOf, type Finding } from '../core/finding.js';
+import { fieldPathText, fingerprintWith, objectIdentity, type Finding } from '../core/finding.js';
 import type { Inventory } from '../core/inventory.js';
-import { refOf, type KubeObject } from '../core/object.js';
-import { locationOf } from '../core/provenance.js';
+import { refOf, type KubeObject, type ObjectRef } from '../core/object.js';
+import { locationOf, type Provenance } from '../core/provenance.js';
 import { createRuleContext } from './context.js';
 import type { Rule, RuleContext, RuleMeta, Violation } from './rule.js';
-import { findSuppression } from './suppress.js';
+import { findSuppression, IGNORE_ANNOTATION } from './suppress.js';
 
 export interface SuppressionOptions {
   ignores?: readonly IgnoreEntry[];
@@ -59,27 +59,56 @@ function rulesByKind(rules: readonly Rule[]): (kind: string) => readonly Rule[] 
 
 /** Turns a violation into a Finding with its location and suppression: the one way findings are made, by rules and engines alike. */
 export function findingFor(meta: RuleMeta, object: KubeObject, violation: Violation, inventory: Inventory, options: SuppressionOptions = {}): Finding {
-  const location = locationOf(inventory.provenanceOf(object), violation.path);
-  const ref = refOf(object);
+  const facts = factsOf(object, inventory);
+  const location = locationOf(facts.provenance, violation.path);
   const finding: Finding = {
     ruleId: meta.id,
     severity: violation.severity ?? meta.severity,
     title: meta.title,
     message: violation.message,
-    object: ref,
+    object: facts.ref,
     stage: meta.stage,
     suppressed: false,
     remediation: meta.remediation,
-    fingerprint: fingerprintOf(meta.id, ref, fieldPathText(object, violation.path ?? [])),
+    fingerprint: fingerprintWith(meta.id, facts.identity, violation.path ? fieldPathText(object, violation.path) : ''),
   };
   if (location) finding.location = location;
   if (violation.evidence) finding.evidence = violation.evidence;
-  const suppression = findSuppression({ ruleId: meta.id, object, file: location?.file }, options.ignores ?? [], options.today ?? today());
-  if (suppression) {
-    finding.suppressed = true;
-    finding.suppression = suppression;
+  const ignores = options.ignores ?? [];
+  // Most objects carry no ignore annotation and most runs no ignore entries: nothing to look for.
+  if (facts.annotated || ignores.length > 0) {
+    const suppression = findSuppression({ ruleId: meta.id, object, file: location?.file }, ignores, options.today ?? today());
+    if (suppression) {
+      finding.suppressed = true;
+      finding.suppression = suppression;
+    }
   }
   return finding;
+}
+
+/** What every finding on one object shares, worked out on its first finding (an object has a dozen on average in a scan). */
+interface ObjectFacts {
+  inventory: Inventory;
+  provenance: Provenance | undefined;
+  /** The findings' `object`: one reference shared by all of them (findings are never mutated). */
+  ref: ObjectRef;
+  /** The object's part of every fingerprint (objectIdentity). */
+  identity: string;
+  /** It carries the ignore annotation. */
+  annotated: boolean;
+}
+
+const objectFacts = new WeakMap<KubeObject, ObjectFacts>();
+
+function factsOf(object: KubeObject, inventory: Inventory): ObjectFacts {
+  let facts = objectFacts.get(object);
+  // Provenance is the inventory's: an object in another inventory is looked up again.
+  if (facts?.inventory !== inventory) {
+    const ref = refOf(object);
+    facts = { inventory, provenance: inventory.provenanceOf(object), ref, identity: objectIdentity(ref), annotated: typeof object.metadata.annotations?.[IGNORE_ANNOTATION] === 'string' };
+    objectFacts.set(object, facts);
+  }
+  return facts;
 }
 
 export function today(): string {

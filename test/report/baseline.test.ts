@@ -1,4 +1,5 @@
 // Fingerprints (rule, object, field path) and --baseline: only what is new counts.
+import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -59,6 +60,13 @@ describe('fingerprints', () => {
     expect(fingerprintOf('r', ref, 'x')).toBe(fingerprintOf('r', { ...ref, apiVersion: 'batch/v1' }, 'x'));
     expect(fingerprintOf('r', ref, 'x')).not.toBe(fingerprintOf('r', { ...ref, apiVersion: 'other.io/v1' }, 'x'));
     expect(fingerprintOf('r', ref, 'x')).toMatch(/^[0-9a-f]{32}$/);
+  });
+
+  it('are the values users keep in their baselines: the algorithm and its input never change', () => {
+    // SHA-256 of `kubeward/v1␀rule␀group␀kind␀namespace␀name␀field`, the first 32 hex digits (as of 0.1.0).
+    expect(fingerprintOf('image-latest-tag', { apiVersion: 'apps/v1', kind: 'Deployment', namespace: 'shop', name: 'web' }, 'spec.template.spec.containers[name=app].image')).toBe('3869a7b52e77d5fb81fbb6c801e5accd');
+    expect(fingerprintOf('r', { apiVersion: 'v1', kind: 'Namespace', name: 'x' })).toBe('0cd1f4a3c4119bb140e9c14ac9a4b85a');
+    expect(fingerprintOf('r', { apiVersion: 'v1', kind: 'Namespace', name: 'x' })).toBe(createHash('sha256').update('kubeward/v1\u0000r\u0000\u0000Namespace\u0000\u0000x\u0000').digest('hex').slice(0, 32));
   });
 });
 
