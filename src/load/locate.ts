@@ -22,11 +22,11 @@ export const FALLBACK = Symbol('fallback');
 export class BlockIndex {
   /** The document's root node; null when the document has no content. */
   root?: Span | null;
-  /** Each line's indentation, -1 for a blank or comment line: measured once, then every walk compares numbers. */
-  indents?: Int32Array;
+  /** The lines and their indentation, measured on the first question. */
+  lines?: Lines;
 }
 
-/** The document's lines and their indentation (see BlockIndex.indents). */
+/** The document's lines and each line's indentation, -1 for a blank or comment line: measured once, then every walk compares numbers. */
 interface Lines {
   text: readonly string[];
   indents: Int32Array;
@@ -48,8 +48,8 @@ interface Span {
   end: number;
   /** What the node's first line says it is. */
   shape?: Shape;
-  /** The lines at the node's column: a mapping's keys, a sequence's items. */
-  rows?: Row[];
+  /** The lines (their indices) at the node's column: a mapping's keys, a sequence's items. */
+  rows?: number[];
   /** A mapping's entries by key, as far as read (`keysRead` rows), never past an explicit key (`? `): the first of a repeated key. */
   entries?: Map<string, Entry>;
   keysRead: number;
@@ -68,23 +68,18 @@ function spanAt(first: number, column: number, end: number): Span {
 /** `flow`: a flow collection closed on its line; `other`: anything the locator does not read (tags, anchors, block scalars, multi-line flow). */
 type Shape = 'flow' | 'other' | 'sequence' | 'mapping';
 
-interface Row {
-  index: number;
-  text: string;
-}
-
 /** A mapping entry: the line of its key and what its value is (a block node, a flow collection, a scalar). */
 interface Entry {
   keyLine: number;
   /** `fallback`: an anchor or a tag on the value. */
   kind: 'block' | 'flow' | 'scalar' | 'fallback';
-  /** The value's node; for `block`, found on first use (null: an empty value). */
-  value?: Span | null;
+  /** The value's node; for `block`, found on first use (null: an empty value). Set from the start (one object shape). */
+  value: Span | null | undefined;
 }
 
 /** Returns the 0-based line of the deepest existing field on `path`, or FALLBACK. */
 export function locateBlockYaml(lines: readonly string[], path: readonly PathSegment[], index = new BlockIndex()): number | typeof FALLBACK {
-  const doc: Lines = { text: lines, indents: (index.indents ??= indentsOf(lines)) };
+  const doc = (index.lines ??= { text: lines, indents: indentsOf(lines) });
   if (index.root === undefined) {
     const rootLine = nextContentLine(doc, 0, lines.length);
     index.root = rootLine < 0 ? null : spanAt(rootLine, doc.indents[rootLine], lines.length);
@@ -134,34 +129,78 @@ const KEY = /^(?:"((?:[^"\\]|\\.)*)"|'((?:[^']|'')*)'|([^\s'"#][^#]*?))[ \t]*:(?
 function mappingEntry(doc: Lines, span: Span, key: string): Entry | undefined | typeof FALLBACK {
   const entries = (span.entries ??= new Map());
   let entry = entries.get(key);
-  const rows = rowsOf(doc, span);
-  while (!entry && !span.explicitKey && span.keysRead < rows.length) {
-    const row = rows[span.keysRead++];
-    if (row.text.startsWith('? ') || row.text === '?') span.explicitKey = true;
-    else entry = readEntry(row, span.column, entries, key);
+  if (!entry) {
+    const rows = rowsOf(doc, span);
+    while (!entry && !span.explicitKey && span.keysRead < rows.length) {
+      const index = rows[span.keysRead++];
+      const line = doc.text[index];
+      if (line.startsWith('?', span.column) && (line.length === span.column + 1 || line.charCodeAt(span.column + 1) === 32)) span.explicitKey = true;
+      else entry = readEntry(line, index, span.column, entries, key);
+    }
   }
   if (!entry) return span.explicitKey ? FALLBACK : undefined;
   return entry.kind === 'fallback' ? FALLBACK : entry;
 }
 
-/** Reads the key on a row into `entries` (the first of a repeated key wins); returns its entry when it is `wanted`. */
-function readEntry({ index, text }: Row, column: number, entries: Map<string, Entry>, wanted: string): Entry | undefined {
-  const match = KEY.exec(text);
-  // Not a key: a compact sequence item of the previous key (`- x` at the key column) or a continuation.
-  if (!match) return undefined;
-  const name = match[1] !== undefined ? unescapeDouble(match[1]) : match[2] !== undefined ? match[2].replace(/''/g, "'") : match[3];
+/** Reads the key of the line `index`, at `column`, into `entries` (the first of a repeated key wins); returns its entry when it is `wanted`. */
+function readEntry(line: string, index: number, column: number, entries: Map<string, Entry>, wanted: string): Entry | undefined {
+  let name: string;
+  // Where the key and its `:` end.
+  let keyEnd: number;
+  const colon = plainKeyColon(line, column);
+  if (colon === NOT_PLAIN) {
+    const match = KEY.exec(line.slice(column));
+    // Not a key: a compact sequence item of the previous key (`- x` at the key column) or a continuation.
+    if (!match) return undefined;
+    name = match[1] !== undefined ? unescapeDouble(match[1]) : match[2] !== undefined ? match[2].replace(/''/g, "'") : match[3];
+    keyEnd = column + match[0].length;
+  } else {
+    if (colon < 0) return undefined;
+    name = trimEndBlanks(line.slice(column, colon));
+    keyEnd = colon + 1;
+  }
   if (entries.has(name)) return undefined;
-  const after = text.slice(match[0].length);
-  const rest = stripComment(after).trim();
+  const after = line.slice(keyEnd);
+  const rest = (after.includes('#') ? stripComment(after) : after).trim();
+  const first = rest.charCodeAt(0);
   let entry: Entry;
-  if (rest === '') entry = { keyLine: index, kind: 'block' };
-  else if (/^[&!]/.test(rest)) entry = { keyLine: index, kind: 'fallback' };
+  if (rest === '') entry = { keyLine: index, kind: 'block', value: undefined };
+  else if (first === 38 /* & */ || first === 33 /* ! */) entry = { keyLine: index, kind: 'fallback', value: undefined };
   // A flow collection: a node starting at its bracket, which the walk hands to the full parser if it goes on.
-  else if (/^[[{]/.test(rest)) entry = { keyLine: index, kind: 'flow', value: spanAt(index, column + match[0].length + (after.length - after.trimStart().length), index + 1) };
+  else if (first === 91 /* [ */ || first === 123 /* { */) entry = { keyLine: index, kind: 'flow', value: spanAt(index, keyEnd + (after.length - after.trimStart().length), index + 1) };
   // A scalar or a block scalar (`|`, `>`): nothing block-structured below it.
-  else entry = { keyLine: index, kind: 'scalar' };
+  else entry = { keyLine: index, kind: 'scalar', value: undefined };
   entries.set(name, entry);
   return name === wanted ? entry : undefined;
+}
+
+const NOT_PLAIN = -2;
+
+/**
+ * The `:` ending a plain key that starts at `column` (KEY's third form, read by character codes):
+ * the first `:` followed by a blank or the end of the line, with no `#` before it; -1 when the line
+ * holds no such key; NOT_PLAIN when the key starts with a quote or anything but a printable ASCII
+ * character, which KEY reads.
+ */
+function plainKeyColon(line: string, column: number): number {
+  const first = line.charCodeAt(column);
+  if (first === 34 /* " */ || first === 39 /* ' */ || first <= 32 || first >= 127) return NOT_PLAIN;
+  if (first === 35 /* # */) return -1;
+  for (let index = column + 1; index < line.length; index++) {
+    const char = line.charCodeAt(index);
+    if (char === 35) return -1;
+    if (char === 58 /* : */) {
+      const next = line.charCodeAt(index + 1);
+      if (index + 1 === line.length || next === 32 || next === 9 || next === 13) return index;
+    }
+  }
+  return -1;
+}
+
+function trimEndBlanks(text: string): string {
+  let end = text.length;
+  while (end > 0 && (text.charCodeAt(end - 1) === 32 || text.charCodeAt(end - 1) === 9)) end--;
+  return end === text.length ? text : text.slice(0, end);
 }
 
 /** The node under an entry's key: deeper lines, or a compact sequence at the key's own column; found once. */
@@ -175,13 +214,13 @@ function blockValue(doc: Lines, keyLine: number, keyColumn: number, end: number)
   const first = nextContentLine(doc, keyLine + 1, end);
   if (first < 0) return undefined;
   const column = indents[first];
-  const compactSequence = column === keyColumn && /^-(\s|$)/.test(lines[first].slice(column));
+  const compactSequence = column === keyColumn && isItem(lines[first], column);
   if (column <= keyColumn && !compactSequence) return undefined;
   let last = first + 1;
   for (; last < end; last++) {
     const indent = indents[last];
     if (indent < 0 || indent > keyColumn) continue;
-    if (compactSequence && indent === keyColumn && /^-(\s|$)/.test(lines[last].slice(indent))) continue;
+    if (compactSequence && indent === keyColumn && isItem(lines[last], indent)) continue;
     break;
   }
   return spanAt(first, column, last);
@@ -195,14 +234,14 @@ function sequenceItem(doc: Lines, span: Span, position: number): Span | undefine
   return (span.items[position] ??= readItem(doc, span, rowsOf(doc, span)[position]));
 }
 
-function readItem(doc: Lines, span: Span, { index, text }: Row): Span {
+function readItem(doc: Lines, span: Span, index: number): Span {
   const column = span.column;
   let end = index + 1;
   for (; end < span.end; end++) {
     const indent = doc.indents[end];
     if (indent >= 0 && indent <= column) break;
   }
-  const afterDash = text.slice(1);
+  const afterDash = doc.text[index].slice(column + 1);
   const content = afterDash.trimStart();
   if (content === '' || content.startsWith('#')) {
     const first = nextContentLine(doc, index + 1, end);
@@ -216,25 +255,30 @@ function sequenceLength(doc: Lines, span: Span): number {
   if (span.length === undefined) {
     const rows = rowsOf(doc, span);
     let length = 0;
-    while (length < rows.length && /^-(\s|$)/.test(rows[length].text)) length++;
+    while (length < rows.length && isItem(doc.text[rows[length]], span.column)) length++;
     span.length = length;
   }
   return span.length;
 }
 
 /** The lines of a span that start at its column (its keys, or its items), from the first line of its content; deeper lines are skipped. */
-function rowsOf(doc: Lines, span: Span): Row[] {
+function rowsOf(doc: Lines, span: Span): number[] {
   if (span.rows) return span.rows;
-  const found: Row[] = [];
+  const found: number[] = [];
   for (let index = span.first; index < span.end; index++) {
     const indent = doc.indents[index];
     if (index !== span.first && indent < 0) continue;
     const column = index === span.first ? span.column : indent;
     if (column < span.column) break;
-    if (column === span.column) found.push({ index, text: doc.text[index].slice(column) });
+    if (column === span.column) found.push(index);
   }
   span.rows = found;
   return found;
+}
+
+/** Whether the line holds a sequence item (`- ` or a lone `-`) at `column`. */
+function isItem(line: string, column: number): boolean {
+  return line.charCodeAt(column) === 45 /* - */ && (line.length === column + 1 || /\s/.test(line[column + 1]));
 }
 
 /** Whether the flow collection opening `text` closes on the same line (brackets balanced outside quotes). */

@@ -95,6 +95,11 @@ describe('locateBlockYaml agrees with the yaml document model', () => {
     ['comments and blank lines inside blocks', 'a:\n# note\n\n  b:\n    # inner\n    c: 1\n', ['a', 'b', 'c'], 5],
     ['a block scalar is not a mapping', 'a: |\n  b: 1\nc: 2\n', ['a', 'b'], 0],
     ['a nested sequence on the dash line', 'a:\n- - x\n  - y\n', ['a', 0, 1], 2],
+    ['keys holding a colon, blanks before the colon, a colon-ended value', 'a  : {x: 1}\nb:c: 2\nurl: http://x:80\nb: 3\n', ['b'], 3],
+    ['a key with blanks before its colon', 'a  :\n  b: 1\n', ['a', 'b'], 1],
+    ['CRLF line endings', 'a:\r\n  b:\r\n    c: 1\r\n', ['a', 'b', 'c'], 2],
+    ['a comment after a block key', 'a: # note\n  b: 1\n', ['a', 'b'], 1],
+    ['a tab before the value', 'a:\t{b: 1}\nc:\t2\n', ['c'], 1],
   ])('%s', (_name, text, path, line) => {
     const fast = locateBlockYaml(text.split('\n'), path as PathSegment[]);
     expect(fast).toBe(line);
