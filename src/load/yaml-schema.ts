@@ -27,7 +27,7 @@ const bool = new jsYaml.Type('tag:yaml.org,2002:bool', {
 const INTEGER = /^[-+]?(0b[01]+|0o?[0-7]+|0x[0-9a-fA-F]+|[1-9][0-9]*|0)$/;
 
 export function parseGoInt(text: string): number | undefined {
-  const plain = text.includes('_') ? text.replace(/_/g, '') : text;
+  const plain = withoutUnderscores(text);
   if (!INTEGER.test(plain)) return undefined;
   const negative = plain.startsWith('-');
   const digits = plain.replace(/^[-+]/, '');
@@ -40,6 +40,10 @@ export function parseGoInt(text: string): number | undefined {
   return negative ? -value : value;
 }
 
+function withoutUnderscores(text: string): string {
+  return text.includes('_') ? text.replace(/_/g, '') : text;
+}
+
 /** A digit, `-` or `+` first (character codes: a regular expression here allocates on every scalar). */
 function startsLikeNumber(text: string): boolean {
   const first = text.charCodeAt(0);
@@ -49,7 +53,8 @@ function startsLikeNumber(text: string): boolean {
 const int = new jsYaml.Type('tag:yaml.org,2002:int', {
   kind: 'scalar',
   // An integer starts with a digit or a sign (`_` may only come later): names, images and paths are turned away at their first character.
-  resolve: (data: string | null) => data !== null && startsLikeNumber(data) && parseGoInt(data) !== undefined,
+  // The rest is INTEGER's test: only construct reads the number.
+  resolve: (data: string | null) => data !== null && startsLikeNumber(data) && INTEGER.test(withoutUnderscores(data)),
   construct: (data: string) => parseGoInt(data),
   predicate: (object: unknown) => typeof object === 'number' && Number.isInteger(object),
   represent: (object: object) => String(object),
