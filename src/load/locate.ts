@@ -24,6 +24,14 @@ export class BlockIndex {
   root?: Span | null;
   /** The lines and their indentation, measured on the first question. */
   lines?: Lines;
+  /**
+   * The last walk: the segments it went down, and the node it stood on and the line it had found
+   * before each (one more than segments). Findings on one object ask paths that share most of
+   * their start (`spec.template.spec.containers[0]…`): the next walk goes on from where they part.
+   */
+  walked: PathSegment[] = [];
+  spans: Span[] = [];
+  found: number[] = [];
 }
 
 /** The document's lines and each line's indentation, -1 for a blank or comment line: measured once, then every walk compares numbers. */
@@ -85,9 +93,19 @@ export function locateBlockYaml(lines: readonly string[], path: readonly PathSeg
     index.root = rootLine < 0 ? null : spanAt(rootLine, doc.indents[rootLine], lines.length);
   }
   if (!index.root) return FALLBACK;
-  let span = index.root;
-  let line = span.first;
-  for (const segment of path) {
+  const { walked, spans, found } = index;
+  let depth = 0;
+  while (depth < walked.length && depth < path.length && walked[depth] === path[depth]) depth++;
+  if (depth === 0) {
+    spans[0] = index.root;
+    found[0] = index.root.first;
+  }
+  walked.length = depth;
+  spans.length = found.length = depth + 1;
+  let span = spans[depth];
+  let line = found[depth];
+  for (; depth < path.length; depth++) {
+    const segment = path[depth];
     const shape = (span.shape ??= shapeOf(lines[span.first].slice(span.column)));
     // A flow collection on one line holds every field below it on that line: the answer, whatever the rest of the path.
     if (shape === 'flow') return span.first;
@@ -109,6 +127,9 @@ export function locateBlockYaml(lines: readonly string[], path: readonly PathSeg
       if (!value) return line;
       span = value;
     }
+    walked.push(segment);
+    spans.push(span);
+    found.push(line);
   }
   return line;
 }

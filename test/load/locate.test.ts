@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { PathSegment } from '../../src/core/provenance.js';
 import { BlockIndex, FALLBACK, locateBlockYaml } from '../../src/load/locate.js';
@@ -118,6 +119,40 @@ describe('locateBlockYaml agrees with the yaml document model', () => {
       }
     }
     expect(locateBlockYaml(lines, ['items', 1000], index)).toBe(byParser(['items', 1000]));
+  });
+
+  it('answers any sequence of questions on one index as it answers each alone (walks go on from the last one) (property)', () => {
+    const text = [
+      'apiVersion: apps/v1',
+      'kind: Deployment',
+      'metadata:',
+      '  name: web',
+      '  labels: {app: web}',
+      'spec:',
+      '  template:',
+      '    spec:',
+      '      containers:',
+      '      - name: app',
+      '        image: nginx',
+      '        env:',
+      '        - name: A',
+      '          valueFrom:',
+      '            secretKeyRef: {name: s, key: k}',
+      '      - name: side',
+      '        securityContext:',
+      '          privileged: true',
+      '      volumes: [{name: v}]',
+    ].join('\n');
+    const lines = text.split('\n');
+    const segment = fc.constantFrom<PathSegment>('spec', 'template', 'containers', 'metadata', 'labels', 'app', 'name', 'image', 'env', 'valueFrom', 'secretKeyRef', 'securityContext', 'privileged', 'volumes', 'missing', 0, 1, 2);
+    const path = fc.array(segment, { maxLength: 9 }).map((tail) => (tail.length > 3 ? ['spec', 'template', 'spec', ...tail] : tail));
+    fc.assert(
+      fc.property(fc.array(path, { minLength: 1, maxLength: 12 }), (paths) => {
+        const index = new BlockIndex();
+        for (const asked of paths) expect(locateBlockYaml(lines, asked, index)).toBe(locateBlockYaml(lines, asked));
+      }),
+      { numRuns: 500 },
+    );
   });
 
   it('answers a flow collection on one line with that line, and hands multi-line ones to the parser', () => {
