@@ -60,16 +60,55 @@ export function fieldPathText(root: unknown, path: readonly PathSegment[]): stri
   let node: unknown = root;
   let text = '';
   for (const segment of path) {
-    if (typeof segment === 'number') {
-      const item = Array.isArray(node) ? node[segment] : undefined;
-      text += isRecord(item) && typeof item.name === 'string' && item.name ? `[name=${item.name}]` : `[${segment}]`;
-      node = item;
-    } else {
-      text += text ? `.${segment}` : segment;
-      node = isRecord(node) ? node[segment] : undefined;
-    }
+    text = withSegment(text, node, segment);
+    node = childOf(node, segment);
   }
   return text;
+}
+
+/**
+ * fieldPathText of the paths of many findings on one object: each walk goes on from where the last
+ * one parted from it (findings on one object share most of their path's start).
+ */
+export class FieldPathTexts {
+  private readonly walked: PathSegment[] = [];
+  private readonly nodes: unknown[];
+  private readonly texts: string[] = [''];
+
+  constructor(root: unknown) {
+    this.nodes = [root];
+  }
+
+  of(path: readonly PathSegment[]): string {
+    const { walked, nodes, texts } = this;
+    let depth = 0;
+    while (depth < walked.length && depth < path.length && walked[depth] === path[depth]) depth++;
+    walked.length = depth;
+    nodes.length = texts.length = depth + 1;
+    let node = nodes[depth];
+    let text = texts[depth];
+    for (; depth < path.length; depth++) {
+      const segment = path[depth];
+      text = withSegment(text, node, segment);
+      node = childOf(node, segment);
+      walked.push(segment);
+      nodes.push(node);
+      texts.push(text);
+    }
+    return text;
+  }
+}
+
+/** The path text with one more segment, `node` being where the path stood before it. */
+function withSegment(text: string, node: unknown, segment: PathSegment): string {
+  if (typeof segment === 'string') return text ? `${text}.${segment}` : segment;
+  const item = Array.isArray(node) ? (node[segment] as unknown) : undefined;
+  return isRecord(item) && typeof item.name === 'string' && item.name ? `${text}[name=${item.name}]` : `${text}[${segment}]`;
+}
+
+function childOf(node: unknown, segment: PathSegment): unknown {
+  if (typeof segment === 'number') return Array.isArray(node) ? (node[segment] as unknown) : undefined;
+  return isRecord(node) ? node[segment] : undefined;
 }
 
 /**
