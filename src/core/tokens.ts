@@ -224,13 +224,16 @@ function findMainContainer(object: KubeObject): ContainerRef | undefined {
   if (regular.length <= 1) return regular[0];
   const template = podTemplateOf(object);
   const named = (name: unknown) => (typeof name === 'string' && name ? regular.find((ref) => ref.container.name === name) : undefined);
-  const annotations = { ...object.metadata.annotations, ...template?.metadata.annotations };
-  const labels = { ...object.metadata.labels, ...template?.metadata.labels };
+  // The pod template's annotation or label when it has one, else the object's own.
+  const metadataValue = (field: 'annotations' | 'labels', key: string): unknown => {
+    const fromTemplate = template?.metadata[field];
+    return fromTemplate && Object.hasOwn(fromTemplate, key) ? fromTemplate[key] : object.metadata[field]?.[key];
+  };
   return (
-    named(annotations['kubectl.kubernetes.io/default-container']) ??
+    named(metadataValue('annotations', 'kubectl.kubernetes.io/default-container')) ??
     named(object.metadata.name) ??
-    named(labels['app.kubernetes.io/name']) ??
-    named(labels.app) ??
+    named(metadataValue('labels', 'app.kubernetes.io/name')) ??
+    named(metadataValue('labels', 'app')) ??
     regular.find((ref) => typeof object.metadata.name === 'string' && typeof ref.container.name === 'string' && object.metadata.name.endsWith(`-${ref.container.name}`)) ??
     regular[0]
   );

@@ -1,5 +1,6 @@
 import type { Severity } from '../../core/severity.js';
-import { type ContainerRef, describeContainer, WORKLOAD_KINDS } from '../../core/workload.js';
+import { containersOf, type ContainerRef, describeContainer, WORKLOAD_KINDS } from '../../core/workload.js';
+import { isRecord } from '../../core/object.js';
 import { BASELINE_CAPABILITIES } from '../../pss/index.js';
 import type { Rule, Violation } from '../rule.js';
 import { checkedWorkload, containerAt, hardening, podSecurityReference, podSecurityViolations } from './helpers.js';
@@ -50,6 +51,7 @@ export const capabilitiesAdded: Rule = hardening({
   check(object, context) {
     if (!checkedWorkload(object, context)) return [];
     // Baseline violations are the capabilities outside its set; restricted adds every other one but NET_BIND_SERVICE.
+    if (!containersOf(object).some(({ container }) => isRecord(container.securityContext) && isRecord(container.securityContext.capabilities) && Array.isArray(container.securityContext.capabilities.add))) return [];
     const adding = [...podSecurityViolations(object, 'capabilities_baseline'), ...podSecurityViolations(object, 'capabilities_restricted')].filter((violation) => violation.field[violation.field.length - 2] === 'add');
     if (!adding.length) return [];
     const byContainer = new Map<string, { ref: ContainerRef; added: { capability: string; path: PathSegment[] }[] }>();

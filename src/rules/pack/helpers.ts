@@ -1,6 +1,6 @@
 import { isRecord, type KubeObject } from '../../core/object.js';
 import type { PathSegment } from '../../core/provenance.js';
-import { describeContainer, hasControllerIn, isWorkload, podTemplateOf, type Container, type ContainerKind, type ContainerRef } from '../../core/workload.js';
+import { containersOf, describeContainer, hasControllerIn, isWorkload, podTemplateOf, type Container, type ContainerKind, type ContainerRef } from '../../core/workload.js';
 import { checkById, checkViolations, LATEST, type PodSecurityViolation } from '../../pss/index.js';
 import { isHelmTestHook } from '../../core/hooks.js';
 import { atOrAbove } from '../../core/severity.js';
@@ -17,8 +17,13 @@ const LIST_KINDS: Record<string, (container: Container) => ContainerKind> = {
   ephemeralContainers: () => 'ephemeralContainer',
 };
 
-/** The container a field path goes through (`…containers[1].securityContext`), if any. */
+/**
+ * The container a field path goes through (`…containers[1].securityContext`), if any: one of the
+ * workload's containers (shared, not copied: rules name a container in most messages), else found
+ * by walking the path.
+ */
 export function containerAt(object: KubeObject, field: readonly PathSegment[]): ContainerRef | undefined {
+  for (const ref of containersOf(object)) if (isPrefix(ref.path, field)) return ref;
   let node: unknown = object;
   for (let index = 0; index < field.length - 1; index++) {
     if (!isRecord(node)) return undefined;
@@ -32,6 +37,12 @@ export function containerAt(object: KubeObject, field: readonly PathSegment[]): 
     node = list;
   }
   return undefined;
+}
+
+function isPrefix(prefix: readonly PathSegment[], path: readonly PathSegment[]): boolean {
+  if (prefix.length > path.length) return false;
+  for (let index = 0; index < prefix.length; index++) if (prefix[index] !== path[index]) return false;
+  return true;
 }
 
 /** Whether two field paths name the same field (two checks of one setting report the same path). */
