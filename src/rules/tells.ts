@@ -113,6 +113,19 @@ const IPV4 = /(?<![\w.])(\d{1,3}(?:\.\d{1,3}){3})(?![\w.])/g;
  * `tokenPaths` are where it holds a token (their mention reads the token file).
  */
 export function containerTells(object: KubeObject, ref: ContainerRef, main: ContainerRef | undefined, tokenPaths: readonly string[] = []): Tell[] {
+  return readTells(object, ref, main, tokenPaths, true);
+}
+
+/**
+ * Whether a container shows exfiltration (see showsExfiltration), read without its image: the image's
+ * tells (another registry, a moving tag) are context, never part of the verdict, so the many
+ * containers that show nothing are cleared without quoting their images.
+ */
+export function containerShowsExfiltration(object: KubeObject, ref: ContainerRef, tokenPaths: readonly string[] = []): boolean {
+  return showsExfiltration(readTells(object, ref, undefined, tokenPaths, false));
+}
+
+function readTells(object: KubeObject, ref: ContainerRef, main: ContainerRef | undefined, tokenPaths: readonly string[], withImage: boolean): Tell[] {
   const tells: Tell[] = [];
   const { container } = ref;
   const add = (kind: TellKind, quote: string, path: PathSegment[]) => {
@@ -122,7 +135,7 @@ export function containerTells(object: KubeObject, ref: ContainerRef, main: Cont
   const env = envValues(ref);
   // Most containers run their image's entrypoint with no environment value that could name a destination: only the image and the pod speak.
   if (script || env.length) scriptTells(script, env, [...ref.path, Array.isArray(container.command) ? 'command' : 'args'], tokenPaths, add);
-  imageTells(ref, main).forEach((tell) => add(tell.kind, tell.quote, tell.path));
+  if (withImage) imageTells(ref, main).forEach((tell) => add(tell.kind, tell.quote, tell.path));
   podTells(object).forEach((tell) => add(tell.kind, tell.quote, tell.path));
   return tells;
 }

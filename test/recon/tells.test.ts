@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { KubeObject } from '../../src/core/object.js';
 import { mainContainerOf } from '../../src/core/tokens.js';
 import { containersOf } from '../../src/core/workload.js';
-import { commandWords, containerTells, outsideHost, showsExfiltration } from '../../src/rules/tells.js';
+import { commandWords, containerShowsExfiltration, containerTells, outsideHost, showsExfiltration } from '../../src/rules/tells.js';
 
 const pod = (containers: Record<string, unknown>[], spec: Record<string, unknown> = {}): KubeObject => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', namespace: 'shop' }, spec: { containers, ...spec } });
 
@@ -42,6 +42,9 @@ describe('exfiltration tells', () => {
     const found = tellsOf(object, ['/var/run/tok']);
     expect(found.tells).toEqual(tells);
     expect(found.exfiltration).toBe(exfiltration);
+    // The verdict read without the image (the exfiltration rule's screen) is the same.
+    const refs = containersOf(object);
+    expect(containerShowsExfiltration(object, refs[refs.length - 1], ['/var/run/tok'])).toBe(exfiltration);
   });
 
   it('never quotes more than the matched words: no environment value appears whole', () => {

@@ -1,7 +1,7 @@
 import { containersOf, describeContainer, WORKLOAD_KINDS } from '../../core/workload.js';
 import type { Rule } from '../rule.js';
 import { analyzeWorkload, exposureOf, tellsOf, tokenVerdict } from '../token-analysis.js';
-import { describeTells, tellsJson } from '../tells.js';
+import { containerShowsExfiltration, describeTells, tellsJson } from '../tells.js';
 import { checkedWorkload } from './helpers.js';
 
 export const containerExfiltrationTells: Rule = {
@@ -25,6 +25,7 @@ export const containerExfiltrationTells: Rule = {
     return containersOf(object).flatMap((ref) => {
       if (reported.has(ref.container)) return [];
       const held = analysis.containers.find((container) => container.ref.container === ref.container);
+      if (!held && !containerShowsExfiltration(object, ref)) return [];
       const { tells, exfiltration } = held ?? tellsOf(object, ref);
       if (!exfiltration) return [];
       const token = held?.tokens.find((candidate) => candidate.reach);
