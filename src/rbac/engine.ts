@@ -10,7 +10,7 @@ import { ruleAllows, type RequestAttributes } from './authorizer.js';
 import { parseServiceAccountUsername, serviceAccountUsername } from '../core/identity.js';
 import { isRbacObject, parseBinding, type BindingDef, type PolicyRule, type RoleDef, type Subject } from './model.js';
 import { RoleStore, type BuiltinRolesMode, type RoleResolution } from './roles.js';
-import { ALL_AUTHENTICATED, boundSubject, SERVICE_ACCOUNTS_GROUP, SYSTEM_MASTERS, type Identity, type SubjectRef } from './subject.js';
+import { ALL_AUTHENTICATED, boundSubject, SERVICE_ACCOUNTS_GROUP, SubjectMap, SYSTEM_MASTERS, type Identity, type SubjectRef } from './subject.js';
 
 export interface EngineOptions {
   builtinRoles?: BuiltinRolesMode;
@@ -250,16 +250,17 @@ export class RbacEngine {
   /** Every subject some binding names (ServiceAccounts with their namespace resolved), in binding order. */
   boundSubjects(): SubjectRef[] {
     return this.cached('boundSubjects', () => {
-      const subjects = new Map<string, SubjectRef>();
+      const seen = new SubjectMap<true>();
+      const subjects: SubjectRef[] = [];
       for (const binding of this.bindings) {
         for (const subject of binding.subjects) {
           const bound = boundSubject(subject, bindingNamespace(binding));
-          if (!bound) continue;
-          const key = displayKey(bound);
-          if (!subjects.has(key)) subjects.set(key, bound);
+          if (!bound || seen.get(bound)) continue;
+          seen.set(bound, true);
+          subjects.push(bound);
         }
       }
-      return [...subjects.values()];
+      return subjects;
     });
   }
 

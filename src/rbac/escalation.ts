@@ -20,7 +20,7 @@ import { appendTo, displayKey, type Grant, type RbacEngine } from './engine.js';
 import type { BindingDef } from './model.js';
 import { CheckScreen, matchCheck, type PermissionCheck, type ScreenedGrants } from './permissions.js';
 import * as P from './primitives.js';
-import { describeSubject, identityOf, parseServiceAccountUsername, SYSTEM_MASTERS, type SubjectRef } from './subject.js';
+import { describeSubject, identityOf, parseServiceAccountUsername, SubjectMap, SYSTEM_MASTERS, type SubjectRef } from './subject.js';
 
 export type EscalationGoal = 'cluster-admin' | 'all-secrets';
 export const ESCALATION_GOALS: readonly EscalationGoal[] = ['cluster-admin', 'all-secrets'];
@@ -68,18 +68,18 @@ export interface EscalationOptions {
 }
 
 interface Edge {
-  to: string;
+  /** The node it leads to. */
+  to: number;
   primitive: PrimitiveId;
   label: string;
+  /** A step into a subject: its label is `as <subject>` and this suffix, made only for reported paths. */
+  as?: string;
 }
 
 const GOAL_NODE: Record<EscalationGoal, string> = { 'cluster-admin': 'goal:cluster-admin', 'all-secrets': 'goal:all-secrets' };
 const ALL = '*';
-const anyAccount = (namespace: string) => `any-sa:${namespace}`;
-const podAccounts = (namespace: string) => `pods:${namespace}`;
 const NODE_ROOT = 'node';
 const ANY_USER = 'any-user';
-const subjectNode = (subject: SubjectRef) => `s:${displayKey(subject)}`;
 const where = (namespace: string) => (namespace ? `in namespace ${namespace}` : 'in every namespace');
 
 /** Stands for the binding a subject would create itself (bind limited by name): never reported, only walked. */
@@ -130,10 +130,32 @@ export function rbacScreen(engine: RbacEngine, options: EscalationOptions = {}):
 /** Pod Security levels that refuse privileged pods and hostPath volumes. */
 const RESTRICTING_LEVELS = new Set(['baseline', 'restricted']);
 
+/**
+ * The graph's nodes are integers: subjects (kept by SubjectMap, their key `s:<displayKey>` made only
+ * for the steps of a reported path), hubs by kind and namespace, goals. A step into a subject is
+ * labelled (`as ServiceAccount shop/ci`) only when a path is reported. The backward search walks the
+ * reversed edges in the order the graph's edge lists were made, so each subject gets the same
+ * shortest path whatever the numbering.
+ */
 export class EscalationGraph {
-  private readonly edges = new Map<string, Edge[]>();
-  private readonly subjects = new Map<string, SubjectRef>();
-  private readonly next: Record<EscalationGoal, Map<string, Edge>> = { 'cluster-admin': new Map(), 'all-secrets': new Map() };
+  /** Each node's key: hubs and goals; undefined for subjects (see `subjectOf`). */
+  private readonly keys: (string | undefined)[] = [];
+  private readonly subjectOf: (SubjectRef | undefined)[] = [];
+  private readonly subjectIds = new SubjectMap<number>();
+  /** Hub nodes by kind (`any-sa`, `pods`, `token-secrets`), then namespace (`*` for all). */
+  private readonly hubIds = new Map<string, Map<string, number>>();
+  /** `holds:` nodes (a role a subject may bind to itself) by key. */
+  private readonly holdsIds = new Map<string, number>();
+  /** The edges out of each node; a subject's may be shared with other subjects of the same grants (never appended to). */
+  private readonly out: (Edge[] | undefined)[] = [];
+  /** Nodes in the order their edge lists were made. */
+  private readonly order: number[] = [];
+  /** The subjects the graph was built for (bound subjects, ServiceAccounts, workload accounts), in order. */
+  private readonly subjects: SubjectRef[] = [];
+  private readonly next: Record<EscalationGoal, (Edge | undefined)[]> = { 'cluster-admin': [], 'all-secrets': [] };
+  private readonly goals: Record<EscalationGoal, number>;
+  private readonly nodeRoot: number;
+  private readonly anyUser: number;
   private readonly namespaces: string[];
   private readonly checks: CheckScreen;
   /** escalate and update limited to one Role's name, by name (one check object per name, so roleHits memoizes it). */
@@ -146,33 +168,75 @@ export class EscalationGraph {
     private readonly options: EscalationOptions = {},
   ) {
     this.checks = rbacScreen(engine, options);
+    this.goals = { 'cluster-admin': this.keyedNode(GOAL_NODE['cluster-admin']), 'all-secrets': this.keyedNode(GOAL_NODE['all-secrets']) };
+    this.nodeRoot = this.keyedNode(NODE_ROOT);
+    this.anyUser = this.keyedNode(ANY_USER);
     const accounts = this.collectSubjects();
     this.namespaces = [...new Set([...engine.inventory.namespaces(), ...accounts.keys()])].filter(Boolean).sort();
     this.addHubEdges(accounts);
     const bySignature = new Map<string, Edge[]>();
-    for (const [node, subject] of this.subjects) {
-      const { grants, privileged } = identityGrants(engine, subject);
+    const masters = this.capabilities([], true);
+    for (const subject of this.subjects) {
+      const node = this.subjectNode(subject);
+      const { grants, privileged } = identityGrants(this.engine, subject);
+      if (grants.length === 0) {
+        if (privileged) this.setEdges(node, masters);
+        continue;
+      }
       const signature = `${privileged}|${grants.map((grant) => grant.binding.ordinal).join(',')}`;
       let edges = bySignature.get(signature);
       if (!edges) {
         edges = this.capabilities(grants, privileged);
         bySignature.set(signature, edges);
       }
-      this.addEdges(node, edges.filter((edge) => edge.to !== node));
+      this.setEdges(node, edges.some((edge) => edge.to === node) ? edges.filter((edge) => edge.to !== node) : edges);
     }
-    this.addEdges(GOAL_NODE['cluster-admin'], [{ to: GOAL_NODE['all-secrets'], primitive: 'everything', label: 'holds every permission' }]);
-    const reverse = new Map<string, { from: string; edge: Edge }[]>();
-    for (const [from, edges] of this.edges) for (const edge of edges) appendTo(reverse, edge.to, { from, edge });
-    for (const goal of ESCALATION_GOALS) this.searchBackwards(goal, reverse);
+    this.addEdges(this.goals['cluster-admin'], [{ to: this.goals['all-secrets'], primitive: 'everything', label: 'holds every permission' }]);
+    this.searchBackwards();
+  }
+
+  private keyedNode(key: string): number {
+    const id = this.keys.length;
+    this.keys.push(key);
+    this.subjectOf.push(undefined);
+    return id;
+  }
+
+  /** A subject's node, made on first mention (a subject may only be the target of a step: an impersonated user). */
+  private subjectNode(subject: SubjectRef): number {
+    let id = this.subjectIds.get(subject);
+    if (id === undefined) {
+      id = this.keys.length;
+      this.keys.push(undefined);
+      this.subjectOf.push(subject);
+      this.subjectIds.set(subject, id);
+    }
+    return id;
+  }
+
+  /** `any-sa:NS`, `pods:NS`, `token-secrets:NS` (`*`: every namespace). */
+  private hub(kind: 'any-sa' | 'pods' | 'token-secrets', namespace: string): number {
+    let byNamespace = this.hubIds.get(kind);
+    if (!byNamespace) this.hubIds.set(kind, (byNamespace = new Map()));
+    let id = byNamespace.get(namespace);
+    if (id === undefined) byNamespace.set(namespace, (id = this.keyedNode(`${kind}:${namespace}`)));
+    return id;
+  }
+
+  /** The key a node has in reported steps: `s:<displayKey>` for a subject. */
+  private keyOf(node: number): string {
+    return this.keys[node] ?? `s:${displayKey(this.subjectOf[node] as SubjectRef)}`;
   }
 
   /** Subjects of bindings, ServiceAccounts of the inventory and of workloads; returns accounts by namespace. */
   private collectSubjects(): Map<string, SubjectRef[]> {
     const accounts = new Map<string, SubjectRef[]>();
+    const collected = new SubjectMap<true>();
     const add = (subject: SubjectRef) => {
-      const node = subjectNode(subject);
-      if (this.subjects.has(node)) return;
-      this.subjects.set(node, subject);
+      if (collected.get(subject)) return;
+      collected.set(subject, true);
+      this.subjects.push(subject);
+      this.subjectNode(subject);
       if (subject.kind === 'ServiceAccount') appendTo(accounts, subject.namespace ?? '', subject);
     };
     for (const subject of this.engine.boundSubjects()) add(subject);
@@ -185,21 +249,14 @@ export class EscalationGraph {
 
   private addHubEdges(accounts: Map<string, SubjectRef[]>): void {
     // Hub-to-hub steps carry no label: the account reached says where it is.
-    this.addEdges(anyAccount(ALL), this.namespaces.map((namespace) => ({ to: anyAccount(namespace), primitive: 'becomes', label: '' })));
-    this.addEdges(podAccounts(ALL), this.namespaces.map((namespace) => ({ to: podAccounts(namespace), primitive: 'becomes', label: '' })));
-    this.addEdges(NODE_ROOT, [{ to: podAccounts(ALL), primitive: 'becomes', label: "reads the tokens of the pods on the node it picks" }]);
-    for (const [namespace, list] of accounts) {
-      this.addEdges(anyAccount(namespace), list.map((account) => ({ to: subjectNode(account), primitive: 'becomes', label: `as ${describeSubject(account)}` })));
-    }
-    for (const { account, namespace } of workloadAccounts(this.engine)) {
-      this.addEdges(podAccounts(namespace), [{ to: subjectNode(account), primitive: 'becomes', label: `as ${describeSubject(account)} (token mounted in its pods)` }]);
-    }
-    const users = [...this.subjects.values()].filter((subject) => subject.kind === 'User');
-    this.addEdges(ANY_USER, users.map((user) => ({ to: subjectNode(user), primitive: 'becomes', label: `as ${describeSubject(user)}` })));
+    this.addEdges(this.hub('any-sa', ALL), this.namespaces.map((namespace) => ({ to: this.hub('any-sa', namespace), primitive: 'becomes', label: '' })));
+    this.addEdges(this.hub('pods', ALL), this.namespaces.map((namespace) => ({ to: this.hub('pods', namespace), primitive: 'becomes', label: '' })));
+    this.addEdges(this.nodeRoot, [{ to: this.hub('pods', ALL), primitive: 'becomes', label: 'reads the tokens of the pods on the node it picks' }]);
+    for (const [namespace, list] of accounts) this.addEdges(this.hub('any-sa', namespace), list.map((account) => becomes(this.subjectNode(account), '')));
+    for (const { account, namespace } of workloadAccounts(this.engine)) this.addEdges(this.hub('pods', namespace), [becomes(this.subjectNode(account), ' (token mounted in its pods)')]);
+    this.addEdges(this.anyUser, this.subjects.filter((subject) => subject.kind === 'User').map((user) => becomes(this.subjectNode(user), '')));
     for (const [namespace, names] of tokenSecretAccounts(this.engine)) {
-      for (const name of names) {
-        this.addEdges(`token-secrets:${namespace}`, [{ to: subjectNode({ kind: 'ServiceAccount', namespace, name }), primitive: 'becomes', label: `as ServiceAccount ${namespace}/${name} (its token Secret)` }]);
-      }
+      for (const name of names) this.addEdges(this.hub('token-secrets', namespace), [becomes(this.subjectNode({ kind: 'ServiceAccount', namespace, name }), ' (its token Secret)')]);
     }
   }
 
@@ -239,9 +296,13 @@ export class EscalationGraph {
       const candidates = [this.engine.roles.clusterRole(name), namespace ? this.engine.roles.lookup('Role', namespace, name) : undefined];
       for (const role of candidates) {
         if (!role) continue;
-        const node = `holds:${role.kind}:${role.namespace ?? ''}/${role.name}@${namespace || ALL}`;
-        if (!this.edges.has(node)) {
-          this.edges.set(node, []);
+        const key = `holds:${role.kind}:${role.namespace ?? ''}/${role.name}@${namespace || ALL}`;
+        let node = this.holdsIds.get(key);
+        if (node === undefined) {
+          node = this.keyedNode(key);
+          this.holdsIds.set(key, node);
+          // Its edge list is made before its capabilities, which may make other such nodes.
+          this.setEdges(node, []);
           const grant = { binding: SYNTHETIC_BINDING, role, namespace } as Grant;
           this.addEdges(node, this.capabilities([grant], false));
         }
@@ -252,10 +313,16 @@ export class EscalationGraph {
     return edges;
   }
 
-  private addEdges(from: string, edges: Edge[]): void {
-    const list = this.edges.get(from);
-    if (list) list.push(...edges);
-    else this.edges.set(from, [...edges]);
+  /** A node's edge list, made once (a subject's may be shared). */
+  private setEdges(from: number, edges: Edge[]): void {
+    this.out[from] = edges;
+    this.order.push(from);
+  }
+
+  private addEdges(from: number, edges: Edge[]): void {
+    const list = this.out[from];
+    if (list) for (const edge of edges) list.push(edge);
+    else this.setEdges(from, [...edges]);
   }
 
   /** The edges out of an identity holding these grants. */
@@ -263,25 +330,26 @@ export class EscalationGraph {
     const edges: Edge[] = [];
     const screened = this.checks.screen(grants);
     const holds = (namespace: string, check: PermissionCheck) => screened.holds(check, namespace);
-    if (privileged) edges.push({ to: GOAL_NODE['cluster-admin'], primitive: 'system-masters', label: `is in ${SYSTEM_MASTERS}` });
+    const clusterAdmin = this.goals['cluster-admin'];
+    if (privileged) edges.push({ to: clusterAdmin, primitive: 'system-masters', label: `is in ${SYSTEM_MASTERS}` });
     if (grants.length === 0) return edges;
     // Cluster-wide primitives (ClusterRoleBindings).
-    if (holds('', P.EVERYTHING)) edges.push({ to: GOAL_NODE['cluster-admin'], primitive: 'everything', label: 'holds * on everything in every namespace' });
-    if (holds('', P.LIST_SECRETS)) edges.push({ to: GOAL_NODE['all-secrets'], primitive: 'list-secrets', label: 'lists secrets in every namespace' });
-    if (holds('', P.ESCALATE_CLUSTER_ROLES) && holds('', P.UPDATE_CLUSTER_ROLES)) edges.push({ to: GOAL_NODE['cluster-admin'], primitive: 'escalate', label: 'escalates and updates ClusterRoles (writes any rule into its own)' });
-    if (holds('', P.BIND_CLUSTER_ADMIN) && holds('', P.CREATE_CLUSTER_ROLE_BINDINGS)) edges.push({ to: GOAL_NODE['cluster-admin'], primitive: 'bind', label: 'binds ClusterRole cluster-admin with a new ClusterRoleBinding' });
+    if (holds('', P.EVERYTHING)) edges.push({ to: clusterAdmin, primitive: 'everything', label: 'holds * on everything in every namespace' });
+    if (holds('', P.LIST_SECRETS)) edges.push({ to: this.goals['all-secrets'], primitive: 'list-secrets', label: 'lists secrets in every namespace' });
+    if (holds('', P.ESCALATE_CLUSTER_ROLES) && holds('', P.UPDATE_CLUSTER_ROLES)) edges.push({ to: clusterAdmin, primitive: 'escalate', label: 'escalates and updates ClusterRoles (writes any rule into its own)' });
+    if (holds('', P.BIND_CLUSTER_ADMIN) && holds('', P.CREATE_CLUSTER_ROLE_BINDINGS)) edges.push({ to: clusterAdmin, primitive: 'bind', label: 'binds ClusterRole cluster-admin with a new ClusterRoleBinding' });
     else if (holds('', P.CREATE_CLUSTER_ROLE_BINDINGS)) {
       // bind limited to some ClusterRoles: binding one to itself gives whatever that role gives.
       const named = matchCheck(grants, P.BIND_CLUSTER_ROLES, '').flatMap((match) => match.onlyNames ?? []);
       edges.push(...this.bindableRoleEdges(named, ''));
     }
-    if (holds('', P.IMPERSONATE_SYSTEM_MASTERS)) edges.push({ to: GOAL_NODE['cluster-admin'], primitive: 'impersonate', label: `impersonates group ${SYSTEM_MASTERS}` });
-    if (holds('', P.CREATE_CSR) && holds('', P.APPROVE_CSR) && holds('', P.APPROVE_CLIENT_SIGNER)) edges.push({ to: GOAL_NODE['cluster-admin'], primitive: 'csr', label: `creates and approves a client certificate for group ${SYSTEM_MASTERS}` });
-    if (holds('', P.NODES_PROXY)) edges.push({ to: NODE_ROOT, primitive: 'nodes-proxy', label: 'runs commands in any pod through nodes/proxy' });
-    if (holds('', P.WRITE_MUTATING_ADMISSION)) edges.push({ to: anyAccount(ALL), primitive: 'mutating-admission', label: 'writes mutating admission configurations (rewrites any pod it admits)' });
+    if (holds('', P.IMPERSONATE_SYSTEM_MASTERS)) edges.push({ to: clusterAdmin, primitive: 'impersonate', label: `impersonates group ${SYSTEM_MASTERS}` });
+    if (holds('', P.CREATE_CSR) && holds('', P.APPROVE_CSR) && holds('', P.APPROVE_CLIENT_SIGNER)) edges.push({ to: clusterAdmin, primitive: 'csr', label: `creates and approves a client certificate for group ${SYSTEM_MASTERS}` });
+    if (holds('', P.NODES_PROXY)) edges.push({ to: this.nodeRoot, primitive: 'nodes-proxy', label: 'runs commands in any pod through nodes/proxy' });
+    if (holds('', P.WRITE_MUTATING_ADMISSION)) edges.push({ to: this.hub('any-sa', ALL), primitive: 'mutating-admission', label: 'writes mutating admission configurations (rewrites any pod it admits)' });
     for (const user of holds('', P.IMPERSONATE_USERS) ? matchCheck(grants, P.IMPERSONATE_USERS, '') : []) {
-      if (!user.onlyNames) edges.push({ to: ANY_USER, primitive: 'impersonate', label: 'impersonates any user' });
-      else for (const name of user.onlyNames) edges.push({ to: subjectNode({ kind: 'User', name }), primitive: 'impersonate', label: `impersonates user ${name}` });
+      if (!user.onlyNames) edges.push({ to: this.anyUser, primitive: 'impersonate', label: 'impersonates any user' });
+      else for (const name of user.onlyNames) edges.push({ to: this.subjectNode({ kind: 'User', name }), primitive: 'impersonate', label: `impersonates user ${name}` });
     }
     const podCreators = new Set<string>();
     // Namespace primitives: cluster-wide through a ClusterRoleBinding, or in each RoleBinding's namespace.
@@ -291,32 +359,32 @@ export class EscalationGraph {
       const createsPods = holds(namespace, P.CREATE_PODS);
       if (createsPods) {
         podCreators.add(namespace);
-        edges.push({ to: anyAccount(hub), primitive: 'create-pods', label: `creates pods ${scope} (runs as any ServiceAccount there)` });
+        edges.push({ to: this.hub('any-sa', hub), primitive: 'create-pods', label: `creates pods ${scope} (runs as any ServiceAccount there)` });
       }
-      if (holds(namespace, P.WRITE_POD_CONTROLLERS)) edges.push({ to: anyAccount(hub), primitive: 'pod-controllers', label: `writes pod controllers ${scope} (runs as any ServiceAccount there)` });
-      if (holds(namespace, P.CREATE_SECRETS)) edges.push({ to: anyAccount(hub), primitive: 'create-secrets', label: `creates service-account-token Secrets ${scope}` });
+      if (holds(namespace, P.WRITE_POD_CONTROLLERS)) edges.push({ to: this.hub('any-sa', hub), primitive: 'pod-controllers', label: `writes pod controllers ${scope} (runs as any ServiceAccount there)` });
+      if (holds(namespace, P.CREATE_SECRETS)) edges.push({ to: this.hub('any-sa', hub), primitive: 'create-secrets', label: `creates service-account-token Secrets ${scope}` });
       if (holds(namespace, P.SERVICE_ACCOUNT_TOKEN)) this.namedAccountEdges(edges, grants, namespace, P.SERVICE_ACCOUNT_TOKEN, 'token-request', `mints tokens (serviceaccounts/token) ${scope}`);
       if (holds(namespace, P.IMPERSONATE_SERVICE_ACCOUNTS)) this.namedAccountEdges(edges, grants, namespace, P.IMPERSONATE_SERVICE_ACCOUNTS, 'impersonate', `impersonates ServiceAccounts ${scope}`);
-      if (holds(namespace, P.execInPods(this.options.execWithGet ?? true))) edges.push({ to: podAccounts(hub), primitive: 'exec', label: `execs into pods ${scope}` });
-      if (holds(namespace, P.MODIFY_PODS)) edges.push({ to: podAccounts(hub), primitive: 'modify-pods', label: `patches pods ${scope} (swaps their image)` });
-      if (holds(namespace, P.EPHEMERAL_CONTAINERS)) edges.push({ to: podAccounts(hub), primitive: 'ephemeral-containers', label: `adds ephemeral containers to pods ${scope}` });
+      if (holds(namespace, P.execInPods(this.options.execWithGet ?? true))) edges.push({ to: this.hub('pods', hub), primitive: 'exec', label: `execs into pods ${scope}` });
+      if (holds(namespace, P.MODIFY_PODS)) edges.push({ to: this.hub('pods', hub), primitive: 'modify-pods', label: `patches pods ${scope} (swaps their image)` });
+      if (holds(namespace, P.EPHEMERAL_CONTAINERS)) edges.push({ to: this.hub('pods', hub), primitive: 'ephemeral-containers', label: `adds ephemeral containers to pods ${scope}` });
       if (namespace) {
         const role = this.escalatableOwnRole(screened, grants, namespace);
-        if (role) edges.push({ to: anyAccount(hub), primitive: 'escalate', label: `escalates and updates Role ${namespace}/${role}, which it is bound to (writes pod creation into it)` });
+        if (role) edges.push({ to: this.hub('any-sa', hub), primitive: 'escalate', label: `escalates and updates Role ${namespace}/${role}, which it is bound to (writes pod creation into it)` });
       }
-      if (namespace && holds(namespace, P.LIST_SECRETS)) edges.push({ to: `token-secrets:${namespace}`, primitive: 'token-secrets', label: `lists secrets ${scope} (ServiceAccount token Secrets)` });
+      if (namespace && holds(namespace, P.LIST_SECRETS)) edges.push({ to: this.hub('token-secrets', namespace), primitive: 'token-secrets', label: `lists secrets ${scope} (ServiceAccount token Secrets)` });
       if (namespace && holds(namespace, P.BIND_ROLES) && holds(namespace, P.CREATE_ROLE_BINDINGS)) {
         const binds = matchCheck(grants, P.BIND_ROLES, namespace);
-        if (!binds.every((match) => match.onlyNames)) edges.push({ to: anyAccount(hub), primitive: 'bind', label: `binds any role ${scope} (then creates pods there)` });
+        if (!binds.every((match) => match.onlyNames)) edges.push({ to: this.hub('any-sa', hub), primitive: 'bind', label: `binds any role ${scope} (then creates pods there)` });
         else edges.push(...this.bindableRoleEdges(binds.flatMap((match) => match.onlyNames ?? []), namespace));
       }
       if (createsPods && (namespace === '' || this.allowsPrivilegedPods(namespace))) {
-        edges.push({ to: NODE_ROOT, primitive: 'create-pods', label: `creates a privileged pod ${scope} (root on a node)` });
+        edges.push({ to: this.nodeRoot, primitive: 'create-pods', label: `creates a privileged pod ${scope} (root on a node)` });
       } else if (createsPods && holds(namespace, P.PATCH_NAMESPACES)) {
-        edges.push({ to: NODE_ROOT, primitive: 'patch-namespaces', label: `relabels namespace ${namespace} to allow privileged pods, then creates one` });
+        edges.push({ to: this.nodeRoot, primitive: 'patch-namespaces', label: `relabels namespace ${namespace} to allow privileged pods, then creates one` });
       }
     }
-    if (podCreators.size && holds('', P.CREATE_PERSISTENT_VOLUMES)) edges.push({ to: NODE_ROOT, primitive: 'persistent-volumes', label: 'creates a hostPath PersistentVolume and a pod mounting it (the node filesystem)' });
+    if (podCreators.size && holds('', P.CREATE_PERSISTENT_VOLUMES)) edges.push({ to: this.nodeRoot, primitive: 'persistent-volumes', label: 'creates a hostPath PersistentVolume and a pod mounting it (the node filesystem)' });
     return edges;
   }
 
@@ -324,12 +392,12 @@ export class EscalationGraph {
   private namedAccountEdges(edges: Edge[], grants: readonly Grant[], namespace: string, check: PermissionCheck, primitive: PrimitiveId, label: string): void {
     const matches = matchCheck(grants, check, namespace);
     if (matches.some((match) => !match.onlyNames)) {
-      edges.push({ to: anyAccount(namespace || ALL), primitive, label });
+      edges.push({ to: this.hub('any-sa', namespace || ALL), primitive, label });
       return;
     }
     const names = new Set(matches.flatMap((match) => match.onlyNames ?? []));
     const targets = namespace ? [namespace] : this.namespaces;
-    for (const name of names) for (const target of targets) edges.push({ to: subjectNode({ kind: 'ServiceAccount', namespace: target, name }), primitive, label: `${label}, for ${target}/${name}` });
+    for (const name of names) for (const target of targets) edges.push({ to: this.subjectNode({ kind: 'ServiceAccount', namespace: target, name }), primitive, label: `${label}, for ${target}/${name}` });
   }
 
   private allowsPrivilegedPods(namespace: string): boolean {
@@ -343,35 +411,57 @@ export class EscalationGraph {
     return allowed;
   }
 
-  /** One backward BFS from the goal over the reversed edges: every node learns its next step on a shortest path. */
-  private searchBackwards(goal: EscalationGoal, reverse: Map<string, { from: string; edge: Edge }[]>): void {
-    const next = this.next[goal];
-    const start = GOAL_NODE[goal];
-    let frontier = [start];
-    while (frontier.length) {
-      const following: string[] = [];
-      for (const node of frontier) {
-        for (const { from, edge } of reverse.get(node) ?? []) {
-          // Visited: the goal itself, or a node that already knows its next step.
-          if (from === start || next.has(from)) continue;
-          next.set(from, edge);
-          following.push(from);
-        }
+  /**
+   * One backward BFS per goal over the reversed edges (kept as arrays: where each node's incoming
+   * edges start, then their sources and edges): every node learns its next step on a shortest path.
+   */
+  private searchBackwards(): void {
+    const size = this.keys.length;
+    const start = new Int32Array(size + 1);
+    for (const from of this.order) for (const edge of this.out[from] as Edge[]) start[edge.to + 1]++;
+    for (let node = 0; node < size; node++) start[node + 1] += start[node];
+    const sources = new Int32Array(start[size]);
+    const incoming: Edge[] = new Array(start[size]);
+    const filled = start.slice(0, size);
+    for (const from of this.order) {
+      for (const edge of this.out[from] as Edge[]) {
+        const at = filled[edge.to]++;
+        sources[at] = from;
+        incoming[at] = edge;
       }
-      frontier = following;
+    }
+    for (const goal of ESCALATION_GOALS) {
+      const next = this.next[goal];
+      next.length = size;
+      const end = this.goals[goal];
+      let frontier = [end];
+      while (frontier.length) {
+        const following: number[] = [];
+        for (const node of frontier) {
+          for (let at = start[node]; at < start[node + 1]; at++) {
+            const from = sources[at];
+            // Visited: the goal itself, or a node that already knows its next step.
+            if (from === end || next[from] !== undefined) continue;
+            next[from] = incoming[at];
+            following.push(from);
+          }
+        }
+        frontier = following;
+      }
     }
   }
 
   /** The shortest path from a subject to the goal, or undefined when RBAC gives it none. */
   pathFor(subject: SubjectRef, goal: EscalationGoal): EscalationPath | undefined {
-    let node = subjectNode(subject);
-    if (!this.next[goal].has(node)) return undefined;
+    let node = this.subjectIds.get(subject);
+    const next = this.next[goal];
+    if (node === undefined || next[node] === undefined) return undefined;
     const steps: EscalationStep[] = [];
-    const end = GOAL_NODE[goal];
+    const end = this.goals[goal];
     while (node !== end) {
-      const edge = this.next[goal].get(node);
-      if (!edge || steps.length > this.subjects.size + 8) return undefined;
-      steps.push({ from: node, to: edge.to, primitive: edge.primitive, label: edge.label });
+      const edge: Edge | undefined = next[node];
+      if (!edge || steps.length > this.subjects.length + 8) return undefined;
+      steps.push({ from: this.keyOf(node), to: this.keyOf(edge.to), primitive: edge.primitive, label: edge.as === undefined ? edge.label : `as ${describeSubject(this.subjectOf[edge.to] as SubjectRef)}${edge.as}` });
       node = edge.to;
     }
     return { goal, subject, steps };
@@ -379,8 +469,13 @@ export class EscalationGraph {
 
   /** Every subject the graph knows (bound subjects, ServiceAccounts, workload accounts). */
   knownSubjects(): SubjectRef[] {
-    return [...this.subjects.values()];
+    return [...this.subjects];
   }
+}
+
+/** A step into a subject: labelled `as <subject><suffix>` when reported. */
+function becomes(to: number, suffix: string): Edge {
+  return { to, primitive: 'becomes', label: '', as: suffix };
 }
 
 /** `creates pods in kube-system (…) → as ServiceAccount kube-system/x → lists secrets in every namespace`. */
@@ -439,13 +534,16 @@ export interface WorkloadAccount {
 /** ServiceAccounts whose token is mounted into a workload of the inventory (controllers counted once, not their pods). */
 export function workloadAccounts(engine: RbacEngine): WorkloadAccount[] {
   return engine.cached('workloadAccounts', () => {
-    const found = new Map<string, WorkloadAccount>();
+    const seen = new SubjectMap<true>();
+    const found: WorkloadAccount[] = [];
     for (const use of workloadAccountUses(engine)) {
       if (!use.tokenMounted || !use.namespace) continue;
       const account: SubjectRef = { kind: 'ServiceAccount', namespace: use.namespace, name: use.serviceAccount };
-      found.set(displayKey(account), { namespace: use.namespace, account });
+      if (seen.get(account)) continue;
+      seen.set(account, true);
+      found.push({ namespace: use.namespace, account });
     }
-    return [...found.values()];
+    return found;
   });
 }
 

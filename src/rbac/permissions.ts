@@ -96,9 +96,16 @@ export function matchCheck(grants: readonly Grant[], check: PermissionCheck, nam
   const matches: CheckMatch[] = [];
   for (const grant of grants) {
     if (!grantApplies(grant, scope)) continue;
-    for (const hit of roleHits(grant.role, check)) matches.push({ grant, ...hit });
+    for (const hit of roleHits(grant.role, check)) matches.push(matchOf(grant, hit));
   }
   return matches;
+}
+
+/** `{grant, ...hit}`, written out: a cluster's risks make hundreds of thousands. */
+function matchOf(grant: Grant, hit: RuleHit): CheckMatch {
+  const match: CheckMatch = { grant, rule: hit.rule, verb: hit.verb, resource: hit.resource };
+  if (hit.onlyNames) match.onlyNames = hit.onlyNames;
+  return match;
 }
 
 /** Whether the check holds in the scope: matchCheck without building the evidence. */

@@ -144,6 +144,28 @@ export function subjectKey(subject: SubjectRef): string {
   }
 }
 
+/**
+ * Values by subject as displayed (`displayKey`: kind, namespace, name; a `User system:serviceaccount:…`
+ * stays a User), keyed by the subject's own strings: no key built per lookup. Iterates nothing: keep
+ * an array beside it where order matters.
+ */
+export class SubjectMap<V> {
+  private readonly byKind = new Map<string, Map<string, Map<string, V>>>();
+
+  get(subject: SubjectRef): V | undefined {
+    return this.byKind.get(subject.kind)?.get(subject.namespace ?? '')?.get(subject.name);
+  }
+
+  set(subject: SubjectRef, value: V): void {
+    let byNamespace = this.byKind.get(subject.kind);
+    if (!byNamespace) this.byKind.set(subject.kind, (byNamespace = new Map()));
+    const namespace = subject.namespace ?? '';
+    let byName = byNamespace.get(namespace);
+    if (!byName) byNamespace.set(namespace, (byName = new Map()));
+    byName.set(subject.name, value);
+  }
+}
+
 /** `ServiceAccount shop/ci`, `User alice`, `Group devs`. */
 export function describeSubject(subject: SubjectRef): string {
   return subject.kind === 'ServiceAccount' ? `ServiceAccount ${subject.namespace}/${subject.name}` : `${subject.kind} ${subject.name}`;
