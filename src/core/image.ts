@@ -20,18 +20,18 @@ const DOCKER_HUB_ALIASES = new Set(['docker.io', 'index.docker.io', 'registry-1.
 
 /**
  * Every reference read, by its text: a scan asks about each container's image from several rules
- * (tags, digests, pull policy, exfiltration tells), and charts repeat the same images. Callers must
- * not change the references they get. Bounded, so a long-running server does not keep every image
- * it ever saw.
+ * (tags, digests, pull policy, exfiltration tells), and charts repeat the same images. Each is
+ * frozen: every caller gets the same object, so none may change it. Bounded, so a long-running server
+ * does not keep every image it ever saw.
  */
-const parsedImages = new Map<string, ImageReference>();
+const parsedImages = new Map<string, Readonly<ImageReference>>();
 const PARSED_IMAGES_MAX = 10_000;
 
-export function parseImage(image: string): ImageReference {
+export function parseImage(image: string): Readonly<ImageReference> {
   let reference = parsedImages.get(image);
   if (!reference) {
     if (parsedImages.size >= PARSED_IMAGES_MAX) parsedImages.clear();
-    reference = readImage(image);
+    reference = Object.freeze(readImage(image));
     parsedImages.set(image, reference);
   }
   return reference;
