@@ -1,6 +1,6 @@
 import { hash } from 'node:crypto';
 import { apiGroupOf, isRecord, type ObjectRef } from './object.js';
-import type { PathSegment } from './provenance.js';
+import { sharedLength, type PathSegment } from './provenance.js';
 import { atOrAbove, emptySeverityCounts, type Severity, type SeverityCounts, type Stage } from './severity.js';
 
 /** What a suppression says and where it came from. */
@@ -81,8 +81,7 @@ export class FieldPathTexts {
 
   of(path: readonly PathSegment[]): string {
     const { walked, nodes, texts } = this;
-    let depth = 0;
-    while (depth < walked.length && depth < path.length && walked[depth] === path[depth]) depth++;
+    let depth = sharedLength(walked, path);
     walked.length = depth;
     nodes.length = texts.length = depth + 1;
     let node = nodes[depth];

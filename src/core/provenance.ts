@@ -13,6 +13,14 @@ export function pathText(path: readonly PathSegment[]): string {
   }, '');
 }
 
+/** How many leading segments two paths share: where they part (equal paths share all of theirs). */
+export function sharedLength(a: readonly PathSegment[], b: readonly PathSegment[]): number {
+  const most = Math.min(a.length, b.length);
+  let length = 0;
+  while (length < most && a[length] === b[length]) length++;
+  return length;
+}
+
 /**
  * The longest prefix of `path` that exists in `root`: where a finding about a missing field
  * (`securityContext.runAsNonRoot` not set) can point.

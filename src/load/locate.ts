@@ -1,4 +1,4 @@
-import type { PathSegment } from '../core/provenance.js';
+import { sharedLength, type PathSegment } from '../core/provenance.js';
 
 /**
  * The line of a field in block-style YAML, found by reading indentation instead of parsing.
@@ -94,8 +94,7 @@ export function locateBlockYaml(lines: readonly string[], path: readonly PathSeg
   }
   if (!index.root) return FALLBACK;
   const { walked, spans, found } = index;
-  let depth = 0;
-  while (depth < walked.length && depth < path.length && walked[depth] === path[depth]) depth++;
+  let depth = sharedLength(walked, path);
   if (depth === 0) {
     spans[0] = index.root;
     found[0] = index.root.first;

@@ -1,5 +1,5 @@
 import { isRecord, type KubeObject } from '../../core/object.js';
-import type { PathSegment } from '../../core/provenance.js';
+import { sharedLength, type PathSegment } from '../../core/provenance.js';
 import { containersOf, describeContainer, hasControllerIn, isWorkload, podTemplateOf, type Container, type ContainerKind, type ContainerRef } from '../../core/workload.js';
 import { checkById, checkViolations, LATEST, type PodSecurityViolation } from '../../pss/index.js';
 import { isHelmTestHook } from '../../core/hooks.js';
@@ -40,16 +40,12 @@ export function containerAt(object: KubeObject, field: readonly PathSegment[]): 
 }
 
 function isPrefix(prefix: readonly PathSegment[], path: readonly PathSegment[]): boolean {
-  if (prefix.length > path.length) return false;
-  for (let index = 0; index < prefix.length; index++) if (prefix[index] !== path[index]) return false;
-  return true;
+  return prefix.length <= path.length && sharedLength(prefix, path) === prefix.length;
 }
 
 /** Whether two field paths name the same field (two checks of one setting report the same path). */
 export function samePath(a: readonly PathSegment[], b: readonly PathSegment[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let index = 0; index < a.length; index++) if (a[index] !== b[index]) return false;
-  return true;
+  return a.length === b.length && sharedLength(a, b) === a.length;
 }
 
 /** Who sets a field, for messages: the container it goes through (`init container "setup"`), else the pod. */
