@@ -134,6 +134,19 @@ export class AppendFile {
     });
   }
 
+  /**
+   * Cuts the file back to `length` (at most its acknowledged size), durably: for a reader that found
+   * the tail of what a crash left behind to be incomplete at a level above lines.
+   */
+  truncate(length: number): Promise<void> {
+    return this.enqueue(async () => {
+      if (!Number.isSafeInteger(length) || length < 0 || length > this.length) throw new RangeError(`cannot truncate ${this.path} to ${length}: it holds ${this.length} bytes`);
+      await this.io.truncate(this.handle, length, this.path);
+      await this.io.sync(this.handle, this.path);
+      this.length = length;
+    });
+  }
+
   /** Resolves once every append made so far has settled. */
   drain(): Promise<void> {
     return this.enqueue(async () => undefined);

@@ -159,6 +159,11 @@ export async function startAuditWebhook(options: AuditWebhookOptions): Promise<A
       if (sink.createdPath) created.push(sink.createdPath);
     }
     const pipeline = new DetectPipeline({ ...options.pipeline, retainAlerts: false });
+    // before the sinks' positions are read: opening may remove what a crash left of a batch's alerts
+    processor = await Processor.open(
+      { journal, spool, checkpointPath, pipeline, metrics, log, journalMaxBytes: options.journalMaxBytes ?? DEFAULT_JOURNAL_MAX_BYTES, spoolMaxBytes: options.sinkSpoolMaxBytes ?? DEFAULT_SPOOL_MAX_BYTES, runners: () => runners },
+      checkpoint,
+    );
     const openedSpool = spool;
     runners = sinks.map((sink) => {
       // A sink without a saved cursor starts with the alerts raised from now on.
@@ -166,10 +171,6 @@ export async function startAuditWebhook(options: AuditWebhookOptions): Promise<A
       return new SinkRunner(sink, openedSpool, position, metrics, log, () => void cursors.save());
     });
     cursors = new CursorStore(`${spoolPath}.cursors`, () => Object.fromEntries(runners.map((runner) => [runner.sink.key, { name: runner.sink.name, position: runner.position }])));
-    processor = await Processor.open(
-      { journal, spool, checkpointPath, pipeline, metrics, log, journalMaxBytes: options.journalMaxBytes ?? DEFAULT_JOURNAL_MAX_BYTES, spoolMaxBytes: options.sinkSpoolMaxBytes ?? DEFAULT_SPOOL_MAX_BYTES, runners: () => runners },
-      checkpoint,
-    );
   } catch (error) {
     running.destroyConnections();
     await running.stopListening();

@@ -16,6 +16,11 @@ import type { Sink } from './sinks.js';
 export interface SpoolRecord {
   journal: number;
   alert: Alert;
+  /**
+   * How many alerts of the same batch come after this one (absent when none). A spool whose last line
+   * says more are coming was cut short by a crash in the middle of a batch's alerts.
+   */
+  left?: number;
 }
 
 /** Alerts per delivery round: also the most a sink can get twice after a crash. */
@@ -27,7 +32,7 @@ export function spoolLine(record: SpoolRecord): string {
   return JSON.stringify(record);
 }
 
-function parseSpoolLine(text: string): SpoolRecord | undefined {
+export function parseSpoolLine(text: string): SpoolRecord | undefined {
   try {
     const value = JSON.parse(text) as SpoolRecord;
     return typeof value?.journal === 'number' && value.alert && typeof value.alert === 'object' ? value : undefined;

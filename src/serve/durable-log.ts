@@ -129,6 +129,14 @@ export class DurableLog {
     return base + end - header;
   }
 
+  /** Drops the lines of the current file from `position` (a line start at or past `currentBase`) on. */
+  async truncate(position: number): Promise<void> {
+    if (this.rotation) await this.rotation.catch(() => undefined);
+    const { base, header } = this.segment;
+    if (position < base) throw new RangeError(`cannot truncate ${this.path} at ${position}: it starts at ${base}`);
+    await this.current.truncate(position - base + header);
+  }
+
   /** Starts a new current file; the current one becomes `<path>.1`, replacing the one before. */
   rotate(): Promise<void> {
     this.rotation ??= this.rotateNow().finally(() => (this.rotation = undefined));

@@ -2,7 +2,7 @@ import { readFile, rename, writeFile } from 'node:fs/promises';
 import { auditEventsOfValue, emptyAuditStats, type AuditEvent } from '../detect/audit.js';
 import type { DetectPipeline } from '../detect/pipeline.js';
 import { parseJournalLine } from './batch.js';
-import { spoolLine, type SinkRunner, type SpoolRecord } from './delivery.js';
+import { parseSpoolLine, spoolLine, type SinkRunner } from './delivery.js';
 import type { DurableLog, LogLine } from './durable-log.js';
 import type { Metrics } from './metrics.js';
 
@@ -78,8 +78,7 @@ export class Processor {
 
   static async open(options: ProcessorOptions, checkpoint: number | undefined): Promise<Processor> {
     const { journal, spool, log } = options;
-    const last = await spool.lastLine().catch(() => undefined);
-    const lastRef = last ? (JSON.parse(last.text) as SpoolRecord).journal : undefined;
+    const lastRef = await lastWholeBatch(spool, log);
     let resume = Math.max(checkpoint ?? journal.start, lastRef ?? 0);
     if (resume > journal.end) {
       log(`the checkpoint (${resume}) is past the end of ${journal.path} (${journal.end}): the journal was replaced; processing it from its start`);
@@ -172,10 +171,12 @@ export class Processor {
       const duplicatesBefore = pipeline.detector.stats.duplicates;
       for (const batch of round) {
         for (const event of batch.events) if (event.time > this.latestEventTime) this.latestEventTime = event.time;
-        for (const { alert } of [...pipeline.auditEvents(batch.events), ...pipeline.flushDns()]) {
+        const alerts = [...pipeline.auditEvents(batch.events), ...pipeline.flushDns()];
+        alerts.forEach(({ alert }, index) => {
           metrics.add('kubeward_alerts_total', 1, { rule: alert.rule, priority: alert.priority });
-          lines.push(spoolLine({ journal: batch.end, alert }));
-        }
+          const left = alerts.length - 1 - index;
+          lines.push(spoolLine(left > 0 ? { journal: batch.end, alert, left } : { journal: batch.end, alert }));
+        });
       }
       metrics.add('kubeward_audit_duplicate_events_total', pipeline.detector.stats.duplicates - duplicatesBefore);
       if (lines.length > 0) {
@@ -269,6 +270,8 @@ export class Processor {
         log(`journal rotated to ${journal.path}.1`);
       }
       if (spool.currentBytes > spoolMaxBytes) {
+        // the new spool file starts empty: the checkpoint alone must then say how far processing got
+        if (this.checkpointValue !== this.processedTo) await this.saveCheckpoint();
         for (const runner of this.options.runners()) await runner.dropBefore(spool.currentBase);
         await spool.rotate();
       }
@@ -276,4 +279,33 @@ export class Processor {
       log(`rotation: ${(error as Error).message}`);
     }
   }
+}
+
+/**
+ * The journal position past the last batch whose alerts are all in the spool, if the spool's current
+ * file names one. A round's alerts are one write, and a kill -9 can cut a write short: the file then
+ * ends (once its torn last line is gone, see AppendFile) inside a batch's alerts. Processing that
+ * batch again would repeat those alerts and skipping it would lose the rest, so they are removed and
+ * the batch is processed again whole.
+ */
+async function lastWholeBatch(spool: DurableLog, log: (message: string) => void): Promise<number | undefined> {
+  const last = await spool.lastLine();
+  if (!last) return undefined;
+  const record = parseSpoolLine(last.text);
+  if (!record) throw new Error(`the last line of ${spool.path} is not an alert of kubeward's`);
+  if (!record.left) return record.journal;
+  let before: number | undefined;
+  let cut: number | undefined;
+  for await (const line of spool.lines(spool.currentBase)) {
+    const journal = parseSpoolLine(line.text)?.journal;
+    if (journal === record.journal) {
+      cut = line.start;
+      break;
+    }
+    if (journal !== undefined) before = journal;
+  }
+  if (cut === undefined) return record.journal; // not reached: the last line is in the current file
+  await spool.truncate(cut);
+  log(`alert spool ${spool.path}: removed the alerts of a batch a crash cut short (journal position ${record.journal}); processing it again`);
+  return before;
 }
