@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import type { Command, Option } from 'commander';
@@ -8,7 +8,7 @@ import { isInputError } from '../../src/core/errors.js';
 import { startAuditWebhook } from '../../src/serve/audit-webhook.js';
 import { buildProgram } from '../../src/cli/main.js';
 import { runCli } from '../helpers/cli.js';
-import { batch, item, loadItem, makePki, post, spawnServe, tempDir, until, writePki, type Pki } from './helpers.js';
+import { batch, item, loadItem, makePki, post, spawnServe, tempDir, until, wholeJsonLines, writePki, type Pki } from './helpers.js';
 
 /**
  * `kubeward detect serve`'s flags: every one `--help` shows reaches the code that uses it (the parent
@@ -169,8 +169,8 @@ describe('detect serve: a run with the rule flags', () => {
     try {
       expect((await post(serve.url, batch(loadItem('listed'), item('anonymous-get')), pki)).status).toBe(401);
       expect((await post(serve.url, batch(loadItem('listed'), item('anonymous-get')), pki, { token: 'serve-token' })).status).toBe(200);
-      await until(() => existsSync(alerts) && readFileSync(alerts, 'utf8').split('\n').filter(Boolean).length >= 3, 30_000, 'alerts');
-      const rules = readFileSync(alerts, 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line).rule).sort();
+      await until(() => wholeJsonLines(alerts).length >= 3, 30_000, 'alerts');
+      const rules = wholeJsonLines<{ rule: string }>(alerts).map((alert) => alert.rule).sort();
       // the custom rule and both Falco rules (all, not first); no built-in rule for the anonymous read
       expect(rules).toEqual(['Falco One', 'Falco Two', 'custom-rule']);
       expect(serve.stderr()).not.toContain('anyone who can reach');

@@ -1,9 +1,9 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { createServer as createHttpsServer } from 'node:https';
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ApiServerClient, freePort, get, loadBatchOf, LOAD_RULE, makePki, post, spawnServe, tempDir, until, writePki, type Pki } from './helpers.js';
+import { ApiServerClient, freePort, get, loadBatchOf, LOAD_RULE, makePki, post, spawnServe, tempDir, until, wholeJsonLines, writePki, type Pki } from './helpers.js';
 
 /**
  * Faults a real `kubeward detect serve` process meets: kill -9 under load, a full filesystem, SIGTERM
@@ -30,8 +30,8 @@ function setUp(dir: string) {
   ];
 }
 
-/** Every line of a sink file, each of which must be a whole alert. */
-const alertsIn = (file: string): { evidence: string[] }[] => (existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line)) : []);
+/** The alerts a sink file holds so far (the one being written, if any, once it is whole). */
+const alertsIn = (file: string) => wholeJsonLines<{ evidence: string[] }>(file);
 
 /** The events of acknowledged batches that no alert names. */
 function missing(acknowledged: Iterable<number>, alerts: { evidence: string[] }[]): string[] {
@@ -59,25 +59,31 @@ describe('detect serve under faults', () => {
     const client = new ApiServerClient(`https://127.0.0.1:${port}`, pki, TOKEN, loadBatch, TOTAL, 4);
     let serve = await spawnServe(args);
     client.start();
-    const CRASHES = 3;
-    for (let crash = 0; crash < CRASHES; crash++) {
-      // a random moment: after a random number of acknowledged batches, then a random few milliseconds
-      const target = Math.min(TOTAL - 5, client.acknowledged.size + 3 + Math.floor(Math.random() * 10));
-      await until(() => client.acknowledged.size >= target, 60_000, 'load');
-      await new Promise((resolve) => setTimeout(resolve, Math.random() * 30));
-      serve.child.kill('SIGKILL');
-      await serve.exited;
-      serve = await spawnServe(args);
+    try {
+      const CRASHES = 3;
+      for (let crash = 0; crash < CRASHES; crash++) {
+        // a random moment: after a random number of acknowledged batches, then a random few milliseconds
+        const target = Math.min(TOTAL - 5, client.acknowledged.size + 3 + Math.floor(Math.random() * 10));
+        await until(() => client.acknowledged.size >= target, 60_000, 'load');
+        await new Promise((resolve) => setTimeout(resolve, Math.random() * 30));
+        serve.child.kill('SIGKILL');
+        await serve.exited;
+        serve = await spawnServe(args);
+      }
+      await until(() => client.done, 60_000, 'every batch acknowledged');
+      await client.stop();
+      const alerts = await expectNothingLost(client.acknowledged, join(dir, 'alerts.jsonl'));
+      serve.child.kill('SIGTERM');
+      expect(await serve.exited).toBe(0);
+      expect(readFileSync(join(dir, 'alerts.jsonl'), 'utf8').endsWith('\n')).toBe(true); // stopped: every alert whole
+      const duplicates = alerts.length - new Set(alerts.map((alert) => alert.evidence[0])).size;
+      expect(duplicates).toBeLessThanOrEqual(CRASHES * 100);
+      // the journal holds whole lines only: no fragment of a write the kill cut short
+      for (const line of readFileSync(join(dir, 'journal.jsonl'), 'utf8').split('\n').filter(Boolean)) expect(() => JSON.parse(line)).not.toThrow();
+    } finally {
+      await client.stop();
+      serve.child.kill('SIGKILL'); // a failed check leaves no receiver running
     }
-    await until(() => client.done, 60_000, 'every batch acknowledged');
-    await client.stop();
-    const alerts = await expectNothingLost(client.acknowledged, join(dir, 'alerts.jsonl'));
-    serve.child.kill('SIGTERM');
-    expect(await serve.exited).toBe(0);
-    const duplicates = alerts.length - new Set(alerts.map((alert) => alert.evidence[0])).size;
-    expect(duplicates).toBeLessThanOrEqual(CRASHES * 100);
-    // the journal holds whole lines only: no fragment of a write the kill cut short
-    for (const line of readFileSync(join(dir, 'journal.jsonl'), 'utf8').split('\n').filter(Boolean)) expect(() => JSON.parse(line)).not.toThrow();
   }, 120_000);
 
   it('on a full filesystem (a small tmpfs): 503 and not ready with the journal as it was, 200 once there is room, nothing lost to a crash after', async (context) => {

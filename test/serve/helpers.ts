@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { Agent as HttpsAgent, request, type Agent } from 'node:https';
 import { createServer as createNetServer, type AddressInfo } from 'node:net';
@@ -46,6 +46,16 @@ export function writePki(pki: Pki, dir: string): { cert: string; key: string; ca
 }
 
 export const tempDir = () => mkdtempSync(join(tmpdir(), 'kubeward-serve-'));
+
+/**
+ * The JSON lines a file a sink is still writing holds so far: the last line counts only once its
+ * newline is written (a reader polling the file can see a record half written; that is not a torn one).
+ */
+export function wholeJsonLines<T = Record<string, unknown>>(file: string): T[] {
+  if (!existsSync(file)) return [];
+  const lines = readFileSync(file, 'utf8').split('\n');
+  return lines.slice(0, -1).filter(Boolean).map((line) => JSON.parse(line) as T);
+}
 
 export const SECRET = 'dG9wLXNlY3JldC12YWx1ZQ==';
 
