@@ -4,7 +4,8 @@ import { PodIndex, type PodInfo } from '../core/pods.js';
 import { firstAllowingRule, type RbacEngine } from '../rbac/engine.js';
 import { serviceAccountIdentity } from '../rbac/subject.js';
 import type { AuditEvent } from './audit.js';
-import { BUILTIN_AGGREGATED_ROLES, BUILTIN_ROLE_RISKS, RoleIndex, type AggregatedClusterRole, type LearnedClusterRole } from './roles.js';
+import { aggregationSelectorsOf, parseRules } from '../rbac/model.js';
+import { aggregationTargets, BUILTIN_AGGREGATED_ROLES, BUILTIN_ROLE_RISKS, clusterRoleWrite, risksOfRules, RoleIndex, type AggregatedClusterRole, type LearnedClusterRole } from './roles.js';
 import { BoundedMap } from './state.js';
 
 /**
@@ -40,13 +41,18 @@ export interface DetectContext {
   secretReadSource(namespace: string, name: string): SecretReadSource | undefined;
   /** The pods that run as a ServiceAccount (from --pods or --cluster). */
   podsRunningAs(namespace: string, name: string): readonly PodInfo[];
-  /** The aggregated ClusterRoles labels can feed: the cluster's (from --cluster), else Kubernetes' own admin, edit and view. */
+  /**
+   * The aggregated ClusterRoles labels can feed: the cluster's (from --cluster), else Kubernetes' own
+   * admin, edit and view; and those the log showed created or changed (a chart can bring its own).
+   */
   aggregatedRoles(): readonly AggregatedClusterRole[];
   /** A ClusterRole's labels and rules as the log last showed them. */
   learnedClusterRole(name: string): LearnedClusterRole | undefined;
 }
 
 const SECRET_VERBS = new Set(['get', 'list', 'watch']);
+/** Aggregated ClusterRoles learned from the log at most (a cluster has a handful; a flood is bounded). */
+const MAX_LEARNED_AGGREGATORS = 1_000;
 const BINDING_RESOURCES = new Set(['rolebindings', 'clusterrolebindings']);
 
 function successful(raw: Record<string, unknown>): boolean {
@@ -60,6 +66,9 @@ export class LearnedContext implements DetectContext {
   private readonly pods: PodIndex;
   private readonly secrets?: SecretAccess;
   private readonly aggregated: readonly AggregatedClusterRole[];
+  /** Aggregated ClusterRoles as the log last showed them, over `aggregated` (null: deleted, or no longer aggregating). */
+  private readonly learnedAggregators = new Map<string, AggregatedClusterRole | null>();
+  private mergedAggregators: readonly AggregatedClusterRole[] | undefined;
   /** ServiceAccount username → when the log showed its creation. */
   private readonly created: BoundedMap<number>;
   /** ServiceAccount username → how the log showed it reading Secrets. */
@@ -81,10 +90,57 @@ export class LearnedContext implements DetectContext {
     const ref = raw.objectRef;
     if (!isRecord(ref)) return;
     const resource = ref.resource;
-    if (resource === 'roles' || resource === 'clusterroles') this.roles.learn(event);
+    if (resource === 'roles') this.roles.learn(event);
+    else if (resource === 'clusterroles') this.learnClusterRole(event);
     else if (resource === 'secrets') this.learnSecretRead(raw, ref);
     else if (resource === 'serviceaccounts') this.learnServiceAccount(event, ref);
     else if (typeof resource === 'string' && BINDING_RESOURCES.has(resource)) this.learnBinding(raw, ref);
+  }
+
+  /**
+   * A ClusterRole written or deleted: what it grants (RoleIndex); whether it is itself an aggregated
+   * role (an aggregationRule), so that the roles its selectors pick are judged as feeding it; and,
+   * when its labels feed aggregated roles, what those roles now grant (a binding to them made later
+   * hands it out).
+   */
+  private learnClusterRole(event: AuditEvent): void {
+    const raw = event.raw;
+    const ref = raw.objectRef as Record<string, unknown>;
+    const write = ref.subresource === undefined && successful(raw) ? clusterRoleWrite(raw, (name) => this.roles.clusterRole(name)) : undefined;
+    this.roles.learn(event);
+    if (ref.subresource !== undefined || !successful(raw)) return;
+    if (raw.verb === 'delete') {
+      if (typeof ref.name === 'string' && this.isAggregator(ref.name)) this.setAggregator(ref.name, null);
+      return;
+    }
+    if (!write) return;
+    const stored = isRecord(raw.responseObject) && raw.responseObject.kind === 'ClusterRole' ? raw.responseObject : undefined;
+    const body = stored ?? (isRecord(raw.requestObject) ? raw.requestObject : undefined);
+    // a patch's body holds only what it changes: an aggregationRule it does not name stays as it was
+    const rule = body && (raw.verb !== 'patch' || stored || 'aggregationRule' in body) ? body.aggregationRule : undefined;
+    if (isRecord(rule)) {
+      const own = parseRules(body?.rules);
+      const before = this.aggregatedRoles().find((role) => role.name === write.name);
+      this.setAggregator(write.name, { name: write.name, selectors: aggregationSelectorsOf(rule), rules: own.length > 0 || !before ? own : before.rules });
+    } else if (body && (raw.verb !== 'patch' || stored || 'aggregationRule' in body) && this.isAggregator(write.name)) this.setAggregator(write.name, null);
+    const feeds = aggregationTargets(write.labels, this.aggregatedRoles()).filter((target) => target.name !== write.name);
+    if (feeds.length === 0) return;
+    const added = risksOfRules(write.rules);
+    for (const target of feeds) {
+      const had = this.roleRisks('ClusterRole', undefined, target.name) ?? BUILTIN_ROLE_RISKS.get(target.name) ?? risksOfRules(target.rules);
+      this.roles.setRisks('ClusterRole', undefined, target.name, [...new Set([...had, ...added])].sort());
+    }
+  }
+
+  private isAggregator(name: string): boolean {
+    return this.aggregatedRoles().some((role) => role.name === name);
+  }
+
+  private setAggregator(name: string, role: AggregatedClusterRole | null): void {
+    this.learnedAggregators.delete(name); // re-inserted last: the oldest is the first dropped
+    if (this.learnedAggregators.size >= MAX_LEARNED_AGGREGATORS) this.learnedAggregators.delete(this.learnedAggregators.keys().next().value as string);
+    this.learnedAggregators.set(name, role);
+    this.mergedAggregators = undefined;
   }
 
   private learnSecretRead(raw: Record<string, unknown>, ref: Record<string, unknown>): void {
@@ -147,7 +203,12 @@ export class LearnedContext implements DetectContext {
   }
 
   aggregatedRoles(): readonly AggregatedClusterRole[] {
-    return this.aggregated;
+    if (!this.mergedAggregators) {
+      const merged = this.aggregated.filter((role) => !this.learnedAggregators.has(role.name));
+      for (const role of this.learnedAggregators.values()) if (role) merged.push(role);
+      this.mergedAggregators = merged;
+    }
+    return this.mergedAggregators;
   }
 
   learnedClusterRole(name: string): LearnedClusterRole | undefined {

@@ -461,7 +461,7 @@ const KUBEWARD_AUDIT_FIELDS = audit([
   {
     name: 'ka.req.role.aggregate_to',
     list: true,
-    desc: 'for a ClusterRole created, updated or patched: the aggregated ClusterRoles its labels feed (view, edit, admin by the aggregate-to-* labels; with --cluster, any aggregationRule of the cluster)',
+    desc: 'for a ClusterRole created, updated or patched: the aggregated ClusterRoles its labels feed (view, edit, admin by the aggregate-to-* labels; with --cluster, any aggregationRule of the cluster; and any aggregationRule the log showed created or changed before)',
     extract: (e) => aggregationOf(e as AuditEvent)?.targets.map((role) => role.name),
   },
   {

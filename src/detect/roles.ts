@@ -60,6 +60,11 @@ export class RoleIndex {
     return this.roles.peek(RoleIndex.key(kind, namespace, name));
   }
 
+  /** What a role grants, as worked out beyond its own rules (an aggregated ClusterRole fed by another). */
+  setRisks(kind: string, namespace: string | undefined, name: string, risks: string[]): void {
+    this.roles.set(RoleIndex.key(kind, namespace, name), risks);
+  }
+
   /** Learns from a successful create/update/patch/delete of a role (the stored object when logged, else the request's). */
   learn(event: AuditEvent): void {
     const raw = event.raw;

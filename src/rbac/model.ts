@@ -90,6 +90,12 @@ export function parseRules(value: unknown): PolicyRule[] {
   return Array.isArray(value) ? value.map(parseRule) : [];
 }
 
+/** An aggregationRule's selectors (ORed); a selector that is not an object selects nothing, as upstream. */
+export function aggregationSelectorsOf(aggregationRule: Record<string, unknown>): (LabelSelector | null)[] {
+  const selectors = aggregationRule.clusterRoleSelectors;
+  return Array.isArray(selectors) ? selectors.map((selector) => (isRecord(selector) ? (selector as LabelSelector) : null)) : [];
+}
+
 export function parseRole(object: KubeObject): RoleDef {
   const kind = object.kind as RoleKind;
   const role: RoleDef = {
@@ -103,8 +109,7 @@ export function parseRole(object: KubeObject): RoleDef {
   if (kind === 'Role' && object.metadata.namespace) role.namespace = object.metadata.namespace;
   const aggregationRule = object.aggregationRule;
   if (kind === 'ClusterRole' && isRecord(aggregationRule)) {
-    const selectors = aggregationRule.clusterRoleSelectors;
-    role.aggregationSelectors = Array.isArray(selectors) ? selectors.map((selector) => (isRecord(selector) ? (selector as LabelSelector) : null)) : [];
+    role.aggregationSelectors = aggregationSelectorsOf(aggregationRule);
   }
   return role;
 }

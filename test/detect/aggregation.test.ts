@@ -154,4 +154,65 @@ rules: []
     expect(alert).toMatchObject({ priority: 'high' });
     expect(alert?.summary).toContain('aggregated into (monitoring-reader)');
   });
+
+  describe('an aggregationRule the log itself shows (a chart can bring its own aggregated role)', () => {
+    const FEEDS = { 'tracing.example/aggregate-to-reader': 'true' };
+    const aggregator = (name: string, selectors: unknown[], roleRules: unknown[] = []) => ({ ...clusterRole(name, {}, roleRules), aggregationRule: { clusterRoleSelectors: selectors } });
+    const createAggregator = (name = 'tracing-reader', selectors: unknown[] = [{ matchLabels: FEEDS }]) =>
+      ev({ verb: 'create', objectRef: ref(), requestObject: aggregator(name, selectors), responseObject: aggregator(name, selectors) });
+    const extras = () => create('tracing-extras', FEEDS, [SECRETS]);
+
+    it('a role its selectors pick that brings Secrets alerts, naming the aggregated role; alone, the label means nothing', () => {
+      expect(alerts([extras()])).toEqual([]);
+      const [alert, ...more] = alerts([createAggregator(), extras()]);
+      expect(more).toEqual([]);
+      expect(alert.priority).toBe('high');
+      expect(alert.summary).toContain('aggregated into (tracing-reader)');
+      expect(alert.summary).toContain('rbac-read-secrets');
+    });
+
+    it('matchExpressions select too; a selector that is not an object selects nothing', () => {
+      const expression = createAggregator('by-expression', [{ matchExpressions: [{ key: 'tracing.example/aggregate-to-reader', operator: 'Exists' }] }]);
+      expect(alerts([expression, extras()]).map((a) => a.summary)).toEqual([expect.stringContaining('aggregated into (by-expression)')]);
+      expect(alerts([createAggregator('broken', ['tracing.example/aggregate-to-reader']), extras()])).toEqual([]);
+    });
+
+    it('deleted, or rewritten without its aggregationRule, it aggregates nothing any more', () => {
+      const deleted = ev({ verb: 'delete', objectRef: ref('tracing-reader'), responseStatus: { code: 200 } });
+      expect(alerts([createAggregator(), deleted, extras()])).toEqual([]);
+      const plain = clusterRole('tracing-reader', {}, []);
+      const update = ev({ verb: 'update', objectRef: ref('tracing-reader'), responseStatus: { code: 200 }, requestObject: plain, responseObject: plain });
+      expect(alerts([createAggregator(), update, extras()])).toEqual([]);
+      // a patch that does not name the aggregationRule leaves it as it was
+      const labelOnly = ev({ verb: 'patch', objectRef: ref('tracing-reader'), responseStatus: { code: 200 }, level: 'Request', requestObject: { metadata: { labels: { team: 'tracing' } } } });
+      expect(alerts([createAggregator(), labelOnly, extras()])).toHaveLength(1);
+    });
+
+    it('a merge patch that turns a role into an aggregated one counts, logged without the stored object', () => {
+      const patch = ev({ verb: 'patch', objectRef: ref('tracing-reader'), responseStatus: { code: 200 }, level: 'Request', requestObject: { aggregationRule: { clusterRoleSelectors: [{ matchLabels: FEEDS }] } } });
+      expect(alerts([create('tracing-reader', {}, []), patch, extras()]).map((a) => a.summary)).toEqual([expect.stringContaining('aggregated into (tracing-reader)')]);
+    });
+
+    it('what the fed role grants counts for a binding made after: its ServiceAccounts read Secrets (built-in view too)', () => {
+      const detector = new Detector({ rules });
+      const binding = (name: string, role: string) =>
+        ev({ verb: 'create', objectRef: { resource: 'clusterrolebindings', apiGroup: 'rbac.authorization.k8s.io', apiVersion: 'v1', name }, responseObject: { kind: 'ClusterRoleBinding', metadata: { name }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: role }, subjects: [{ kind: 'ServiceAccount', name: 'tracing', namespace: 'checkout' }, { kind: 'ServiceAccount', name: 'viewer', namespace: 'checkout' }].filter((subject) => subject.name === (role === 'view' ? 'viewer' : 'tracing')) } });
+      for (const event of [createAggregator(), binding('before', 'tracing-reader')]) detector.process(event);
+      expect(detector.context.secretReadSource('checkout', 'tracing')).toBeUndefined(); // nothing fed it yet
+      for (const event of [extras(), binding('after', 'tracing-reader'), create('view-extras', VIEW, [SECRETS]), binding('viewers', 'view')]) detector.process(event);
+      expect(detector.context.roleRisks('ClusterRole', undefined, 'tracing-reader')).toContain('secrets');
+      expect(detector.context.secretReadSource('checkout', 'tracing')).toBe('audit-binding');
+      expect(detector.context.secretReadSource('checkout', 'viewer')).toBe('audit-binding');
+    });
+
+    it('a flood of aggregated roles keeps the newest 1,000', () => {
+      const detector = new Detector({ rules });
+      for (let i = 0; i < 1_005; i++) detector.process(createAggregator(`flood-${i}`, [{ matchLabels: { [`flood.example/${i}`]: 'true' } }]));
+      const names = detector.context.aggregatedRoles().map((role) => role.name);
+      expect(names.filter((name) => name.startsWith('flood-'))).toHaveLength(1_000);
+      expect(names).toContain('flood-1004');
+      expect(names).not.toContain('flood-4');
+      expect(names).toEqual(expect.arrayContaining(['admin', 'edit', 'view']));
+    });
+  });
 });
