@@ -41,6 +41,8 @@ export interface PodTemplate {
   metadata: ObjectMeta;
   /** Path from the object's root to the PodSpec, e.g. `['spec','template','spec']`. */
   specPath: PathSegment[];
+  /** Path from the object's root to the pod template (the PodSpec's parent), e.g. `['spec','template']`; empty for a Pod. */
+  podPath: readonly PathSegment[];
 }
 
 export type ContainerKind = 'container' | 'initContainer' | 'sidecar' | 'ephemeralContainer';
@@ -60,17 +62,17 @@ export interface ContainerRef {
   path: PathSegment[];
 }
 
-/** Where each workload kind keeps its pod template (PodSpec and its metadata). */
-const TEMPLATE_PATHS: Record<string, PathSegment[]> = {
-  Pod: [],
-  Deployment: ['spec', 'template'],
-  StatefulSet: ['spec', 'template'],
-  DaemonSet: ['spec', 'template'],
-  ReplicaSet: ['spec', 'template'],
-  ReplicationController: ['spec', 'template'],
-  Job: ['spec', 'template'],
-  CronJob: ['spec', 'jobTemplate', 'spec', 'template'],
-  PodTemplate: ['template'],
+/** Where each workload kind keeps its pod template (PodSpec and its metadata); shared by every template of the kind (`podPath`), so frozen. */
+const TEMPLATE_PATHS: Record<string, readonly PathSegment[]> = {
+  Pod: Object.freeze([]),
+  Deployment: Object.freeze(['spec', 'template']),
+  StatefulSet: Object.freeze(['spec', 'template']),
+  DaemonSet: Object.freeze(['spec', 'template']),
+  ReplicaSet: Object.freeze(['spec', 'template']),
+  ReplicationController: Object.freeze(['spec', 'template']),
+  Job: Object.freeze(['spec', 'template']),
+  CronJob: Object.freeze(['spec', 'jobTemplate', 'spec', 'template']),
+  PodTemplate: Object.freeze(['template']),
 };
 
 export const WORKLOAD_KINDS: readonly string[] = Object.keys(TEMPLATE_PATHS).filter((kind) => kind !== 'PodTemplate');
@@ -112,7 +114,7 @@ function readPodTemplate(object: KubeObject): PodTemplate | undefined {
   }
   if (!isRecord(node) || !isRecord(node.spec)) return undefined;
   const metadata = isRecord(node.metadata) ? (node.metadata as ObjectMeta) : {};
-  return { spec: node.spec as PodSpec, metadata, specPath: [...templatePath, 'spec'] };
+  return { spec: node.spec as PodSpec, metadata, specPath: [...templatePath, 'spec'], podPath: templatePath };
 }
 
 /** Every container of a workload: init containers (and native sidecars), containers, ephemeral containers. */

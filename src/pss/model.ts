@@ -1,5 +1,5 @@
 import { isRecord, type ObjectMeta } from '../core/object.js';
-import type { PathSegment } from '../core/provenance.js';
+import { sharedLength, type PathSegment } from '../core/provenance.js';
 import type { Container, PodSpec } from '../core/workload.js';
 import type { PolicyVersion } from './version.js';
 
@@ -15,10 +15,16 @@ export function isLevel(value: unknown): value is Level {
 export interface PodView {
   metadata: ObjectMeta;
   spec: PodSpec;
+  /**
+   * Path from the object's root to the pod (`['spec','template']` in a Deployment, none in a Pod):
+   * the fields a check reports start with it, so they point into the object as they are
+   * (`spec.template.spec.containers[0]…`). Without it fields start at the pod (`spec.containers[0]…`).
+   */
+  podPath?: readonly PathSegment[];
 }
 
 /**
- * One offending field. `field` is the path from the pod (template) root to the field that is wrong,
+ * One offending field. `field` is the path from the pod (template) root, after the view's `podPath`, to the field that is wrong,
  * or that is missing and required (`spec.containers[0].securityContext.runAsNonRoot`); it may not
  * exist in the object. `container` names the container it belongs to, when it does.
  */
@@ -70,7 +76,7 @@ export function versionAt(check: PodSecurityCheck, version: PolicyVersion): Vers
 
 export interface VisitedContainer {
   container: Container;
-  /** Path from the pod root: `['spec', 'initContainers', 0]`. */
+  /** Path from the pod root, after the view's `podPath`: `['spec', 'initContainers', 0]`. */
   path: PathSegment[];
 }
 
@@ -81,24 +87,33 @@ const CONTAINER_FIELDS = ['initContainers', 'containers', 'ephemeralContainers']
  * visits the same pod's containers, so the visit is read once per pod spec and shared (specs are
  * never mutated after load): callers must not change it.
  */
-export function visitContainers(spec: PodSpec): VisitedContainer[] {
-  let visited = visits.get(spec);
-  if (!visited) {
-    visited = [];
-    for (const field of CONTAINER_FIELDS) {
-      const list = spec[field];
-      if (!Array.isArray(list)) continue;
-      for (let index = 0; index < list.length; index++) {
-        const container: unknown = list[index];
-        if (isRecord(container)) visited.push({ container: container as Container, path: ['spec', field, index] });
-      }
+export function visitContainers(pod: PodView): VisitedContainer[] {
+  const { spec } = pod;
+  const podPath = pod.podPath ?? NO_PATH;
+  const known = visits.get(spec);
+  if (known && (known.podPath === podPath || (known.podPath.length === podPath.length && sharedLength(known.podPath, podPath) === podPath.length))) return known.visited;
+  const visited: VisitedContainer[] = [];
+  for (const field of CONTAINER_FIELDS) {
+    const list = spec[field];
+    if (!Array.isArray(list)) continue;
+    for (let index = 0; index < list.length; index++) {
+      const container: unknown = list[index];
+      if (isRecord(container)) visited.push({ container: container as Container, path: [...podPath, 'spec', field, index] });
     }
-    visits.set(spec, visited);
   }
+  visits.set(spec, { podPath, visited });
   return visited;
 }
 
-const visits = new WeakMap<PodSpec, VisitedContainer[]>();
+/** A spec's visit, and the pod path it was read with (a spec belongs to one object, so it is nearly always the same). */
+const visits = new WeakMap<PodSpec, { podPath: readonly PathSegment[]; visited: VisitedContainer[] }>();
+
+const NO_PATH: readonly PathSegment[] = Object.freeze([]);
+
+/** A pod-level field as a check reports it: `['spec', 'hostPID']`, after the view's `podPath`. */
+export function podField(pod: PodView, ...field: PathSegment[]): PathSegment[] {
+  return pod.podPath?.length ? [...pod.podPath, ...field] : field;
+}
 
 /** The container's name as messages show it. */
 export function containerName(container: Container): string {

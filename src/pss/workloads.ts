@@ -13,7 +13,7 @@ export const POD_SECURITY_KINDS: readonly string[] = [...WORKLOAD_KINDS, 'PodTem
 export function podViewOf(object: KubeObject): { pod: PodView; root: PathSegment[] } | undefined {
   const template = podTemplateOf(object);
   if (!template) return undefined;
-  return { pod: { metadata: template.metadata, spec: template.spec }, root: template.specPath.slice(0, -1) };
+  return { pod: { metadata: template.metadata, spec: template.spec, podPath: template.podPath }, root: [...template.podPath] };
 }
 
 /** The objects to judge: every pod template, except Pods (or ReplicaSets) whose controller is in the inventory too. */
@@ -21,12 +21,8 @@ export function podTemplateObjects(inventory: Inventory): KubeObject[] {
   return inventory.byKind(...POD_SECURITY_KINDS).filter((object) => podTemplateOf(object) !== undefined && !hasControllerIn(object, inventory));
 }
 
-/** Evaluates one workload; violation fields are re-rooted at the object (`spec.template.spec.containers[0]…`). */
+/** Evaluates one workload; violation fields start at the object's root (`spec.template.spec.containers[0]…`). */
 export function evaluateObject(object: KubeObject, level: Level, version: PolicyVersion): CheckFailure[] | undefined {
   const view = podViewOf(object);
-  if (!view) return undefined;
-  return evaluatePod(view.pod, level, version).map((failure) => ({
-    ...failure,
-    violations: failure.violations.map((violation) => ({ ...violation, field: [...view.root, ...violation.field] })),
-  }));
+  return view && evaluatePod(view.pod, level, version);
 }

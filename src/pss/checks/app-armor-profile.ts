@@ -1,4 +1,4 @@
-import { containerName, containerSecurityContext, containersPhrase, joinQuote, podSecurityContext, recordAt, unique, visitContainers, type PodSecurityCheck, type PodSecurityViolation } from '../model.js';
+import { containerName, containerSecurityContext, containersPhrase, joinQuote, podField, podSecurityContext, recordAt, unique, visitContainers, type PodSecurityCheck, type PodSecurityViolation } from '../model.js';
 
 export const APPARMOR_ANNOTATION_PREFIX = 'container.apparmor.security.beta.kubernetes.io/';
 
@@ -19,11 +19,12 @@ export const appArmorProfile: PodSecurityCheck = {
   versions: [
     {
       minimumVersion: 0,
-      evaluate({ metadata, spec }) {
+      evaluate(pod) {
+        const { metadata, spec } = pod;
         const violations: PodSecurityViolation[] = [];
         const podProfile = recordAt(podSecurityContext(spec), 'appArmorProfile');
-        if (podProfile && !allowedProfileType(podProfile)) violations.push({ field: ['spec', 'securityContext', 'appArmorProfile', 'type'], value: String(podProfile.type ?? '') });
-        for (const { container, path } of visitContainers(spec)) {
+        if (podProfile && !allowedProfileType(podProfile)) violations.push({ field: podField(pod, 'spec', 'securityContext', 'appArmorProfile', 'type'), value: String(podProfile.type ?? '') });
+        for (const { container, path } of visitContainers(pod)) {
           const profile = recordAt(containerSecurityContext(container), 'appArmorProfile');
           if (profile && !allowedProfileType(profile)) violations.push({ field: [...path, 'securityContext', 'appArmorProfile', 'type'], container: containerName(container), value: String(profile.type ?? '') });
         }
@@ -32,14 +33,14 @@ export const appArmorProfile: PodSecurityCheck = {
           if (!Object.hasOwn(annotations, key)) continue;
           const value = annotations[key];
           if (key.startsWith(APPARMOR_ANNOTATION_PREFIX) && !allowedAnnotationValue(String(value))) {
-            violations.push({ field: ['metadata', 'annotations', key], container: key.slice(APPARMOR_ANNOTATION_PREFIX.length), value: String(value) });
+            violations.push({ field: podField(pod, 'metadata', 'annotations', key), container: key.slice(APPARMOR_ANNOTATION_PREFIX.length), value: String(value) });
           }
         }
         if (!violations.length) return undefined;
         return {
           reason: 'forbidden AppArmor profile',
           detail: () => {
-            const setters = violations.map((violation) => (violation.field[0] === 'metadata' ? 'annotation' : violation.container !== undefined ? containersPhrase([violation.container]) : 'pod'));
+            const setters = violations.map((violation) => (violation.field[violation.field.length - 3] === 'metadata' ? 'annotation' : violation.container !== undefined ? containersPhrase([violation.container]) : 'pod'));
             return `${unique(setters).join(' and ')} must not set AppArmor profile type to ${joinQuote(unique(violations.map((violation) => violation.value ?? '')))}`;
           },
           violations,

@@ -1,5 +1,5 @@
 import { containerName, containerSecurityContext, containersPhrase, exemptingWindows, joinQuote, recordAt, unique, visitContainers, type CheckOutcome, type PodSecurityCheck, type PodSecurityViolation, type PodView } from '../model.js';
-import type { Container, PodSpec } from '../../core/workload.js';
+import type { Container } from '../../core/workload.js';
 
 /** The capabilities baseline lets a container add: Docker's historical defaults, compared as written (no `CAP_` prefix, case-sensitive). */
 export const BASELINE_CAPABILITIES: ReadonlySet<string> = new Set([
@@ -22,9 +22,9 @@ export const BASELINE_CAPABILITIES: ReadonlySet<string> = new Set([
 export const RESTRICTED_ADDABLE_CAPABILITY = 'NET_BIND_SERVICE';
 
 /** Every added capability a predicate rejects, as violations (non-string entries are not capabilities). */
-function addedCapabilities(spec: PodSpec, forbidden: (capability: string) => boolean): PodSecurityViolation[] {
+function addedCapabilities(pod: PodView, forbidden: (capability: string) => boolean): PodSecurityViolation[] {
   const violations: PodSecurityViolation[] = [];
-  for (const { container, path } of visitContainers(spec)) {
+  for (const { container, path } of visitContainers(pod)) {
     const added = recordAt(containerSecurityContext(container), 'capabilities')?.add;
     if (!Array.isArray(added)) continue;
     for (let index = 0; index < added.length; index++) {
@@ -50,8 +50,8 @@ export const capabilitiesBaseline: PodSecurityCheck = {
   versions: [
     {
       minimumVersion: 0,
-      evaluate({ spec }) {
-        const violations = addedCapabilities(spec, notBaseline);
+      evaluate(pod) {
+        const violations = addedCapabilities(pod, notBaseline);
         if (!violations.length) return undefined;
         return {
           reason: 'non-default capabilities',
@@ -63,12 +63,12 @@ export const capabilitiesBaseline: PodSecurityCheck = {
   ],
 };
 
-function capabilitiesRestricted1Dot22({ spec }: PodView): CheckOutcome {
+function capabilitiesRestricted1Dot22(pod: PodView): CheckOutcome {
   const missingDropAll: PodSecurityViolation[] = [];
-  for (const { container, path } of visitContainers(spec)) {
+  for (const { container, path } of visitContainers(pod)) {
     if (!dropsAll(container)) missingDropAll.push({ field: [...path, 'securityContext', 'capabilities', 'drop'], container: containerName(container), value: 'ALL not dropped' });
   }
-  const adding = addedCapabilities(spec, notRestrictedAddable);
+  const adding = addedCapabilities(pod, notRestrictedAddable);
   if (!missingDropAll.length && !adding.length) return undefined;
   return {
     reason: 'unrestricted capabilities',

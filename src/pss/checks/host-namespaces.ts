@@ -1,4 +1,4 @@
-import type { PodSecurityCheck, PodSecurityViolation } from '../model.js';
+import { podField, type PodSecurityCheck, type PodSecurityViolation } from '../model.js';
 
 const FIELDS = ['hostNetwork', 'hostPID', 'hostIPC'] as const;
 
@@ -9,13 +9,14 @@ export const hostNamespaces: PodSecurityCheck = {
   versions: [
     {
       minimumVersion: 0,
-      evaluate({ spec }) {
+      evaluate(pod) {
+        const { spec } = pod;
         const violations: PodSecurityViolation[] = [];
-        for (const field of FIELDS) if (spec[field] === true) violations.push({ field: ['spec', field], value: 'true' });
+        for (const field of FIELDS) if (spec[field] === true) violations.push({ field: podField(pod, 'spec', field), value: 'true' });
         if (!violations.length) return undefined;
         return {
           reason: 'host namespaces',
-          detail: () => violations.map((violation) => `${String(violation.field[1])}=true`).join(', '),
+          detail: () => violations.map((violation) => `${String(violation.field[violation.field.length - 1])}=true`).join(', '),
           violations,
         };
       },

@@ -1,5 +1,5 @@
 import { isRecord } from '../../core/object.js';
-import { joinQuote, pluralize, type PodSecurityCheck, type PodSecurityViolation } from '../model.js';
+import { podField, joinQuote, pluralize, type PodSecurityCheck, type PodSecurityViolation } from '../model.js';
 
 /** hostPath volumes give the pod the node's filesystem: baseline forbids them (restricted's restrictedVolumes too). */
 export const hostPathVolumes: PodSecurityCheck = {
@@ -8,13 +8,14 @@ export const hostPathVolumes: PodSecurityCheck = {
   versions: [
     {
       minimumVersion: 0,
-      evaluate({ spec }) {
+      evaluate(pod) {
+        const { spec } = pod;
         const volumes = spec.volumes;
         if (!Array.isArray(volumes)) return undefined;
         const violations: PodSecurityViolation[] = [];
         for (let index = 0; index < volumes.length; index++) {
           const volume: unknown = volumes[index];
-          if (isRecord(volume) && isRecord(volume.hostPath)) violations.push({ field: ['spec', 'volumes', index, 'hostPath'], value: String(volume.name ?? '') });
+          if (isRecord(volume) && isRecord(volume.hostPath)) violations.push({ field: podField(pod, 'spec', 'volumes', index, 'hostPath'), value: String(volume.name ?? '') });
         }
         if (!violations.length) return undefined;
         return {

@@ -8,9 +8,9 @@ export const hostPorts: PodSecurityCheck = {
   versions: [
     {
       minimumVersion: 0,
-      evaluate({ spec }) {
+      evaluate(pod) {
         const violations: PodSecurityViolation[] = [];
-        for (const { container, path } of visitContainers(spec)) {
+        for (const { container, path } of visitContainers(pod)) {
           const ports = container.ports;
           if (!Array.isArray(ports)) continue;
           for (let index = 0; index < ports.length; index++) {

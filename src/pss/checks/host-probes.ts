@@ -20,9 +20,9 @@ export const hostProbesAndHostLifecycle: PodSecurityCheck = {
   versions: [
     {
       minimumVersion: 34,
-      evaluate({ spec }) {
+      evaluate(pod) {
         const violations: PodSecurityViolation[] = [];
-        for (const { container, path } of visitContainers(spec)) {
+        for (const { container, path } of visitContainers(pod)) {
           for (const probe of PROBES) {
             for (const kind of HANDLERS) {
               const host = hostOf(container[probe], kind);

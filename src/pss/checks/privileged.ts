@@ -7,9 +7,9 @@ export const privileged: PodSecurityCheck = {
   versions: [
     {
       minimumVersion: 0,
-      evaluate({ spec }) {
+      evaluate(pod) {
         const violations: PodSecurityViolation[] = [];
-        for (const { container, path } of visitContainers(spec)) {
+        for (const { container, path } of visitContainers(pod)) {
           if (containerSecurityContext(container)?.privileged === true) violations.push({ field: [...path, 'securityContext', 'privileged'], container: containerName(container), value: 'true' });
         }
         if (!violations.length) return undefined;

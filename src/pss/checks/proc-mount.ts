@@ -1,9 +1,9 @@
 import { containerName, containerSecurityContext, containersPhrase, joinQuote, unique, visitContainers, type CheckOutcome, type PodSecurityCheck, type PodSecurityViolation, type PodView } from '../model.js';
 
 /** Any procMount other than `Default` unmasks /proc paths the runtime hides. */
-function procMount1Dot0({ spec }: PodView): CheckOutcome {
+function procMount1Dot0(pod: PodView): CheckOutcome {
   const violations: PodSecurityViolation[] = [];
-  for (const { container, path } of visitContainers(spec)) {
+  for (const { container, path } of visitContainers(pod)) {
     const procMount = containerSecurityContext(container)?.procMount;
     if (procMount !== undefined && procMount !== null && procMount !== 'Default') violations.push({ field: [...path, 'securityContext', 'procMount'], container: containerName(container), value: String(procMount) });
   }

@@ -1,5 +1,5 @@
 import { isRecord } from '../../core/object.js';
-import { joinQuote, pluralize, unique, type PodSecurityCheck, type PodSecurityViolation } from '../model.js';
+import { podField, joinQuote, pluralize, unique, type PodSecurityCheck, type PodSecurityViolation } from '../model.js';
 
 /** The inline volume sources restricted allows: none of them reaches the node or a storage backend directly. */
 export const RESTRICTED_VOLUME_TYPES: ReadonlySet<string> = new Set(['configMap', 'csi', 'downwardAPI', 'emptyDir', 'ephemeral', 'persistentVolumeClaim', 'projected', 'secret']);
@@ -25,7 +25,8 @@ export const restrictedVolumes: PodSecurityCheck = {
     {
       minimumVersion: 0,
       overrides: ['hostPathVolumes'],
-      evaluate({ spec }) {
+      evaluate(pod) {
+        const { spec } = pod;
         const volumes = spec.volumes;
         if (!Array.isArray(volumes)) return undefined;
         const violations: PodSecurityViolation[] = [];
@@ -36,7 +37,7 @@ export const restrictedVolumes: PodSecurityCheck = {
           const type = volumeTypeOf(volume);
           if (RESTRICTED_VOLUME_TYPES.has(type)) continue;
           names.push(String(volume.name ?? ''));
-          violations.push({ field: ['spec', 'volumes', index, type], value: KNOWN_VOLUME_TYPES.includes(type) ? type : `unknown (${type})` });
+          violations.push({ field: podField(pod, 'spec', 'volumes', index, type), value: KNOWN_VOLUME_TYPES.includes(type) ? type : `unknown (${type})` });
         }
         if (!violations.length) return undefined;
         return {

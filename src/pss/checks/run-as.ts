@@ -1,9 +1,9 @@
-import { containerName, containerSecurityContext, containersPhrase, exemptingWindows, podSecurityContext, settersPhrase, visitContainers, type CheckOutcome, type PodSecurityCheck, type PodSecurityViolation, type PodView } from '../model.js';
+import { containerName, containerSecurityContext, containersPhrase, exemptingWindows, podField, podSecurityContext, settersPhrase, visitContainers, type CheckOutcome, type PodSecurityCheck, type PodSecurityViolation, type PodView } from '../model.js';
 
 /** Restricted: every container must set allowPrivilegeEscalation: false (setuid binaries cannot gain privileges). */
-function allowPrivilegeEscalation1Dot8({ spec }: PodView): CheckOutcome {
+function allowPrivilegeEscalation1Dot8(pod: PodView): CheckOutcome {
   const violations: PodSecurityViolation[] = [];
-  for (const { container, path } of visitContainers(spec)) {
+  for (const { container, path } of visitContainers(pod)) {
     const value = containerSecurityContext(container)?.allowPrivilegeEscalation;
     if (value !== false) violations.push({ field: [...path, 'securityContext', 'allowPrivilegeEscalation'], container: containerName(container), value: value === undefined || value === null ? 'unset' : String(value) });
   }
@@ -34,12 +34,13 @@ export const runAsNonRoot: PodSecurityCheck = {
   versions: [
     {
       minimumVersion: 0,
-      evaluate({ spec }) {
+      evaluate(pod) {
+        const { spec } = pod;
         const violations: PodSecurityViolation[] = [];
         const podValue = podSecurityContext(spec)?.runAsNonRoot;
         const podTrue = podValue === true;
-        if (podValue === false) violations.push({ field: ['spec', 'securityContext', 'runAsNonRoot'], value: 'false' });
-        for (const { container, path } of visitContainers(spec)) {
+        if (podValue === false) violations.push({ field: podField(pod, 'spec', 'securityContext', 'runAsNonRoot'), value: 'false' });
+        for (const { container, path } of visitContainers(pod)) {
           const value = containerSecurityContext(container)?.runAsNonRoot;
           if (value === false) violations.push({ field: [...path, 'securityContext', 'runAsNonRoot'], container: containerName(container), value: 'false' });
           else if (value !== true && !podTrue) violations.push({ field: [...path, 'securityContext', 'runAsNonRoot'], container: containerName(container), value: 'unset' });
@@ -67,10 +68,11 @@ export const runAsUser: PodSecurityCheck = {
   versions: [
     {
       minimumVersion: 23,
-      evaluate({ spec }) {
+      evaluate(pod) {
+        const { spec } = pod;
         const violations: PodSecurityViolation[] = [];
-        if (podSecurityContext(spec)?.runAsUser === 0) violations.push({ field: ['spec', 'securityContext', 'runAsUser'], value: '0' });
-        for (const { container, path } of visitContainers(spec)) {
+        if (podSecurityContext(spec)?.runAsUser === 0) violations.push({ field: podField(pod, 'spec', 'securityContext', 'runAsUser'), value: '0' });
+        for (const { container, path } of visitContainers(pod)) {
           if (containerSecurityContext(container)?.runAsUser === 0) violations.push({ field: [...path, 'securityContext', 'runAsUser'], container: containerName(container), value: '0' });
         }
         if (!violations.length) return undefined;

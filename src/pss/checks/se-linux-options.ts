@@ -1,5 +1,5 @@
 import type { Container } from '../../core/workload.js';
-import { containerName, containerSecurityContext, joinQuote, podSecurityContext, recordAt, visitContainers, type CheckOutcome, type PodSecurityCheck, type PodSecurityViolation, type PodView } from '../model.js';
+import { containerName, containerSecurityContext, joinQuote, podField, podSecurityContext, recordAt, visitContainers, type CheckOutcome, type PodSecurityCheck, type PodSecurityViolation, type PodView } from '../model.js';
 import type { PathSegment } from '../../core/provenance.js';
 
 const TYPES_1_0: ReadonlySet<string> = new Set(['', 'container_t', 'container_init_t', 'container_kvm_t']);
@@ -19,14 +19,14 @@ function inspect(allowedTypes: ReadonlySet<string>, context: Record<string, unkn
   if (text(options.role)) violations.push({ field: [...path, 'seLinuxOptions', 'role'], container: name, value: text(options.role) });
 }
 
-const POD_SECURITY_CONTEXT: readonly PathSegment[] = ['spec', 'securityContext'];
-
 /** Baseline: SELinux type among the container types; no custom user or role (pod and every container). */
 function seLinuxOptions(allowedTypes: ReadonlySet<string>) {
-  return ({ spec }: PodView): CheckOutcome => {
+  return (pod: PodView): CheckOutcome => {
+    const { spec } = pod;
     const violations: PodSecurityViolation[] = [];
-    inspect(allowedTypes, podSecurityContext(spec), POD_SECURITY_CONTEXT, undefined, violations);
-    for (const { container, path } of visitContainers(spec)) {
+    const podContext = podSecurityContext(spec);
+    if (recordAt(podContext, 'seLinuxOptions')) inspect(allowedTypes, podContext, podField(pod, 'spec', 'securityContext'), undefined, violations);
+    for (const { container, path } of visitContainers(pod)) {
       const context = containerSecurityContext(container);
       if (context) inspect(allowedTypes, context, [...path, 'securityContext'], container, violations);
     }

@@ -1,20 +1,21 @@
-import { containerName, containerSecurityContext, containersPhrase, exemptingWindows, joinQuote, podSecurityContext, recordAt, unique, visitContainers, type CheckOutcome, type PodSecurityCheck, type PodSecurityViolation, type PodView } from '../model.js';
+import { containerName, containerSecurityContext, containersPhrase, exemptingWindows, joinQuote, podField, podSecurityContext, recordAt, unique, visitContainers, type CheckOutcome, type PodSecurityCheck, type PodSecurityViolation, type PodView } from '../model.js';
 
 export const SECCOMP_POD_ANNOTATION = 'seccomp.security.alpha.kubernetes.io/pod';
 export const SECCOMP_CONTAINER_ANNOTATION_PREFIX = 'container.seccomp.security.alpha.kubernetes.io/';
 
 /** Before 1.19 seccomp was set by annotations: `unconfined` on the pod or a container is forbidden. */
-function seccompBaseline1Dot0({ metadata, spec }: PodView): CheckOutcome {
+function seccompBaseline1Dot0(pod: PodView): CheckOutcome {
+  const { metadata, spec } = pod;
   const annotations = metadata.annotations;
   if (!annotations) return undefined;
   const violations: PodSecurityViolation[] = [];
-  if (annotations[SECCOMP_POD_ANNOTATION] === 'unconfined') violations.push({ field: ['metadata', 'annotations', SECCOMP_POD_ANNOTATION], value: 'unconfined' });
-  for (const { container } of visitContainers(spec)) {
+  if (annotations[SECCOMP_POD_ANNOTATION] === 'unconfined') violations.push({ field: podField(pod, 'metadata', 'annotations', SECCOMP_POD_ANNOTATION), value: 'unconfined' });
+  for (const { container } of visitContainers(pod)) {
     const key = SECCOMP_CONTAINER_ANNOTATION_PREFIX + containerName(container);
-    if (annotations[key] === 'unconfined') violations.push({ field: ['metadata', 'annotations', key], container: containerName(container), value: 'unconfined' });
+    if (annotations[key] === 'unconfined') violations.push({ field: podField(pod, 'metadata', 'annotations', key), container: containerName(container), value: 'unconfined' });
   }
   if (!violations.length) return undefined;
-  return { reason: 'seccompProfile', detail: () => `forbidden annotations ${joinQuote(violations.map((violation) => `${String(violation.field[2])}=unconfined`))}`, violations };
+  return { reason: 'seccompProfile', detail: () => `forbidden annotations ${joinQuote(violations.map((violation) => `${String(violation.field[violation.field.length - 1])}=unconfined`))}`, violations };
 }
 
 /** The seccompProfile type a securityContext sets (`''` for a profile without one), or undefined when it sets no profile. */
@@ -24,10 +25,11 @@ function profileType(context: Record<string, unknown> | undefined): string | und
 }
 
 /** From 1.19 the field: `Unconfined` on the pod or any container is forbidden. */
-function seccompBaseline1Dot19({ spec }: PodView): CheckOutcome {
+function seccompBaseline1Dot19(pod: PodView): CheckOutcome {
+  const { spec } = pod;
   const violations: PodSecurityViolation[] = [];
-  if (profileType(podSecurityContext(spec)) === 'Unconfined') violations.push({ field: ['spec', 'securityContext', 'seccompProfile', 'type'], value: 'Unconfined' });
-  for (const { container, path } of visitContainers(spec)) {
+  if (profileType(podSecurityContext(spec)) === 'Unconfined') violations.push({ field: podField(pod, 'spec', 'securityContext', 'seccompProfile', 'type'), value: 'Unconfined' });
+  for (const { container, path } of visitContainers(pod)) {
     if (profileType(containerSecurityContext(container)) === 'Unconfined') violations.push({ field: [...path, 'securityContext', 'seccompProfile', 'type'], container: containerName(container), value: 'Unconfined' });
   }
   if (!violations.length) return undefined;
@@ -50,15 +52,16 @@ export const seccompProfileBaseline: PodSecurityCheck = {
 const VALID_RESTRICTED = new Set(['RuntimeDefault', 'Localhost']);
 
 /** Restricted: the pod sets RuntimeDefault or Localhost, or every container does; nobody sets anything else. */
-function seccompRestricted1Dot19({ spec }: PodView): CheckOutcome {
+function seccompRestricted1Dot19(pod: PodView): CheckOutcome {
+  const { spec } = pod;
   const violations: PodSecurityViolation[] = [];
   const podType = profileType(podSecurityContext(spec));
   const podValid = podType !== undefined && VALID_RESTRICTED.has(podType);
   const podBad = podType !== undefined && !podValid;
-  if (podBad) violations.push({ field: ['spec', 'securityContext', 'seccompProfile', 'type'], value: podType });
+  if (podBad) violations.push({ field: podField(pod, 'spec', 'securityContext', 'seccompProfile', 'type'), value: podType });
   const explicitlyBad: string[] = [];
   const implicitlyBad: string[] = [];
-  for (const { container, path } of visitContainers(spec)) {
+  for (const { container, path } of visitContainers(pod)) {
     const type = profileType(containerSecurityContext(container));
     if (type !== undefined) {
       if (VALID_RESTRICTED.has(type)) continue;

@@ -1,5 +1,5 @@
 import { isRecord } from '../../core/object.js';
-import { joinQuote, podSecurityContext, type CheckOutcome, type PodSecurityCheck, type PodSecurityViolation, type PodView } from '../model.js';
+import { joinQuote, podField, podSecurityContext, type CheckOutcome, type PodSecurityCheck, type PodSecurityViolation, type PodView } from '../model.js';
 
 /** The "safe" sysctls (namespaced, isolated from other pods), as each release widened the list. */
 const ALLOWED_1_0 = ['kernel.shm_rmid_forced', 'net.ipv4.ip_local_port_range', 'net.ipv4.tcp_syncookies', 'net.ipv4.ping_group_range', 'net.ipv4.ip_unprivileged_port_start'];
@@ -13,14 +13,15 @@ export const SAFE_SYSCTLS: readonly string[] = ALLOWED_1_37;
 
 function sysctls(allowedList: readonly string[]) {
   const allowed = new Set(allowedList);
-  return ({ spec }: PodView): CheckOutcome => {
+  return (pod: PodView): CheckOutcome => {
+    const { spec } = pod;
     const list = podSecurityContext(spec)?.sysctls;
     if (!Array.isArray(list)) return undefined;
     const violations: PodSecurityViolation[] = [];
     for (let index = 0; index < list.length; index++) {
       const sysctl: unknown = list[index];
       const name = isRecord(sysctl) && typeof sysctl.name === 'string' ? sysctl.name : '';
-      if (!allowed.has(name)) violations.push({ field: ['spec', 'securityContext', 'sysctls', index, 'name'], value: name });
+      if (!allowed.has(name)) violations.push({ field: podField(pod, 'spec', 'securityContext', 'sysctls', index, 'name'), value: name });
     }
     if (!violations.length) return undefined;
     return { reason: 'forbidden sysctls', detail: () => joinQuote(violations.map((violation) => violation.value ?? '')), violations };

@@ -1,4 +1,4 @@
-import { containerName, containerSecurityContext, podSecurityContext, recordAt, settersPhrase, visitContainers, type PodSecurityCheck, type PodSecurityViolation } from '../model.js';
+import { containerName, containerSecurityContext, podField, podSecurityContext, recordAt, settersPhrase, visitContainers, type PodSecurityCheck, type PodSecurityViolation } from '../model.js';
 
 /** A Windows HostProcess container runs on the node as a host process: baseline forbids it. */
 export const windowsHostProcess: PodSecurityCheck = {
@@ -7,10 +7,11 @@ export const windowsHostProcess: PodSecurityCheck = {
   versions: [
     {
       minimumVersion: 0,
-      evaluate({ spec }) {
+      evaluate(pod) {
+        const { spec } = pod;
         const violations: PodSecurityViolation[] = [];
-        if (recordAt(podSecurityContext(spec), 'windowsOptions')?.hostProcess === true) violations.push({ field: ['spec', 'securityContext', 'windowsOptions', 'hostProcess'], value: 'true' });
-        for (const { container, path } of visitContainers(spec)) {
+        if (recordAt(podSecurityContext(spec), 'windowsOptions')?.hostProcess === true) violations.push({ field: podField(pod, 'spec', 'securityContext', 'windowsOptions', 'hostProcess'), value: 'true' });
+        for (const { container, path } of visitContainers(pod)) {
           if (recordAt(containerSecurityContext(container), 'windowsOptions')?.hostProcess === true) {
             violations.push({ field: [...path, 'securityContext', 'windowsOptions', 'hostProcess'], container: containerName(container), value: 'true' });
           }

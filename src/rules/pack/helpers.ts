@@ -64,19 +64,19 @@ export function firstByName<T>(items: readonly T[], nameOf: (item: T) => string 
 
 /**
  * The violations of one Pod Security check on a workload at the latest policy version (fields from
- * the object's root); empty when it passes. Each check on its own: no restricted check hides a
- * baseline one, each rule owns some checks and reports their fields. Evaluated when asked, without
- * a cache: nearly every check has one owner, and a check that passes allocates nothing.
+ * the object's root: the template is a pod view with its `podPath`); empty when it passes. Each
+ * check on its own: no restricted check hides a baseline one, each rule owns some checks and reports
+ * their fields. Evaluated when asked, without a cache: nearly every check has one owner, and a check
+ * that passes allocates nothing.
  */
 export function podSecurityViolations(object: KubeObject, checkId: string): readonly PodSecurityViolation[] {
   const check = checkById(checkId);
   const template = podTemplateOf(object);
-  if (!check || !template) return [];
-  const violations = checkViolations(check, template, LATEST);
-  if (!violations.length || template.specPath.length === 1) return violations;
-  const root = template.specPath.slice(0, -1);
-  return violations.map((violation) => ({ ...violation, field: [...root, ...violation.field] }));
+  if (!check || !template) return NO_VIOLATIONS;
+  return checkViolations(check, template, LATEST);
 }
+
+const NO_VIOLATIONS: readonly PodSecurityViolation[] = Object.freeze([]);
 
 /** The Pod Security level a check belongs to, for messages: `breaks Pod Security baseline`. */
 export function breaksLevel(checkId: string): string {

@@ -30,7 +30,7 @@ export const seccompProfile: Rule = hardening({
     if (!checkedWorkload(object, context)) return [];
     const template = podTemplateOf(object);
     if (!template) return [];
-    const root = template.specPath.slice(0, -1);
+    const root = template.podPath;
     const violations: Violation[] = [];
     const unconfined = podSecurityViolations(object, 'seccompProfile_baseline');
     for (const violation of unconfined) {
