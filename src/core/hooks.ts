@@ -27,12 +27,13 @@ export function helmHooksOf(object: KubeObject): string[] {
 }
 
 export function isHelmHook(object: KubeObject): boolean {
-  return helmHooksOf(object).length > 0;
+  // Most objects carry no hook annotation: nothing to split.
+  return typeof object.metadata.annotations?.[HOOK_ANNOTATION] === 'string' && helmHooksOf(object).length > 0;
 }
 
 /** A pod or Job that runs only on `helm test`. */
 export function isHelmTestHook(object: KubeObject): boolean {
-  return helmHooksOf(object).some((hook) => TEST_HOOKS.has(hook));
+  return isHelmHook(object) && helmHooksOf(object).some((hook) => TEST_HOOKS.has(hook));
 }
 
 /**

@@ -10,9 +10,7 @@ function text(value: unknown): string {
 }
 
 /** The forbidden settings of one securityContext's seLinuxOptions (`path` leads to the securityContext). */
-function inspect(allowedTypes: ReadonlySet<string>, context: Record<string, unknown> | undefined, path: readonly PathSegment[], container: Container | undefined, violations: PodSecurityViolation[]): void {
-  const options = recordAt(context, 'seLinuxOptions');
-  if (!options) return;
+function inspect(allowedTypes: ReadonlySet<string>, options: Record<string, unknown>, path: readonly PathSegment[], container: Container | undefined, violations: PodSecurityViolation[]): void {
   const name = container ? containerName(container) : undefined;
   if (!allowedTypes.has(text(options.type))) violations.push({ field: [...path, 'seLinuxOptions', 'type'], container: name, value: text(options.type) });
   if (text(options.user)) violations.push({ field: [...path, 'seLinuxOptions', 'user'], container: name, value: text(options.user) });
@@ -24,11 +22,12 @@ function seLinuxOptions(allowedTypes: ReadonlySet<string>) {
   return (pod: PodView): CheckOutcome => {
     const { spec } = pod;
     const violations: PodSecurityViolation[] = [];
-    const podContext = podSecurityContext(spec);
-    if (recordAt(podContext, 'seLinuxOptions')) inspect(allowedTypes, podContext, podField(pod, 'spec', 'securityContext'), undefined, violations);
+    const podOptions = recordAt(podSecurityContext(spec), 'seLinuxOptions');
+    if (podOptions) inspect(allowedTypes, podOptions, podField(pod, 'spec', 'securityContext'), undefined, violations);
     for (const { container, path } of visitContainers(pod)) {
-      const context = containerSecurityContext(container);
-      if (context) inspect(allowedTypes, context, [...path, 'securityContext'], container, violations);
+      // Most containers set no seLinuxOptions: no path is made for them.
+      const options = recordAt(containerSecurityContext(container), 'seLinuxOptions');
+      if (options) inspect(allowedTypes, options, [...path, 'securityContext'], container, violations);
     }
     if (!violations.length) return undefined;
     return {

@@ -80,15 +80,29 @@ const NO_VIOLATIONS: readonly PodSecurityViolation[] = Object.freeze([]);
 
 /** The Pod Security level a check belongs to, for messages: `breaks Pod Security baseline`. */
 export function breaksLevel(checkId: string): string {
-  const check = checkById(checkId);
-  return check ? `breaks Pod Security ${check.level}` : '';
+  return podSecurityWords(checkId).breaks;
 }
 
-/** Evidence every finding owed to a Pod Security check carries. */
-export function podSecurityEvidence(checkId: string): { podSecurity: { level: string; check: string } } {
-  const check = checkById(checkId);
-  return { podSecurity: { level: check?.level ?? 'baseline', check: checkId } };
+/**
+ * Evidence every finding owed to a Pod Security check carries. One frozen object per check, shared
+ * by its findings (a scan makes one per workload): spread it to add fields beside it.
+ */
+export function podSecurityEvidence(checkId: string): { readonly podSecurity: { readonly level: string; readonly check: string } } {
+  return podSecurityWords(checkId).evidence;
 }
+
+/** What the messages and evidence of a check's findings say about it, worked out once per check. */
+function podSecurityWords(checkId: string): { breaks: string; evidence: { readonly podSecurity: { readonly level: string; readonly check: string } } } {
+  let words = wordsByCheck.get(checkId);
+  if (!words) {
+    const check = checkById(checkId);
+    words = { breaks: check ? `breaks Pod Security ${check.level}` : '', evidence: Object.freeze({ podSecurity: Object.freeze({ level: check?.level ?? 'baseline', check: checkId }) }) };
+    wordsByCheck.set(checkId, words);
+  }
+  return words;
+}
+
+const wordsByCheck = new Map<string, { breaks: string; evidence: { readonly podSecurity: { readonly level: string; readonly check: string } } }>();
 
 /** A reference to a Pod Security check: the rule reports that check's fields in a scan (see docs/rules.md). */
 export function podSecurityReference(checkId: string): Reference {
