@@ -1,5 +1,5 @@
 import { isRecord, type KubeObject, type ObjectMeta } from './object.js';
-import type { PathSegment } from './provenance.js';
+import { sharedLength, type PathSegment } from './provenance.js';
 
 /** The fields of a PodSpec that kubeward reads; everything else stays reachable as unknown. */
 export interface PodSpec {
@@ -121,21 +121,40 @@ function readPodTemplate(object: KubeObject): PodTemplate | undefined {
 export function containersOf(object: KubeObject): ContainerRef[] {
   let refs = containerLists.get(object);
   if (!refs) {
-    refs = readContainers(object);
+    const template = podTemplateOf(object);
+    refs = template ? podContainers(template) : [];
     containerLists.set(object, refs);
   }
   return refs;
 }
 
-function readContainers(object: KubeObject): ContainerRef[] {
-  const template = podTemplateOf(object);
-  if (!template) return [];
+/**
+ * Every container of a pod spec, in upstream's visitContainers order (init containers and native
+ * sidecars, containers, ephemeral containers), with paths from the object's root when the pod says
+ * where it sits (`podPath`; a PodTemplate does), else from the pod. Read once per spec and shared: the
+ * rules (containersOf) and the Pod Security checks (visitContainers) walk the same list.
+ */
+export function podContainers(pod: { spec: PodSpec; podPath?: readonly PathSegment[] }): ContainerRef[] {
+  const podPath = pod.podPath ?? NO_PATH;
+  const known = podContainerLists.get(pod.spec);
+  if (known && (known.podPath === podPath || (known.podPath.length === podPath.length && sharedLength(known.podPath, podPath) === podPath.length))) return known.refs;
+  const refs = readContainers(pod.spec, podPath);
+  podContainerLists.set(pod.spec, { podPath, refs });
+  return refs;
+}
+
+/** A spec's containers, and the pod path they were read with (a spec belongs to one object, so it is nearly always the same). */
+const podContainerLists = new WeakMap<PodSpec, { podPath: readonly PathSegment[]; refs: ContainerRef[] }>();
+
+const NO_PATH: readonly PathSegment[] = Object.freeze([]);
+
+function readContainers(spec: PodSpec, podPath: readonly PathSegment[]): ContainerRef[] {
   const refs: ContainerRef[] = [];
   const add = (field: 'initContainers' | 'containers' | 'ephemeralContainers', kindOf: (c: Container) => ContainerKind) => {
-    const list = template.spec[field];
+    const list = spec[field];
     if (!Array.isArray(list)) return;
     list.forEach((container, index) => {
-      if (isRecord(container)) refs.push({ container, kind: kindOf(container), path: [...template.specPath, field, index] });
+      if (isRecord(container)) refs.push({ container, kind: kindOf(container), path: [...podPath, 'spec', field, index] });
     });
   };
   add('initContainers', (c) => (c.restartPolicy === 'Always' ? 'sidecar' : 'initContainer'));

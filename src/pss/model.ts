@@ -1,6 +1,6 @@
 import { isRecord, type ObjectMeta } from '../core/object.js';
-import { sharedLength, type PathSegment } from '../core/provenance.js';
-import type { Container, PodSpec } from '../core/workload.js';
+import type { PathSegment } from '../core/provenance.js';
+import { podContainers, type Container, type PodSpec } from '../core/workload.js';
 import type { PolicyVersion } from './version.js';
 
 /** The two levels that restrict anything; `privileged` allows everything and has no checks. */
@@ -80,35 +80,13 @@ export interface VisitedContainer {
   path: PathSegment[];
 }
 
-const CONTAINER_FIELDS = ['initContainers', 'containers', 'ephemeralContainers'] as const;
-
 /**
- * Upstream's visitContainers: init containers, containers, then ephemeral containers. Every check
- * visits the same pod's containers, so the visit is read once per pod spec and shared (specs are
- * never mutated after load): callers must not change it.
+ * Upstream's visitContainers: init containers, containers, then ephemeral containers (core's
+ * podContainers: read once per pod spec and shared with the rules; callers must not change it).
  */
-export function visitContainers(pod: PodView): VisitedContainer[] {
-  const { spec } = pod;
-  const podPath = pod.podPath ?? NO_PATH;
-  const known = visits.get(spec);
-  if (known && (known.podPath === podPath || (known.podPath.length === podPath.length && sharedLength(known.podPath, podPath) === podPath.length))) return known.visited;
-  const visited: VisitedContainer[] = [];
-  for (const field of CONTAINER_FIELDS) {
-    const list = spec[field];
-    if (!Array.isArray(list)) continue;
-    for (let index = 0; index < list.length; index++) {
-      const container: unknown = list[index];
-      if (isRecord(container)) visited.push({ container: container as Container, path: [...podPath, 'spec', field, index] });
-    }
-  }
-  visits.set(spec, { podPath, visited });
-  return visited;
+export function visitContainers(pod: PodView): readonly VisitedContainer[] {
+  return podContainers(pod);
 }
-
-/** A spec's visit, and the pod path it was read with (a spec belongs to one object, so it is nearly always the same). */
-const visits = new WeakMap<PodSpec, { podPath: readonly PathSegment[]; visited: VisitedContainer[] }>();
-
-const NO_PATH: readonly PathSegment[] = Object.freeze([]);
 
 /** A pod-level field as a check reports it: `['spec', 'hostPID']`, after the view's `podPath`. */
 export function podField(pod: PodView, ...field: PathSegment[]): PathSegment[] {
