@@ -11,7 +11,8 @@ export class Inventory {
   readonly scopeOf: ScopeResolver;
   private readonly provenance: Map<KubeObject, Provenance>;
   private readonly kindIndex = new Map<string, KubeObject[]>();
-  private readonly namespaceIndex = new Map<string, KubeObject[]>();
+  /** Made when first asked for: a scan never asks. */
+  private namespaceIndex: Map<string, KubeObject[]> | undefined;
   /** By kind, namespace (`''` for cluster-scoped objects) and name: the manifests' own strings, no key built per lookup. */
   private readonly nameIndex = new Map<string, Map<string, Map<string, KubeObject>>>();
 
@@ -22,7 +23,6 @@ export class Inventory {
       if (provenance) this.provenance.set(object, provenance);
       push(this.kindIndex, object.kind, object);
       const namespace = object.metadata.namespace ?? '';
-      push(this.namespaceIndex, namespace, object);
       const name = object.metadata.name;
       if (!name) continue;
       let byNamespace = this.nameIndex.get(object.kind);
@@ -54,7 +54,15 @@ export class Inventory {
 
   /** Objects whose metadata.namespace is `namespace` (`''` for cluster-scoped ones). */
   inNamespace(namespace: string): KubeObject[] {
-    return this.namespaceIndex.get(namespace) ?? [];
+    return this.byNamespace().get(namespace) ?? [];
+  }
+
+  private byNamespace(): Map<string, KubeObject[]> {
+    if (!this.namespaceIndex) {
+      this.namespaceIndex = new Map();
+      for (const object of this.objects) push(this.namespaceIndex, object.metadata.namespace ?? '', object);
+    }
+    return this.namespaceIndex;
   }
 
   get(kind: string, namespace: string | undefined, name: string): KubeObject | undefined {
@@ -65,7 +73,7 @@ export class Inventory {
   namespaces(): string[] {
     const names = new Set<string>();
     for (const namespace of this.byKind('Namespace')) if (namespace.metadata.name) names.add(namespace.metadata.name);
-    for (const key of this.namespaceIndex.keys()) if (key) names.add(key);
+    for (const key of this.byNamespace().keys()) if (key) names.add(key);
     return [...names].sort();
   }
 }

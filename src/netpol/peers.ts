@@ -165,7 +165,8 @@ function containerPortsOf(object: KubeObject): ContainerPort[] {
       if (!isRecord(entry) || typeof entry.containerPort !== 'number') continue;
       const protocol = entry.protocol === undefined ? 'TCP' : entry.protocol;
       if (!isProtocol(protocol)) continue;
-      ports.push({ ...(typeof entry.name === 'string' && entry.name ? { name: entry.name } : {}), port: entry.containerPort, protocol });
+      // Built whole, not spread from a conditional object: this runs for every container of a cluster.
+      ports.push(typeof entry.name === 'string' && entry.name ? { name: entry.name, port: entry.containerPort, protocol } : { port: entry.containerPort, protocol });
     }
   }
   return ports;

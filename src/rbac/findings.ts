@@ -84,11 +84,13 @@ export function rbacFindings(engine: RbacEngine, findingOptions: FindingOptions 
     for (const finding of grants) findings.push(finding);
     const reported = new Set(grants.map((finding) => `${finding.object.namespace ?? ''}\u0000${finding.object.name}\u0000${finding.object.kind}`));
     for (const binding of engine.bindings) {
-      if (binding.kind !== 'RoleBinding' || isBootstrapObject(binding.object.metadata.labels) || reported.has(`${binding.namespace ?? ''}\u0000${binding.name}\u0000${binding.kind}`)) continue;
+      if (binding.kind !== 'RoleBinding' || isBootstrapObject(binding.object.metadata.labels)) continue;
+      // Whether a grant finding names the binding already: asked only of a binding that reaches outside (few do).
+      let skip: boolean | undefined;
       binding.subjects.forEach((subject, subjectIndex) => {
         const bound = boundSubject(subject, bindingNamespace(binding));
         const outside = bound && outsideNamespace(engine, binding, bound, options);
-        if (!outside) return;
+        if (!outside || (skip ??= reported.has(`${binding.namespace ?? ''}\u0000${binding.name}\u0000${binding.kind}`))) return;
         const role = engine.resolution(binding).role;
         make(OBJECT_RULES['rbac-binding-outside-namespace'], binding.object, {
           message: `grants ${role ? describeRbacRef(roleRefJson(role)) : `${binding.roleRef?.kind ?? 'role'} ${binding.roleRef?.name ?? '?'}`} to ${describeSubject(bound)} ${outside}; nothing risky${role ? ` (${describeRules(role.rules)})` : ''}`,

@@ -5,11 +5,12 @@
  */
 import { severityRank, type Severity } from '../core/severity.js';
 import { isBootstrapObject } from './builtin-roles.js';
-import type { Grant, RbacEngine } from './engine.js';
+import { bindingNamespace, type Grant, type RbacEngine } from './engine.js';
+import type { RoleDef } from './model.js';
 import { riskCatalogue, riskQuestions, type RiskDefinition } from './catalogue.js';
 import { escalationGraph, rbacScreen, type EscalationOptions, type EscalationPath } from './escalation.js';
 import { CheckScreen, matchCheck, type CheckMatch, type ScreenedGrants } from './permissions.js';
-import { subjectKey, type SubjectRef } from './subject.js';
+import { boundSubject, subjectKey, type SubjectRef } from './subject.js';
 
 export { riskCatalogue, type RiskDefinition } from './catalogue.js';
 
@@ -39,15 +40,18 @@ export function evaluateRisks(engine: RbacEngine, options: RiskOptions = {}): Ri
     const catalogue = riskCatalogue(options);
     const screen = new RiskScreen(rbacScreen(engine, options));
     const hits: RiskHit[] = [];
+    // Roles that answer no question of the screen carry no risk: most subjects of a cluster have no
+    // other, and are passed over without gathering their grants.
+    const answering = answeringSubjects(engine, screen, options);
+    if (answering.size === 0) return hits;
     const evaluated = new Set<string>();
     for (const subject of engine.boundSubjects()) {
       // A User named system:serviceaccount:NS:NAME is that ServiceAccount: one set of grants, reported once.
       const key = subjectKey(subject);
-      if (evaluated.has(key)) continue;
+      if (!answering.has(key) || evaluated.has(key)) continue;
       evaluated.add(key);
       let grants = engine.directGrantsOf(subject);
       if (!options.includeDefaults) grants = grants.filter((grant) => !isBootstrapObject(grant.binding.object.metadata.labels));
-      // Roles that answer no question of the screen carry no risk: most subjects of a cluster stop here.
       if (!screen.answersSomething(grants)) continue;
       const screened = screen.screen(grants);
       let path: EscalationPath | undefined | null = null;
@@ -69,6 +73,24 @@ export function evaluateRisks(engine: RbacEngine, options: RiskOptions = {}): Ri
 }
 
 /**
+ * The subjects (by subjectKey, the key their grants are filed under) that some binding grants a role
+ * answering a question of the screen: the only ones whose grants can carry a risk. Bindings whose
+ * role does not resolve grant nothing; the bootstrap bindings count only with `includeDefaults`.
+ */
+function answeringSubjects(engine: RbacEngine, screen: RiskScreen, options: RiskOptions): Set<string> {
+  const keys = new Set<string>();
+  for (const binding of engine.bindings) {
+    const role = engine.resolution(binding).role;
+    if (!role || !screen.answersSomethingFor(role) || (!options.includeDefaults && isBootstrapObject(binding.object.metadata.labels))) continue;
+    for (const subject of binding.subjects) {
+      const bound = boundSubject(subject, bindingNamespace(binding));
+      if (bound) keys.add(subjectKey(bound));
+    }
+  }
+  return keys;
+}
+
+/**
  * Decides whether a risk holds for a set of grants without building any evidence: the catalogue's
  * checks and rule properties in one CheckScreen (flags worked out once per role), each risk a few lookups.
  */
@@ -77,6 +99,10 @@ class RiskScreen {
 
   answersSomething(grants: readonly Grant[]): boolean {
     return this.checks.answersSomething(grants);
+  }
+
+  answersSomethingFor(role: RoleDef): boolean {
+    return this.checks.answersSomethingFor(role);
   }
 
   screen(grants: readonly Grant[]): ScreenedGrants {

@@ -78,10 +78,21 @@ export function analyzeWorkload(object: KubeObject, context: RuleContext): Workl
 }
 
 function buildAnalysis(object: KubeObject, context: RuleContext): WorkloadAnalysis {
+  const holders = tokenHolders(object, context.inventory);
+  // Most workloads of a cluster hold no token: their main container is worked out only if asked for.
+  if (holders.length === 0) {
+    return {
+      object,
+      containers: [],
+      get main() {
+        return mainContainerOf(object);
+      },
+    };
+  }
   const main = mainContainerOf(object);
   const namespace = object.metadata.namespace ?? '';
   const inHostNamespaces = hostNamespacesOf(podTemplateOf(object)?.spec).length > 0;
-  const containers = tokenHolders(object, context.inventory).map(({ ref, tokens: sources }): ContainerAnalysis => {
+  const containers = holders.map(({ ref, tokens: sources }): ContainerAnalysis => {
     // Reading a container's tells costs more than asking the engine about a token: only on demand.
     let tells: Tell[] | undefined;
     const read = () => (tells ??= containerTells(object, ref, main, sources.flatMap((source) => source.credentialsAt ?? [source.where])));

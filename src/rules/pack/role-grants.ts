@@ -123,11 +123,23 @@ function analyse(object: KubeObject, context: RuleContext): RoleGrants | undefin
   const role = stored?.object === object ? stored : parseRole(object);
   // A check that holds in some scope holds for the role (roleSatisfies): a role the screen finds silent (most) matches nothing.
   const rules = context.shared('role-risk-screen', catalogueScreen).answersSomethingFor(role) ? riskyRules(role, object) : [];
+  // Read only for a role with something to report (few): worked out then, and once.
+  let boundBy: string[] | undefined;
+  return {
+    role,
+    get boundBy() {
+      return (boundBy ??= boundByOf(role, object, engine, context));
+    },
+    rules,
+  };
+}
+
+function boundByOf(role: RoleDef, object: KubeObject, engine: RbacEngine, context: RuleContext): string[] {
   const boundBy = [...(context.shared('role-bound-by', () => bindingsByRole(engine)).get(object) ?? [])];
   if (role.kind === 'ClusterRole') {
     for (const [target, sources] of engine.roles.aggregationSources) if (sources.includes(role.name) && target !== role.name) boundBy.push(`aggregation into ClusterRole ${target}`);
   }
-  return { role, boundBy, rules };
+  return boundBy;
 }
 
 /** The role's rules that carry a risk of the catalogue, each with its risks, most severe first. */
