@@ -19,8 +19,7 @@ export interface Analysis {
   analyzer: Analyzer;
 }
 
-export function analyze(inventory: Inventory, options: AnalysisOptions = {}): Analysis {
-  const policies = readPolicies(inventory);
+export function analyze(inventory: Inventory, options: AnalysisOptions = {}, policies: Policies = readPolicies(inventory)): Analysis {
   const signature = { ...selectorsAndPortNames(policies), ports: inventory.byKind('Ingress', 'Route').length > 0 };
   const topology = buildTopology(inventory, { keepIps: options.ipBlockMatchesPods, signature });
   return { topology, policies, analyzer: new Analyzer(topology, policies, options) };

@@ -5,7 +5,8 @@ import { ConnectionSet } from './connections.js';
 import { describeOptions, type AnalysisOptions, type Endpoint } from './connectivity.js';
 import { analyze, type Analysis } from './connlist.js';
 import { familyOf, formatRange, IPV4_ALL, IPV6_ALL, NON_PUBLIC_CIDRS, setOfCidrs } from './ip.js';
-import { addVirtualClass, splitAddressSpace, type ExternalRange, type PodClass, type Workload } from './peers.js';
+import { addVirtualClass, hasWorkloadOfSeveralObjects, splitAddressSpace, type ExternalRange, type PodClass, type Workload } from './peers.js';
+import { readPolicies, type Policies } from './policies.js';
 import type { Direction, NetworkPolicyModel } from './policy.js';
 import { DEFAULT_CLUSTER_DNS } from './defaults.js';
 
@@ -57,53 +58,98 @@ export interface WorkloadCoverage {
   isClusterDns: boolean;
 }
 
+/**
+ * What coverage found. Without any policy, the analysis (the topology of every workload) is built
+ * when a field that needs it is first read; the policies are read up front.
+ */
 export interface CoverageResult {
-  analysis: Analysis;
-  namespaces: NamespaceCoverage[];
+  readonly policies: Policies;
+  readonly analysis: Analysis;
+  readonly namespaces: NamespaceCoverage[];
   /** Every workload of the topology, in its order (worked out when first read). */
   readonly workloads: WorkloadCoverage[];
   /** One workload's coverage, worked out alone: a scan asks about the few workloads its findings name. */
   coverageOf(workload: Workload): WorkloadCoverage;
-  clusterDns: ClusterDns & { inInventory: boolean };
+  readonly clusterDns: ClusterDns & { inInventory: boolean };
   /** Worked out when first read (from every workload's coverage). */
   readonly metrics: { name: string; value: string | number; detail?: string }[];
-  assumptions: Record<string, string>;
-  warnings: string[];
+  readonly assumptions: Record<string, string>;
+  readonly warnings: string[];
 }
 
 const DNS = ConnectionSet.of('UDP', 53).union(ConnectionSet.of('TCP', 53));
 
 export function coverage(inventory: Inventory, options: CoverageOptions = {}): CoverageResult {
-  // Coverage looks at both address families whatever --ipv6 says: an open IPv6 path is a way out too.
-  const analysis = analyze(inventory, { ...options, ipv6: true });
   const clusterDns = options.clusterDns ?? DEFAULT_CLUSTER_DNS;
-  const namespaces = namespaceCoverage(analysis);
-  const of = workloadCoverage(analysis, clusterDns, options.internalCidrs ?? []);
-  const dnsInInventory = analysis.topology.workloads.some((workload) => of.isClusterDns(workload));
-  const { policies } = analysis;
+  const policies = readPolicies(inventory);
+  // The topology (every workload's pod classes) is built when something is read that needs it: a
+  // scan without policies asks only about the workloads its findings name, often none.
+  let built: Built | undefined;
+  const build = (): Built => {
+    if (built) return built;
+    // Coverage looks at both address families whatever --ipv6 says: an open IPv6 path is a way out too.
+    const analysis = analyze(inventory, { ...options, ipv6: true }, policies);
+    const namespaces = namespaceCoverage(analysis);
+    const of = workloadCoverage(analysis, clusterDns, options.internalCidrs ?? []);
+    const dnsInInventory = analysis.topology.workloads.some((workload) => of.isClusterDns(workload));
+    built = {
+      analysis,
+      namespaces,
+      of,
+      clusterDns: { ...clusterDns, inInventory: dnsInInventory },
+      assumptions: {
+        ...describeOptions(analysis.analyzer.options),
+        internet: `every address but private, loopback, link-local, shared and reserved ranges${options.internalCidrs?.length ? ` and ${options.internalCidrs.join(', ')}` : ''}, IPv4 and IPv6`,
+        clusterDns: `pods labelled ${Object.entries(clusterDns.labels).map(([key, value]) => `${key}=${value}`).join(',')} in ${clusterDns.namespace}${dnsInInventory ? '' : ' (not in the sources: assumed to serve 53/UDP and 53/TCP)'}`,
+      },
+    };
+    return built;
+  };
+  const warningsOf = ({ analysis }: Built) => [...analysis.topology.warnings, ...policies.warnings, ...analysis.analyzer.warnings];
   let workloads: WorkloadCoverage[] | undefined;
+  let warnings: string[] | undefined;
   // Policies warn as they are evaluated (a named port towards an address): with any policy, every
-  // workload is worked out now, so that the warnings are complete. Without one, nothing can warn.
-  if (policies.networkPolicies.length || policies.admin.length || policies.baseline) workloads = of.all();
+  // workload is worked out now, so that the warnings are complete. Without one, nothing can warn
+  // but the topology, and only about a workload read from several objects.
+  if (policies.networkPolicies.length || policies.admin.length || policies.baseline) {
+    workloads = build().of.all();
+    warnings = warningsOf(build());
+  }
   let metrics: CoverageResult['metrics'] | undefined;
   return {
-    analysis,
-    namespaces,
+    policies,
+    get analysis() {
+      return build().analysis;
+    },
+    get namespaces() {
+      return build().namespaces;
+    },
     get workloads() {
-      return (workloads ??= of.all());
+      return (workloads ??= build().of.all());
     },
-    coverageOf: of.workload,
-    clusterDns: { ...clusterDns, inInventory: dnsInInventory },
+    coverageOf: (workload) => build().of.workload(workload),
+    get clusterDns() {
+      return build().clusterDns;
+    },
     get metrics() {
-      return (metrics ??= coverageMetrics(namespaces, this.workloads));
+      return (metrics ??= coverageMetrics(this.namespaces, this.workloads));
     },
-    assumptions: {
-      ...describeOptions(analysis.analyzer.options),
-      internet: `every address but private, loopback, link-local, shared and reserved ranges${options.internalCidrs?.length ? ` and ${options.internalCidrs.join(', ')}` : ''}, IPv4 and IPv6`,
-      clusterDns: `pods labelled ${Object.entries(clusterDns.labels).map(([key, value]) => `${key}=${value}`).join(',')} in ${clusterDns.namespace}${dnsInInventory ? '' : ' (not in the sources: assumed to serve 53/UDP and 53/TCP)'}`,
+    get assumptions() {
+      return build().assumptions;
     },
-    warnings: [...analysis.topology.warnings, ...analysis.policies.warnings, ...analysis.analyzer.warnings],
+    get warnings() {
+      if (!warnings) warnings = built || hasWorkloadOfSeveralObjects(inventory) ? warningsOf(build()) : [...policies.warnings];
+      return warnings;
+    },
   };
+}
+
+interface Built {
+  analysis: Analysis;
+  namespaces: NamespaceCoverage[];
+  of: ReturnType<typeof workloadCoverage>;
+  clusterDns: CoverageResult['clusterDns'];
+  assumptions: Record<string, string>;
 }
 
 /** Namespaces that hold workloads or are declared, and the policy that isolates all their pods, if any. */

@@ -129,7 +129,7 @@ export function netpolFindings(inventory: Inventory, options: NetpolFindingOptio
   const result = options.coverage ?? coverage(inventory, options);
   const findings: Finding[] = [];
   const add = (meta: RuleMeta, object: KubeObject, violation: Violation) => findings.push(findingFor(meta, object, violation, inventory, options));
-  for (const { object, problems } of result.analysis.policies.invalid) {
+  for (const { object, problems } of result.policies.invalid) {
     add(NETPOL_RULES.invalidPolicy, object, {
       message: `the API server would reject it, so it is not in force (left out of the analysis): ${problems.map((problem) => `${pathText(problem.path)}: ${problem.message}`).join('; ')}`,
       path: problems[0]?.path,
@@ -137,7 +137,9 @@ export function netpolFindings(inventory: Inventory, options: NetpolFindingOptio
     });
   }
   if (options.scan) {
-    for (const namespace of result.namespaces) {
+    // Only a namespace the sources create (a Namespace object) gets a posture finding: without one, the topology is not needed here.
+    const namespaces = inventory.byKind('Namespace').length > 0 ? result.namespaces : [];
+    for (const namespace of namespaces) {
       if (namespace.object && !(namespace.defaultDeny.ingress && namespace.defaultDeny.egress)) add(NETPOL_RULES.namespacePosture, namespace.object, postureViolation(namespace.name, namespace.defaultDeny, namespace.workloads, result, inventory));
     }
     // The metrics need every workload's coverage: worked out only if read (a scan does not).

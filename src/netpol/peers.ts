@@ -112,7 +112,7 @@ export function buildTopology(inventory: Inventory, options: TopologyOptions = {
     const owner = object.kind === 'Pod' ? controllingOwner(object) : undefined;
     const kind = owner?.kind ?? object.kind;
     const name = owner?.name ?? nameOf(object);
-    const id = `${namespace}/${name}[${kind}]`;
+    const id = workloadId(namespace, kind, name);
     let workload = byId.get(id);
     if (!workload) {
       workload = { id, namespace, name, kind, objects: [], variants: [] };
@@ -136,6 +136,28 @@ export function buildTopology(inventory: Inventory, options: TopologyOptions = {
   }
   groupIntoClasses(topology, options.signature);
   return topology;
+}
+
+/** `ns/name[Kind]`. */
+function workloadId(namespace: string, kind: string, name: string): string {
+  return `${namespace}/${name}[${kind}]`;
+}
+
+/**
+ * Whether some workload of the topology would be read from several objects (a controller's Pods, or
+ * the same name twice): only such a workload has pod variants to compare, so only then can the
+ * topology warn. Asks for nothing but the workloads' ids.
+ */
+export function hasWorkloadOfSeveralObjects(inventory: Inventory): boolean {
+  const ids = new Set<string>();
+  for (const object of inventory.byKind(...WORKLOAD_KINDS)) {
+    if (!podTemplateOf(object)) continue;
+    const owner = object.kind === 'Pod' ? controllingOwner(object) : undefined;
+    const id = workloadId(object.metadata.namespace ?? 'default', owner?.kind ?? object.kind, owner?.name ?? nameOf(object));
+    if (ids.has(id)) return true;
+    ids.add(id);
+  }
+  return false;
 }
 
 /** The labels the Job controller gives every pod of a Job (both keys since Kubernetes 1.27), so policies may select by them. */
