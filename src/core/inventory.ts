@@ -13,7 +13,10 @@ export class Inventory {
   private readonly kindIndex = new Map<string, KubeObject[]>();
   /** Made when first asked for: a scan never asks. */
   private namespaceIndex: Map<string, KubeObject[]> | undefined;
-  /** By kind, namespace (`''` for cluster-scoped objects) and name: the manifests' own strings, no key built per lookup. */
+  /**
+   * By kind, namespace (`''` for cluster-scoped objects) and name: the manifests' own strings, no key
+   * built per lookup. A kind's index is made when it is first looked up (a scan looks up few kinds).
+   */
   private readonly nameIndex = new Map<string, Map<string, Map<string, KubeObject>>>();
 
   constructor(entries: readonly { object: KubeObject; provenance?: Provenance }[]) {
@@ -22,14 +25,6 @@ export class Inventory {
     for (const { object, provenance } of entries) {
       if (provenance) this.provenance.set(object, provenance);
       push(this.kindIndex, object.kind, object);
-      const namespace = object.metadata.namespace ?? '';
-      const name = object.metadata.name;
-      if (!name) continue;
-      let byNamespace = this.nameIndex.get(object.kind);
-      if (!byNamespace) this.nameIndex.set(object.kind, (byNamespace = new Map()));
-      let byName = byNamespace.get(namespace);
-      if (!byName) byNamespace.set(namespace, (byName = new Map()));
-      if (!byName.has(name)) byName.set(name, object);
     }
     // Only CustomResourceDefinitions declare scopes.
     this.scopeOf = scopeResolver(this.byKind('CustomResourceDefinition'));
@@ -66,7 +61,22 @@ export class Inventory {
   }
 
   get(kind: string, namespace: string | undefined, name: string): KubeObject | undefined {
-    return this.nameIndex.get(kind)?.get(namespace ?? '')?.get(name);
+    return (this.nameIndex.get(kind) ?? this.indexNames(kind)).get(namespace ?? '')?.get(name);
+  }
+
+  /** The first object of each name, in inventory order. */
+  private indexNames(kind: string): Map<string, Map<string, KubeObject>> {
+    const byNamespace = new Map<string, Map<string, KubeObject>>();
+    for (const object of this.byKind(kind)) {
+      const name = object.metadata.name;
+      if (!name) continue;
+      const namespace = object.metadata.namespace ?? '';
+      let byName = byNamespace.get(namespace);
+      if (!byName) byNamespace.set(namespace, (byName = new Map()));
+      if (!byName.has(name)) byName.set(name, object);
+    }
+    this.nameIndex.set(kind, byNamespace);
+    return byNamespace;
   }
 
   /** Every namespace the inventory knows: declared Namespace objects and namespaces objects live in. */

@@ -65,14 +65,19 @@ export interface RefJson {
   namespace?: string;
 }
 
+const RBAC_API_VERSION_PREFIX = `${RBAC_GROUP}/`;
+
 export function isRbacObject(object: KubeObject, kind: string): boolean {
-  return object.kind === kind && apiGroupOf(object.apiVersion) === RBAC_GROUP;
+  // apiGroupOf(apiVersion) === RBAC_GROUP, without slicing the group out of every object's apiVersion.
+  return object.kind === kind && object.apiVersion.startsWith(RBAC_API_VERSION_PREFIX);
 }
 
 /** Tolerant read of a string list: manifests are user input, and a scalar where a list belongs must not crash the engine. */
 function strings(value: unknown): string[] {
-  if (!Array.isArray(value)) return [];
-  return value.filter((item) => item !== null && item !== undefined).map(String);
+  const list: string[] = [];
+  if (!Array.isArray(value)) return list;
+  for (const item of value) if (item !== null && item !== undefined) list.push(typeof item === 'string' ? item : String(item));
+  return list;
 }
 
 export function parseRule(value: unknown): PolicyRule {

@@ -26,7 +26,10 @@ export interface RoleResolution {
 
 export class RoleStore {
   private readonly clusterRoles = new Map<string, RoleDef>();
-  private readonly roles = new Map<string, RoleDef>();
+  /** Roles by namespace, then name: the manifests' own strings, no key built per role or lookup. */
+  private readonly roles = new Map<string, Map<string, RoleDef>>();
+  /** The Roles in the order they were added. */
+  private readonly rolesInOrder: RoleDef[] = [];
   /** Did the engine fill in built-in roles? */
   readonly assumedBuiltins: boolean;
   /** For aggregated ClusterRoles: the roles they gather from. */
@@ -55,15 +58,22 @@ export class RoleStore {
   }
 
   private add(role: RoleDef): void {
-    const key = role.kind === 'ClusterRole' ? role.name : `${role.namespace ?? ''}/${role.name}`;
-    const map = role.kind === 'ClusterRole' ? this.clusterRoles : this.roles;
     // The first definition wins, as the inventory's own `get` does for duplicates.
-    if (!map.has(key)) map.set(key, role);
+    if (role.kind === 'ClusterRole') {
+      if (!this.clusterRoles.has(role.name)) this.clusterRoles.set(role.name, role);
+      return;
+    }
+    const namespace = role.namespace ?? '';
+    let inNamespace = this.roles.get(namespace);
+    if (!inNamespace) this.roles.set(namespace, (inNamespace = new Map()));
+    if (inNamespace.has(role.name)) return;
+    inNamespace.set(role.name, role);
+    this.rolesInOrder.push(role);
   }
 
   lookup(kind: string, namespace: string | undefined, name: string): RoleDef | undefined {
     if (kind === 'ClusterRole') return this.clusterRoles.get(name);
-    if (kind === 'Role') return this.roles.get(`${namespace ?? ''}/${name}`);
+    if (kind === 'Role') return this.roles.get(namespace ?? '')?.get(name);
     return undefined;
   }
 
@@ -72,7 +82,7 @@ export class RoleStore {
   }
 
   allRoles(): RoleDef[] {
-    return [...this.clusterRoles.values(), ...this.roles.values()];
+    return [...this.clusterRoles.values(), ...this.rolesInOrder];
   }
 
   /** GetRoleReferenceRules: a Role is looked up in the binding's namespace (`''` for a ClusterRoleBinding, which never finds one). */
