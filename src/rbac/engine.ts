@@ -166,17 +166,34 @@ export class RbacEngine {
     if (!byName) this.accountGrants.set(namespace, (byName = new Map()));
     let grants = byName.get(name);
     if (!grants) {
-      const lists: (readonly BindingDef[])[] = [];
-      for (const index of [this.clusterBySubject, this.roleBindingsBySubject]) {
-        index.listsOfAccount(namespace, name, lists);
-        index.listsOfGroup(SERVICE_ACCOUNTS_GROUP, lists);
-        index.listsOfGroup(`${SERVICE_ACCOUNTS_GROUP}:${namespace}`, lists);
-        index.listsOfGroup(ALL_AUTHENTICATED, lists);
-      }
+      const lists = this.listsOfServiceAccount(namespace, name);
       grants = lists.length ? this.toGrants(lists) : NO_GRANTS;
       byName.set(name, grants);
     }
     return grants;
+  }
+
+  /**
+   * Whether some grant of the ServiceAccount's token (grantsOfServiceAccount) passes the test: the
+   * bindings are asked where they are filed, without gathering (or keeping) the account's grants.
+   */
+  someGrantOfServiceAccount(namespace: string, name: string, test: (grant: Grant) => boolean): boolean {
+    const known = this.accountGrants.get(namespace)?.get(name);
+    if (known) return known.some(test);
+    for (const list of this.listsOfServiceAccount(namespace, name)) for (const binding of list) if (test(this.grantByOrdinal[binding.ordinal])) return true;
+    return false;
+  }
+
+  /** The lists of bindings that name the account's username or one of its groups. */
+  private listsOfServiceAccount(namespace: string, name: string): (readonly BindingDef[])[] {
+    const lists: (readonly BindingDef[])[] = [];
+    for (const index of [this.clusterBySubject, this.roleBindingsBySubject]) {
+      index.listsOfAccount(namespace, name, lists);
+      index.listsOfGroup(SERVICE_ACCOUNTS_GROUP, lists);
+      index.listsOfGroup(`${SERVICE_ACCOUNTS_GROUP}:${namespace}`, lists);
+      index.listsOfGroup(ALL_AUTHENTICATED, lists);
+    }
+    return lists;
   }
 
   /**

@@ -12,7 +12,7 @@ import { imageName, parseImage, parseRegistryPattern, registryAllows, type Regis
 import { Inventory } from '../core/inventory.js';
 import type { KubeObject } from '../core/object.js';
 import type { PathSegment } from '../core/provenance.js';
-import { containersOf, hasControllerIn, isWorkload } from '../core/workload.js';
+import { containersOf, hasControllerIn, isWorkload, WORKLOAD_KINDS } from '../core/workload.js';
 import { findingFor, type SuppressionOptions } from '../rules/engine.js';
 import type { RuleMeta, Violation } from '../rules/rule.js';
 import { homesText, lookAlikeOf, WELL_KNOWN_CHARTS, type WellKnownChart } from './typosquat.js';
@@ -190,8 +190,8 @@ function supplyMetrics(inventory: Inventory, charts: readonly ChartSource[], opt
   }
   if (repositories.size) metrics.push({ name: 'chart repositories used', value: repositories.size, detail: [...repositories].sort().join(', ') });
   const registries = new Set<string>();
-  for (const object of inventory.objects) {
-    if (!isWorkload(object)) continue;
+  // Sorted below: the workloads are visited by kind, not in inventory order.
+  for (const object of inventory.byKind(...WORKLOAD_KINDS)) {
     for (const { container } of containersOf(object)) if (typeof container.image === 'string' && container.image) registries.add(parseImage(container.image).registry);
   }
   if (registries.size) metrics.push({ name: 'image registries used', value: registries.size, detail: [...registries].sort().join(', ') });

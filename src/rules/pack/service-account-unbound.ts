@@ -1,6 +1,6 @@
 import { podTemplateOf, serviceAccountOf, tokenAutomounted, WORKLOAD_KINDS } from '../../core/workload.js';
 import { describeRef, refOf } from '../../core/object.js';
-import { isBootstrapObject } from '../../rbac/index.js';
+import { isBootstrapObject, type Grant } from '../../rbac/index.js';
 import type { KubeObject } from '../../core/object.js';
 import type { Rule, RuleContext } from '../rule.js';
 import { sharedEngine } from '../token-analysis.js';
@@ -25,6 +25,8 @@ function workloadsRunningAs(context: RuleContext): Map<string, Map<string, KubeO
   });
 }
 
+const grantsOutsideBootstrap = (grant: Grant) => !isBootstrapObject(grant.binding.object.metadata.labels);
+
 export const serviceAccountUnbound: Rule = {
   meta: {
     id: 'service-account-unbound',
@@ -42,7 +44,7 @@ export const serviceAccountUnbound: Rule = {
     const name = object.metadata.name;
     if (!namespace || !name) return [];
     const engine = sharedEngine(context);
-    if (engine.grantsOfServiceAccount(namespace, name).some((grant) => !isBootstrapObject(grant.binding.object.metadata.labels))) return [];
+    if (engine.someGrantOfServiceAccount(namespace, name, grantsOutsideBootstrap)) return [];
     const users = workloadsRunningAs(context).get(namespace)?.get(name) ?? [];
     const mounting = users.filter((workload) => tokenAutomounted(podTemplateOf(workload)?.spec ?? {}, object));
     if (mounting.length) {
