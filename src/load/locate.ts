@@ -22,7 +22,7 @@ export const FALLBACK = Symbol('fallback');
 export class BlockIndex {
   /** The document's root node; null when the document has no content. */
   root?: Span | null;
-  /** The lines and their indentation, measured on the first question. */
+  /** Where the lines start and their indentation, measured on the first question. */
   lines?: Lines;
   /**
    * The last walk: the segments it went down, and the node it stood on and the line it had found
@@ -34,16 +34,70 @@ export class BlockIndex {
   found: number[] = [];
 }
 
-/** The document's lines and each line's indentation, -1 for a blank or comment line: measured once, then every walk compares numbers. */
+/**
+ * The document's lines as offsets into its text (never split into strings: a walk reads a few
+ * characters of the lines it passes) and each line's indentation, -1 for a blank or comment line:
+ * measured once, then every walk compares numbers.
+ */
 interface Lines {
-  text: readonly string[];
+  text: string;
+  /** How many lines (`\n`-separated, the last one possibly empty). */
+  count: number;
+  /** Where line `i` starts; `starts[count]` is one past the text's end, so line `i` ends (before its `\n`) at `starts[i + 1] - 1`. */
+  starts: Int32Array;
   indents: Int32Array;
 }
 
-function indentsOf(lines: readonly string[]): Int32Array {
-  const indents = new Int32Array(lines.length);
-  for (let index = 0; index < lines.length; index++) indents[index] = isBlankOrComment(lines[index]) ? -1 : indentOf(lines[index]);
-  return indents;
+function linesOf(text: string): Lines {
+  let count = 1;
+  for (let newline = text.indexOf('\n'); newline >= 0; newline = text.indexOf('\n', newline + 1)) count++;
+  const starts = new Int32Array(count + 1);
+  const indents = new Int32Array(count);
+  let start = 0;
+  for (let line = 0; line < count; line++) {
+    const end = line === count - 1 ? text.length : text.indexOf('\n', start);
+    starts[line] = start;
+    indents[line] = indentAt(text, start, end);
+    start = end + 1;
+  }
+  starts[count] = text.length + 1;
+  return { text, count, starts, indents };
+}
+
+/** The indentation (spaces) of the line from `start` to `end`; -1 when it holds only blanks and perhaps a comment. */
+function indentAt(text: string, start: number, end: number): number {
+  let index = start;
+  while (index < end && text.charCodeAt(index) === 32) index++;
+  const indent = index - start;
+  for (; index < end; index++) {
+    const char = text.charCodeAt(index);
+    if (char === 32 || char === 9 || char === 13) continue;
+    return char === 35 /* # */ ? -1 : indent;
+  }
+  return -1;
+}
+
+/** Where line `line` ends: its `\n`, or the end of the text. */
+function lineEnd(doc: Lines, line: number): number {
+  return doc.starts[line + 1] - 1;
+}
+
+/** The character at `offset` of a line ending at `end`; NaN past it (as charCodeAt past a string's end). */
+function charAt(text: string, offset: number, end: number): number {
+  return offset < end ? text.charCodeAt(offset) : NaN;
+}
+
+/** Whether a character is white space as `\s` and String.prototype.trim read it. */
+function isSpace(char: number): boolean {
+  if (char < 128) return char === 32 || (char >= 9 && char <= 13);
+  return /\s/.test(String.fromCharCode(char));
+}
+
+/** The first offset from `from` before `end` that is not white space (`end` when none). */
+function skipSpace(text: string, from: number, end: number): number {
+  let index = from;
+  while (index < end && isSpace(text.charCodeAt(index))) index++;
+  return index;
 }
 
 /**
@@ -86,11 +140,11 @@ interface Entry {
 }
 
 /** Returns the 0-based line of the deepest existing field on `path`, or FALLBACK. */
-export function locateBlockYaml(lines: readonly string[], path: readonly PathSegment[], index = new BlockIndex()): number | typeof FALLBACK {
-  const doc = (index.lines ??= { text: lines, indents: indentsOf(lines) });
+export function locateBlockYaml(text: string, path: readonly PathSegment[], index = new BlockIndex()): number | typeof FALLBACK {
+  const doc = (index.lines ??= linesOf(text));
   if (index.root === undefined) {
-    const rootLine = nextContentLine(doc, 0, lines.length);
-    index.root = rootLine < 0 ? null : spanAt(rootLine, doc.indents[rootLine], lines.length);
+    const rootLine = nextContentLine(doc, 0, doc.count);
+    index.root = rootLine < 0 ? null : spanAt(rootLine, doc.indents[rootLine], doc.count);
   }
   if (!index.root) return FALLBACK;
   const { walked, spans, found } = index;
@@ -105,7 +159,7 @@ export function locateBlockYaml(lines: readonly string[], path: readonly PathSeg
   let line = found[depth];
   for (; depth < path.length; depth++) {
     const segment = path[depth];
-    const shape = (span.shape ??= shapeOf(lines[span.first].slice(span.column)));
+    const shape = (span.shape ??= shapeOf(doc, span.first, span.column));
     // A flow collection on one line holds every field below it on that line: the answer, whatever the rest of the path.
     if (shape === 'flow') return span.first;
     if (shape === 'other') return FALLBACK;
@@ -133,10 +187,16 @@ export function locateBlockYaml(lines: readonly string[], path: readonly PathSeg
   return line;
 }
 
-function shapeOf(text: string): Shape {
-  if (/^[[{]/.test(text) && closesOnLine(text)) return 'flow';
-  if (/^[[{!&*?|>]/.test(text)) return 'other';
-  return /^-(\s|$)/.test(text) ? 'sequence' : 'mapping';
+/** What the node starting at `column` of `line` is, by its first characters. */
+function shapeOf(doc: Lines, line: number, column: number): Shape {
+  const { text } = doc;
+  const start = doc.starts[line] + column;
+  const end = lineEnd(doc, line);
+  const first = charAt(text, start, end);
+  if ((first === 91 /* [ */ || first === 123) /* { */ && closesOnLine(text, start, end)) return 'flow';
+  // [ { ! & * ? | >
+  if (first === 91 || first === 123 || first === 33 || first === 38 || first === 42 || first === 63 || first === 124 || first === 62) return 'other';
+  return first === 45 /* - */ && (start + 1 >= end || isSpace(text.charCodeAt(start + 1))) ? 'sequence' : 'mapping';
 }
 
 const KEY = /^(?:"((?:[^"\\]|\\.)*)"|'((?:[^']|'')*)'|([^\s'"#][^#]*?))[ \t]*:(?=[ \t\r]|$)/;
@@ -151,11 +211,13 @@ function mappingEntry(doc: Lines, span: Span, key: string): Entry | undefined | 
   let entry = entries.get(key);
   if (!entry) {
     const rows = rowsOf(doc, span);
+    const { text } = doc;
     while (!entry && !span.explicitKey && span.keysRead < rows.length) {
       const index = rows[span.keysRead++];
-      const line = doc.text[index];
-      if (line.startsWith('?', span.column) && (line.length === span.column + 1 || line.charCodeAt(span.column + 1) === 32)) span.explicitKey = true;
-      else entry = readEntry(line, index, span.column, entries, key);
+      const start = doc.starts[index] + span.column;
+      const end = lineEnd(doc, index);
+      if (charAt(text, start, end) === 63 /* ? */ && (start + 1 === end || text.charCodeAt(start + 1) === 32)) span.explicitKey = true;
+      else entry = readEntry(doc, index, span.column, entries, key);
     }
   }
   if (!entry) return span.explicitKey ? FALLBACK : undefined;
@@ -163,31 +225,35 @@ function mappingEntry(doc: Lines, span: Span, key: string): Entry | undefined | 
 }
 
 /** Reads the key of the line `index`, at `column`, into `entries` (the first of a repeated key wins); returns its entry when it is `wanted`. */
-function readEntry(line: string, index: number, column: number, entries: Map<string, Entry>, wanted: string): Entry | undefined {
+function readEntry(doc: Lines, index: number, column: number, entries: Map<string, Entry>, wanted: string): Entry | undefined {
+  const { text } = doc;
+  const lineStart = doc.starts[index];
+  const start = lineStart + column;
+  const end = lineEnd(doc, index);
   let name: string;
-  // Where the key and its `:` end.
+  // Where the key and its `:` end (an offset in the text).
   let keyEnd: number;
-  const colon = plainKeyColon(line, column);
+  const colon = plainKeyColon(text, start, end);
   if (colon === NOT_PLAIN) {
-    const match = KEY.exec(line.slice(column));
+    const match = KEY.exec(text.slice(start, end));
     // Not a key: a compact sequence item of the previous key (`- x` at the key column) or a continuation.
     if (!match) return undefined;
     name = match[1] !== undefined ? unescapeDouble(match[1]) : match[2] !== undefined ? match[2].replace(/''/g, "'") : match[3];
-    keyEnd = column + match[0].length;
+    keyEnd = start + match[0].length;
   } else {
     if (colon < 0) return undefined;
-    name = trimEndBlanks(line.slice(column, colon));
+    name = text.slice(start, trimEndBlanks(text, start, colon));
     keyEnd = colon + 1;
   }
   if (entries.has(name)) return undefined;
-  const after = line.slice(keyEnd);
-  const rest = (after.includes('#') ? stripComment(after) : after).trim();
-  const first = rest.charCodeAt(0);
+  // The value's first character: a `#` there (after blanks, or right after the `:`) starts a comment, so the value is empty.
+  const valueStart = skipSpace(text, keyEnd, end);
+  const first = charAt(text, valueStart, end);
   let entry: Entry;
-  if (rest === '') entry = { keyLine: index, kind: 'block', value: undefined };
+  if (valueStart === end || first === 35 /* # */) entry = { keyLine: index, kind: 'block', value: undefined };
   else if (first === 38 /* & */ || first === 33 /* ! */) entry = { keyLine: index, kind: 'fallback', value: undefined };
   // A flow collection: a node starting at its bracket, which the walk hands to the full parser if it goes on.
-  else if (first === 91 /* [ */ || first === 123 /* { */) entry = { keyLine: index, kind: 'flow', value: spanAt(index, keyEnd + (after.length - after.trimStart().length), index + 1) };
+  else if (first === 91 /* [ */ || first === 123 /* { */) entry = { keyLine: index, kind: 'flow', value: spanAt(index, valueStart - lineStart, index + 1) };
   // A scalar or a block scalar (`|`, `>`): nothing block-structured below it.
   else entry = { keyLine: index, kind: 'scalar', value: undefined };
   entries.set(name, entry);
@@ -202,25 +268,25 @@ const NOT_PLAIN = -2;
  * holds no such key; NOT_PLAIN when the key starts with a quote or anything but a printable ASCII
  * character, which KEY reads.
  */
-function plainKeyColon(line: string, column: number): number {
-  const first = line.charCodeAt(column);
+function plainKeyColon(text: string, start: number, end: number): number {
+  const first = charAt(text, start, end);
   if (first === 34 /* " */ || first === 39 /* ' */ || first <= 32 || first >= 127) return NOT_PLAIN;
   if (first === 35 /* # */) return -1;
-  for (let index = column + 1; index < line.length; index++) {
-    const char = line.charCodeAt(index);
+  for (let index = start + 1; index < end; index++) {
+    const char = text.charCodeAt(index);
     if (char === 35) return -1;
     if (char === 58 /* : */) {
-      const next = line.charCodeAt(index + 1);
-      if (index + 1 === line.length || next === 32 || next === 9 || next === 13) return index;
+      const next = text.charCodeAt(index + 1);
+      if (index + 1 === end || next === 32 || next === 9 || next === 13) return index;
     }
   }
   return -1;
 }
 
-function trimEndBlanks(text: string): string {
-  let end = text.length;
-  while (end > 0 && (text.charCodeAt(end - 1) === 32 || text.charCodeAt(end - 1) === 9)) end--;
-  return end === text.length ? text : text.slice(0, end);
+/** Where the text from `start` to `end` ends without its trailing blanks. */
+function trimEndBlanks(text: string, start: number, end: number): number {
+  while (end > start && (text.charCodeAt(end - 1) === 32 || text.charCodeAt(end - 1) === 9)) end--;
+  return end;
 }
 
 /** The node under an entry's key: deeper lines, or a compact sequence at the key's own column; found once. */
@@ -230,17 +296,17 @@ function entryValue(doc: Lines, span: Span, entry: Entry): Span | undefined {
 }
 
 function blockValue(doc: Lines, keyLine: number, keyColumn: number, end: number): Span | undefined {
-  const { text: lines, indents } = doc;
+  const { indents } = doc;
   const first = nextContentLine(doc, keyLine + 1, end);
   if (first < 0) return undefined;
   const column = indents[first];
-  const compactSequence = column === keyColumn && isItem(lines[first], column);
+  const compactSequence = column === keyColumn && isItem(doc, first, column);
   if (column <= keyColumn && !compactSequence) return undefined;
   let last = first + 1;
   for (; last < end; last++) {
     const indent = indents[last];
     if (indent < 0 || indent > keyColumn) continue;
-    if (compactSequence && indent === keyColumn && isItem(lines[last], indent)) continue;
+    if (compactSequence && indent === keyColumn && isItem(doc, last, indent)) continue;
     break;
   }
   return spanAt(first, column, last);
@@ -261,13 +327,14 @@ function readItem(doc: Lines, span: Span, index: number): Span {
     const indent = doc.indents[end];
     if (indent >= 0 && indent <= column) break;
   }
-  const afterDash = doc.text[index].slice(column + 1);
-  const content = afterDash.trimStart();
-  if (content === '' || content.startsWith('#')) {
+  const lineStart = doc.starts[index];
+  const lineStop = lineEnd(doc, index);
+  const content = skipSpace(doc.text, lineStart + column + 1, lineStop);
+  if (content >= lineStop || doc.text.charCodeAt(content) === 35 /* # */) {
     const first = nextContentLine(doc, index + 1, end);
     return first < 0 ? spanAt(index, column + 1, index + 1) : spanAt(first, doc.indents[first], end);
   }
-  return spanAt(index, column + 1 + (afterDash.length - content.length), end);
+  return spanAt(index, content - lineStart, end);
 }
 
 /** How many of the lines at a span's column are sequence items (`- `) before the first that is not. */
@@ -275,7 +342,7 @@ function sequenceLength(doc: Lines, span: Span): number {
   if (span.length === undefined) {
     const rows = rowsOf(doc, span);
     let length = 0;
-    while (length < rows.length && isItem(doc.text[rows[length]], span.column)) length++;
+    while (length < rows.length && isItem(doc, rows[length], span.column)) length++;
     span.length = length;
   }
   return span.length;
@@ -296,27 +363,30 @@ function rowsOf(doc: Lines, span: Span): number[] {
   return found;
 }
 
-/** Whether the line holds a sequence item (`- ` or a lone `-`) at `column`. */
-function isItem(line: string, column: number): boolean {
-  return line.charCodeAt(column) === 45 /* - */ && (line.length === column + 1 || /\s/.test(line[column + 1]));
+/** Whether line `line` holds a sequence item (`- ` or a lone `-`) at `column`. */
+function isItem(doc: Lines, line: number, column: number): boolean {
+  const start = doc.starts[line] + column;
+  const end = lineEnd(doc, line);
+  return charAt(doc.text, start, end) === 45 /* - */ && (start + 1 === end || isSpace(doc.text.charCodeAt(start + 1)));
 }
 
-/** Whether the flow collection opening `text` closes on the same line (brackets balanced outside quotes). */
-function closesOnLine(text: string): boolean {
+/** Whether the flow collection opening at `start` closes on its line, before `end` (brackets balanced outside quotes). */
+function closesOnLine(text: string, start: number, end: number): boolean {
   let depth = 0;
-  let quote: string | undefined;
-  for (let index = 0; index < text.length; index++) {
-    const char = text[index];
+  // The open quote's character code, 0 outside quotes.
+  let quote = 0;
+  for (let index = start; index < end; index++) {
+    const char = text.charCodeAt(index);
     if (quote) {
-      if (char === '\\' && quote === '"') index++;
+      if (char === 92 /* \\ */ && quote === 34 /* " */) index++;
       else if (char === quote) {
         // '' is an escaped quote inside a single-quoted scalar.
-        if (quote === "'" && text[index + 1] === "'") index++;
-        else quote = undefined;
+        if (quote === 39 /* ' */ && index + 1 < end && text.charCodeAt(index + 1) === 39) index++;
+        else quote = 0;
       }
-    } else if (char === '"' || char === "'") quote = char;
-    else if (char === '[' || char === '{') depth++;
-    else if (char === ']' || char === '}') {
+    } else if (char === 34 || char === 39) quote = char;
+    else if (char === 91 /* [ */ || char === 123 /* { */) depth++;
+    else if (char === 93 /* ] */ || char === 125 /* } */) {
       if (--depth === 0) return true;
     }
   }
@@ -328,25 +398,6 @@ function nextContentLine(doc: Lines, from: number, end: number): number {
   return -1;
 }
 
-function isBlankOrComment(line: string): boolean {
-  for (let index = 0; index < line.length; index++) {
-    const char = line.charCodeAt(index);
-    if (char === 32 || char === 9 || char === 13) continue;
-    return char === 35; // '#'
-  }
-  return true;
-}
-
-function indentOf(line: string): number {
-  let index = 0;
-  while (index < line.length && line.charCodeAt(index) === 32) index++;
-  return index;
-}
-
-function stripComment(text: string): string {
-  const hash = text.search(/(^|\s)#/);
-  return hash < 0 ? text : text.slice(0, hash);
-}
 
 function unescapeDouble(text: string): string {
   try {

@@ -61,11 +61,29 @@ const int = new jsYaml.Type('tag:yaml.org,2002:int', {
 });
 
 // js-yaml exports its built-in types at runtime; its type definitions do not declare them.
-const builtin = (jsYaml as unknown as { types: Record<'null' | 'float' | 'merge', jsYaml.Type> }).types;
+const builtin = (jsYaml as unknown as { types: Record<'null' | 'float' | 'merge', jsYaml.Type & { resolve(data: string | null): boolean; defaultStyle?: string } > }).types;
+
+/** 1 at the character codes a float can start with (js-yaml's float pattern: a sign, a digit or `.`). */
+const FLOAT_START = new Uint8Array(128);
+for (const char of '+-.0123456789') FLOAT_START[char.charCodeAt(0)] = 1;
+
+/**
+ * js-yaml's float, asked first whether the scalar starts as a float can: every plain scalar of a
+ * manifest that is not a null, boolean or integer (every key, name and image) comes here, and
+ * js-yaml's answer runs a regular expression. The same answers, without it for nearly all.
+ */
+const float = new jsYaml.Type('tag:yaml.org,2002:float', {
+  kind: 'scalar',
+  resolve: (data: string | null) => data !== null && FLOAT_START[data.charCodeAt(0)] === 1 && builtin.float.resolve(data),
+  construct: builtin.float.construct,
+  predicate: builtin.float.predicate ?? undefined,
+  represent: builtin.float.represent ?? undefined,
+  defaultStyle: builtin.float.defaultStyle,
+});
 
 /** Merge keys (`<<`) included: go-yaml resolves them, and the alias-safe path (yaml-document.ts) does too. */
 export const KUBERNETES_SCHEMA = jsYaml.FAILSAFE_SCHEMA.extend({
-  implicit: [builtin.null, bool, int, builtin.float, builtin.merge],
+  implicit: [builtin.null, bool, int, float, builtin.merge],
   explicit: [],
 });
 

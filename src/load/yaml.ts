@@ -165,14 +165,13 @@ type Locator = (path: readonly PathSegment[]) => number | undefined;
 
 function collect(value: unknown, document: RawDocument, options: ParseOptions, result: ParseResult, locateInDocument: Locator, prefix: PathSegment[] = []): void {
   if (value === null || value === undefined) return;
-  const where = `${options.file}:${document.contentLine}`;
   if (isRecord(value) && Array.isArray(value.items) && typeof value.kind === 'string' && value.kind.endsWith('List')) {
     const list = value;
     value.items.forEach((item, index) => {
       const itemPath = [...prefix, 'items', index];
       inheritTypedListKind(item, list);
       if (!isKubeObject(item)) {
-        result.warnings.push(`${where}: skipped items[${index}] of ${value.kind}: not a Kubernetes object`);
+        result.warnings.push(`${options.file}:${document.contentLine}: skipped items[${index}] of ${value.kind}: not a Kubernetes object`);
         return;
       }
       result.objects.push(loaded(item, options, document, (path) => locateInDocument([...itemPath, ...path])));
@@ -180,7 +179,7 @@ function collect(value: unknown, document: RawDocument, options: ParseOptions, r
     return;
   }
   if (!isKubeObject(value)) {
-    result.warnings.push(`${where}: skipped a document that is not a Kubernetes object (no apiVersion and kind)`);
+    result.warnings.push(`${options.file}:${document.contentLine}: skipped a document that is not a Kubernetes object (no apiVersion and kind)`);
     return;
   }
   result.objects.push(loaded(value, options, document, prefix.length ? (path) => locateInDocument([...prefix, ...path]) : locateInDocument));
@@ -199,10 +198,11 @@ function inheritTypedListKind(item: unknown, list: Record<string, unknown>): voi
 
 function loaded(object: KubeObject, options: ParseOptions, document: RawDocument, locate: (path: readonly PathSegment[]) => number | undefined): LoadedObject {
   if (!isRecord(object.metadata)) object.metadata = {};
-  return {
-    object,
-    provenance: { origin: options.origin ?? 'file', file: options.file, line: document.contentLine, ...options.extra, locate },
-  };
+  // Without extra provenance (files, stdin), one object literal: a spread, even of nothing, copies property by property.
+  const provenance: Provenance = options.extra
+    ? { origin: options.origin ?? 'file', file: options.file, line: document.contentLine, ...options.extra, locate }
+    : { origin: options.origin ?? 'file', file: options.file, line: document.contentLine, locate };
+  return { object, provenance };
 }
 
 /**
@@ -222,9 +222,8 @@ function lazyLocator(document: RawDocument, json = false): (path: readonly PathS
       } else if (mayHaveAlias(document.text)) {
         fast = () => FALLBACK;
       } else {
-        const lines = document.text.split('\n');
         const index = new BlockIndex();
-        fast = (at) => locateBlockYaml(lines, at, index);
+        fast = (at) => locateBlockYaml(document.text, at, index);
       }
     }
     const line = fast(path);

@@ -68,7 +68,7 @@ describe('locateBlockYaml agrees with the yaml document model', () => {
         const byJsonScanner = json === undefined ? undefined : jsonLocator(json);
         const byJsonParser = json === undefined ? undefined : parserLocator(json);
         for (const path of pathsOf(value)) {
-          const fast = locateBlockYaml(lines, path, index);
+          const fast = locateBlockYaml(document.text, path, index);
           if (byJsonScanner && byJsonParser) {
             const inJson = byJsonScanner(path);
             if (inJson !== byJsonParser(path) && disagreements.length < 10) disagreements.push(`${file}:${document.startLine} as JSON ${path.join('.')}: ${String(inJson)} vs ${byJsonParser(path)}`);
@@ -101,8 +101,11 @@ describe('locateBlockYaml agrees with the yaml document model', () => {
     ['CRLF line endings', 'a:\r\n  b:\r\n    c: 1\r\n', ['a', 'b', 'c'], 2],
     ['a comment after a block key', 'a: # note\n  b: 1\n', ['a', 'b'], 1],
     ['a tab before the value', 'a:\t{b: 1}\nc:\t2\n', ['c'], 1],
+    ['no line break after the last line', 'a:\n  b:\n  - c: 1\n    d: 2', ['a', 'b', 0, 'd'], 3],
+    ['a CRLF after a lone dash and a key', 'a:\r\n-\r\n  b: 1\r\n- c:\r\n    d: 2\r\n', ['a', 1, 'c', 'd'], 4],
+    ['a flow collection closing on a CRLF line', 'a: {b: 1}\r\nc:\r\n  d: [x, "]"]\r\n', ['c', 'd', 1], 2],
   ])('%s', (_name, text, path, line) => {
-    const fast = locateBlockYaml(text.split('\n'), path as PathSegment[]);
+    const fast = locateBlockYaml(text, path as PathSegment[]);
     expect(fast).toBe(line);
     expect(parserLocator(text)(path as PathSegment[])).toBe(line);
   });
@@ -110,15 +113,14 @@ describe('locateBlockYaml agrees with the yaml document model', () => {
   it('answers questions on a dump of thousands of objects from its index, as the parser would, however often asked', () => {
     const items = Array.from({ length: 1000 }, (_, index) => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name: `p${index}`, labels: { app: 'a' } }, spec: { containers: [{ name: 'c', image: 'x' }] } }));
     const text = jsYaml.dump({ apiVersion: 'v1', kind: 'List', items });
-    const lines = text.split('\n');
     const index = new BlockIndex();
     const byParser = parserLocator(text);
     for (const item of [0, 1, 499, 999, 499, 0]) {
       for (const path of [['items', item], ['items', item, 'metadata', 'labels', 'app'], ['items', item, 'spec', 'containers', 0, 'image'], ['items', item, 'spec', 'nodeName']] as PathSegment[][]) {
-        expect(locateBlockYaml(lines, path, index)).toBe(byParser(path));
+        expect(locateBlockYaml(text, path, index)).toBe(byParser(path));
       }
     }
-    expect(locateBlockYaml(lines, ['items', 1000], index)).toBe(byParser(['items', 1000]));
+    expect(locateBlockYaml(text, ['items', 1000], index)).toBe(byParser(['items', 1000]));
   });
 
   it('answers any sequence of questions on one index as it answers each alone (walks go on from the last one) (property)', () => {
@@ -143,13 +145,12 @@ describe('locateBlockYaml agrees with the yaml document model', () => {
       '          privileged: true',
       '      volumes: [{name: v}]',
     ].join('\n');
-    const lines = text.split('\n');
     const segment = fc.constantFrom<PathSegment>('spec', 'template', 'containers', 'metadata', 'labels', 'app', 'name', 'image', 'env', 'valueFrom', 'secretKeyRef', 'securityContext', 'privileged', 'volumes', 'missing', 0, 1, 2);
     const path = fc.array(segment, { maxLength: 9 }).map((tail) => (tail.length > 3 ? ['spec', 'template', 'spec', ...tail] : tail));
     fc.assert(
       fc.property(fc.array(path, { minLength: 1, maxLength: 12 }), (paths) => {
         const index = new BlockIndex();
-        for (const asked of paths) expect(locateBlockYaml(lines, asked, index)).toBe(locateBlockYaml(lines, asked));
+        for (const asked of paths) expect(locateBlockYaml(text, asked, index)).toBe(locateBlockYaml(text, asked));
       }),
       { numRuns: 500 },
     );
@@ -158,14 +159,14 @@ describe('locateBlockYaml agrees with the yaml document model', () => {
   it('answers a flow collection on one line with that line, and hands multi-line ones to the parser', () => {
     const oneLine = 'x: 1\na: {b: {c: "}]", d: [1, 2]}, e: \'it\'\'s\'}\n';
     for (const path of [['a', 'b', 'c'], ['a', 'b', 'd', 1], ['a', 'missing', 'deeper'], ['a', 'e']]) {
-      expect(locateBlockYaml(oneLine.split('\n'), path)).toBe(1);
+      expect(locateBlockYaml(oneLine, path)).toBe(1);
       expect(parserLocator(oneLine)(path)).toBe(1);
     }
-    expect(locateBlockYaml('a: {b: 1}\n'.split('\n'), ['a'])).toBe(0);
+    expect(locateBlockYaml('a: {b: 1}\n', ['a'])).toBe(0);
     const multiLine = 'a: {b: 1,\n  c: 2}\n';
-    expect(locateBlockYaml(multiLine.split('\n'), ['a', 'c'])).toBe(FALLBACK);
+    expect(locateBlockYaml(multiLine, ['a', 'c'])).toBe(FALLBACK);
     expect(parserLocator(multiLine)(['a', 'c'])).toBe(1);
-    expect(locateBlockYaml('- {name: a, x: "unterminated ]\n'.split('\n'), [0, 'x'])).toBe(FALLBACK);
+    expect(locateBlockYaml('- {name: a, x: "unterminated ]\n', [0, 'x'])).toBe(FALLBACK);
   });
 });
 
