@@ -128,9 +128,10 @@ function blankLines(text: string, firstIndex: number, blank: readonly number[]):
 export function parseYamlStream(text: string, options: ParseOptions): ParseResult {
   const result: ParseResult = { objects: [], warnings: [] };
   const budget = expansionBudget();
+  const indexed: IndexedDocument = { document: undefined, index: undefined };
   for (const document of splitDocuments(text, options.firstLine ?? 1)) {
     const value = parseYamlDocument(document.text, { file: options.file, startLine: document.startLine, contentLine: document.contentLine, budget });
-    collect(value, document, options, result, lazyLocator(document));
+    collect(value, document, options, result, lazyLocator(document, false, indexed));
   }
   return result;
 }
@@ -212,7 +213,18 @@ function loaded(object: KubeObject, options: ParseOptions, document: RawDocument
  * a dump of 100,000 objects costs one pass; anything else (flow collections on the way, anchors) is
  * read by `yaml`'s parser.
  */
-function lazyLocator(document: RawDocument, json = false): (path: readonly PathSegment[]) => number | undefined {
+/**
+ * The block index of the document of a stream asked last, shared by the stream's locators: findings
+ * come object after object, so a document's index serves all of its findings and is garbage soon
+ * after, instead of every index of the stream living as long as the objects (a document asked again
+ * later is indexed again).
+ */
+interface IndexedDocument {
+  document: RawDocument | undefined;
+  index: BlockIndex | undefined;
+}
+
+function lazyLocator(document: RawDocument, json = false, indexed: IndexedDocument = { document: undefined, index: undefined }): (path: readonly PathSegment[]) => number | undefined {
   let fast: ((path: readonly PathSegment[]) => number | typeof FALLBACK) | undefined;
   let parsed: ((path: readonly PathSegment[]) => number | undefined) | undefined;
   return (path) => {
@@ -222,8 +234,13 @@ function lazyLocator(document: RawDocument, json = false): (path: readonly PathS
       } else if (mayHaveAlias(document.text)) {
         fast = () => FALLBACK;
       } else {
-        const index = new BlockIndex();
-        fast = (at) => locateBlockYaml(document.text, at, index);
+        fast = (at) => {
+          if (indexed.document !== document || !indexed.index) {
+            indexed.document = document;
+            indexed.index = new BlockIndex();
+          }
+          return locateBlockYaml(document.text, at, indexed.index);
+        };
       }
     }
     const line = fast(path);

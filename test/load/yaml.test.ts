@@ -166,6 +166,28 @@ describe('parseYamlStream', () => {
     expect(parse(anchored).objects[0].object.data).toEqual(expected);
   });
 
+  it('reads floats as js-yaml does, whatever they start with (the schema asks the first character before the pattern)', () => {
+    const text = 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata: {a: .5, b: -2.5, c: +.inf, d: .NaN, e: 1e3, f: 6.02e+23, g: v1.2, h: "1.5", i: 1.5.3, j: -.inf, k: 1_0.5, l: .e3, m: 0.}\n';
+    const data = parse(text).objects[0].object.data as Record<string, unknown>;
+    expect(data).toEqual({ a: 0.5, b: -2.5, c: Infinity, d: NaN, e: 1000, f: 6.02e23, g: 'v1.2', h: '1.5', i: '1.5.3', j: -Infinity, k: '1_0.5', l: '.e3', m: 0 });
+  });
+
+  it('locates fields of the documents of a stream however the questions alternate between them (one document indexed at a time)', () => {
+    const document = (name: string) => ['apiVersion: v1', 'kind: Pod', 'metadata:', `  name: ${name}`, 'spec:', '  containers:', '  - name: a', '    image: x', '  - name: b', '    image: y'];
+    const text = [...document('p'), '---', ...document('q'), '---', '', ...document('r')].join('\n');
+    const { objects } = parse(text);
+    const paths = [['spec', 'containers', 1, 'image'], ['metadata', 'name'], ['spec', 'containers', 0], ['spec', 'missing']];
+    const alone = objects.map((entry) => paths.map((path) => parse(text).objects[objects.indexOf(entry)].provenance.locate!(path)));
+    expect(alone).toEqual([
+      [10, 4, 7, 5],
+      [21, 15, 18, 16],
+      [33, 27, 30, 28],
+    ]);
+    for (const [index, path] of [2, 0, 1, 0, 2, 1, 1, 0].map((object, step) => [object, paths[step % paths.length]] as const)) {
+      expect(objects[index].provenance.locate!(path)).toBe(alone[index][paths.indexOf(path)]);
+    }
+  });
+
   it('resolves ordinary anchors, aliases and merge keys', () => {
     const { objects } = parse('apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, labels: &l {app: a}}\ndata: {<<: *l, extra: "1"}\n');
     expect(objects[0].object.data).toEqual({ app: 'a', extra: '1' });
