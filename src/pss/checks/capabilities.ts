@@ -21,15 +21,15 @@ export const BASELINE_CAPABILITIES: ReadonlySet<string> = new Set([
 /** The one capability restricted lets a container add. */
 export const RESTRICTED_ADDABLE_CAPABILITY = 'NET_BIND_SERVICE';
 
-/** Every added capability a predicate rejects, as violations (non-string entries are not capabilities). */
-function addedCapabilities(pod: PodView, forbidden: (capability: string) => boolean): PodSecurityViolation[] {
-  const violations: PodSecurityViolation[] = [];
+/** Every added capability a predicate rejects, as violations (non-string entries are not capabilities); undefined when there is none. */
+function addedCapabilities(pod: PodView, forbidden: (capability: string) => boolean): PodSecurityViolation[] | undefined {
+  let violations: PodSecurityViolation[] | undefined;
   for (const { container, path } of visitContainers(pod)) {
     const added = recordAt(containerSecurityContext(container), 'capabilities')?.add;
     if (!Array.isArray(added)) continue;
     for (let index = 0; index < added.length; index++) {
       const capability: unknown = added[index];
-      if (typeof capability === 'string' && forbidden(capability)) violations.push({ field: [...path, 'securityContext', 'capabilities', 'add', index], container: containerName(container), value: capability });
+      if (typeof capability === 'string' && forbidden(capability)) (violations ??= []).push({ field: [...path, 'securityContext', 'capabilities', 'add', index], container: containerName(container), value: capability });
     }
   }
   return violations;
@@ -52,7 +52,7 @@ export const capabilitiesBaseline: PodSecurityCheck = {
       minimumVersion: 0,
       evaluate(pod) {
         const violations = addedCapabilities(pod, notBaseline);
-        if (!violations.length) return undefined;
+        if (!violations) return undefined;
         return {
           reason: 'non-default capabilities',
           detail: () => `${containersPhrase(violations.map((violation) => violation.container ?? ''))} must not include ${joinQuote(unique(violations.map((violation) => violation.value ?? '')))} in securityContext.capabilities.add`,
@@ -68,7 +68,7 @@ function capabilitiesRestricted1Dot22(pod: PodView): CheckOutcome {
   for (const { container, path } of visitContainers(pod)) {
     if (!dropsAll(container)) missingDropAll.push({ field: [...path, 'securityContext', 'capabilities', 'drop'], container: containerName(container), value: 'ALL not dropped' });
   }
-  const adding = addedCapabilities(pod, notRestrictedAddable);
+  const adding = addedCapabilities(pod, notRestrictedAddable) ?? [];
   if (!missingDropAll.length && !adding.length) return undefined;
   return {
     reason: 'unrestricted capabilities',
@@ -78,7 +78,7 @@ function capabilitiesRestricted1Dot22(pod: PodView): CheckOutcome {
       if (adding.length) details.push(`${containersPhrase(adding.map((violation) => violation.container ?? ''))} must not include ${joinQuote(unique(adding.map((violation) => violation.value ?? '')))} in securityContext.capabilities.add`);
       return details.join('; ');
     },
-    violations: [...missingDropAll, ...adding],
+    violations: adding.length ? [...missingDropAll, ...adding] : missingDropAll,
   };
 }
 

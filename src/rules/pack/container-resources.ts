@@ -1,12 +1,14 @@
 import { isRecord } from '../../core/object.js';
 import { type Container, containersOf, describeContainer, WORKLOAD_KINDS } from '../../core/workload.js';
-import type { Rule } from '../rule.js';
+import type { Rule, Violation } from '../rule.js';
 import { checkedWorkload, hardening } from './helpers.js';
 
-function quantities(container: Container, field: 'requests' | 'limits'): Record<string, unknown> {
+function quantities(container: Container, field: 'requests' | 'limits'): Readonly<Record<string, unknown>> {
   const resources = container.resources;
-  return isRecord(resources) && isRecord(resources[field]) ? resources[field] : {};
+  return isRecord(resources) && isRecord(resources[field]) ? resources[field] : NONE;
 }
+
+const NONE: Readonly<Record<string, unknown>> = Object.freeze({});
 
 const set = (value: unknown) => value !== undefined && value !== null && value !== '';
 
@@ -50,19 +52,18 @@ export const containerResources: Rule = hardening({
   },
   check(object, context) {
     if (!checkedWorkload(object, context)) return [];
-    return containersOf(object)
-      .filter((ref) => ref.kind !== 'ephemeralContainer')
-      .flatMap((ref) => {
-        const missing = missingResources(ref.container);
-        if (!missing.length) return [];
-        return [
-          {
-            message: `${describeContainer(ref)} sets no ${missing.join(', ')}: it can starve its neighbours on the node, and is evicted first`,
-            path: isRecord(ref.container.resources) ? [...ref.path, 'resources'] : ref.path,
-            evidence: { missing },
-          },
-        ];
+    const violations: Violation[] = [];
+    for (const ref of containersOf(object)) {
+      if (ref.kind === 'ephemeralContainer') continue;
+      const missing = missingResources(ref.container);
+      if (!missing.length) continue;
+      violations.push({
+        message: `${describeContainer(ref)} sets no ${missing.join(', ')}: it can starve its neighbours on the node, and is evicted first`,
+        path: isRecord(ref.container.resources) ? [...ref.path, 'resources'] : ref.path,
+        evidence: { missing },
       });
+    }
+    return violations;
   },
   examples: {
     valid: [

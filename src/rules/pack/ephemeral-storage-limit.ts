@@ -20,8 +20,7 @@ export const ephemeralStorageLimit: Rule = hardening({
     const without = containersOf(object).filter((ref) => {
       if (ref.kind === 'ephemeralContainer') return false;
       const resources = ref.container.resources;
-      const limits = isRecord(resources) && isRecord(resources.limits) ? resources.limits : {};
-      return limits['ephemeral-storage'] === undefined;
+      return !(isRecord(resources) && isRecord(resources.limits) && resources.limits['ephemeral-storage'] !== undefined);
     });
     if (!without.length) return [];
     return [{ message: `${without.map(describeContainer).join(', ')} can fill the node's disk (no ephemeral-storage limit)`, path: podTemplateOf(object)?.specPath, evidence: { containers: without.map((ref) => ref.container.name) } }];

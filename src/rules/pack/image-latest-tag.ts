@@ -1,7 +1,7 @@
 import { isHelmTestHook } from '../../core/hooks.js';
 import { isMovingTag, parseImage } from '../../core/image.js';
 import { containersOf, WORKLOAD_KINDS } from '../../core/workload.js';
-import type { Rule } from '../rule.js';
+import type { Rule, Violation } from '../rule.js';
 import { checkedWorkload } from './helpers.js';
 
 export const imageLatestTag: Rule = {
@@ -24,15 +24,17 @@ export const imageLatestTag: Rule = {
   },
   check(object, context) {
     if (!checkedWorkload(object, context)) return [];
-    const testHook = isHelmTestHook(object);
-    return containersOf(object).flatMap(({ container, path }) => {
-      if (typeof container.image !== 'string' || !container.image) return [];
+    const violations: Violation[] = [];
+    for (const { container, path } of containersOf(object)) {
+      if (typeof container.image !== 'string' || !container.image) continue;
       const reference = parseImage(container.image);
-      if (!isMovingTag(reference)) return [];
+      if (!isMovingTag(reference)) continue;
+      const testHook = isHelmTestHook(object);
       const why = reference.tag ? 'the tag "latest" moves' : 'no tag means "latest"';
       const message = `container "${container.name}" runs image "${container.image}": ${why}${testHook ? ' (a helm test pod)' : ''}`;
-      return [testHook ? { message, path: [...path, 'image'], severity: 'info' as const } : { message, path: [...path, 'image'] }];
-    });
+      violations.push(testHook ? { message, path: [...path, 'image'], severity: 'info' } : { message, path: [...path, 'image'] });
+    }
+    return violations;
   },
   examples: {
     valid: [

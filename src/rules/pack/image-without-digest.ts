@@ -1,7 +1,7 @@
 import { isMovingTag, parseImage } from '../../core/image.js';
 import { isHelmTestHook } from '../../core/hooks.js';
 import { containersOf, WORKLOAD_KINDS } from '../../core/workload.js';
-import type { Rule } from '../rule.js';
+import type { Rule, Violation } from '../rule.js';
 import { checkedWorkload } from './helpers.js';
 
 export const imageWithoutDigest: Rule = {
@@ -21,19 +21,16 @@ export const imageWithoutDigest: Rule = {
   },
   check(object, context) {
     if (!checkedWorkload(object, context)) return [];
-    const testHook = isHelmTestHook(object);
-    return containersOf(object).flatMap(({ container, kind, path }) => {
-      if (typeof container.image !== 'string' || !container.image) return [];
+    const violations: Violation[] = [];
+    for (const { container, kind, path } of containersOf(object)) {
+      if (typeof container.image !== 'string' || !container.image) continue;
       const reference = parseImage(container.image);
-      if (reference.digest || isMovingTag(reference)) return [];
-      return [
-        {
-          message: `${kind === 'container' ? 'container' : kind} "${container.name}" runs image "${container.image}" by tag only: the tag can be moved to other content${testHook ? ' (a helm test pod)' : ''}`,
-          path: [...path, 'image'],
-          ...(testHook ? { severity: 'info' as const } : {}),
-        },
-      ];
-    });
+      if (reference.digest || isMovingTag(reference)) continue;
+      const testHook = isHelmTestHook(object);
+      const message = `${kind === 'container' ? 'container' : kind} "${container.name}" runs image "${container.image}" by tag only: the tag can be moved to other content${testHook ? ' (a helm test pod)' : ''}`;
+      violations.push(testHook ? { message, path: [...path, 'image'], severity: 'info' } : { message, path: [...path, 'image'] });
+    }
+    return violations;
   },
   examples: {
     valid: [

@@ -1,6 +1,10 @@
-import { containersOf, describeContainer } from '../../core/workload.js';
+import { containersOf, describeContainer, type ContainerRef } from '../../core/workload.js';
 import type { Rule } from '../rule.js';
 import { checkedWorkload, firstByName } from './helpers.js';
+
+type Probe = 'livenessProbe' | 'readinessProbe';
+
+const absent = (probe: unknown) => probe === undefined || probe === null;
 
 /** Workloads that are meant to keep running (Jobs, CronJobs and bare Pods finish or are one-offs). */
 const LONG_RUNNING = ['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'ReplicationController'];
@@ -29,10 +33,13 @@ export const probesMissing: Rule = {
   },
   check(object, context) {
     if (!checkedWorkload(object, context)) return [];
-    const lacking = containersOf(object)
-      .filter((ref) => ref.kind === 'container')
-      .map((ref) => ({ ref, missing: (['livenessProbe', 'readinessProbe'] as const).filter((probe) => ref.container[probe] === undefined || ref.container[probe] === null) }))
-      .filter(({ missing }) => missing.length > 0);
+    const lacking: { ref: ContainerRef; missing: Probe[] }[] = [];
+    for (const ref of containersOf(object)) {
+      if (ref.kind !== 'container') continue;
+      const noLiveness = absent(ref.container.livenessProbe);
+      const noReadiness = absent(ref.container.readinessProbe);
+      if (noLiveness || noReadiness) lacking.push({ ref, missing: noLiveness && noReadiness ? ['livenessProbe', 'readinessProbe'] : [noLiveness ? 'livenessProbe' : 'readinessProbe'] });
+    }
     if (!lacking.length) return [];
     return [
       {

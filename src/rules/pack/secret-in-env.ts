@@ -25,14 +25,14 @@ export const secretInEnv: Rule = hardening({
     const violations: Violation[] = [];
     for (const ref of containersOf(object)) {
       const { env, envFrom } = ref.container;
-      const uses: string[] = [];
+      let uses: string[] | undefined;
       let first: (string | number)[] | undefined;
       if (Array.isArray(env)) {
         for (let index = 0; index < env.length; index++) {
           const entry: unknown = env[index];
           const secret = isRecord(entry) && isRecord(entry.valueFrom) && isRecord(entry.valueFrom.secretKeyRef) ? entry.valueFrom.secretKeyRef : undefined;
           if (!secret || !isRecord(entry)) continue;
-          uses.push(`${String(entry.name)} (Secret ${String(secret.name ?? '?')}, key ${String(secret.key ?? '?')})`);
+          (uses ??= []).push(`${String(entry.name)} (Secret ${String(secret.name ?? '?')}, key ${String(secret.key ?? '?')})`);
           first ??= [...ref.path, 'env', index, 'valueFrom', 'secretKeyRef'];
         }
       }
@@ -40,11 +40,11 @@ export const secretInEnv: Rule = hardening({
         for (let index = 0; index < envFrom.length; index++) {
           const entry: unknown = envFrom[index];
           if (!isRecord(entry) || !isRecord(entry.secretRef)) continue;
-          uses.push(`every key of Secret ${String(entry.secretRef.name ?? '?')}`);
+          (uses ??= []).push(`every key of Secret ${String(entry.secretRef.name ?? '?')}`);
           first ??= [...ref.path, 'envFrom', index, 'secretRef'];
         }
       }
-      if (uses.length) violations.push({ message: `${describeContainer(ref)} reads ${uses.join(', ')} into its environment`, path: first, evidence: { variables: uses } });
+      if (uses) violations.push({ message: `${describeContainer(ref)} reads ${uses.join(', ')} into its environment`, path: first, evidence: { variables: uses } });
     }
     return violations;
   },
