@@ -1,6 +1,6 @@
 import { hash } from 'node:crypto';
 import { apiGroupOf, isRecord, type ObjectRef } from './object.js';
-import { sharedLength, type PathSegment } from './provenance.js';
+import type { PathSegment } from './provenance.js';
 import { atOrAbove, emptySeverityCounts, type Severity, type SeverityCounts, type Stage } from './severity.js';
 
 /** What a suppression says and where it came from. */
@@ -64,38 +64,6 @@ export function fieldPathText(root: unknown, path: readonly PathSegment[]): stri
     node = childOf(node, segment);
   }
   return text;
-}
-
-/**
- * fieldPathText of the paths of many findings on one object: each walk goes on from where the last
- * one parted from it (findings on one object share most of their path's start).
- */
-export class FieldPathTexts {
-  private readonly walked: PathSegment[] = [];
-  private readonly nodes: unknown[];
-  private readonly texts: string[] = [''];
-
-  constructor(root: unknown) {
-    this.nodes = [root];
-  }
-
-  of(path: readonly PathSegment[]): string {
-    const { walked, nodes, texts } = this;
-    let depth = sharedLength(walked, path);
-    walked.length = depth;
-    nodes.length = texts.length = depth + 1;
-    let node = nodes[depth];
-    let text = texts[depth];
-    for (; depth < path.length; depth++) {
-      const segment = path[depth];
-      text = withSegment(text, node, segment);
-      node = childOf(node, segment);
-      walked.push(segment);
-      nodes.push(node);
-      texts.push(text);
-    }
-    return text;
-  }
 }
 
 /** The path text with one more segment, `node` being where the path stood before it. */

@@ -1,5 +1,5 @@
 import type { IgnoreEntry } from '../core/config.js';
-import { FieldPathTexts, fingerprintWith, objectIdentity, type Finding } from '../core/finding.js';
+import { fieldPathText, fingerprintWith, objectIdentity, type Finding } from '../core/finding.js';
 import type { Inventory } from '../core/inventory.js';
 import { refOf, type KubeObject, type ObjectRef } from '../core/object.js';
 import { locationOf, type Provenance } from '../core/provenance.js';
@@ -70,7 +70,7 @@ export function findingFor(meta: RuleMeta, object: KubeObject, violation: Violat
     stage: meta.stage,
     suppressed: false,
     remediation: meta.remediation,
-    fingerprint: fingerprintWith(meta.id, facts.identity, violation.path ? (facts.fieldPaths ??= new FieldPathTexts(object)).of(violation.path) : ''),
+    fingerprint: fingerprintWith(meta.id, facts.identity, violation.path ? fieldPathText(object, violation.path) : ''),
   };
   if (location) finding.location = location;
   if (violation.evidence) finding.evidence = violation.evidence;
@@ -96,8 +96,6 @@ interface ObjectFacts {
   identity: string;
   /** It carries the ignore annotation. */
   annotated: boolean;
-  /** The fingerprints' field paths, made on the first finding with a path. */
-  fieldPaths: FieldPathTexts | undefined;
 }
 
 const objectFacts = new WeakMap<KubeObject, ObjectFacts>();
@@ -107,7 +105,7 @@ function factsOf(object: KubeObject, inventory: Inventory): ObjectFacts {
   // Provenance is the inventory's: an object in another inventory is looked up again.
   if (facts?.inventory !== inventory) {
     const ref = refOf(object);
-    facts = { inventory, provenance: inventory.provenanceOf(object), ref, identity: objectIdentity(ref), annotated: typeof object.metadata.annotations?.[IGNORE_ANNOTATION] === 'string', fieldPaths: undefined };
+    facts = { inventory, provenance: inventory.provenanceOf(object), ref, identity: objectIdentity(ref), annotated: typeof object.metadata.annotations?.[IGNORE_ANNOTATION] === 'string' };
     objectFacts.set(object, facts);
   }
   return facts;

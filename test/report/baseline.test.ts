@@ -1,11 +1,10 @@
 // Fingerprints (rule, object, field path) and --baseline: only what is new counts.
 import { createHash } from 'node:crypto';
-import fc from 'fast-check';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { compareWithBaseline } from '../../src/core/baseline.js';
-import { FieldPathTexts, fieldPathText, fingerprintOf, type Finding } from '../../src/core/finding.js';
+import { fieldPathText, fingerprintOf, type Finding } from '../../src/core/finding.js';
 import { inventoryFromText } from '../../src/load/sources.js';
 import { parseBaseline } from '../../src/load/baseline.js';
 import { scanInventory } from '../../src/scan.js';
@@ -61,20 +60,6 @@ describe('fingerprints', () => {
     expect(fingerprintOf('r', ref, 'x')).toBe(fingerprintOf('r', { ...ref, apiVersion: 'batch/v1' }, 'x'));
     expect(fingerprintOf('r', ref, 'x')).not.toBe(fingerprintOf('r', { ...ref, apiVersion: 'other.io/v1' }, 'x'));
     expect(fingerprintOf('r', ref, 'x')).toMatch(/^[0-9a-f]{32}$/);
-  });
-
-  it('take the same field path text from the walker of an object, however many paths it is asked and in what order (property)', () => {
-    const name = fc.constantFrom('app', 'side', '', 7);
-    const item = fc.record({ name, image: fc.constant('x') }, { requiredKeys: [] });
-    const root = fc.record({ spec: fc.record({ containers: fc.array(item, { maxLength: 3 }), volumes: fc.array(fc.oneof(item, fc.constant(null)), { maxLength: 2 }) }) });
-    const segment = fc.constantFrom<string | number>('spec', 'containers', 'volumes', 'image', 'name', 'missing', 0, 1, 2);
-    fc.assert(
-      fc.property(root, fc.array(fc.array(segment, { maxLength: 6 }), { minLength: 1, maxLength: 10 }), (object, paths) => {
-        const walker = new FieldPathTexts(object);
-        for (const path of paths) expect(walker.of(path)).toBe(fieldPathText(object, path));
-      }),
-      { numRuns: 500 },
-    );
   });
 
   it('are the values users keep in their baselines: the algorithm and its input never change', () => {
