@@ -74,10 +74,10 @@ export function isRbacObject(object: KubeObject, kind: string): boolean {
 
 /** Tolerant read of a string list: manifests are user input, and a scalar where a list belongs must not crash the engine. */
 function strings(value: unknown): string[] {
-  const list: string[] = [];
-  if (!Array.isArray(value)) return list;
-  for (const item of value) if (item !== null && item !== undefined) list.push(typeof item === 'string' ? item : String(item));
-  return list;
+  if (!Array.isArray(value)) return [];
+  // A list of strings (nearly always) is copied as it is, at its own length.
+  for (const item of value) if (typeof item !== 'string') return value.filter((entry) => entry !== null && entry !== undefined).map(String);
+  return value.slice();
 }
 
 export function parseRule(value: unknown): PolicyRule {

@@ -5,12 +5,12 @@
  */
 import { severityRank, type Severity } from '../core/severity.js';
 import { isBootstrapObject } from './builtin-roles.js';
-import { bindingNamespace, type Grant, type RbacEngine } from './engine.js';
-import type { RoleDef } from './model.js';
+import type { Grant, RbacEngine } from './engine.js';
+import type { BindingDef, RoleDef } from './model.js';
 import { riskCatalogue, riskQuestions, type RiskDefinition } from './catalogue.js';
 import { escalationGraph, rbacScreen, type EscalationOptions, type EscalationPath } from './escalation.js';
 import { CheckScreen, matchCheck, type CheckMatch, type ScreenedGrants } from './permissions.js';
-import { boundSubject, subjectKey, type SubjectRef } from './subject.js';
+import { subjectKey, type SubjectRef } from './subject.js';
 
 export { riskCatalogue, type RiskDefinition } from './catalogue.js';
 
@@ -40,18 +40,18 @@ export function evaluateRisks(engine: RbacEngine, options: RiskOptions = {}): Ri
     const catalogue = riskCatalogue(options);
     const screen = new RiskScreen(rbacScreen(engine, options));
     const hits: RiskHit[] = [];
-    // Roles that answer no question of the screen carry no risk: most subjects of a cluster have no
-    // other, and are passed over without gathering their grants.
-    const answering = answeringSubjects(engine, screen, options);
-    if (answering.size === 0) return hits;
+    // Roles that answer no question of the screen carry no risk: when no binding grants one (a chart's
+    // or a namespace's ordinary roles), no subject's grants are gathered at all.
+    if (!engine.bindings.some((binding) => bindingAnswers(engine, binding, screen, options))) return hits;
     const evaluated = new Set<string>();
     for (const subject of engine.boundSubjects()) {
       // A User named system:serviceaccount:NS:NAME is that ServiceAccount: one set of grants, reported once.
       const key = subjectKey(subject);
-      if (!answering.has(key) || evaluated.has(key)) continue;
+      if (evaluated.has(key)) continue;
       evaluated.add(key);
       let grants = engine.directGrantsOf(subject);
       if (!options.includeDefaults) grants = grants.filter((grant) => !isBootstrapObject(grant.binding.object.metadata.labels));
+      // Most subjects of a cluster stop here.
       if (!screen.answersSomething(grants)) continue;
       const screened = screen.screen(grants);
       let path: EscalationPath | undefined | null = null;
@@ -72,22 +72,10 @@ export function evaluateRisks(engine: RbacEngine, options: RiskOptions = {}): Ri
   });
 }
 
-/**
- * The subjects (by subjectKey, the key their grants are filed under) that some binding grants a role
- * answering a question of the screen: the only ones whose grants can carry a risk. Bindings whose
- * role does not resolve grant nothing; the bootstrap bindings count only with `includeDefaults`.
- */
-function answeringSubjects(engine: RbacEngine, screen: RiskScreen, options: RiskOptions): Set<string> {
-  const keys = new Set<string>();
-  for (const binding of engine.bindings) {
-    const role = engine.resolution(binding).role;
-    if (!role || !screen.answersSomethingFor(role) || (!options.includeDefaults && isBootstrapObject(binding.object.metadata.labels))) continue;
-    for (const subject of binding.subjects) {
-      const bound = boundSubject(subject, bindingNamespace(binding));
-      if (bound) keys.add(subjectKey(bound));
-    }
-  }
-  return keys;
+/** Whether the binding grants a role that answers some question of the screen (a bootstrap binding counts only with `includeDefaults`). */
+function bindingAnswers(engine: RbacEngine, binding: BindingDef, screen: RiskScreen, options: RiskOptions): boolean {
+  const role = engine.resolution(binding).role;
+  return role !== undefined && screen.answersSomethingFor(role) && (options.includeDefaults === true || !isBootstrapObject(binding.object.metadata.labels));
 }
 
 /**
