@@ -1,10 +1,17 @@
 // Scan speed against its floor: the fastest bare YAML parse of the same text (js-yaml's loadAll),
 // measured in the same run. Prints objects per second and the ratio scan time / parse time.
 //
-// The floor and each stage run in turn, round after round (interleaved), so a machine loaded by
-// other work slows them alike; the ratios use the median CPU time of the rounds (the process's own
-// user + system time: what the work costs, less disturbed by load than wall time), and the least
-// disturbed wall time is printed beside it.
+// Each stage runs in a Node process of its own (this file, with the stage's name as argument): two
+// runs to warm the JIT up, then RUNS measured ones, each after a full collection. Stages sharing one
+// process coloured each other's figures: what one stage leaves behind (V8 sizes its young generation
+// after what the previous work kept alive; the garbage collector's helper threads) made the full scan
+// measure cheaper than the rule pack alone, which it contains. The processes take turns, round after
+// round, every other round in reverse order, so a machine loaded by other work slows them alike. The
+// ratios use the median CPU time (the process's own user + system time, its garbage collector's
+// threads included: what the work costs, less disturbed by load than wall time); the least disturbed
+// wall time is printed beside it.
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import jsYaml from 'js-yaml';
 import { parseAllDocuments } from 'yaml';
 import { Inventory } from '../dist/core/inventory.js';
@@ -15,7 +22,8 @@ import { scanInventory } from '../dist/scan.js';
 import { manifest } from './manifest-mix.mjs';
 
 const OBJECTS = 10_000;
-const ROUNDS = Number(process.env.KUBEWARD_BENCH_ROUNDS ?? 7);
+const ROUNDS = Number(process.env.KUBEWARD_BENCH_ROUNDS ?? 4);
+const RUNS = Number(process.env.KUBEWARD_BENCH_RUNS ?? 5);
 
 const text = manifest(OBJECTS);
 const bytes = Buffer.byteLength(text);
@@ -31,9 +39,10 @@ const stages = {
     const { objects } = parseYamlStream(text, { file: 'bench.yaml' });
     return scanInventory(new Inventory(objects), { disable: [], ignore: [] }).findings.length;
   },
+  documentModel: () => parseAllDocuments(text).length,
 };
 
-/** One run of a stage: wall and CPU milliseconds, after a full GC so one stage's garbage is not the next one's cost. */
+/** One run of a stage: wall and CPU milliseconds, after a full GC so one run's garbage is not the next one's cost. */
 function measure(work) {
   globalThis.gc?.();
   const cpu = process.cpuUsage();
@@ -44,18 +53,31 @@ function measure(work) {
   return { wallMs, cpuMs: (used.user + used.system) / 1000, result };
 }
 
-// One warm-up round (the JIT), then ROUNDS interleaved rounds.
-for (const work of Object.values(stages)) work();
-const samples = Object.fromEntries(Object.keys(stages).map((name) => [name, []]));
-let findings = 0;
-for (let round = 0; round < ROUNDS; round++) {
-  for (const [name, work] of Object.entries(stages)) {
-    const sample = measure(work);
-    samples[name].push(sample);
-    if (name === 'scan') findings = sample.result;
-  }
+const child = process.argv[2];
+if (child) {
+  // A stage's own process: warm up, measure, print the samples as JSON.
+  const work = stages[child];
+  const runs = child === 'documentModel' ? 1 : RUNS;
+  for (let warm = 0; warm < (child === 'documentModel' ? 0 : 2); warm++) work();
+  const samples = Array.from({ length: runs }, () => measure(work));
+  process.stdout.write(JSON.stringify(samples));
+  process.exit(0);
 }
-const documentModel = measure(() => parseAllDocuments(text).length);
+
+const self = fileURLToPath(import.meta.url);
+function runStage(name) {
+  const run = spawnSync(process.execPath, [...process.execArgv, self, name], { encoding: 'utf8', maxBuffer: 1 << 20 });
+  if (run.status !== 0) throw new Error(`stage ${name} failed: ${run.stderr}`);
+  return JSON.parse(run.stdout);
+}
+
+const names = ['floor', 'parse', 'rulePack', 'scan'];
+const samples = Object.fromEntries(names.map((name) => [name, []]));
+for (let round = 0; round < ROUNDS; round++) {
+  for (const name of round % 2 === 0 ? names : [...names].reverse()) samples[name].push(...runStage(name));
+}
+const documentModel = runStage('documentModel')[0];
+const findings = samples.scan[0].result;
 
 const median = (values) => [...values].sort((a, b) => a - b)[values.length >> 1];
 const summary = (name) => ({ cpuMs: median(samples[name].map((sample) => sample.cpuMs)), wallMs: Math.min(...samples[name].map((sample) => sample.wallMs)) });
@@ -64,7 +86,7 @@ const perSecond = (ms) => Math.round((OBJECTS / ms) * 1000).toLocaleString('en-U
 const line = (label, { cpuMs, wallMs }, ratio = true) =>
   console.log(`${label.padEnd(34)} cpu ${cpuMs.toFixed(0).padStart(5)} ms  wall ${wallMs.toFixed(0).padStart(5)} ms  ${perSecond(cpuMs).padStart(7)} objects/s${ratio ? `  ratio ${(cpuMs / floor.cpuMs).toFixed(2)} (wall ${(wallMs / floor.wallMs).toFixed(2)})` : ''}`);
 
-console.log(`input: ${OBJECTS.toLocaleString('en-US')} objects, ${(bytes / 1048576).toFixed(1)} MiB of YAML; ${findings} findings; median CPU of ${ROUNDS} interleaved rounds, best wall`);
+console.log(`input: ${OBJECTS.toLocaleString('en-US')} objects, ${(bytes / 1048576).toFixed(1)} MiB of YAML; ${findings} findings; each stage in its own process, median CPU of ${ROUNDS} × ${RUNS} runs, best wall`);
 line('floor  js-yaml loadAll', floor, false);
 console.log(`       yaml parseAllDocuments      cpu ${documentModel.cpuMs.toFixed(0).padStart(5)} ms  (${(documentModel.cpuMs / floor.cpuMs).toFixed(1)}x the floor: why positions are computed lazily)`);
 line('kubeward parse (with lines)', summary('parse'));
