@@ -5,6 +5,12 @@ import { scopeResolver, type ScopeResolver } from './scope.js';
 /**
  * The set of objects from one or more sources, indexed once. Objects are shared, never copied:
  * engines receive the same KubeObject references the loaders produced.
+ *
+ * Objects are read-only once loaded. What the rules and engines work out about an object is kept
+ * against the object itself for as long as it lives (its pod template and containers, its main
+ * container, its findings' reference and fingerprint identity: WeakMaps in core/workload.ts,
+ * core/tokens.ts and rules/engine.ts), so a library user who changes an object and scans again would
+ * get answers about the object as it was: build a new object (and Inventory) instead.
  */
 export class Inventory {
   readonly objects: readonly KubeObject[];
