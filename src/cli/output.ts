@@ -8,11 +8,13 @@ import { oneLine } from '../core/sanitize.js';
  * stdout. A failed run never leaves a partial report behind.
  */
 export function writeOutput(text: string | Iterable<string>, file?: string): void {
-  const chunks = utf8Chunks(typeof text === 'string' ? [text] : text);
+  const parts = typeof text === 'string' ? [text] : text;
   if (!file || file === '-') {
-    for (const chunk of chunks) process.stdout.write(chunk);
+    for (const chunk of utf8Chunks(parts)) process.stdout.write(chunk);
     return;
   }
+  // A file is written synchronously: one chunk serves every write (no megabyte left for the collector per chunk).
+  const chunks = utf8Chunks(parts, true);
   const temporary = join(dirname(file), `.${basename(file)}.${process.pid}.tmp`);
   try {
     const descriptor = openSync(temporary, 'w', 0o644);
@@ -36,9 +38,10 @@ export function writeOutput(text: string | Iterable<string>, file?: string): voi
 /**
  * Parts encoded as UTF-8 into chunks of about a MiB as they come: few writes, no joined copy of the
  * text, and never the whole text in memory. Each chunk is a buffer of its own (stdout may still hold
- * the last one when the next is filled).
+ * the last one when the next is filled), unless `reuse` says that each is written before the next is
+ * asked for: then one buffer serves them all.
  */
-function* utf8Chunks(parts: Iterable<string>): Generator<Buffer> {
+function* utf8Chunks(parts: Iterable<string>, reuse = false): Generator<Buffer> {
   const size = 1 << 20;
   let chunk = Buffer.allocUnsafe(size);
   let used = 0;
@@ -46,7 +49,7 @@ function* utf8Chunks(parts: Iterable<string>): Generator<Buffer> {
     // UTF-8 takes at most 3 bytes per UTF-16 unit: a part that might not fit starts a new chunk, one bigger than a chunk goes alone.
     if (used + part.length * 3 > size) {
       if (used > 0) yield chunk.subarray(0, used);
-      chunk = Buffer.allocUnsafe(size);
+      if (!reuse) chunk = Buffer.allocUnsafe(size);
       used = 0;
       if (part.length * 3 > size) {
         yield Buffer.from(part, 'utf8');
