@@ -21,6 +21,11 @@ export function sharedLength(a: readonly PathSegment[], b: readonly PathSegment[
   return length;
 }
 
+/** Whether two field paths name the same field (two checks of one setting report the same path). */
+export function samePath(a: readonly PathSegment[], b: readonly PathSegment[]): boolean {
+  return a.length === b.length && sharedLength(a, b) === a.length;
+}
+
 /**
  * The longest prefix of `path` that exists in `root`: where a finding about a missing field
  * (`securityContext.runAsNonRoot` not set) can point.

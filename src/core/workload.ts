@@ -1,5 +1,5 @@
 import { isRecord, type KubeObject, type ObjectMeta } from './object.js';
-import { sharedLength, type PathSegment } from './provenance.js';
+import { samePath, type PathSegment } from './provenance.js';
 
 /** The fields of a PodSpec that kubeward reads; everything else stays reachable as unknown. */
 export interface PodSpec {
@@ -137,7 +137,7 @@ export function containersOf(object: KubeObject): ContainerRef[] {
 export function podContainers(pod: { spec: PodSpec; podPath?: readonly PathSegment[] }): ContainerRef[] {
   const podPath = pod.podPath ?? NO_PATH;
   const known = podContainerLists.get(pod.spec);
-  if (known && (known.podPath === podPath || (known.podPath.length === podPath.length && sharedLength(known.podPath, podPath) === podPath.length))) return known.refs;
+  if (known && (known.podPath === podPath || samePath(known.podPath, podPath))) return known.refs;
   const refs = readContainers(pod.spec, podPath);
   podContainerLists.set(pod.spec, { podPath, refs });
   return refs;

@@ -43,10 +43,6 @@ function isPrefix(prefix: readonly PathSegment[], path: readonly PathSegment[]):
   return prefix.length <= path.length && sharedLength(prefix, path) === prefix.length;
 }
 
-/** Whether two field paths name the same field (two checks of one setting report the same path). */
-export function samePath(a: readonly PathSegment[], b: readonly PathSegment[]): boolean {
-  return a.length === b.length && sharedLength(a, b) === a.length;
-}
 
 /** Who sets a field, for messages: the container it goes through (`init container "setup"`), else the pod. */
 export function whoSets(object: KubeObject, field: readonly PathSegment[]): string {

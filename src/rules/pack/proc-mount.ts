@@ -1,6 +1,7 @@
 import { WORKLOAD_KINDS } from '../../core/workload.js';
 import type { Rule } from '../rule.js';
-import { checkedWorkload, hardening, podSecurityReference, podSecurityViolations, samePath, whoSets } from './helpers.js';
+import { checkedWorkload, hardening, podSecurityReference, podSecurityViolations, whoSets } from './helpers.js';
+import { samePath } from '../../core/provenance.js';
 
 export const procMount: Rule = hardening({
   meta: {

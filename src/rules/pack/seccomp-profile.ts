@@ -1,7 +1,8 @@
 import { containersOf, podTemplateOf, WORKLOAD_KINDS } from '../../core/workload.js';
 import { SECCOMP_CONTAINER_ANNOTATION_PREFIX, SECCOMP_POD_ANNOTATION, type PodSecurityViolation } from '../../pss/index.js';
 import type { Rule, Violation } from '../rule.js';
-import { breaksLevel, checkedWorkload, hardening, podSecurityEvidence, podSecurityReference, podSecurityViolations, samePath, whoSets } from './helpers.js';
+import { breaksLevel, checkedWorkload, hardening, podSecurityEvidence, podSecurityReference, podSecurityViolations, whoSets } from './helpers.js';
+import { samePath } from '../../core/provenance.js';
 
 export const seccompProfile: Rule = hardening({
   meta: {
