@@ -207,13 +207,6 @@ function loaded(object: KubeObject, options: ParseOptions, document: RawDocument
 }
 
 /**
- * A locator answers the first time a finding asks for a field's line, then keeps what it learnt:
- * scanning stays at js-yaml speed, only findings pay for positions. JSON is read by its own scanner
- * (locate-json.ts), block-style YAML by indentation (locate.ts), both indexing each container once, so
- * a dump of 100,000 objects costs one pass; anything else (flow collections on the way, anchors) is
- * read by `yaml`'s parser.
- */
-/**
  * The block index of the document of a stream asked last, shared by the stream's locators: findings
  * come object after object, so a document's index serves all of its findings and is garbage soon
  * after, instead of every index of the stream living as long as the objects (a document asked again
@@ -224,6 +217,13 @@ interface IndexedDocument {
   index: BlockIndex | undefined;
 }
 
+/**
+ * A locator answers the first time a finding asks for a field's line, then keeps what it learnt:
+ * scanning stays at js-yaml speed, only findings pay for positions. JSON is read by its own scanner
+ * (locate-json.ts), block-style YAML by indentation (locate.ts), both indexing each container once, so
+ * a dump of 100,000 objects costs one pass; anything else (flow collections on the way, anchors) is
+ * read by `yaml`'s parser.
+ */
 function lazyLocator(document: RawDocument, json = false, indexed: IndexedDocument = { document: undefined, index: undefined }): (path: readonly PathSegment[]) => number | undefined {
   let fast: ((path: readonly PathSegment[]) => number | typeof FALLBACK) | undefined;
   let parsed: ((path: readonly PathSegment[]) => number | undefined) | undefined;
