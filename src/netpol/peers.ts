@@ -108,11 +108,7 @@ export function buildTopology(inventory: Inventory, options: TopologyOptions = {
   for (const object of inventory.byKind(...WORKLOAD_KINDS)) {
     const template = podTemplateOf(object);
     if (!template) continue;
-    const namespace = object.metadata.namespace ?? 'default';
-    const owner = object.kind === 'Pod' ? controllingOwner(object) : undefined;
-    const kind = owner?.kind ?? object.kind;
-    const name = owner?.name ?? nameOf(object);
-    const id = workloadId(namespace, kind, name);
+    const { id, namespace, kind, name } = workloadOf(object);
     let workload = byId.get(id);
     if (!workload) {
       workload = { id, namespace, name, kind, objects: [], variants: [] };
@@ -138,9 +134,13 @@ export function buildTopology(inventory: Inventory, options: TopologyOptions = {
   return topology;
 }
 
-/** `ns/name[Kind]`. */
-function workloadId(namespace: string, kind: string, name: string): string {
-  return `${namespace}/${name}[${kind}]`;
+/** The workload an object with a pod template belongs to: its controller for a controlled Pod, else itself; `id` is `ns/name[Kind]`. */
+function workloadOf(object: KubeObject): { id: string; namespace: string; kind: string; name: string } {
+  const namespace = object.metadata.namespace ?? 'default';
+  const owner = object.kind === 'Pod' ? controllingOwner(object) : undefined;
+  const kind = owner?.kind ?? object.kind;
+  const name = owner?.name ?? nameOf(object);
+  return { id: `${namespace}/${name}[${kind}]`, namespace, kind, name };
 }
 
 /**
@@ -152,8 +152,7 @@ export function hasWorkloadOfSeveralObjects(inventory: Inventory): boolean {
   const ids = new Set<string>();
   for (const object of inventory.byKind(...WORKLOAD_KINDS)) {
     if (!podTemplateOf(object)) continue;
-    const owner = object.kind === 'Pod' ? controllingOwner(object) : undefined;
-    const id = workloadId(object.metadata.namespace ?? 'default', owner?.kind ?? object.kind, owner?.name ?? nameOf(object));
+    const { id } = workloadOf(object);
     if (ids.has(id)) return true;
     ids.add(id);
   }
