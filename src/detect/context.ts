@@ -106,9 +106,11 @@ export class LearnedContext implements DetectContext {
   private learnClusterRole(event: AuditEvent): void {
     const raw = event.raw;
     const ref = raw.objectRef as Record<string, unknown>;
-    const write = ref.subresource === undefined && successful(raw) ? clusterRoleWrite(raw, (name) => this.roles.clusterRole(name)) : undefined;
+    const applies = ref.subresource === undefined && successful(raw);
+    // read before the role index learns the event: a patch applies to the role as it was
+    const write = applies ? clusterRoleWrite(raw, (name) => this.roles.clusterRole(name)) : undefined;
     this.roles.learn(event);
-    if (ref.subresource !== undefined || !successful(raw)) return;
+    if (!applies) return;
     if (raw.verb === 'delete') {
       if (typeof ref.name === 'string' && this.isAggregator(ref.name)) this.setAggregator(ref.name, null);
       return;
@@ -117,12 +119,14 @@ export class LearnedContext implements DetectContext {
     const stored = isRecord(raw.responseObject) && raw.responseObject.kind === 'ClusterRole' ? raw.responseObject : undefined;
     const body = stored ?? (isRecord(raw.requestObject) ? raw.requestObject : undefined);
     // a patch's body holds only what it changes: an aggregationRule it does not name stays as it was
-    const rule = body && (raw.verb !== 'patch' || stored || 'aggregationRule' in body) ? body.aggregationRule : undefined;
-    if (isRecord(rule)) {
-      const own = parseRules(body?.rules);
-      const before = this.aggregatedRoles().find((role) => role.name === write.name);
-      this.setAggregator(write.name, { name: write.name, selectors: aggregationSelectorsOf(rule), rules: own.length > 0 || !before ? own : before.rules });
-    } else if (body && (raw.verb !== 'patch' || stored || 'aggregationRule' in body) && this.isAggregator(write.name)) this.setAggregator(write.name, null);
+    if (body && (raw.verb !== 'patch' || stored || 'aggregationRule' in body)) {
+      const rule = body.aggregationRule;
+      if (isRecord(rule)) {
+        const own = parseRules(body.rules);
+        const before = this.aggregatedRoles().find((role) => role.name === write.name);
+        this.setAggregator(write.name, { name: write.name, selectors: aggregationSelectorsOf(rule), rules: own.length > 0 || !before ? own : before.rules });
+      } else if (this.isAggregator(write.name)) this.setAggregator(write.name, null);
+    }
     const feeds = aggregationTargets(write.labels, this.aggregatedRoles()).filter((target) => target.name !== write.name);
     if (feeds.length === 0) return;
     const added = risksOfRules(write.rules);
