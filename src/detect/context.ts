@@ -20,6 +20,11 @@ import { BoundedMap } from './state.js';
 /** Who can read Secrets, by the cluster's RBAC (from `--cluster`): the namespaces, `*` for all. */
 export interface SecretAccess {
   secretNamespaces(namespace: string, name: string): readonly string[];
+  /**
+   * The roles the cluster's bindings give a ServiceAccount (RoleIndex keys): should the log show one of
+   * them come to read Secrets (a feeder aggregated into `view`, an update of its rules), it does too.
+   */
+  boundRoles?(namespace: string, name: string): readonly string[];
 }
 
 export interface ClusterFacts {
@@ -50,7 +55,15 @@ export interface DetectContext {
   learnedClusterRole(name: string): LearnedClusterRole | undefined;
 }
 
+interface PendingBinding {
+  /** Its role (RoleIndex key). */
+  role: string;
+  /** The usernames of the ServiceAccounts it binds. */
+  serviceAccounts: readonly string[];
+}
+
 const SECRET_VERBS = new Set(['get', 'list', 'watch']);
+const CLUSTER_ROLE_KEY = RoleIndex.key('ClusterRole', undefined, '');
 /** Aggregated ClusterRoles learned from the log at most (a cluster has a handful; a flood is bounded). */
 const MAX_LEARNED_AGGREGATORS = 1_000;
 const BINDING_RESOURCES = new Set(['rolebindings', 'clusterrolebindings']);
@@ -74,6 +87,17 @@ export class LearnedContext implements DetectContext {
   /** ServiceAccount username → how the log showed it reading Secrets. */
   private readonly secretReaders: BoundedMap<SecretReadSource>;
   private readonly rbacAnswers = new Map<string, boolean>();
+  private readonly clusterBoundRoles = new Map<string, readonly string[]>();
+  /**
+   * Bindings the log showed to roles that did not read Secrets then, by binding: the role and the
+   * ServiceAccounts bound. When the role comes to read Secrets (its rules updated, a feeder aggregated
+   * into it), they become readers; once judged, a binding is dropped from here, so each is judged once.
+   */
+  private readonly pendingBindings: BoundedMap<PendingBinding>;
+  /** The keys of pendingBindings, by role key: may hold bindings since evicted or changed (checked on use). */
+  private pendingByRole = new Map<string, Set<string>>();
+  private pendingIndexed = 0;
+  private readonly maxEntries: number;
 
   constructor(facts: ClusterFacts = {}, maxEntries = 20_000) {
     this.roles = new RoleIndex(maxEntries);
@@ -82,6 +106,8 @@ export class LearnedContext implements DetectContext {
     this.aggregated = facts.aggregatedRoles ?? BUILTIN_AGGREGATED_ROLES;
     this.created = new BoundedMap(maxEntries);
     this.secretReaders = new BoundedMap(maxEntries);
+    this.pendingBindings = new BoundedMap(maxEntries);
+    this.maxEntries = maxEntries;
   }
 
   /** Learns from one audit event (its first outcome stage). Cheap for the events that teach nothing. */
@@ -90,8 +116,11 @@ export class LearnedContext implements DetectContext {
     const ref = raw.objectRef;
     if (!isRecord(ref)) return;
     const resource = ref.resource;
-    if (resource === 'roles') this.roles.learn(event);
-    else if (resource === 'clusterroles') this.learnClusterRole(event);
+    if (resource === 'roles') {
+      this.roles.learn(event);
+      const name = objectName(raw, ref);
+      if (typeof ref.namespace === 'string' && name !== undefined) this.judgePendingBindings(RoleIndex.key('Role', ref.namespace, name));
+    } else if (resource === 'clusterroles') this.learnClusterRole(event);
     else if (resource === 'secrets') this.learnSecretRead(raw, ref);
     else if (resource === 'serviceaccounts') this.learnServiceAccount(event, ref);
     else if (typeof resource === 'string' && BINDING_RESOURCES.has(resource)) this.learnBinding(raw, ref);
@@ -111,6 +140,8 @@ export class LearnedContext implements DetectContext {
     const write = applies ? clusterRoleWrite(raw, (name) => this.roles.clusterRole(name)) : undefined;
     this.roles.learn(event);
     if (!applies) return;
+    const name = objectName(raw, ref);
+    if (name !== undefined) this.judgePendingBindings(RoleIndex.key('ClusterRole', undefined, name));
     if (raw.verb === 'delete') {
       if (typeof ref.name === 'string' && this.isAggregator(ref.name)) this.setAggregator(ref.name, null);
       return;
@@ -133,6 +164,7 @@ export class LearnedContext implements DetectContext {
     for (const target of feeds) {
       const had = this.roleRisks('ClusterRole', undefined, target.name) ?? BUILTIN_ROLE_RISKS.get(target.name) ?? risksOfRules(target.rules);
       this.roles.setRisks('ClusterRole', undefined, target.name, [...new Set([...had, ...added])].sort());
+      this.judgePendingBindings(RoleIndex.key('ClusterRole', undefined, target.name));
     }
   }
 
@@ -157,26 +189,80 @@ export class LearnedContext implements DetectContext {
   private learnServiceAccount(event: AuditEvent, ref: Record<string, unknown>): void {
     const raw = event.raw;
     if (ref.subresource !== undefined || raw.verb !== 'create' || !successful(raw) || typeof ref.namespace !== 'string') return;
-    const body = isRecord(raw.responseObject) ? raw.responseObject : raw.requestObject;
-    const name = typeof ref.name === 'string' ? ref.name : isRecord(body) && isRecord(body.metadata) && typeof body.metadata.name === 'string' ? body.metadata.name : undefined;
+    const name = objectName(raw, ref);
     if (name) this.created.set(serviceAccountUsername(ref.namespace, name), event.time);
   }
 
-  /** A binding created or changed to a role that reads Secrets makes its ServiceAccount subjects readers. */
+  /**
+   * A binding created or changed to a role that reads Secrets makes its ServiceAccount subjects
+   * readers; to a role that does not (yet), it is kept pending (judgePendingBindings). A deleted
+   * binding is no longer pending.
+   */
   private learnBinding(raw: Record<string, unknown>, ref: Record<string, unknown>): void {
-    if (ref.subresource !== undefined || !['create', 'update', 'patch'].includes(String(raw.verb)) || !successful(raw)) return;
+    if (ref.subresource !== undefined || !successful(raw)) return;
+    const namespace = typeof ref.namespace === 'string' ? ref.namespace : undefined;
+    if (raw.verb === 'delete') {
+      if (typeof ref.name === 'string') this.pendingBindings.delete(bindingKey(ref.resource, namespace, ref.name));
+      return;
+    }
+    if (!['create', 'update', 'patch'].includes(String(raw.verb))) return;
     const body = isRecord(raw.responseObject) && isRecord(raw.responseObject.roleRef) ? raw.responseObject : raw.requestObject;
     if (!isRecord(body) || !isRecord(body.roleRef) || !Array.isArray(body.subjects)) return;
     const roleRef = body.roleRef;
     if (typeof roleRef.name !== 'string') return;
     const kind = typeof roleRef.kind === 'string' ? roleRef.kind : 'ClusterRole';
-    const namespace = typeof ref.namespace === 'string' ? ref.namespace : undefined;
-    const risks = this.roleRisks(kind, kind === 'Role' ? namespace : undefined, roleRef.name) ?? (kind === 'ClusterRole' ? BUILTIN_ROLE_RISKS.get(roleRef.name) : undefined);
-    if (!risks?.includes('secrets')) return;
+    const serviceAccounts: string[] = [];
     for (const subject of body.subjects) {
       if (!isRecord(subject) || subject.kind !== 'ServiceAccount' || typeof subject.name !== 'string') continue;
       const subjectNamespace = typeof subject.namespace === 'string' ? subject.namespace : namespace;
-      if (subjectNamespace) this.secretReaders.set(serviceAccountUsername(subjectNamespace, subject.name), 'audit-binding');
+      if (subjectNamespace) serviceAccounts.push(serviceAccountUsername(subjectNamespace, subject.name));
+    }
+    const name = objectName(raw, ref);
+    const key = name === undefined ? undefined : bindingKey(ref.resource, namespace, name);
+    const roleKey = RoleIndex.key(kind, kind === 'Role' ? namespace : undefined, roleRef.name);
+    if (this.readsSecrets(roleKey)) {
+      for (const username of serviceAccounts) this.secretReaders.set(username, 'audit-binding');
+      if (key) this.pendingBindings.delete(key);
+    } else if (key && serviceAccounts.length > 0) this.addPendingBinding(key, { role: roleKey, serviceAccounts });
+    else if (key) this.pendingBindings.delete(key);
+  }
+
+  /** Whether a role reads Secrets, as the log taught or, for Kubernetes' own ClusterRoles, as they ship. */
+  private readsSecrets(roleKey: string): boolean {
+    const risks = this.roles.risksByKey(roleKey) ?? (roleKey.startsWith(CLUSTER_ROLE_KEY) ? BUILTIN_ROLE_RISKS.get(roleKey.slice(CLUSTER_ROLE_KEY.length)) : undefined);
+    return risks?.includes('secrets') ?? false;
+  }
+
+  private addPendingBinding(key: string, binding: PendingBinding): void {
+    this.pendingBindings.set(key, binding);
+    let keys = this.pendingByRole.get(binding.role);
+    if (!keys) this.pendingByRole.set(binding.role, (keys = new Set()));
+    keys.add(key);
+    // The index may keep keys the bounded map has since dropped: it is rebuilt from the live entries
+    // once it has grown past twice the cap, so it stays bounded at O(1) amortised per binding.
+    if (++this.pendingIndexed > 2 * this.maxEntries) {
+      this.pendingByRole = new Map();
+      this.pendingIndexed = 0;
+      for (const [liveKey, live] of this.pendingBindings.entries()) {
+        let liveKeys = this.pendingByRole.get(live.role);
+        if (!liveKeys) this.pendingByRole.set(live.role, (liveKeys = new Set()));
+        liveKeys.add(liveKey);
+        this.pendingIndexed++;
+      }
+    }
+  }
+
+  /** A role that now reads Secrets makes the ServiceAccounts of the bindings pending on it readers. */
+  private judgePendingBindings(roleKey: string): void {
+    const keys = this.pendingByRole.get(roleKey);
+    if (!keys || !this.readsSecrets(roleKey)) return;
+    this.pendingByRole.delete(roleKey);
+    this.pendingIndexed -= keys.size;
+    for (const key of keys) {
+      const binding = this.pendingBindings.peek(key);
+      if (binding?.role !== roleKey) continue;
+      for (const username of binding.serviceAccounts) this.secretReaders.set(username, 'audit-binding');
+      this.pendingBindings.delete(key);
     }
   }
 
@@ -199,7 +285,14 @@ export class LearnedContext implements DetectContext {
       answer = this.secrets.secretNamespaces(namespace, name).length > 0;
       if (this.rbacAnswers.size < 100_000) this.rbacAnswers.set(username, answer);
     }
-    return answer ? 'rbac' : undefined;
+    if (answer) return 'rbac';
+    // the cluster's bindings to a role the log has shown coming to read Secrets
+    let roles = this.clusterBoundRoles.get(username);
+    if (!roles) {
+      roles = this.secrets.boundRoles?.(namespace, name) ?? [];
+      if (this.clusterBoundRoles.size < 100_000) this.clusterBoundRoles.set(username, roles);
+    }
+    return roles.some((roleKey) => this.roles.risksByKey(roleKey)?.includes('secrets')) ? 'audit-binding' : undefined;
   }
 
   podsRunningAs(namespace: string, name: string): readonly PodInfo[] {
@@ -218,6 +311,18 @@ export class LearnedContext implements DetectContext {
   learnedClusterRole(name: string): LearnedClusterRole | undefined {
     return this.roles.clusterRole(name);
   }
+}
+
+/** The name of the object an event is about: its objectRef's, else (a create) the stored or sent object's. */
+function objectName(raw: Record<string, unknown>, ref: Record<string, unknown>): string | undefined {
+  if (typeof ref.name === 'string') return ref.name;
+  const body = isRecord(raw.responseObject) ? raw.responseObject : raw.requestObject;
+  return isRecord(body) && isRecord(body.metadata) && typeof body.metadata.name === 'string' ? body.metadata.name : undefined;
+}
+
+/** A binding's key among those the log showed (its resource, namespace and name). */
+function bindingKey(resource: unknown, namespace: string | undefined, name: string): string {
+  return `${String(resource)}/${namespace ?? ''}/${name}`;
 }
 
 /** The aggregated ClusterRoles of the cluster the RBAC engine holds (built-in ones included when it assumed them). */
@@ -246,6 +351,9 @@ export function secretAccessOf(engine: RbacEngine): SecretAccess {
         if ([...SECRET_VERBS].some((verb) => firstAllowingRule(role, { verb, apiGroup: '', resource: 'secrets', namespace: grant.namespace, name: '' }))) found.add(scope);
       }
       return [...found].sort();
+    },
+    boundRoles(namespace, name) {
+      return engine.grantsFor(serviceAccountIdentity(namespace, name)).map((grant) => RoleIndex.key(grant.role.kind, grant.role.namespace, grant.role.name));
     },
   };
 }

@@ -333,7 +333,7 @@ export const DNS_FIELDS: readonly FieldDef[] = dns([
   { name: 'dns.pod.sa.username', desc: 'the username the pod service account authenticates as', extract: (e) => (e.pod ? serviceAccountUsername(e.pod.namespace, e.pod.serviceAccount) : undefined) },
   {
     name: 'dns.pod.sa.reads_secrets',
-    desc: '"true" when the pod\'s ServiceAccount can read Secrets: seen reading them or bound to a role that does in the audit log, or allowed by the RBAC of --cluster',
+    desc: '"true" when the pod\'s ServiceAccount can read Secrets: seen reading them or bound to a role that does in the audit log, or allowed by the RBAC of --cluster. A binding (in the log or in --cluster) to a role that reads Secrets only later counts from then on: the role\'s rules updated, or Secrets aggregated into it (into `view`, or a chart\'s own aggregated role). The log\'s bindings are remembered within the detector\'s role cap.',
     extract: (e) => (e.pod ? bool(e.context?.secretReadSource(e.pod.namespace, e.pod.serviceAccount) !== undefined) : undefined),
   },
   {

@@ -52,12 +52,18 @@ export class RoleIndex {
     return this.clusterRoles.peek(name);
   }
 
-  private static key(kind: string, namespace: string | undefined, name: string): string {
+  /** A role's key: `Role/<namespace>/<name>`, `ClusterRole//<name>`. */
+  static key(kind: string, namespace: string | undefined, name: string): string {
     return `${kind}/${kind === 'Role' ? (namespace ?? '') : ''}/${name}`;
   }
 
   roleRisks(kind: string, namespace: string | undefined, name: string): readonly string[] | undefined {
     return this.roles.peek(RoleIndex.key(kind, namespace, name));
+  }
+
+  /** roleRisks by the role's key (RoleIndex.key). */
+  risksByKey(key: string): readonly string[] | undefined {
+    return this.roles.peek(key);
   }
 
   /** What a role grants, as worked out beyond its own rules (an aggregated ClusterRole fed by another). */

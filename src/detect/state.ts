@@ -70,6 +70,12 @@ export class BoundedMap<V> {
   get size(): number {
     return this.current.size + this.old.size;
   }
+
+  /** Every entry, the older generation first (no entry is kept alive by reading it here). */
+  *entries(): IterableIterator<[string, V]> {
+    yield* this.old;
+    yield* this.current;
+  }
 }
 
 /**

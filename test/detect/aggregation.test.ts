@@ -10,6 +10,9 @@ import type { AuditEvent } from '../../src/detect/audit.js';
 import { Detector } from '../../src/detect/detector.js';
 import { loadKubewardRules } from '../../src/detect/rules.js';
 import { builtinDetectRuleFiles } from '../../src/load/detect-rules.js';
+import { secretAccessOf } from '../../src/detect/context.js';
+import { inventoryFromText } from '../../src/load/sources.js';
+import { buildEngine } from '../../src/rbac/engine.js';
 import { runCli } from '../helpers/cli.js';
 
 const RULE = 'clusterrole-aggregates-sensitive-rules';
@@ -203,6 +206,87 @@ rules: []
       expect(detector.context.roleRisks('ClusterRole', undefined, 'tracing-reader')).toContain('secrets');
       expect(detector.context.secretReadSource('checkout', 'tracing')).toBe('audit-binding');
       expect(detector.context.secretReadSource('checkout', 'viewer')).toBe('audit-binding');
+    });
+
+    describe('bindings made before the role came to read Secrets are judged again', () => {
+      const BINDINGS = { apiGroup: 'rbac.authorization.k8s.io', apiVersion: 'v1' };
+      const account = (name: string, namespace = 'checkout') => ({ kind: 'ServiceAccount', name, namespace });
+      const clusterBinding = (name: string, role: string, subjects: unknown[], verb = 'create') =>
+        ev({ verb, objectRef: { resource: 'clusterrolebindings', ...BINDINGS, name }, responseStatus: { code: verb === 'create' ? 201 : 200 }, responseObject: { kind: 'ClusterRoleBinding', metadata: { name }, roleRef: { apiGroup: BINDINGS.apiGroup, kind: 'ClusterRole', name: role }, subjects } });
+      const roleBinding = (namespace: string, name: string, role: string, subjects: unknown[]) =>
+        ev({ verb: 'create', objectRef: { resource: 'rolebindings', ...BINDINGS, namespace, name }, responseObject: { kind: 'RoleBinding', metadata: { name, namespace }, roleRef: { apiGroup: BINDINGS.apiGroup, kind: 'Role', name: role }, subjects } });
+      const deleteBinding = (name: string) => ev({ verb: 'delete', objectRef: { resource: 'clusterrolebindings', ...BINDINGS, name }, responseStatus: { code: 200 } });
+      const role = (namespace: string, name: string, roleRules: unknown[], verb = 'create') => {
+        const object = { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: { name, namespace }, rules: roleRules };
+        return ev({ verb, objectRef: { resource: 'roles', ...BINDINGS, namespace, name }, responseStatus: { code: verb === 'create' ? 201 : 200 }, requestObject: object, responseObject: object });
+      };
+      const updateClusterRole = (name: string, roleRules: unknown[]) => {
+        const object = clusterRole(name, {}, roleRules);
+        return ev({ verb: 'update', objectRef: ref(name), responseStatus: { code: 200 }, requestObject: object, responseObject: object });
+      };
+      function run(events: AuditEvent[]) {
+        const detector = new Detector({ rules });
+        for (const event of events) detector.process(event);
+        return detector.context;
+      }
+
+      it('a binding to view, then Secrets aggregated into view: its ServiceAccounts read Secrets', () => {
+        const context = run([clusterBinding('dashboards', 'view', [account('viewer'), { kind: 'User', name: 'alice' }]), create('view-extras', VIEW, [SECRETS])]);
+        expect(context.secretReadSource('checkout', 'viewer')).toBe('audit-binding');
+        expect(context.secretReadSource('checkout', 'other')).toBeUndefined();
+      });
+
+      it('a binding to a chart\'s aggregated role made before its feeder', () => {
+        const context = run([createAggregator(), clusterBinding('before', 'tracing-reader', [account('tracing')])]);
+        expect(context.secretReadSource('checkout', 'tracing')).toBeUndefined();
+        context.learn(extras());
+        expect(context.secretReadSource('checkout', 'tracing')).toBe('audit-binding');
+      });
+
+      it('a ClusterRole or a Role whose rules are later changed to read Secrets (a helm upgrade)', () => {
+        const plain = { apiGroups: [''], resources: ['configmaps'], verbs: ['get'] };
+        const cluster = run([create('tracing-agent', {}, [plain]), clusterBinding('tracing-agent', 'tracing-agent', [account('tracing')])]);
+        expect(cluster.secretReadSource('checkout', 'tracing')).toBeUndefined();
+        cluster.learn(updateClusterRole('tracing-agent', [plain, SECRETS]));
+        expect(cluster.secretReadSource('checkout', 'tracing')).toBe('audit-binding');
+
+        // a RoleBinding's ServiceAccount defaults to the binding's namespace; a Role of the same name elsewhere does not count
+        const namespaced = run([role('checkout', 'agent', [plain]), roleBinding('checkout', 'agent', 'agent', [{ kind: 'ServiceAccount', name: 'tracing' }]), role('billing', 'agent', [SECRETS])]);
+        expect(namespaced.secretReadSource('checkout', 'tracing')).toBeUndefined();
+        namespaced.learn(role('checkout', 'agent', [SECRETS], 'update'));
+        expect(namespaced.secretReadSource('checkout', 'tracing')).toBe('audit-binding');
+      });
+
+      it('a binding deleted, or moved to another role, before the role reads Secrets does not count', () => {
+        expect(run([clusterBinding('gone', 'view', [account('viewer')]), deleteBinding('gone'), create('view-extras', VIEW, [SECRETS])]).secretReadSource('checkout', 'viewer')).toBeUndefined();
+        const moved = run([clusterBinding('moved', 'view', [account('viewer')]), clusterBinding('moved', 'tracing-agent', [account('viewer')], 'update'), create('view-extras', VIEW, [SECRETS])]);
+        expect(moved.secretReadSource('checkout', 'viewer')).toBeUndefined();
+      });
+
+      it('stays bounded: a flood of bindings keeps at most the cap, and the newest are still judged', () => {
+        const detector = new Detector({ rules, limits: { maxKeys: 1_000, maxRequests: 1_000, maxRoles: 100 } });
+        for (let i = 0; i < 1_000; i++) detector.process(clusterBinding(`flood-${i}`, 'view', [account(`sa-${i}`)]));
+        detector.process(create('view-extras', VIEW, [SECRETS]));
+        expect(detector.context.secretReadSource('checkout', 'sa-999')).toBe('audit-binding');
+        expect(detector.context.secretReadSource('checkout', 'sa-0')).toBeUndefined();
+      });
+
+      it("with --cluster, the cluster's bindings to a role the log shows coming to read Secrets count", () => {
+        const cluster = inventoryFromText(
+          `apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata: {name: dashboards}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: view}
+subjects: [{kind: ServiceAccount, name: viewer, namespace: checkout}]
+`,
+          'cluster.yaml',
+        );
+        const detector = new Detector({ rules, facts: { secrets: secretAccessOf(buildEngine(cluster.inventory)) } });
+        expect(detector.context.secretReadSource('checkout', 'viewer')).toBeUndefined();
+        detector.process(create('view-extras', VIEW, [SECRETS]));
+        expect(detector.context.secretReadSource('checkout', 'viewer')).toBe('audit-binding');
+        expect(detector.context.secretReadSource('checkout', 'nobody')).toBeUndefined();
+      });
     });
 
     it('a flood of aggregated roles keeps the newest 1,000', () => {
