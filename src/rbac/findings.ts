@@ -18,6 +18,7 @@ import { describePath, goalTitle, pathLabels } from './escalation.js';
 import { findDanglingReferences } from './dangling.js';
 import { bindingRefJson, describeRbacRef, roleRefJson, ruleJson, type BindingDef, type PolicyRule, type RoleDef } from './model.js';
 import { RISK_PEERS } from './peers.js';
+import type { CheckMatch } from './permissions.js';
 import { PRIVILEGED_NAMESPACES, evaluateRisk, evaluateRisks, riskCatalogue, type RiskDefinition, type RiskHit, type RiskOptions } from './risks.js';
 import { builtinRoleRules, pathLeavesNamespace, risksOfRules, scopedSeverity, tokenHoldersByAccount, worstSeverity, type AccountHolder } from './reach.js';
 import { boundSubject, describeSubject, subjectJson, subjectKey, type SubjectRef } from './subject.js';
@@ -151,7 +152,7 @@ function riskViolation(hit: RiskHit, binding: BindingDef): Violation {
   const evidence: Record<string, unknown> = {
     subject: subjectJson(hit.subject),
     scope: hit.clusterWide ? 'cluster' : 'namespaces',
-    grants: hit.matches.map((match) => ({ binding: bindingRefJson(match.grant.binding), role: roleRefJson(match.grant.role), rule: ruleJson(match.rule) })),
+    grants: grantsJson(hit.matches),
   };
   if (!hit.clusterWide) evidence.namespaces = hit.namespaces;
   if (hit.path) evidence.escalationPath = { goal: hit.path.goal, steps: pathLabels(hit.path) };
@@ -298,7 +299,7 @@ function grantFinding(engine: RbacEngine, entries: GrantEntry[], holders: () => 
       scope: entry.hit.clusterWide ? 'cluster' : 'namespaces',
       ...(entry.hit.clusterWide ? {} : { namespaces: entry.hit.namespaces }),
       ...(entry.notes.length ? { notes: entry.notes } : {}),
-      grants: entry.hit.matches.map((match) => ({ binding: bindingRefJson(match.grant.binding), role: roleRefJson(match.grant.role), rule: ruleJson(match.rule) })),
+      grants: grantsJson(entry.hit.matches),
     })),
   };
   if (held.length) evidence.heldBy = held.map((holder) => ({ workload: refOf(holder.workload), containers: holder.containers }));
@@ -328,6 +329,24 @@ function grantText(grant: Grant): string {
 }
 
 /** `create pods/exec via RoleBinding shop/devs → ClusterRole edit`: what matched, per binding (the full rules are in the evidence). */
+/**
+ * The evidence's grants: each rule of each binding once, in the order first matched. A rule matches
+ * once per check it answers (`bind` and `create` of one rule for rbac-bind), and a ClusterRoleBinding's
+ * rule once per namespace where the risk holds: the same grant, said once.
+ */
+function grantsJson(matches: readonly CheckMatch[]): Record<string, unknown>[] {
+  const seen = new Map<Grant, Set<PolicyRule>>();
+  const grants: Record<string, unknown>[] = [];
+  for (const match of matches) {
+    let rules = seen.get(match.grant);
+    if (!rules) seen.set(match.grant, (rules = new Set()));
+    if (rules.has(match.rule)) continue;
+    rules.add(match.rule);
+    grants.push({ binding: bindingRefJson(match.grant.binding), role: roleRefJson(match.grant.role), rule: ruleJson(match.rule) });
+  }
+  return grants;
+}
+
 function permissionsText(hit: RiskHit): string {
   const grants = new Map<string, Set<string>>();
   for (const match of hit.matches) {

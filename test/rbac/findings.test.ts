@@ -270,4 +270,34 @@ describe('docs/rbac.md', () => {
     const missing = rbacRuleMetas().filter((meta) => !doc.includes(`\`${meta.id}\``));
     expect(missing.map((meta) => meta.id)).toEqual([]);
   });
+
+  it("lists each grant of the evidence once: a ClusterRoleBinding's rule where the risk holds in several namespaces, a rule answering two checks", () => {
+    const role = (kind: string, name: string, namespace: string | undefined, rules: string) => `apiVersion: rbac.authorization.k8s.io/v1
+kind: ${kind}
+metadata: {name: ${name}${namespace ? `, namespace: ${namespace}` : ''}}
+rules: ${rules}
+`;
+    const binding = (kind: string, name: string, namespace: string | undefined, roleKind: string, roleName: string) => `apiVersion: rbac.authorization.k8s.io/v1
+kind: ${kind}
+metadata: {name: ${name}${namespace ? `, namespace: ${namespace}` : ''}}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ${roleKind}, name: ${roleName}}
+subjects: [{kind: ServiceAccount, name: deployer, namespace: ci}]
+`;
+    const text = [
+      role('ClusterRole', 'binder', undefined, '[{apiGroups: [rbac.authorization.k8s.io], resources: [clusterroles], verbs: [bind]}]'),
+      binding('ClusterRoleBinding', 'deployer-binder', undefined, 'ClusterRole', 'binder'),
+      ...['team-a', 'team-b'].flatMap((namespace) => [
+        role('Role', 'binding-writer', namespace, '[{apiGroups: [rbac.authorization.k8s.io], resources: [rolebindings], verbs: [create]}]'),
+        binding('RoleBinding', 'deployer', namespace, 'Role', 'binding-writer'),
+      ]),
+      // one rule that answers both checks of rbac-bind (bind roles, write bindings)
+      role('Role', 'all-in-one', 'team-c', '[{apiGroups: [rbac.authorization.k8s.io], resources: [roles, rolebindings], verbs: [bind, create]}]'),
+      binding('RoleBinding', 'deployer', 'team-c', 'Role', 'all-in-one'),
+    ].join('---\n');
+    const { findings } = findingsOf(text);
+    const bind = findings.find((finding) => finding.ruleId === 'rbac-bind');
+    expect(bind?.message).toContain('namespaces team-a, team-b, team-c');
+    const grants = (bind?.evidence?.grants as { binding: { name: string; namespace?: string } }[]).map((grant) => `${grant.binding.namespace ?? ''}/${grant.binding.name}`);
+    expect(grants).toEqual(['/deployer-binder', 'team-a/deployer', 'team-b/deployer', 'team-c/deployer']);
+  });
 });
