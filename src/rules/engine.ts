@@ -30,15 +30,22 @@ export function runRules(inventory: Inventory, rules: readonly Rule[], runOption
   const disabled = new Set(options.disable ?? []);
   const rulesFor = rulesByKind(rules.filter((rule) => !disabled.has(rule.meta.id)));
   const findings: Finding[] = [];
-  for (const object of inventory.objects) {
-    for (const rule of rulesFor(object.kind)) {
+  // Indexed loops: the rules return arrays of many shapes (literals, filtered, frozen), so a for-of here
+  // cannot be optimised away and allocates an iterator and a result per rule and violation (88,000
+  // rule calls on the 10,000-object bench mix).
+  const objects = inventory.objects;
+  for (let objectIndex = 0; objectIndex < objects.length; objectIndex++) {
+    const object = objects[objectIndex];
+    const kindRules = rulesFor(object.kind);
+    for (let ruleIndex = 0; ruleIndex < kindRules.length; ruleIndex++) {
+      const rule = kindRules[ruleIndex];
       let violations: Violation[];
       try {
         violations = rule.check(object, context);
       } catch (error) {
         throw new Error(`rule ${rule.meta.id} failed on ${object.kind} ${object.metadata.name}: ${(error as Error).message}`, { cause: error });
       }
-      for (const violation of violations) findings.push(findingFor(rule.meta, object, violation, inventory, options));
+      for (let index = 0; index < violations.length; index++) findings.push(findingFor(rule.meta, object, violations[index], inventory, options));
     }
   }
   return findings;
