@@ -83,21 +83,23 @@ export function tokenHolders(object: KubeObject, inventory: ObjectLookup): Token
   const namespace = object.metadata.namespace;
   const account = serviceAccountOf(spec);
   const automount = tokenAutomounted(spec, inventory.get('ServiceAccount', namespace, account));
-  const volumes = volumesByName(spec);
+  // Read when a container mounts a volume: many pods have none.
+  let volumes: Map<string, { value: Record<string, unknown> }> | undefined;
   const holders: TokenHolder[] = [];
   for (const ref of containersOf(object)) {
     const tokens: TokenSource[] = [];
     const mounts = volumeMountsOf(ref.container);
+    if (mounts.length) volumes ??= volumesByName(spec);
     if (automount && ref.kind !== 'ephemeralContainer' && !mounts.some((mount) => normalizePath(mount.mountPath) === TOKEN_MOUNT_PATH)) {
       tokens.push({ kind: 'automount', serviceAccount: account, apiServer: true, where: TOKEN_MOUNT_PATH, path: specPath });
     }
     mounts.forEach((mount, index) => {
-      const volume = volumes.get(mount.name);
+      const volume = volumes?.get(mount.name);
       if (!volume) return;
       const path = [...ref.path, 'volumeMounts', index];
       tokens.push(...volumeTokens(volume.value, mount, path, account, namespace, inventory));
     });
-    tokens.push(...envTokens(ref, namespace, inventory));
+    envTokens(ref, namespace, inventory, tokens);
     if (tokens.length) holders.push({ ref, tokens });
   }
   return holders;
@@ -135,8 +137,8 @@ function volumeTokens(volume: Record<string, unknown>, mount: { name: string; mo
   return tokens;
 }
 
-function envTokens(ref: ContainerRef, namespace: string | undefined, inventory: ObjectLookup): TokenSource[] {
-  const tokens: TokenSource[] = [];
+/** Adds the tokens the container reads into its environment to `tokens`. */
+function envTokens(ref: ContainerRef, namespace: string | undefined, inventory: ObjectLookup, tokens: TokenSource[]): void {
   const { container } = ref;
   if (Array.isArray(container.env)) {
     container.env.forEach((entry, index) => {
@@ -155,7 +157,6 @@ function envTokens(ref: ContainerRef, namespace: string | undefined, inventory: 
       if (holder) tokens.push({ kind: 'secret', serviceAccount: holder, apiServer: true, where: `env ${prefix}token`, path: [...ref.path, 'envFrom', index], secret: from.name as string });
     });
   }
-  return tokens;
 }
 
 /** The account a `kubernetes.io/service-account-token` Secret of the inventory is for (never reading its data). */
@@ -181,10 +182,12 @@ function volumesByName(spec: PodSpec): Map<string, { value: Record<string, unkno
   return volumes;
 }
 
+const NO_MOUNTS: readonly { name: string; mountPath: string; subPath?: string }[] = Object.freeze([]);
+
 /** A container's volume mounts; `subPath` (not `subPathExpr`, known only at run time) when it narrows the volume. */
-function volumeMountsOf(container: Container): { name: string; mountPath: string; subPath?: string }[] {
+function volumeMountsOf(container: Container): readonly { name: string; mountPath: string; subPath?: string }[] {
   const mounts = container.volumeMounts;
-  if (!Array.isArray(mounts)) return [];
+  if (!Array.isArray(mounts) || mounts.length === 0) return NO_MOUNTS;
   return mounts.map((mount) => {
     if (!isRecord(mount) || typeof mount.name !== 'string' || typeof mount.mountPath !== 'string') return { name: '', mountPath: '' };
     return typeof mount.subPath === 'string' && mount.subPath !== '' ? { name: mount.name, mountPath: mount.mountPath, subPath: mount.subPath } : { name: mount.name, mountPath: mount.mountPath };

@@ -22,7 +22,7 @@ import { coverage, workloadExposure, type CoverageResult, type WorkloadExposure 
 import { buildEngine, type RbacEngine } from '../rbac/index.js';
 import { tokenReach, type TokenReach } from '../rbac/reach.js';
 import type { RuleContext } from './rule.js';
-import { containerTells, showsExfiltration, type Tell } from './tells.js';
+import { containerShowsExfiltration, containerTells, showsExfiltration, type Tell } from './tells.js';
 
 /** What one token gives one container. */
 export interface HeldToken {
@@ -80,38 +80,57 @@ export function analyzeWorkload(object: KubeObject, context: RuleContext): Workl
 function buildAnalysis(object: KubeObject, context: RuleContext): WorkloadAnalysis {
   const holders = tokenHolders(object, context.inventory);
   // Most workloads of a cluster hold no token: their main container is worked out only if asked for.
-  if (holders.length === 0) {
-    return {
-      object,
-      containers: [],
-      get main() {
-        return mainContainerOf(object);
-      },
-    };
-  }
+  if (holders.length === 0) return new TokenlessWorkload(object);
   const main = mainContainerOf(object);
   const namespace = object.metadata.namespace ?? '';
   const inHostNamespaces = hostNamespacesOf(podTemplateOf(object)?.spec).length > 0;
-  const containers = holders.map(({ ref, tokens: sources }): ContainerAnalysis => {
-    // Reading a container's tells costs more than asking the engine about a token: only on demand.
-    let tells: Tell[] | undefined;
-    const read = () => (tells ??= containerTells(object, ref, main, sources.flatMap((source) => source.credentialsAt ?? [source.where])));
-    return {
-      ref,
-      isMain: main?.container === ref.container,
-      inHostNamespaces,
-      tokens: heldTokens(sources, namespace, context),
-      get tells() {
-        return read();
-      },
-      get exfiltration() {
-        return showsExfiltration(read());
-      },
-    };
-  });
+  const containers = holders.map(({ ref, tokens: sources }): ContainerAnalysis => new HoldingContainer(object, ref, main, inHostNamespaces, heldTokens(sources, namespace, context), sources));
   const analysis: WorkloadAnalysis = { object, containers };
   if (main) analysis.main = main;
   return analysis;
+}
+
+/** A workload none of whose containers holds a token: its main container read only when asked for (one class, no closure per workload). */
+class TokenlessWorkload implements WorkloadAnalysis {
+  readonly containers: ContainerAnalysis[] = [];
+  constructor(readonly object: KubeObject) {}
+  get main(): ContainerRef | undefined {
+    return mainContainerOf(this.object);
+  }
+}
+
+/**
+ * A container that holds a token. Reading its tells costs more than asking the engine about a token:
+ * they are read on demand. Whether it shows exfiltration needs no image tells (never part of the
+ * verdict, see showsExfiltration), so it is answered without them until the tells are read.
+ */
+class HoldingContainer implements ContainerAnalysis {
+  readonly isMain: boolean;
+  private readTells: Tell[] | undefined;
+  private verdict: boolean | undefined;
+
+  constructor(
+    private readonly object: KubeObject,
+    readonly ref: ContainerRef,
+    private readonly main: ContainerRef | undefined,
+    readonly inHostNamespaces: boolean,
+    readonly tokens: HeldToken[],
+    private readonly sources: readonly TokenSource[],
+  ) {
+    this.isMain = main?.container === ref.container;
+  }
+
+  get tells(): Tell[] {
+    return (this.readTells ??= containerTells(this.object, this.ref, this.main, this.tokenPaths()));
+  }
+
+  get exfiltration(): boolean {
+    return (this.verdict ??= this.readTells ? showsExfiltration(this.readTells) : containerShowsExfiltration(this.object, this.ref, this.tokenPaths()));
+  }
+
+  private tokenPaths(): string[] {
+    return this.sources.flatMap((source) => source.credentialsAt ?? [source.where]);
+  }
 }
 
 /** Tells of a container that holds no token (the exfiltration rule's case), computed on demand. */

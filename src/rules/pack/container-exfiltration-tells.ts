@@ -1,5 +1,5 @@
 import { containersOf, describeContainer, WORKLOAD_KINDS } from '../../core/workload.js';
-import type { Rule } from '../rule.js';
+import type { Rule, Violation } from '../rule.js';
 import { analyzeWorkload, exposureOf, tellsOf, tokenVerdict } from '../token-analysis.js';
 import { containerShowsExfiltration, describeTells, tellsJson } from '../tells.js';
 import { checkedWorkload } from './helpers.js';
@@ -21,24 +21,22 @@ export const containerExfiltrationTells: Rule = {
   check(object, context) {
     if (!checkedWorkload(object, context)) return [];
     const analysis = analyzeWorkload(object, context);
-    const reported = new Set(analysis.containers.filter((container) => container.tokens.some((token) => tokenVerdict(container, token))).map((container) => container.ref.container));
-    return containersOf(object).flatMap((ref) => {
-      if (reported.has(ref.container)) return [];
+    const violations: Violation[] = [];
+    // Nearly every container shows nothing: it is cleared without its image's tells (context, never the verdict) and without an array made for it.
+    for (const ref of containersOf(object)) {
       const held = analysis.containers.find((container) => container.ref.container === ref.container);
-      if (!held && !containerShowsExfiltration(object, ref)) return [];
-      const { tells, exfiltration } = held ?? tellsOf(object, ref);
-      if (!exfiltration) return [];
+      if (held ? !held.exfiltration || held.tokens.some((token) => tokenVerdict(held, token)) : !containerShowsExfiltration(object, ref)) continue;
+      const { tells } = held ?? tellsOf(object, ref);
       const token = held?.tokens.find((candidate) => candidate.reach);
       const exposure = exposureOf(object, context);
       const network = exposure ? `; nothing stops it: it ${[exposure.internet, exposure.dns].filter(Boolean).join(' and ')}` : '';
-      return [
-        {
-          message: `${describeContainer(ref)} ${describeTells(tells)}${token ? `, holding the token of ${token.holder} (which ${token.summary})` : ''}${network}`,
-          path: tells[0]?.path ?? ref.path,
-          evidence: { container: ref.container.name, tells: tellsJson(tells), ...(token ? { token: token.holder, permission: token.summary } : {}), ...(exposure ? { network: exposure } : {}) },
-        },
-      ];
-    });
+      violations.push({
+        message: `${describeContainer(ref)} ${describeTells(tells)}${token ? `, holding the token of ${token.holder} (which ${token.summary})` : ''}${network}`,
+        path: tells[0]?.path ?? ref.path,
+        evidence: { container: ref.container.name, tells: tellsJson(tells), ...(token ? { token: token.holder, permission: token.summary } : {}), ...(exposure ? { network: exposure } : {}) },
+      });
+    }
+    return violations;
   },
   examples: {
     valid: [

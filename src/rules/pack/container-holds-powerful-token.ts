@@ -35,8 +35,15 @@ Node credentials and another account's token Secret are never "plain": \`high\` 
   check(object, context) {
     if (!checkedWorkload(object, context)) return [];
     const analysis = analyzeWorkload(object, context);
-    const verdicts = analysis.containers.flatMap((container) => container.tokens.flatMap((token) => tokenVerdict(container, token) ?? []));
-    if (verdicts.length === 0) return [];
+    // Most workloads hold no token, and most tokens are worth no finding: no array made for them.
+    let verdicts: TokenVerdict[] | undefined;
+    for (const container of analysis.containers) {
+      for (const token of container.tokens) {
+        const verdict = tokenVerdict(container, token);
+        if (verdict) (verdicts ??= []).push(verdict);
+      }
+    }
+    if (!verdicts) return [];
     const byHolder = new Map<string, TokenVerdict[]>();
     for (const verdict of verdicts) byHolder.set(verdict.token.holder, [...(byHolder.get(verdict.token.holder) ?? []), verdict]);
     const exposure = exposureOf(object, context);

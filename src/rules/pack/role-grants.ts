@@ -122,16 +122,28 @@ function analyse(object: KubeObject, context: RuleContext): RoleGrants | undefin
   const stored = engine.roles.lookup(object.kind, object.metadata.namespace, object.metadata.name ?? '');
   const role = stored?.object === object ? stored : parseRole(object);
   // A check that holds in some scope holds for the role (roleSatisfies): a role the screen finds silent (most) matches nothing.
-  const rules = context.shared('role-risk-screen', catalogueScreen).answersSomethingFor(role) ? riskyRules(role, object) : [];
-  // Read only for a role with something to report (few): worked out then, and once.
-  let boundBy: string[] | undefined;
-  return {
-    role,
-    get boundBy() {
-      return (boundBy ??= boundByOf(role, object, engine, context));
-    },
-    rules,
-  };
+  const rules = context.shared('role-risk-screen', catalogueScreen).answersSomethingFor(role) ? riskyRules(role, object) : NO_RISKY_RULES;
+  return new AnalysedRole(role, rules, object, engine, context);
+}
+
+/** Most roles carry no risk: they share one empty list (never changed). */
+const NO_RISKY_RULES = Object.freeze([]) as unknown as RiskyRule[];
+
+/** A role's grants; `boundBy` is read only for a role with something to report (few): worked out then, and once. */
+class AnalysedRole implements RoleGrants {
+  private bindings: string[] | undefined;
+
+  constructor(
+    readonly role: RoleDef,
+    readonly rules: RiskyRule[],
+    private readonly object: KubeObject,
+    private readonly engine: RbacEngine,
+    private readonly context: RuleContext,
+  ) {}
+
+  get boundBy(): string[] {
+    return (this.bindings ??= boundByOf(this.role, this.object, this.engine, this.context));
+  }
 }
 
 function boundByOf(role: RoleDef, object: KubeObject, engine: RbacEngine, context: RuleContext): string[] {
