@@ -44,37 +44,40 @@ interface Lines {
   /** How many lines (`\n`-separated, the last one possibly empty). */
   count: number;
   /** Where line `i` starts; `starts[count]` is one past the text's end, so line `i` ends (before its `\n`) at `starts[i + 1] - 1`. */
-  starts: Int32Array;
-  indents: Int32Array;
+  starts: number[];
+  indents: number[];
 }
 
+/**
+ * One pass over the text, each line read once: its indentation and first character that is not blank
+ * by character codes, its end by indexOf. Plain arrays of small integers, grown as the lines come:
+ * typed arrays of a document's size needed a first pass to count the lines, and memory outside the heap.
+ */
 function linesOf(text: string): Lines {
-  let count = 1;
-  for (let newline = text.indexOf('\n'); newline >= 0; newline = text.indexOf('\n', newline + 1)) count++;
-  const starts = new Int32Array(count + 1);
-  const indents = new Int32Array(count);
-  let start = 0;
-  for (let line = 0; line < count; line++) {
-    const end = line === count - 1 ? text.length : text.indexOf('\n', start);
-    starts[line] = start;
-    indents[line] = indentAt(text, start, end);
-    start = end + 1;
+  const starts: number[] = [];
+  const indents: number[] = [];
+  const length = text.length;
+  let at = 0;
+  for (;;) {
+    const start = at;
+    starts.push(start);
+    while (at < length && text.charCodeAt(at) === 32) at++;
+    let indent = at - start;
+    // The first character that is not blank (a tab, a carriage return, a space after a tab), 10 at the line's end.
+    let char = at < length ? text.charCodeAt(at) : 10;
+    while (char === 32 || char === 9 || char === 13) char = ++at < length ? text.charCodeAt(at) : 10;
+    // Only blanks, perhaps a comment: -1.
+    if (char === 10 || char === 35 /* # */) indent = -1;
+    indents.push(indent);
+    if (char !== 10) {
+      at = text.indexOf('\n', at);
+      if (at < 0) at = length;
+    }
+    if (at >= length) break;
+    at++;
   }
-  starts[count] = text.length + 1;
-  return { text, count, starts, indents };
-}
-
-/** The indentation (spaces) of the line from `start` to `end`; -1 when it holds only blanks and perhaps a comment. */
-function indentAt(text: string, start: number, end: number): number {
-  let index = start;
-  while (index < end && text.charCodeAt(index) === 32) index++;
-  const indent = index - start;
-  for (; index < end; index++) {
-    const char = text.charCodeAt(index);
-    if (char === 32 || char === 9 || char === 13) continue;
-    return char === 35 /* # */ ? -1 : indent;
-  }
-  return -1;
+  starts.push(length + 1);
+  return { text, count: indents.length, starts, indents };
 }
 
 /** Where line `line` ends: its `\n`, or the end of the text. */
