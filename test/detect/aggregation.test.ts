@@ -257,10 +257,12 @@ rules: []
         expect(namespaced.secretReadSource('checkout', 'tracing')).toBe('audit-binding');
       });
 
-      it('a binding deleted, or moved to another role, before the role reads Secrets does not count', () => {
+      it('a binding deleted, or updated without the ServiceAccount, before the role reads Secrets does not count', () => {
         expect(run([clusterBinding('gone', 'view', [account('viewer')]), deleteBinding('gone'), create('view-extras', VIEW, [SECRETS])]).secretReadSource('checkout', 'viewer')).toBeUndefined();
-        const moved = run([clusterBinding('moved', 'view', [account('viewer')]), clusterBinding('moved', 'tracing-agent', [account('viewer')], 'update'), create('view-extras', VIEW, [SECRETS])]);
-        expect(moved.secretReadSource('checkout', 'viewer')).toBeUndefined();
+        // (a binding's roleRef cannot change; its subjects can)
+        const updated = run([clusterBinding('dashboards', 'view', [account('viewer'), account('kept')]), clusterBinding('dashboards', 'view', [account('kept')], 'update'), create('view-extras', VIEW, [SECRETS])]);
+        expect(updated.secretReadSource('checkout', 'viewer')).toBeUndefined();
+        expect(updated.secretReadSource('checkout', 'kept')).toBe('audit-binding');
       });
 
       it('stays bounded: a flood of bindings keeps at most the cap, and the newest are still judged', () => {
