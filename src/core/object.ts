@@ -52,14 +52,30 @@ export function apiGroupOf(apiVersion: string): string {
 }
 
 /**
- * Is this a Kubernetes object: a mapping with string apiVersion and kind and a metadata mapping?
- * Used by the loaders to skip (with a warning) documents that are not objects.
+ * Is this a Kubernetes object: a mapping with string apiVersion and kind, and a metadata mapping
+ * whose name, generateName and namespace are strings when present?
+ * Used by the loaders to skip (with a warning, notKubeObjectReason) documents that are not objects.
  */
 export function isKubeObject(value: unknown): value is KubeObject {
-  if (!isRecord(value)) return false;
-  if (typeof value.apiVersion !== 'string' || value.apiVersion === '') return false;
-  if (typeof value.kind !== 'string' || value.kind === '') return false;
-  return value.metadata === undefined || isRecord(value.metadata);
+  return notKubeObjectReason(value) === undefined;
+}
+
+/** The metadata fields every engine reads as text: the API server refuses an object where one is neither a string nor null. */
+const STRING_METADATA = ['name', 'generateName', 'namespace'] as const;
+
+/** Why a value is not a Kubernetes object kubeward can read (for the loaders' warnings), or undefined when it is one. */
+export function notKubeObjectReason(value: unknown): string | undefined {
+  if (!isRecord(value)) return 'no apiVersion and kind';
+  if (typeof value.apiVersion !== 'string' || value.apiVersion === '') return 'no apiVersion and kind';
+  if (typeof value.kind !== 'string' || value.kind === '') return 'no apiVersion and kind';
+  if (value.metadata === undefined) return undefined;
+  if (!isRecord(value.metadata)) return 'metadata is not a mapping';
+  for (const field of STRING_METADATA) {
+    const text = value.metadata[field];
+    // null is absent, as Go decodes it (`name:` left empty by a template)
+    if (text !== undefined && text !== null && typeof text !== 'string') return `metadata.${field} is ${Array.isArray(text) ? 'a list' : typeof text === 'object' ? 'a mapping' : `a ${typeof text}`}, not a string: the API server refuses it`;
+  }
+  return undefined;
 }
 
 export function isRecord(value: unknown): value is Record<string, unknown> {

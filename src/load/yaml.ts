@@ -1,6 +1,6 @@
 import type { LineCounter, Node as YamlNode } from 'yaml';
 import { InputError } from '../core/errors.js';
-import { isKubeObject, isRecord, type KubeObject } from '../core/object.js';
+import { isKubeObject, isRecord, notKubeObjectReason, type KubeObject } from '../core/object.js';
 import type { PathSegment, Provenance } from '../core/provenance.js';
 import { BlockIndex, FALLBACK, locateBlockYaml } from './locate.js';
 import { jsonLocator } from './locate-json.js';
@@ -171,19 +171,21 @@ function collect(value: unknown, document: RawDocument, options: ParseOptions, r
     value.items.forEach((item, index) => {
       const itemPath = [...prefix, 'items', index];
       inheritTypedListKind(item, list);
-      if (!isKubeObject(item)) {
-        result.warnings.push(`${options.file}:${document.contentLine}: skipped items[${index}] of ${value.kind}: not a Kubernetes object`);
+      const reason = notKubeObjectReason(item);
+      if (reason !== undefined) {
+        result.warnings.push(`${options.file}:${document.contentLine}: skipped items[${index}] of ${value.kind}: not a Kubernetes object${reason.startsWith('metadata') ? ` (${reason})` : ''}`);
         return;
       }
       result.objects.push(loaded(item, options, document, (path) => locateInDocument([...itemPath, ...path])));
     });
     return;
   }
-  if (!isKubeObject(value)) {
-    result.warnings.push(`${options.file}:${document.contentLine}: skipped a document that is not a Kubernetes object (no apiVersion and kind)`);
+  const reason = notKubeObjectReason(value);
+  if (reason !== undefined) {
+    result.warnings.push(`${options.file}:${document.contentLine}: skipped a document that is not a Kubernetes object (${reason})`);
     return;
   }
-  result.objects.push(loaded(value, options, document, prefix.length ? (path) => locateInDocument([...prefix, ...path]) : locateInDocument));
+  result.objects.push(loaded(value as KubeObject, options, document, prefix.length ? (path) => locateInDocument([...prefix, ...path]) : locateInDocument));
 }
 
 /**

@@ -152,6 +152,28 @@ describe('parseYamlStream', () => {
     ]);
   });
 
+  it('skips objects whose metadata.name, generateName or namespace is not a string, naming the field (the API server refuses them; engines read them as text)', () => {
+    const text = [
+      'apiVersion: v1\nkind: Pod\nmetadata: {name: 123}',
+      'apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: .nan}',
+      'apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: {a: 1}}',
+      'apiVersion: v1\nkind: ServiceAccount\nmetadata: {generateName: [x]}',
+      'apiVersion: v1\nkind: Pod\nmetadata: "x"',
+      'apiVersion: v1\nkind: List\nitems: [{apiVersion: v1, kind: Pod, metadata: {name: true}}]',
+      'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: kept, namespace: null}',
+    ].join('\n---\n');
+    const { objects, warnings } = parse(text);
+    expect(objects.map((entry) => entry.object.metadata.name)).toEqual(['kept']);
+    expect(warnings).toEqual([
+      'm.yaml:1: skipped a document that is not a Kubernetes object (metadata.name is a number, not a string: the API server refuses it)',
+      'm.yaml:5: skipped a document that is not a Kubernetes object (metadata.namespace is a number, not a string: the API server refuses it)',
+      'm.yaml:9: skipped a document that is not a Kubernetes object (metadata.name is a mapping, not a string: the API server refuses it)',
+      'm.yaml:13: skipped a document that is not a Kubernetes object (metadata.generateName is a list, not a string: the API server refuses it)',
+      'm.yaml:17: skipped a document that is not a Kubernetes object (metadata is not a mapping)',
+      'm.yaml:21: skipped items[0] of List: not a Kubernetes object (metadata.name is a boolean, not a string: the API server refuses it)',
+    ]);
+  });
+
   it('reports malformed YAML with file and line', () => {
     expect(() => parse('apiVersion: v1\nkind: Pod\n---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: [unclosed\n')).toThrowError(/^m\.yaml:[78]: invalid YAML/);
     expect(() => parse('a: 1\na: 2\n')).toThrowError(/^m\.yaml:2: invalid YAML: duplicated mapping key/);

@@ -1,0 +1,44 @@
+import { describe, it } from 'vitest';
+import { writeTree } from '../helpers/chart.js';
+import { runCli } from '../helpers/cli.js';
+
+/**
+ * What a hostile new user tries first, through every command that reads the input: each case is
+ * bad input, so the answer is exit code 2 and one line on stderr (`kubeward: …`), never an internal
+ * error; or input kubeward reads with a warning, never a crash. Found by an adversarial sweep of
+ * every command × hostile inputs.
+ */
+
+const WRONG_TYPES = {
+  'name-number.yaml': 'apiVersion: v1\nkind: Pod\nmetadata: {name: 123, namespace: a}\nspec: {containers: [{name: c, image: i}]}\n',
+  'namespace-nan.yaml': 'apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: .nan}\nspec: {containers: [{name: c, image: i}]}\n',
+  'name-mapping.yaml': 'apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: {a: 1}, namespace: a}\n',
+};
+
+const tree = writeTree({ ...WRONG_TYPES });
+
+
+
+// Each case is a separate process: run them side by side.
+describe.concurrent('objects with a metadata field of the wrong type are skipped with a warning, never an internal error', () => {
+  it.for([
+    ['scan', ['scan', 'name-number.yaml', 'namespace-nan.yaml', 'name-mapping.yaml']],
+    ['audit', ['audit', 'name-number.yaml', 'namespace-nan.yaml', 'name-mapping.yaml']],
+    ['report', ['report', 'name-number.yaml', 'namespace-nan.yaml', 'name-mapping.yaml', '-o', '-', '--format', 'json']],
+    ['drill run --cluster', ['drill', 'run', 'trojan-chart', '--cluster', 'name-number.yaml', 'namespace-nan.yaml', 'name-mapping.yaml']],
+  ] as [string, string[]][])('%s', async ([, args], { expect }) => {
+    const result = await runCli(args, { cwd: tree });
+    expect(result.stderr).not.toMatch(/internal error/);
+    expect([0, 1]).toContain(result.code);
+    for (const [file, field] of [['name-number.yaml', 'name is a number'], ['namespace-nan.yaml', 'namespace is a number'], ['name-mapping.yaml', 'name is a mapping']]) {
+      expect(result.stderr).toContain(`kubeward: warning: ${file}:1: skipped a document that is not a Kubernetes object (metadata.${field}, not a string: the API server refuses it)`);
+    }
+  });
+
+  it('gate', async ({ expect }) => {
+    const result = await runCli(['gate'], { cwd: tree, input: Object.values(WRONG_TYPES).join('---\n') });
+    expect(result.code).toBe(0);
+    expect(result.stderr).toMatch(/warning: helm: unknown:1: skipped a document that is not a Kubernetes object \(metadata\.name is a number/);
+  });
+});
+
