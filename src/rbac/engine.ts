@@ -180,8 +180,8 @@ export class RbacEngine {
   someGrantOfServiceAccount(namespace: string, name: string, test: (grant: Grant) => boolean): boolean {
     const known = this.accountGrants.get(namespace)?.get(name);
     if (known) return known.some(test);
-    for (const list of this.listsOfServiceAccount(namespace, name)) for (const binding of list) if (test(this.grantByOrdinal[binding.ordinal])) return true;
-    return false;
+    const passes = (binding: BindingDef) => test(this.grantByOrdinal[binding.ordinal]);
+    return this.clusterBySubject.someOfServiceAccount(namespace, name, passes) || this.roleBindingsBySubject.someOfServiceAccount(namespace, name, passes);
   }
 
   /** The lists of bindings that name the account's username or one of its groups. */
@@ -379,11 +379,26 @@ class BindingsBySubject {
   }
 
   listsOfAccount(namespace: string, name: string, lists: (readonly BindingDef[])[]): void {
-    addList(splitsBack(namespace, name) ? this.accounts.get(namespace)?.get(name) : this.users.get(serviceAccountUsername(namespace, name)), lists);
+    addList(this.accountList(namespace, name), lists);
   }
 
   listsOfGroup(group: string, lists: (readonly BindingDef[])[]): void {
     addList(this.groups.get(group), lists);
+  }
+
+  /**
+   * Whether a binding filed under the account or one of the groups of its token passes the test: the
+   * lists listsOfServiceAccount gathers, asked where they are (a scan asks it of every ServiceAccount;
+   * the group names are made only when some binding names a group).
+   */
+  someOfServiceAccount(namespace: string, name: string, test: (binding: BindingDef) => boolean): boolean {
+    if (this.accountList(namespace, name)?.some(test)) return true;
+    if (this.groups.size === 0) return false;
+    return !!(this.groups.get(SERVICE_ACCOUNTS_GROUP)?.some(test) || this.groups.get(`${SERVICE_ACCOUNTS_GROUP}:${namespace}`)?.some(test) || this.groups.get(ALL_AUTHENTICATED)?.some(test));
+  }
+
+  private accountList(namespace: string, name: string): readonly BindingDef[] | undefined {
+    return splitsBack(namespace, name) ? this.accounts.get(namespace)?.get(name) : this.users.get(serviceAccountUsername(namespace, name));
   }
 }
 

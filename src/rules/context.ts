@@ -6,8 +6,10 @@ export function createRuleContext(inventory: Inventory): RuleContext {
   return {
     inventory,
     shared<T>(key: string, build: () => T): T {
-      if (!cache.has(key)) cache.set(key, build());
-      return cache.get(key) as T;
+      // One lookup for what is there (rules ask tens of thousands of times a scan); `has` only for a stored undefined.
+      let value = cache.get(key) as T | undefined;
+      if (value === undefined && !cache.has(key)) cache.set(key, (value = build()));
+      return value as T;
     },
   };
 }
