@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, lstatSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { extname, join } from 'node:path';
 import { ociRepositoryOf, type ChartSource } from '../core/chart.js';
@@ -42,6 +42,8 @@ type SourceResult = ParseResult & { charts?: ChartSource[] };
 
 export { DEFAULT_MAX_FILE_BYTES };
 const MANIFEST_EXTENSIONS = new Set(['.yaml', '.yml', '.json']);
+/** What only a path reads like: a manifest or archive extension, or a start that names a folder (`./`, `../`, `/`, `~`). */
+const FILE_NAME = /\.(ya?ml|json|tgz|tar\.gz)$|^(\.{1,2}\/|\/|~)/i;
 const SKIPPED_DIRECTORIES = new Set(['.git', 'node_modules', '.terraform']);
 
 /**
@@ -52,7 +54,9 @@ const SKIPPED_DIRECTORIES = new Set(['.git', 'node_modules', '.terraform']);
 export function detectSource(path: string, options: Pick<HelmOptions, 'repo'> = {}): SourceKind {
   if (path === '-') return 'stdin';
   if (!existsSync(path)) {
-    if (options.repo || path.startsWith('oci://') || /^[\w.-]+\/[\w.-]+$/.test(path)) return 'remote-chart';
+    if (isSymbolicLink(path)) throw new InputError(`${path}: a symbolic link to nothing (its target does not exist, or the links loop)`);
+    // a chart name never ends like a file: fx/missing.yaml is a typo, not the chart missing.yaml of the repository fx
+    if (!FILE_NAME.test(path) && (options.repo || path.startsWith('oci://') || /^[\w.-]+\/[\w.-]+$/.test(path))) return 'remote-chart';
     throw new InputError(`${path}: no such file or directory`);
   }
   const stat = statSync(path);
@@ -227,3 +231,10 @@ function applyDefaultNamespace(entries: readonly LoadedObject[], namespace: stri
   }
 }
 
+function isSymbolicLink(path: string): boolean {
+  try {
+    return lstatSync(path).isSymbolicLink();
+  } catch {
+    return false;
+  }
+}

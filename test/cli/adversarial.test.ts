@@ -42,3 +42,15 @@ describe.concurrent('objects with a metadata field of the wrong type are skipped
   });
 });
 
+
+describe.concurrent('bad input is one line on stderr and exit code 2', () => {
+  it.for([
+    ['a manifest path that does not exist (not a chart of the repository "manifests")', ['scan', 'manifests/missing.yaml'], /^kubeward: manifests\/missing\.yaml: no such file or directory\n$/],
+    ['a missing --params file', ['policy', 'test', '--resources', 'name-mapping.yaml', '--params', 'params/missing.yaml'], /^kubeward: params\/missing\.yaml: no such file or directory\n$/],
+    ['a missing --cluster dump', ['drill', 'run', 'trojan-chart', '--cluster', 'dumps/cluster.json'], /^kubeward: dumps\/cluster\.json: no such file or directory\n$/],
+  ] as [string, string[], RegExp][])('%s', async ([, args, stderr], { expect }) => {
+    const result = await runCli(args, { cwd: tree });
+    expect(result.stderr).toMatch(stderr);
+    expect(result.code).toBe(2);
+  });
+});

@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -33,6 +33,15 @@ describe('detectSource', () => {
   });
   it('any name with --repo is a remote chart', () => {
     expect(detectSource('redis', { repo: 'https://charts.example.com' })).toBe('remote-chart');
+  });
+  it.each(['manifests/missing.yaml', 'out/dump.json', 'charts/app-1.0.0.tgz', './charts/app', '../app'])('%s, missing, reads like a path (never a chart reference, with or without --repo): no such file', (path) => {
+    for (const options of [{}, { repo: 'https://charts.example.com' }]) expect(() => detectSource(path, options)).toThrowError(new RegExp(`^${path.replace(/[.]/g, '\\.')}: no such file or directory$`));
+  });
+  it('a symbolic link to nothing, or links that loop, are named as such', () => {
+    symlinkSync(join(tree, 'gone.yaml'), join(tree, 'dangling.yaml'));
+    symlinkSync(join(tree, 'loop-b'), join(tree, 'loop-a'));
+    symlinkSync(join(tree, 'loop-a'), join(tree, 'loop-b'));
+    for (const link of ['dangling.yaml', 'loop-a']) expect(() => detectSource(join(tree, link))).toThrowError(/: a symbolic link to nothing \(its target does not exist, or the links loop\)$/);
   });
 });
 
