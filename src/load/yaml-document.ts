@@ -82,6 +82,21 @@ export function parseYamlDocument(text: string, options: YamlDocumentOptions): u
   }
 }
 
+/**
+ * The values of `count` documents of a stream read by one js-yaml call, with the Kubernetes schema:
+ * documents without anchors or aliases, separated by `---` lines (see parseYamlStream). Undefined when
+ * js-yaml refuses the text or finds another number of documents: the caller then reads them one by
+ * one (parseYamlDocument), which gives each document's own error.
+ */
+export function parseYamlRun(text: string, count: number, file: string): unknown[] | undefined {
+  try {
+    const values = jsYaml.loadAll(text, undefined, { schema: KUBERNETES_SCHEMA, filename: file });
+    return values.length === count ? values : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 function parseWithAliases(text: string, options: YamlDocumentOptions): unknown {
   const lineCounter = new (yaml().LineCounter)();
   const startLine = options.startLine ?? 1;

@@ -1,7 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../../src/core/errors.js';
+import { isKubeObject, isRecord } from '../../src/core/object.js';
 import { parseJson, parseYamlStream, splitDocuments } from '../../src/load/yaml.js';
+import { expansionBudget, parseYamlDocument } from '../../src/load/yaml-document.js';
 
 const parse = (text: string) => parseYamlStream(text, { file: 'm.yaml' });
 
@@ -83,6 +85,97 @@ function splitByLines(text: string, firstLine = 1): { text: string; startLine: n
   flush(lines.length);
   return documents;
 }
+
+/**
+ * A stream read document by document, as parseYamlStream read every stream before it read runs of
+ * documents with one js-yaml call: each of splitDocuments' documents by parseYamlDocument (the streams
+ * of these tests hold no Lists), one expansion budget for the stream.
+ */
+function oneByOne(text: string): ReturnType<typeof parse> {
+  const result: ReturnType<typeof parse> = { objects: [], warnings: [] };
+  const budget = expansionBudget();
+  for (const document of splitDocuments(text)) {
+    const value = parseYamlDocument(document.text, { file: 'm.yaml', startLine: document.startLine, contentLine: document.contentLine, budget });
+    if (value === null || value === undefined) continue;
+    if (!isKubeObject(value)) {
+      result.warnings.push(`m.yaml:${document.contentLine}: skipped a document that is not a Kubernetes object (no apiVersion and kind)`);
+      continue;
+    }
+    if (!isRecord(value.metadata)) value.metadata = {};
+    result.objects.push({ object: value, provenance: { origin: 'file', file: 'm.yaml', line: document.contentLine } });
+  }
+  return result;
+}
+
+/** What a parse gives: the objects with their lines, the warnings, or the error's message. */
+function outcome(run: () => ReturnType<typeof parse>): unknown {
+  try {
+    const { objects, warnings } = run();
+    return { objects: objects.map((entry) => ({ object: entry.object, line: entry.provenance.line })), warnings };
+  } catch (error) {
+    return { error: (error as Error).message };
+  }
+}
+
+describe('parseYamlStream reads documents between bare markers with one js-yaml call', () => {
+  const object = (name: string, extra = '') => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\n${extra}`;
+
+  it.each([
+    ['plain documents', `${object('a')}---\n${object('b')}---\n${object('c')}`],
+    ['CRLF line endings', `${object('a')}---\n${object('b')}`.replace(/\n/g, '\r\n')],
+    // On its own, the first document ends without the line break that the run has before the marker.
+    ['a kept block scalar before a marker, its document ending with an empty line', `${object('a', 'data:\n  k: |+\n    v\n\n')}---\n${object('b', 'data:\n  k: >+\n    w\n\n')}---\n${object('c')}`],
+    ['a byte order mark after a marker', `${object('a')}---\n\uFEFF${object('b')}`],
+    ['a `%` line after a marker (content there, a directive at the start of a text)', `${object('a')}---\n%x: 1\n${object('b')}`],
+    ['an unclosed quote before a marker', `${object('a', 'data: {k: "open\n')}---\n${object('b')}`],
+    ['an unclosed flow collection before a marker', `${object('a', 'data: [1,\n')}---\n${object('b')}`],
+    ['an error in the last of many documents', `${object('a')}---\n${object('b')}---\n${object('c', '  bad: [\n')}`],
+    ['anchors in one document of a run', `${object('a')}---\n${object('b', 'data: &x {k: v}\nmore: *x\n')}---\n${object('c')}`],
+    ['a comment-only document between two', `${object('a')}---\n# nothing\n---\n${object('b')}`],
+    ['a marker with a comment, and one ending a document', `${object('a')}--- # c\n${object('b')}...\n---\n${object('c')}`],
+  ])('%s: as when each document is read on its own', (_name, text) => {
+    expect(outcome(() => parse(text))).toEqual(outcome(() => oneByOne(text)));
+  });
+
+  it('as when each document is read on its own, on streams of markers, directives, block scalars, errors and CRLF (property)', () => {
+    const piece = fc.constantFrom(
+      object('a'),
+      object('b', 'data:\n  k: |+\n    v\n'),
+      object('c', 'data:\n  k: >-\n    w\n'),
+      object('d', 'data: {k: "x"}'),
+      '---',
+      '--- ',
+      '---\r',
+      '--- # c',
+      '--- |',
+      '--- {apiVersion: v1, kind: A, metadata: {name: m}}',
+      '...',
+      '%YAML 1.2',
+      '%x: 1',
+      '# c',
+      '',
+      '  ',
+      '\r',
+      '\uFEFFapiVersion: v1',
+      'kind: B\r',
+      'k: |+',
+      '  v',
+      'a: "open',
+      'b: [1,',
+      'x: &a {k: v}',
+      'y: *a',
+      '- item',
+      'items: []',
+    );
+    fc.assert(
+      fc.property(fc.array(piece, { maxLength: 16 }), fc.boolean(), (pieces, trailingBreak) => {
+        const text = pieces.join('\n') + (trailingBreak ? '\n' : '');
+        expect(outcome(() => parse(text))).toEqual(outcome(() => oneByOne(text)));
+      }),
+      { numRuns: 3000 },
+    );
+  });
+});
 
 describe('parseYamlStream', () => {
   it('gives every object its file and start line, and lines of fields on demand', () => {
