@@ -91,17 +91,38 @@ export function hostNamespacesOf(spec: Record<string, unknown> | undefined): ('h
  * read once per object and shared. Objects are never mutated after load (see KubeObject), so what
  * was read stays true; callers must not change the templates and container lists they get.
  */
-const templates = new WeakMap<KubeObject, PodTemplate | null>();
-const containerLists = new WeakMap<KubeObject, ContainerRef[]>();
+interface ObjectReading {
+  template: PodTemplate | undefined;
+  /** Read on the first containersOf. */
+  containers?: ContainerRef[];
+}
+
+const readings = new WeakMap<KubeObject, ObjectReading>();
+
+/**
+ * The object asked about last, and what was read of it: a scan's rules ask about one object after
+ * another, each rule several times (a workload's template ~70 times a scan), so most questions are
+ * answered by one comparison instead of a WeakMap lookup. Holds on to that one object until another
+ * is asked about.
+ */
+let lastObject: KubeObject | undefined;
+let lastReading: ObjectReading = { template: undefined };
+
+function readingOf(object: KubeObject): ObjectReading {
+  if (object === lastObject) return lastReading;
+  let reading = readings.get(object);
+  if (!reading) {
+    reading = { template: readPodTemplate(object) };
+    readings.set(object, reading);
+  }
+  lastObject = object;
+  lastReading = reading;
+  return reading;
+}
 
 /** The pod template of a Pod or pod controller, or undefined for any other object. */
 export function podTemplateOf(object: KubeObject): PodTemplate | undefined {
-  let template = templates.get(object);
-  if (template === undefined) {
-    template = readPodTemplate(object) ?? null;
-    templates.set(object, template);
-  }
-  return template ?? undefined;
+  return readingOf(object).template;
 }
 
 function readPodTemplate(object: KubeObject): PodTemplate | undefined {
@@ -119,13 +140,8 @@ function readPodTemplate(object: KubeObject): PodTemplate | undefined {
 
 /** Every container of a workload: init containers (and native sidecars), containers, ephemeral containers. */
 export function containersOf(object: KubeObject): ContainerRef[] {
-  let refs = containerLists.get(object);
-  if (!refs) {
-    const template = podTemplateOf(object);
-    refs = template ? podContainers(template) : [];
-    containerLists.set(object, refs);
-  }
-  return refs;
+  const reading = readingOf(object);
+  return (reading.containers ??= reading.template ? podContainers(reading.template) : []);
 }
 
 /**
@@ -136,12 +152,19 @@ export function containersOf(object: KubeObject): ContainerRef[] {
  */
 export function podContainers(pod: { spec: PodSpec; podPath?: readonly PathSegment[] }): ContainerRef[] {
   const podPath = pod.podPath ?? NO_PATH;
-  const known = podContainerLists.get(pod.spec);
-  if (known && (known.podPath === podPath || samePath(known.podPath, podPath))) return known.refs;
-  const refs = readContainers(pod.spec, podPath);
-  podContainerLists.set(pod.spec, { podPath, refs });
-  return refs;
+  // The spec asked about last first (the Pod Security checks a rule asks for visit one pod after another), as readingOf does.
+  let known = pod.spec === lastSpec ? lastSpecContainers : podContainerLists.get(pod.spec);
+  if (!known || (known.podPath !== podPath && !samePath(known.podPath, podPath))) {
+    known = { podPath, refs: readContainers(pod.spec, podPath) };
+    podContainerLists.set(pod.spec, known);
+  }
+  lastSpec = pod.spec;
+  lastSpecContainers = known;
+  return known.refs;
 }
+
+let lastSpec: PodSpec | undefined;
+let lastSpecContainers: { podPath: readonly PathSegment[]; refs: ContainerRef[] } | undefined;
 
 /** A spec's containers, and the pod path they were read with (a spec belongs to one object, so it is nearly always the same). */
 const podContainerLists = new WeakMap<PodSpec, { podPath: readonly PathSegment[]; refs: ContainerRef[] }>();

@@ -66,9 +66,11 @@ export function sharedCoverage(context: RuleContext): CoverageResult {
   return context.shared('netpol-coverage', () => coverage(context.inventory));
 }
 
+const newAnalysisCache = () => new WeakMap<KubeObject, WorkloadAnalysis>();
+
 /** The analysis of a workload, once per scan whichever rule asks first. */
 export function analyzeWorkload(object: KubeObject, context: RuleContext): WorkloadAnalysis {
-  const cache = context.shared('workload-analysis', () => new WeakMap<KubeObject, WorkloadAnalysis>());
+  const cache = context.shared('workload-analysis', newAnalysisCache);
   let analysis = cache.get(object);
   if (!analysis) {
     analysis = buildAnalysis(object, context);

@@ -180,17 +180,27 @@ function riskyRules(role: RoleDef, object: KubeObject): RiskyRule[] {
   return rules;
 }
 
-const newRoleGrantsCache = () => new WeakMap<KubeObject, RoleGrants | null>();
+/** The analyses of one scan, and the role asked about last: thirteen rules ask about each role, one after another. */
+class RoleGrantsCache {
+  readonly byObject = new WeakMap<KubeObject, RoleGrants | null>();
+  lastObject: KubeObject | undefined;
+  last: RoleGrants | null = null;
+}
+
+const newRoleGrantsCache = () => new RoleGrantsCache();
 
 /** The risky rules of a Role or ClusterRole, computed once per object per scan. */
 export function roleGrantsOf(object: KubeObject, context: RuleContext): RoleGrants | undefined {
-  // Thirteen rules ask about each role: no closure made per question.
+  // No closure made per question.
   const cache = context.shared('role-grants', newRoleGrantsCache);
-  let grants = cache.get(object);
+  if (cache.lastObject === object) return cache.last ?? undefined;
+  let grants = cache.byObject.get(object);
   if (grants === undefined) {
     grants = analyse(object, context) ?? null;
-    cache.set(object, grants);
+    cache.byObject.set(object, grants);
   }
+  cache.lastObject = object;
+  cache.last = grants;
   return grants ?? undefined;
 }
 
