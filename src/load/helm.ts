@@ -1,11 +1,12 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { InputError } from '../core/errors.js';
+import { InputError, isInputError } from '../core/errors.js';
+import { isRecord } from '../core/object.js';
 import { helmHooksOf } from '../core/hooks.js';
 import { displayPath } from './paths.js';
 import type { PathSegment, Provenance } from '../core/provenance.js';
 import { foreignMessage } from '../core/sanitize.js';
-import { helmSecretValues } from './secrets.js';
+import { helmSecretValues, parseDocuments, readSmallFile } from './secrets.js';
 import { readRegularFileSync } from './input.js';
 import { findTool, runTool, toolError } from './tools.js';
 import { parseYamlStream, type LoadedObject, type ParseResult } from './yaml.js';
@@ -61,8 +62,46 @@ export async function renderChart(chart: string, options: HelmOptions, displayNa
     maxMemoryBytes: options.maxMemoryBytes ?? DEFAULT_MAX_MEMORY,
     env: helmEnvironment(options),
   });
-  if (result.code !== 0) throw new InputError(`helm could not render ${displayName}: ${foreignMessage(toolError(result.stderr), { secrets: helmSecretValues(options) })}`);
+  if (result.code !== 0) throw new InputError(`helm could not render ${displayName}: ${renderError(toolError(result.stderr), options, local && !/\.(tgz|tar\.gz)$/.test(chart) ? chart : undefined)}`);
   return parseHelmOutput(result.stdout, { chart: displayName, chartDir: local && !/\.(tgz|tar\.gz)$/.test(chart) ? chart : undefined });
+}
+
+/**
+ * helm's error, safe to print. A values file helm cannot parse is quoted by go-yaml (an anchor's
+ * name, a key): kubeward reads that file itself and says what is wrong in its own words. Otherwise
+ * what the user's values and the chart's own values.yaml (and those of its unpacked sub-charts)
+ * hold under secret-looking keys is redacted: a template's `fail` or `required` message may quote it.
+ */
+function renderError(message: string, options: HelmOptions, chartDirectory: string | undefined): string {
+  const valuesFile = /failed to parse (.+?): cannot unmarshal/.exec(message);
+  if (valuesFile) return valuesFileError(valuesFile[1], message);
+  return foreignMessage(message, { secrets: helmSecretValues({ ...options, values: [...chartValuesFiles(chartDirectory), ...(options.values ?? [])] }) });
+}
+
+function valuesFileError(file: string, message: string): string {
+  const text = readSmallFile(file);
+  try {
+    const documents = text === undefined ? [] : parseDocuments(text, file);
+    const values = documents.find((document) => document !== null && document !== undefined);
+    if (values !== undefined && !isRecord(values)) return `${file}: values must be a mapping of keys (it holds ${Array.isArray(values) ? 'a list' : 'a scalar'})`;
+  } catch (error) {
+    if (isInputError(error)) return error.message;
+    throw error;
+  }
+  const line = /\bline (\d+)\b/.exec(message.slice(message.indexOf(file) + file.length));
+  return `${file}: helm cannot read these values${line ? ` (line ${line[1]})` : ''}`;
+}
+
+/** The values.yaml of a chart directory and of the unpacked sub-charts in its charts/ folder. */
+function chartValuesFiles(chartDirectory: string | undefined): string[] {
+  if (!chartDirectory) return [];
+  const files = [join(chartDirectory, 'values.yaml')];
+  try {
+    for (const entry of readdirSync(join(chartDirectory, 'charts'), { withFileTypes: true })) if (entry.isDirectory()) files.push(join(chartDirectory, 'charts', entry.name, 'values.yaml'));
+  } catch {
+    // no charts/ folder
+  }
+  return files;
 }
 
 /**

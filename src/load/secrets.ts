@@ -17,7 +17,7 @@ import { splitDocuments } from './yaml.js';
 /** Files larger than this are not read for redaction (a secret is small; a large file is data). */
 const MAX_HARVESTED_FILE_BYTES = 1024 * 1024;
 /** Keys whose values are secret by their name, in values files. */
-const SENSITIVE_KEY = /pass|secret|token|credential|private|api[-_]?key|auth|cert|dsn|connection|sasl|salt|cookie/i;
+const SENSITIVE_KEY = /pass|pwd|pw$|secret|token|credential|private|api[-_]?key|auth|cert|dsn|connection|sasl|salt|cookie/i;
 /** A value, the value part of `key=value`, and each line of a multi-line value. */
 export function addValue(values: Set<string>, text: string): void {
   values.add(text);
@@ -78,10 +78,15 @@ export function readSmallFile(path: string): string | undefined {
 
 export function parseQuietly(text: string, file: string): unknown[] {
   try {
-    return splitDocuments(text).map((document) => parseYamlDocument(document.text, { file, startLine: document.startLine }));
+    return parseDocuments(text, file);
   } catch {
     return [];
   }
+}
+
+/** Every document of a YAML stream; a malformed one throws an InputError in kubeward's words (file, line, kind of mistake, never the text). */
+export function parseDocuments(text: string, file: string): unknown[] {
+  return splitDocuments(text).map((document) => parseYamlDocument(document.text, { file, startLine: document.startLine }));
 }
 
 /** The values of Secret manifests (data decoded too) and of their annotations, in a YAML stream. */

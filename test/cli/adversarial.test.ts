@@ -1,5 +1,5 @@
 import { describe, it } from 'vitest';
-import { writeTree } from '../helpers/chart.js';
+import { chartYaml, writeTree } from '../helpers/chart.js';
 import { runCli } from '../helpers/cli.js';
 
 /**
@@ -15,7 +15,12 @@ const WRONG_TYPES = {
   'name-mapping.yaml': 'apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: {a: 1}, namespace: a}\n',
 };
 
-const tree = writeTree({ ...WRONG_TYPES });
+const tree = writeTree({
+  ...WRONG_TYPES,
+  'chart/Chart.yaml': chartYaml('plain'),
+  'chart/templates/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n',
+  'list-values.yaml': '- a\n- b\n',
+});
 
 
 
@@ -48,6 +53,7 @@ describe.concurrent('bad input is one line on stderr and exit code 2', () => {
     ['a manifest path that does not exist (not a chart of the repository "manifests")', ['scan', 'manifests/missing.yaml'], /^kubeward: manifests\/missing\.yaml: no such file or directory\n$/],
     ['a missing --params file', ['policy', 'test', '--resources', 'name-mapping.yaml', '--params', 'params/missing.yaml'], /^kubeward: params\/missing\.yaml: no such file or directory\n$/],
     ['a missing --cluster dump', ['drill', 'run', 'trojan-chart', '--cluster', 'dumps/cluster.json'], /^kubeward: dumps\/cluster\.json: no such file or directory\n$/],
+    ['a values file that is a list (helm: cannot unmarshal array into Go value)', ['scan', 'chart', '-f', 'list-values.yaml'], /^kubeward: helm could not render chart: list-values\.yaml: values must be a mapping of keys \(it holds a list\)\n$/],
   ] as [string, string[], RegExp][])('%s', async ([, args, stderr], { expect }) => {
     const result = await runCli(args, { cwd: tree });
     expect(result.stderr).toMatch(stderr);

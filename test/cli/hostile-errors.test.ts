@@ -32,6 +32,11 @@ const tree = writeTree({
   'flows.yaml': `connections:\n- src: "${CANARY}\\x${CANARY}"\n`,
   'kubeconfig': `apiVersion: v1\nkind: Config\nusers:\n- name: u\n  user:\n    token: "${CANARY}\\U${CANARY}"\n`,
   'empty.yaml': '',
+  'defaults/Chart.yaml': chartYaml('defaults'),
+  'defaults/values.yaml': `db:\n  password: ${CANARY}\nadminPw: ${CANARY}x\n`,
+  'defaults/templates/x.yaml': '{{ fail (printf "%s or %s is rejected" .Values.db.password .Values.adminPw) }}\n',
+  'values-anchor.yaml': `db:\n  password: *${CANARY}\n`,
+  'values-key.yaml': `db:\n  ? [${CANARY}]\n  : x\n`,
 });
 
 // Each case is a separate process: run them side by side.
@@ -47,6 +52,9 @@ describe.concurrent('errors next to a Secret value never print it', () => {
     ['helm: a template that fails with a --set value', ['scan', 'chart', '--set', `db.password=${CANARY}`], undefined],
     ['helm: a template that fails with a values-file password', ['scan', 'chart', '-f', 'values.yaml'], undefined],
     ['helm: a template that fails with a --set-file value', ['scan', 'chart', '--set-file', 'x=file.txt'], undefined],
+    ["helm: a template that fails with the chart's own default password (values.yaml, a `...Pw` key too)", ['scan', 'defaults'], undefined],
+    ['helm: a values file whose alias names the value (go-yaml quotes the anchor)', ['scan', 'chart', '-f', 'values-anchor.yaml'], undefined],
+    ['helm: a values file whose key is a list holding the value (go-yaml quotes the key)', ['scan', 'chart', '-f', 'values-key.yaml'], undefined],
     ['--config: malformed', ['scan', 'empty.yaml', '--config', 'config.yaml'], undefined],
     ['detect --rules: malformed', ['detect', '--audit-log', 'empty.yaml', '--rules', 'rules.yaml'], undefined],
     ['detect --falco-rules: malformed', ['detect', '--audit-log', 'empty.yaml', '--falco-rules', 'rules.yaml'], undefined],
