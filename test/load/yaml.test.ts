@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../../src/core/errors.js';
-import { isKubeObject, isRecord } from '../../src/core/object.js';
+import { isRecord, notKubeObjectReason, type KubeObject } from '../../src/core/object.js';
 import { parseJson, parseYamlStream, splitDocuments } from '../../src/load/yaml.js';
 import { expansionBudget, parseYamlDocument } from '../../src/load/yaml-document.js';
 
@@ -97,12 +97,14 @@ function oneByOne(text: string): ReturnType<typeof parse> {
   for (const document of splitDocuments(text)) {
     const value = parseYamlDocument(document.text, { file: 'm.yaml', startLine: document.startLine, contentLine: document.contentLine, budget });
     if (value === null || value === undefined) continue;
-    if (!isKubeObject(value)) {
-      result.warnings.push(`m.yaml:${document.contentLine}: skipped a document that is not a Kubernetes object (no apiVersion and kind)`);
+    const reason = notKubeObjectReason(value);
+    if (reason !== undefined) {
+      result.warnings.push(`m.yaml:${document.contentLine}: skipped a document that is not a Kubernetes object (${reason})`);
       continue;
     }
-    if (!isRecord(value.metadata)) value.metadata = {};
-    result.objects.push({ object: value, provenance: { origin: 'file', file: 'm.yaml', line: document.contentLine } });
+    const object = value as KubeObject;
+    if (!isRecord(object.metadata)) object.metadata = {};
+    result.objects.push({ object, provenance: { origin: 'file', file: 'm.yaml', line: document.contentLine } });
   }
   return result;
 }
@@ -143,6 +145,8 @@ describe('parseYamlStream reads documents between bare markers with one js-yaml 
       object('b', 'data:\n  k: |+\n    v\n'),
       object('c', 'data:\n  k: >-\n    w\n'),
       object('d', 'data: {k: "x"}'),
+      'apiVersion: v1\nkind: A\nmetadata: [x]',
+      'apiVersion: v1\nkind: A\nmetadata: {name: 1}',
       '---',
       '--- ',
       '---\r',
