@@ -10,7 +10,8 @@ import { expansionBudget, mayHaveAlias, parseYamlDocument, parseYamlRun, yaml } 
  * YAML and JSON text to Kubernetes objects with line numbers.
  *
  * Each document is parsed by parseYamlDocument (yaml-document.ts: js-yaml's speed where nothing can
- * expand, alias expansion bounded as Kubernetes bounds it, errors that never quote the input).
+ * expand, alias expansion bounded as Kubernetes bounds it, errors that never quote the input), or with
+ * the documents around it in one js-yaml call where that reads it the same (parseYamlRun).
  * Positions come from splitting the text into documents ourselves (document start lines), and
  * field lines are computed lazily with `yaml` only when a finding asks for one.
  */
