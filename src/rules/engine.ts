@@ -83,7 +83,7 @@ export function findingFor(meta: RuleMeta, object: KubeObject, violation: Violat
   const ignores = options.ignores ?? [];
   // Most objects carry no ignore annotation and most runs no ignore entries: nothing to look for.
   if (facts.annotated || ignores.length > 0) {
-    const suppression = findSuppression({ ruleId: meta.id, object, file: location?.file }, ignores, options.today ?? today());
+    const suppression = findSuppression({ ruleId: meta.id, object, file: location?.file, severity }, ignores, options.today ?? today());
     if (suppression) {
       finding.suppressed = true;
       finding.suppression = suppression;

@@ -1,6 +1,7 @@
 import type { IgnoreEntry } from '../core/config.js';
 import type { Suppression } from '../core/finding.js';
 import type { KubeObject } from '../core/object.js';
+import type { Severity } from '../core/severity.js';
 
 export const IGNORE_ANNOTATION = 'kubeward.io/ignore';
 
@@ -19,15 +20,21 @@ export interface SuppressionTarget {
   ruleId: string;
   object: KubeObject;
   file?: string;
+  severity?: Severity;
 }
 
 /**
  * Decides whether a finding is suppressed: the object's annotation first, then the config's
  * `ignore` entries that have not expired on `today` (`YYYY-MM-DD`).
+ *
+ * The annotation is written by whoever wrote the object, and the attack this tool stops is a chart
+ * whose author is the attacker: it cannot suppress a `critical` finding (the attack pattern, "do
+ * not install"), or a trojan chart would annotate its own sidecar and pass. Those take an `ignore`
+ * entry of `.kubeward.yaml`, which is the user's.
  */
 export function findSuppression(target: SuppressionTarget, ignores: readonly IgnoreEntry[], today: string): Suppression | undefined {
   const annotation = target.object.metadata.annotations?.[IGNORE_ANNOTATION];
-  if (typeof annotation === 'string') {
+  if (typeof annotation === 'string' && target.severity !== 'critical') {
     const { rules, reason } = parseIgnoreAnnotation(annotation);
     if (rules.includes(target.ruleId)) return { source: 'annotation', reason };
   }

@@ -1,6 +1,8 @@
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, it } from 'vitest';
 import { chartYaml, writeTree } from '../helpers/chart.js';
-import { runCli } from '../helpers/cli.js';
+import { REPO, runCli } from '../helpers/cli.js';
 
 /**
  * What a hostile new user tries first, through every command that reads the input: each case is
@@ -58,5 +60,25 @@ describe.concurrent('bad input is one line on stderr and exit code 2', () => {
     const result = await runCli(args, { cwd: tree });
     expect(result.stderr).toMatch(stderr);
     expect(result.code).toBe(2);
+  });
+});
+
+describe('a trojan chart that suppresses its own findings', () => {
+  it('is still blocked: the annotation of its author never suppresses a critical finding (the attack pattern)', async ({ expect }) => {
+    // the battlecard's chart, its author annotating the sidecar's Deployment and the binding with kubeward.io/ignore
+    const trojan = join(writeTree({}), 'trojan');
+    cpSync(join(REPO, 'test/fixtures/charts/recon/trojan'), trojan, { recursive: true });
+    const annotation = '  annotations:\n    kubeward.io/ignore: "container-holds-powerful-token,rbac-read-secrets; vetted by the platform team"\n';
+    for (const [file, name] of [['templates/deployment.yaml', '  name: {{ .Release.Name }}-agent\n'], ['templates/rbac.yaml', '  name: {{ .Release.Name }}-tracing\nroleRef']]) {
+      const text = readFileSync(join(trojan, file), 'utf8');
+      expect(text).toContain(name);
+      writeFileSync(join(trojan, file), text.replace(name, name.replace('\n', `\n${annotation}`)));
+    }
+    const result = await runCli(['scan', trojan, '-n', 'checkout', '--release', 'fta', '--format', 'json']);
+    expect(result.code).toBe(1);
+    const { findings } = JSON.parse(result.stdout) as { findings: { ruleId: string; severity: string; suppressed: boolean; suppression?: { source: string } }[] };
+    expect(findings.filter((finding) => finding.severity === 'critical').map((finding) => [finding.ruleId, finding.suppressed])).toEqual([['container-holds-powerful-token', false]]);
+    // what is not the attack pattern the annotation still suppresses
+    expect(findings.find((finding) => finding.ruleId === 'rbac-read-secrets')).toMatchObject({ severity: 'high', suppressed: true, suppression: { source: 'annotation' } });
   });
 });

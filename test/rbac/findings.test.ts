@@ -77,10 +77,23 @@ describe('RBAC findings', () => {
   });
 
   it('honours kubeward.io/ignore on the binding', () => {
-    const suppressed = CHART.replace('metadata: {name: fast-trace-agent-reader}\nroleRef', "metadata:\n  name: fast-trace-agent-reader\n  annotations: {kubeward.io/ignore: 'rbac-read-secrets; the agent reads its own config'}\nroleRef");
-    const finding = findingsOf(suppressed).findings.find((candidate) => candidate.ruleId === 'rbac-read-secrets');
+    // in its own namespace: not the attack pattern (high)
+    const ownNamespace = CHART.replace('kind: ClusterRole\nmetadata: {name: fast-trace-agent-reader}', 'kind: Role\nmetadata: {name: fast-trace-agent-reader, namespace: tracing}')
+      .replace('kind: ClusterRoleBinding\nmetadata: {name: fast-trace-agent-reader}\nroleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole,', "kind: RoleBinding\nmetadata:\n  name: fast-trace-agent-reader\n  namespace: tracing\n  annotations: {kubeward.io/ignore: 'rbac-read-secrets; the agent reads its own config'}\nroleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role,");
+    const finding = findingsOf(ownNamespace).findings.find((candidate) => candidate.ruleId === 'rbac-read-secrets');
+    expect(finding?.severity).toBe('high');
     expect(finding?.suppressed).toBe(true);
     expect(finding?.suppression).toEqual({ source: 'annotation', reason: 'the agent reads its own config' });
+  });
+
+  it('never lets the annotation suppress a critical finding: the chart author may be the attacker; an ignore entry of .kubeward.yaml (the user\'s) does', () => {
+    const annotated = CHART.replace('metadata: {name: fast-trace-agent-reader}\nroleRef', "metadata:\n  name: fast-trace-agent-reader\n  annotations: {kubeward.io/ignore: 'rbac-read-secrets; the agent reads its own config'}\nroleRef");
+    const { engine, findings } = findingsOf(annotated);
+    const finding = findings.find((candidate) => candidate.ruleId === 'rbac-read-secrets');
+    expect(finding).toMatchObject({ severity: 'critical', suppressed: false });
+    const ignores = [{ rule: 'rbac-read-secrets', match: { kind: 'ClusterRoleBinding', name: 'fast-trace-agent-reader' }, reason: 'reviewed' }];
+    const configured = rbacFindings(engine, { ignores }).find((candidate) => candidate.ruleId === 'rbac-read-secrets');
+    expect(configured).toMatchObject({ severity: 'critical', suppressed: true, suppression: { source: 'config', reason: 'reviewed' } });
   });
 
   it('every finding id has its metadata for reports', () => {
