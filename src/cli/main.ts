@@ -41,17 +41,37 @@ export function buildProgram(command?: string): Command {
     // a subcommand's options are its own, even where a parent has one of the same name
     // (detect serve --rules; `kubeward pss … --version v1.29` is the policy version)
     .enablePositionalOptions()
-    .exitOverride()
-    .configureOutput({ outputError: (text, write) => write(`kubeward: ${usageError(text)}\n`) });
+    .exitOverride();
+  // commander answers a missing command (`kubeward rbac`, bare `kubeward`) with the whole help on stderr: one line instead
+  let missingCommand = false;
+  program.configureOutput({
+    outputError: (text, write) => write(`kubeward: ${usageError(text)}\n`),
+    writeErr: (text) => {
+      if (!missingCommand) process.stderr.write(text);
+    },
+  });
+  program.on('beforeAllHelp', ({ error, command }: { error: boolean; command: Command }) => {
+    if (!error || missingCommand) return;
+    missingCommand = true;
+    const path = commandPath(command);
+    const names = command.commands.map((subcommand) => subcommand.name()).filter((name) => name !== 'help');
+    process.stderr.write(`kubeward: ${path.length > 1 ? `${path.slice(1).join(' ')} needs a command` : 'a command is needed'} (${names.join(', ')}); run ${path.join(' ')} --help for usage\n`);
+  });
   const named = COMMANDS.filter(([name]) => name === command);
   for (const [, register] of named.length ? named : COMMANDS) register(program);
   for (const command of program.commands) command.exitOverride();
   return program;
 }
 
+/** `kubeward rbac`: the names from the program down to a command. */
+function commandPath(command: Command): string[] {
+  return command.parent ? [...commandPath(command.parent), command.name()] : [command.name()];
+}
+
 /** commander's usage error (`error: unknown option '--formt'` and a suggestion on the next line) as one line with the way to help. */
 function usageError(text: string): string {
-  return `${oneLine(text.replace(/^error: /, '')).replace(/\(Did you mean/, '(did you mean')}; run with --help for usage`;
+  // `Allowed choices are table, json.` ends with its own full stop
+  return `${oneLine(text.replace(/^error: /, '')).replace(/\(Did you mean/, '(did you mean').replace(/\.$/, '')}; run with --help for usage`;
 }
 
 /**
@@ -68,6 +88,10 @@ export async function main(argv: string[]): Promise<void> {
   }
   const program = buildProgram(argv[2]);
   try {
+    // `kubeward help bogus` would print the whole help on stderr
+    if (argv[2] === 'help' && argv[3] !== undefined && !program.commands.some((command) => command.name() === argv[3])) {
+      program.error(`error: unknown command '${argv[3]}'`, { code: 'commander.unknownCommand' });
+    }
     await program.parseAsync(argv);
   } catch (error) {
     if (error instanceof CommanderError) {

@@ -82,3 +82,18 @@ describe('a trojan chart that suppresses its own findings', () => {
     expect(findings.find((finding) => finding.ruleId === 'rbac-read-secrets')).toMatchObject({ severity: 'high', suppressed: true, suppression: { source: 'annotation' } });
   });
 });
+
+describe.concurrent('a missing or unknown command is one line, never the whole help on stderr', () => {
+  it.for([
+    [[], /^kubeward: a command is needed \(scan, gate, diff, rbac, audit, netpol, pss, detect, policy, report, webhook, drill\); run kubeward --help for usage\n$/],
+    [['rbac'], /^kubeward: rbac needs a command \(can, who-can, risks, generate, diff\); run kubeward rbac --help for usage\n$/],
+    [['drill'], /^kubeward: drill needs a command \(list, run, tabletop, kit, score\); run kubeward drill --help for usage\n$/],
+    [['help', 'bogus'], /^kubeward: unknown command 'bogus'; run with --help for usage\n$/],
+    [['scan', '--format', 'xml'], /^kubeward: option '--format <format>' argument 'xml' is invalid\. Allowed choices are table, json, sarif, junit, markdown; run with --help for usage\n$/],
+  ] as [string[], RegExp][])('kubeward %s', async ([args, stderr], { expect }) => {
+    const result = await runCli(args);
+    expect(result.stderr).toMatch(stderr);
+    expect(result.stdout).toBe('');
+    expect(result.code).toBe(2);
+  });
+});
