@@ -140,6 +140,8 @@ async function follow(pipeline: DetectPipeline, flags: DetectFlags, print: (aler
   const maxLineBytes = limits.maxBytes ?? DEFAULT_MAX_FILE_BYTES;
   const tail = (path: string) => {
     if (existsSync(path) && !statSync(path).isFile()) throw new InputError(`${path}: --follow needs a regular file (a FIFO or a device has no end to follow); read it without --follow`);
+    // a log rotated away, or not written yet, is waited for as tail -F does; a typo must not wait in silence
+    if (!existsSync(path) && !flags.quiet) warn(`${path} does not exist (yet): waiting for it to appear`);
     return new FileTail(path, { maxLineBytes, onTooLong: (line) => warn(`${path}:${line}: skipped a line longer than ${maxLineBytes / 1048576} MiB (raise it with --max-file-size)`) });
   };
   const audit = tail(flags.auditLog!);

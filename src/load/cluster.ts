@@ -151,7 +151,8 @@ async function get(connection: Connection, path: string, limits: RequestLimits):
   try {
     await connection.config.applyToHTTPSOptions(options);
   } catch (error) {
-    throw new InputError(`cannot authenticate to context "${connection.context}": ${oneLine(error)}`);
+    // a credential plugin (exec) that fails without printing anything rejects with an empty message
+    throw new InputError(`cannot authenticate to context "${connection.context}": ${oneLine(error) || 'the credential plugin failed without a message'}`);
   }
   const url = new URL(`${connection.server}${path}`);
   const send = url.protocol === 'http:' ? httpRequest : httpsRequest;

@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'vitest';
@@ -22,9 +23,10 @@ const tree = writeTree({
   'chart/Chart.yaml': chartYaml('plain'),
   'chart/templates/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n',
   'list-values.yaml': '- a\n- b\n',
+  // a credential plugin that fails and prints nothing
+  kubeconfig: 'apiVersion: v1\nkind: Config\nclusters: [{name: c, cluster: {server: "https://127.0.0.1:1"}}]\nusers: [{name: u, user: {exec: {apiVersion: client.authentication.k8s.io/v1, command: /bin/false}}}]\ncontexts: [{name: x, context: {cluster: c, user: u}}]\ncurrent-context: x\n',
+  'audit.log': '',
 });
-
-
 
 // Each case is a separate process: run them side by side.
 describe.concurrent('objects with a metadata field of the wrong type are skipped with a warning, never an internal error', () => {
@@ -49,13 +51,13 @@ describe.concurrent('objects with a metadata field of the wrong type are skipped
   });
 });
 
-
 describe.concurrent('bad input is one line on stderr and exit code 2', () => {
   it.for([
     ['a manifest path that does not exist (not a chart of the repository "manifests")', ['scan', 'manifests/missing.yaml'], /^kubeward: manifests\/missing\.yaml: no such file or directory\n$/],
     ['a missing --params file', ['policy', 'test', '--resources', 'name-mapping.yaml', '--params', 'params/missing.yaml'], /^kubeward: params\/missing\.yaml: no such file or directory\n$/],
     ['a missing --cluster dump', ['drill', 'run', 'trojan-chart', '--cluster', 'dumps/cluster.json'], /^kubeward: dumps\/cluster\.json: no such file or directory\n$/],
     ['a values file that is a list (helm: cannot unmarshal array into Go value)', ['scan', 'chart', '-f', 'list-values.yaml'], /^kubeward: helm could not render chart: list-values\.yaml: values must be a mapping of keys \(it holds a list\)\n$/],
+    ['a kubeconfig whose credential plugin fails silently', ['rbac', 'risks', '--kubeconfig', 'kubeconfig'], /^kubeward: cannot authenticate to context "x": the credential plugin failed without a message\n$/],
   ] as [string, string[], RegExp][])('%s', async ([, args, stderr], { expect }) => {
     const result = await runCli(args, { cwd: tree });
     expect(result.stderr).toMatch(stderr);
@@ -95,5 +97,22 @@ describe.concurrent('a missing or unknown command is one line, never the whole h
     expect(result.stderr).toMatch(stderr);
     expect(result.stdout).toBe('');
     expect(result.code).toBe(2);
+  });
+});
+
+describe('detect --follow', () => {
+  it('says so when a log it follows does not exist yet, instead of waiting in silence', async ({ expect }) => {
+    const child = spawn(process.execPath, [join(REPO, 'bin/kubeward.js'), 'detect', '--audit-log', 'audit.log', '--dns-log', 'coredns-typo.log', '--follow'], { cwd: tree, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    await new Promise<void>((resolve) => {
+      child.stderr.on('data', (chunk) => {
+        stderr += chunk;
+        if (stderr.includes('interrupt to stop')) resolve();
+      });
+      child.on('close', () => resolve());
+    });
+    child.kill('SIGTERM');
+    expect(stderr).toContain('kubeward: warning: coredns-typo.log does not exist (yet): waiting for it to appear\n');
+    expect(stderr).not.toContain('audit.log does not exist');
   });
 });
