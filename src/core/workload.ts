@@ -191,7 +191,9 @@ function readContainers(spec: PodSpec, podPath: readonly PathSegment[]): Contain
  * `serviceAccountName`, else the deprecated `serviceAccount`, else `default`.
  */
 export function serviceAccountOf(spec: PodSpec): string {
-  return spec.serviceAccountName || spec.serviceAccount || 'default';
+  // a name that is not a string (`serviceAccountName: 7`) is refused by the API server: unset here, never read as text
+  const name = [spec.serviceAccountName, spec.serviceAccount].find((value) => typeof value === 'string' && value !== '');
+  return name ?? 'default';
 }
 
 /** The owner reference marked `controller: true` (a Pod's ReplicaSet, a ReplicaSet's Deployment), if any. */

@@ -44,6 +44,13 @@ describe.concurrent('objects with a metadata field of the wrong type are skipped
     }
   });
 
+  it.for([['scan'], ['audit']])('%s: a pod spec whose serviceAccountName is not a string is read as unset', async ([command], { expect }) => {
+    const input = 'apiVersion: batch/v1\nkind: CronJob\nmetadata: {name: c, namespace: a}\nspec: {jobTemplate: {spec: {template: {spec: {serviceAccountName: 7, serviceAccount: [x], containers: [{name: c, image: i}]}}}}}\n';
+    const result = await runCli([command, '-'], { cwd: tree, input });
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+  });
+
   it('gate', async ({ expect }) => {
     const result = await runCli(['gate'], { cwd: tree, input: Object.values(WRONG_TYPES).join('---\n') });
     expect(result.code).toBe(0);
