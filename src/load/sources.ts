@@ -90,6 +90,8 @@ export async function loadSources(paths: readonly string[], options: LoadOptions
     // Loops, not push(...): a cluster dump holds more objects than a call takes arguments.
     for (const object of result.objects) loaded.push(object);
     for (const warning of result.warnings) warnings.push(warning);
+    // an empty file, a folder of .yml.j2 templates, a chart whose every template is switched off: nothing was judged, and a clean result must not hide it
+    if (result.objects.length === 0 && result.warnings.length === 0) warnings.push(`${path === '-' ? 'stdin' : path}: no Kubernetes objects in it${kind === 'directory' ? ` (files read: ${[...MANIFEST_EXTENSIONS].join(', ')})` : ''}`);
     for (const chart of result.charts ?? []) charts.push(chart);
   }
   applyDefaultNamespace(loaded, options.namespace ?? 'default');

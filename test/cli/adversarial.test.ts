@@ -26,6 +26,10 @@ const tree = writeTree({
   // a credential plugin that fails and prints nothing
   kubeconfig: 'apiVersion: v1\nkind: Config\nclusters: [{name: c, cluster: {server: "https://127.0.0.1:1"}}]\nusers: [{name: u, user: {exec: {apiVersion: client.authentication.k8s.io/v1, command: /bin/false}}}]\ncontexts: [{name: x, context: {cluster: c, user: u}}]\ncurrent-context: x\n',
   'audit.log': '',
+  'empty.yaml': '# only a comment\n---\n',
+  'templates-only/deployment.yml.j2': 'apiVersion: apps/v1\nkind: Deployment\n',
+  'off/Chart.yaml': chartYaml('off'),
+  'off/templates/cm.yaml': '{{ if .Values.enabled }}apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n{{ end }}\n',
 });
 
 // Each case is a separate process: run them side by side.
@@ -121,5 +125,18 @@ describe('detect --follow', () => {
     child.kill('SIGTERM');
     expect(stderr).toContain('kubeward: warning: coredns-typo.log does not exist (yet): waiting for it to appear\n');
     expect(stderr).not.toContain('audit.log does not exist');
+  });
+});
+
+describe.concurrent('a source that holds no Kubernetes object is a warning, never a silent clean result', () => {
+  it.for([
+    ['an empty file', ['scan', 'empty.yaml'], 'empty.yaml: no Kubernetes objects in it'],
+    ['a folder of files kubeward does not read', ['audit', 'templates-only'], 'templates-only: no Kubernetes objects in it (files read: .yaml, .yml, .json)'],
+    ['a chart whose every template is switched off', ['pss', 'off', '--level', 'restricted'], 'off: no Kubernetes objects in it'],
+    ['empty stdin', ['scan', '-', '--format', 'json'], 'stdin: no Kubernetes objects in it'],
+  ] as [string, string[], string][])('%s', async ([, args, warning], { expect }) => {
+    const result = await runCli(args, { cwd: tree });
+    expect(result.code).toBe(0);
+    expect(result.stderr).toBe(`kubeward: warning: ${warning}\n`);
   });
 });
