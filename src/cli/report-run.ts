@@ -48,7 +48,7 @@ function checkWritable(file: string): void {
 }
 
 /** The Expose stage: the logs through the built-in rules, with the sources' Pods and RBAC as what the detector knows of the cluster. */
-async function detectionFrom(flags: ReportCommandFlags, inventory: Inventory, verdicts: ReadonlyMap<string, Verdict> | undefined): Promise<DetectionInput | undefined> {
+async function detectionFrom(flags: ReportCommandFlags, inventory: Inventory, verdicts: ReadonlyMap<string, Verdict> | undefined): Promise<(DetectionInput & { warnings: string[] }) | undefined> {
   if (!flags.auditLog && !flags.dnsLog && !flags.flows) return undefined;
   const options = await pipelineOptionsFromFlags({ quiet: flags.quiet });
   const pods = new PodIndex(inventory.byKind('Pod'));
@@ -66,7 +66,13 @@ async function detectionFrom(flags: ReportCommandFlags, inventory: Inventory, ve
     pipeline.flush();
   }
   const summary = pipeline.summary();
+  // a log of the wrong kind (a DNS log given as --audit-log) or garbage: the Expose stage would read "0 alerts" as a clean bill
+  const warnings: string[] = [];
+  if (flags.auditLog && summary.audit.events === 0) warnings.push(`${flags.auditLog}: no audit events in it (${summary.audit.lines} lines read)`);
+  if (flags.dnsLog && summary.dns.queries === 0) warnings.push(`${flags.dnsLog}: no CoreDNS queries in it (${summary.dns.lines} lines read)`);
+  if (flags.flows && summary.flows.flows === 0) warnings.push(`${flags.flows}: no Hubble flows in it (${summary.flows.lines} lines read)`);
   return {
+    warnings,
     logs: [flags.auditLog, flags.dnsLog, flags.flows].filter((log): log is string => Boolean(log)),
     events: summary.audit.events + summary.dns.queries + (flags.flows ? summary.flows.flows : 0),
     ...(flags.flows ? { flows: summary.flows.flows } : {}),
@@ -100,7 +106,7 @@ export async function runReport(sources: string[], flags: ReportCommandFlags): P
     drill,
     history: history.runs,
     title: flags.title,
-    warnings: [...history.warnings, ...loaded.warnings, ...policies.warnings],
+    warnings: [...history.warnings, ...loaded.warnings, ...policies.warnings, ...(detection?.warnings ?? [])],
   });
   const json = `${JSON.stringify(report, null, 2)}\n`;
   const text = format === 'json' ? json : format === 'markdown' ? renderPostureMarkdown(report) : renderPostureHtml(report);

@@ -27,6 +27,7 @@ const tree = writeTree({
   kubeconfig: 'apiVersion: v1\nkind: Config\nclusters: [{name: c, cluster: {server: "https://127.0.0.1:1"}}]\nusers: [{name: u, user: {exec: {apiVersion: client.authentication.k8s.io/v1, command: /bin/false}}}]\ncontexts: [{name: x, context: {cluster: c, user: u}}]\ncurrent-context: x\n',
   'audit.log': '',
   'empty.yaml': '# only a comment\n---\n',
+  'coredns.log': '[INFO] plugin/reload: Running configuration SHA512 = 1234\n',
   'templates-only/deployment.yml.j2': 'apiVersion: apps/v1\nkind: Deployment\n',
   'off/Chart.yaml': chartYaml('off'),
   'off/templates/cm.yaml': '{{ if .Values.enabled }}apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n{{ end }}\n',
@@ -138,5 +139,16 @@ describe.concurrent('a source that holds no Kubernetes object is a warning, neve
     const result = await runCli(args, { cwd: tree });
     expect(result.code).toBe(0);
     expect(result.stderr).toBe(`kubeward: warning: ${warning}\n`);
+  });
+});
+
+describe('report', () => {
+  it('warns when a log holds nothing of its kind (a DNS log given as --audit-log), so the Expose stage never reads garbage as a clean bill', async ({ expect }) => {
+    const result = await runCli(['report', 'chart', '--audit-log', 'coredns.log', '--dns-log', 'name-number.yaml', '--flows', 'coredns.log', '--format', 'json', '-o', '-'], { cwd: tree });
+    expect(result.code).toBe(0);
+    expect(result.stderr).toContain('kubeward: warning: coredns.log: no audit events in it (1 lines read)\n');
+    expect(result.stderr).toContain('kubeward: warning: name-number.yaml: no CoreDNS queries in it (4 lines read)\n');
+    expect(result.stderr).toContain('kubeward: warning: coredns.log: no Hubble flows in it (1 lines read)\n');
+    expect((JSON.parse(result.stdout) as { warnings: string[] }).warnings).toContain('coredns.log: no audit events in it (1 lines read)');
   });
 });
