@@ -23,7 +23,7 @@ import { loadSources } from '../load/sources.js';
 import { FileTail } from '../load/tail.js';
 import { startAuditWebhook, type AuditWebhookOptions, type SinkSpec } from '../serve/audit-webhook.js';
 import { certificateExpiry, checkTls } from '../serve/server.js';
-import type { WebhookOptions } from '../serve/sinks.js';
+import { displayUrl, type WebhookOptions } from '../serve/sinks.js';
 import { paintSeverity } from '../report/table.js';
 import { inputLimits } from './options.js';
 import { serveUntilStopped, useColor, warn, writeOutput } from './output.js';
@@ -184,7 +184,8 @@ function parseSink(value: string, webhook: WebhookOptions): SinkSpec {
   if (value.startsWith('file:')) return { kind: 'file', path: value.slice(5) };
   if (value.startsWith('webhook:')) {
     const url = value.slice(8);
-    if (!/^https?:\/\//.test(url)) throw new InputError(`--sink webhook:URL needs an http(s) URL, got ${url}`);
+    // a URL may carry a user, password or token: shown as logs show it
+    if (!/^https?:\/\//.test(url)) throw new InputError(`--sink webhook:URL needs an http(s) URL, got ${displayUrl(url)}`);
     return { kind: 'webhook', url, ...webhook };
   }
   throw new InputError(`--sink must be stdout, file:PATH or webhook:URL (got ${value})`);
@@ -195,7 +196,8 @@ function webhookOptions(flags: ServeFlags): WebhookOptions {
   const headers: Record<string, string> = {};
   for (const header of flags.sinkHeader ?? []) {
     const colon = header.indexOf(':');
-    if (colon <= 0) throw new InputError(`--sink-header must be "Name: value" (got ${header})`);
+    // not quoted: a header is where a credential goes (`X-Api-Key: …`, `Authorization: Bearer …`)
+    if (colon <= 0) throw new InputError(`--sink-header must be "Name: value" (one has no name before a colon; its text is not printed, a header may hold a credential)`);
     headers[header.slice(0, colon).trim().toLowerCase()] = header.slice(colon + 1).trim();
   }
   const token = readRequired(flags.sinkTokenFile, 'sink token file')?.toString('utf8').trim();

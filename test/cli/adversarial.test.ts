@@ -70,6 +70,8 @@ describe.concurrent('bad input is one line on stderr and exit code 2', () => {
     ['a missing --cluster dump', ['drill', 'run', 'trojan-chart', '--cluster', 'dumps/cluster.json'], /^kubeward: dumps\/cluster\.json: no such file or directory\n$/],
     ['a values file that is a list (helm: cannot unmarshal array into Go value)', ['scan', 'chart', '-f', 'list-values.yaml'], /^kubeward: helm could not render chart: list-values\.yaml: values must be a mapping of keys \(it holds a list\)\n$/],
     ['a kubeconfig whose credential plugin fails silently', ['rbac', 'risks', '--kubeconfig', 'kubeconfig'], /^kubeward: cannot authenticate to context "x": the credential plugin failed without a message\n$/],
+    ['detect serve: a --sink-header without a name is refused without quoting it (a header holds a credential)', ['detect', 'serve', '--insecure-http', '--listen', '127.0.0.1:0', '--journal', 'journal', '--sink', 'webhook:https://alerts.example/in', '--sink-header', 'Bearer Qz7xW4kP9mV2sR8tLc'], /^kubeward: --sink-header must be "Name: value" \(one has no name before a colon; its text is not printed, a header may hold a credential\)\n$/],
+    ['detect serve: a webhook sink that is not http(s) is named without its user, password or query', ['detect', 'serve', '--insecure-http', '--listen', '127.0.0.1:0', '--journal', 'journal', '--sink', 'webhook:ftp://bot:Qz7xW4kP9mV2sR8tLc@alerts.example/in?token=Qz7xW4kP9mV2sR8tLc'], /^kubeward: --sink webhook:URL needs an http\(s\) URL, got ftp:\/\/alerts\.example\/in\n$/],
   ] as [string, string[], RegExp][])('%s', async ([, args, stderr], { expect }) => {
     const result = await runCli(args, { cwd: tree });
     expect(result.stderr).toMatch(stderr);
