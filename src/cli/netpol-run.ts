@@ -83,6 +83,8 @@ export async function runCoverage(sources: string[], flags: SourceFlags & Semant
 
 /** `kubeward netpol generate` */
 export async function runGenerate(sources: string[], flags: SourceFlags & InputFlags & OutputFlags & GenerateFlags): Promise<void> {
+  // it names the pods of observed traffic; alone it would be ignored in silence
+  if (flags.pods && !flags.fromDnsLog && !flags.fromFlows) throw new InputError('--pods names the pods of observed traffic: give --from-dns-log or --from-flows too');
   const { loaded } = await loadFromFlags(sources, flags);
   const flows = flags.from ? parseFlows(await readInput(flags.from, 'flows file', inputLimits(flags)), flags.from) : [];
   const clusterDns = clusterDnsOf(flags.clusterDns);
