@@ -6,7 +6,7 @@ import { helmHooksOf } from '../core/hooks.js';
 import { displayPath } from './paths.js';
 import type { PathSegment, Provenance } from '../core/provenance.js';
 import { foreignMessage } from '../core/sanitize.js';
-import { helmSecretValues, parseDocuments, readSmallFile } from './secrets.js';
+import { addSensitiveValuesText, helmSecretValues, parseDocuments, readSmallFile } from './secrets.js';
 import { readRegularFileSync } from './input.js';
 import { findTool, runTool, toolError } from './tools.js';
 import { parseYamlStream, type LoadedObject, type ParseResult } from './yaml.js';
@@ -62,20 +62,47 @@ export async function renderChart(chart: string, options: HelmOptions, displayNa
     maxMemoryBytes: options.maxMemoryBytes ?? DEFAULT_MAX_MEMORY,
     env: helmEnvironment(options),
   });
-  if (result.code !== 0) throw new InputError(`helm could not render ${displayName}: ${renderError(toolError(result.stderr), options, local && !/\.(tgz|tar\.gz)$/.test(chart) ? chart : undefined)}`);
+  if (result.code !== 0) throw new InputError(`helm could not render ${displayName}: ${await renderError(toolError(result.stderr), options, local ? chart : undefined)}`);
   return parseHelmOutput(result.stdout, { chart: displayName, chartDir: local && !/\.(tgz|tar\.gz)$/.test(chart) ? chart : undefined });
 }
 
 /**
  * helm's error, safe to print. A values file helm cannot parse is quoted by go-yaml (an anchor's
  * name, a key): kubeward reads that file itself and says what is wrong in its own words. Otherwise
- * what the user's values and the chart's own values.yaml (and those of its unpacked sub-charts)
- * hold under secret-looking keys is redacted: a template's `fail` or `required` message may quote it.
+ * what the user's values and the chart's own values.yaml (and those of its sub-charts, unpacked or
+ * packaged, and of a packaged chart) hold under secret-looking keys is redacted: a template's `fail`
+ * or `required` message may quote it.
  */
-function renderError(message: string, options: HelmOptions, chartDirectory: string | undefined): string {
+async function renderError(message: string, options: HelmOptions, localChart: string | undefined): Promise<string> {
   const valuesFile = /failed to parse (.+?): cannot unmarshal/.exec(message);
   if (valuesFile) return valuesFileError(valuesFile[1], message);
-  return foreignMessage(message, { secrets: helmSecretValues({ ...options, values: [...chartValuesFiles(chartDirectory), ...(options.values ?? [])] }) });
+  const archive = localChart !== undefined && /\.(tgz|tar\.gz)$/.test(localChart);
+  const secrets = helmSecretValues({ ...options, values: [...chartValuesFiles(archive ? undefined : localChart), ...(options.values ?? [])] });
+  const packaged = await packagedValues(localChart, archive);
+  // values that could not be read cannot be redacted: helm's words are then not shown at all
+  if (packaged === undefined) return "its message is not shown: the chart's packaged values, which it may quote, could not be read to redact them";
+  for (const values of packaged) addSensitiveValuesText(secrets, values.text, values.file);
+  return foreignMessage(message, { secrets });
+}
+
+/**
+ * The values.yaml files read from archives: a packaged chart's (its own and its packaged sub-charts'),
+ * or those of the sub-charts packaged in a chart folder's charts/; undefined when an archive cannot
+ * be read.
+ */
+async function packagedValues(localChart: string | undefined, archive: boolean): Promise<{ file: string; text: string }[] | undefined> {
+  if (localChart === undefined) return [];
+  const { chartArchiveFiles, packagedSubchartFiles, VALUES_FILE } = await import('./render-variants.js');
+  if (archive) return chartArchiveFiles(localChart, VALUES_FILE).catch(() => undefined);
+  let packaged: string[];
+  try {
+    packaged = readdirSync(join(localChart, 'charts'), { withFileTypes: true })
+      .filter((entry) => entry.isFile() && /^[^_.].*\.tgz$/.test(entry.name))
+      .map((entry) => join(localChart, 'charts', entry.name));
+  } catch {
+    return []; // no charts/ folder
+  }
+  return packagedSubchartFiles(packaged, VALUES_FILE).catch(() => undefined);
 }
 
 function valuesFileError(file: string, message: string): string {

@@ -92,6 +92,8 @@ const TEMPLATE_FOLDER = /(^|\/)templates(\/|$)/;
  * being one archive deeper.
  */
 const SUBCHART_ARCHIVE = /(^|\/)charts\/[^/_.][^/]*\.tgz$/;
+/** The default values of a chart or of one of its sub-charts (helm reads `values.yaml` only). */
+export const VALUES_FILE = /(^|\/)values\.yaml$/;
 /** Sub-charts packaged inside packaged sub-charts, as deep as this; deeper is refused (a gzip quine contains itself). */
 const MAX_ARCHIVE_DEPTH = 8;
 
@@ -133,9 +135,19 @@ async function lookupsInDirectory(chart: string): Promise<LookupUse[]> {
   };
   const archives: string[] = [];
   visit(chart);
-  const budget = { left: MAX_UNPACKED_BYTES };
-  for (const path of archives) found.push(...(await lookupsInArchiveBytes(readRegularBytesSync(path, MAX_UNPACKED_BYTES, displayPath(path)), displayPath(path), 1, budget)));
+  for (const template of await packagedSubchartFiles(archives, TEMPLATE_FILE)) found.push(...lookupsInText(template.text, template.file));
   return found;
+}
+
+/**
+ * The files matching `wanted` of sub-charts packaged in a chart folder (`charts/*.tgz`, which helm
+ * unpacks and renders with the chart), read from memory within one chart's budget.
+ */
+export async function packagedSubchartFiles(archives: readonly string[], wanted: RegExp): Promise<ChartFile[]> {
+  const budget = { left: MAX_UNPACKED_BYTES };
+  const files: ChartFile[] = [];
+  for (const path of archives) files.push(...(await archiveBytesFiles(readRegularBytesSync(path, MAX_UNPACKED_BYTES, displayPath(path)), displayPath(path), wanted, 1, budget)));
+  return files;
 }
 
 /** Whether a link leads to a folder (a dangling link does not). */
@@ -147,19 +159,30 @@ function isDirectory(path: string): boolean {
   }
 }
 
-/**
- * The `lookup` calls of a packaged chart: its templates, and those of the sub-charts packaged inside
- * it (`probe/charts/sub-1.0.0.tgz`, read from memory). The archive itself was checked (no links, no
- * escaping paths, bounded size) before helm ran on it.
- */
+/** A file of a chart read from its archive: where it is (`chart.tgz:chart/values.yaml`, one archive deeper for a packaged sub-chart) and its text. */
+export interface ChartFile {
+  file: string;
+  text: string;
+}
+
+/** The `lookup` calls of a packaged chart: its templates', and those of the sub-charts packaged inside it. */
 async function lookupsInArchive(file: string): Promise<LookupUse[]> {
-  const found: LookupUse[] = [];
+  return (await chartArchiveFiles(file, TEMPLATE_FILE)).flatMap((template) => lookupsInText(template.text, template.file));
+}
+
+/**
+ * The files of a packaged chart whose path matches `wanted`, and those of the sub-charts packaged
+ * inside it (`probe/charts/sub-1.0.0.tgz`, read from memory). The archive itself was checked (no
+ * links, no escaping paths, bounded size) before helm ran on it.
+ */
+export async function chartArchiveFiles(file: string, wanted: RegExp): Promise<ChartFile[]> {
+  const files: ChartFile[] = [];
   const nested: { path: string; bytes: Buffer }[] = [];
   const { list } = await import('tar');
-  await list({ file, onReadEntry: collectEntry(`${displayPath(file)}:`, found, nested) });
+  await list({ file, onReadEntry: collectEntry(`${displayPath(file)}:`, wanted, files, nested) });
   const budget = { left: MAX_UNPACKED_BYTES };
-  for (const archive of nested) found.push(...(await lookupsInArchiveBytes(archive.bytes, `${displayPath(file)}:${archive.path}`, 1, budget)));
-  return found;
+  for (const archive of nested) files.push(...(await archiveBytesFiles(archive.bytes, `${displayPath(file)}:${archive.path}`, wanted, 1, budget)));
+  return files;
 }
 
 /** How much all the packaged sub-charts of one chart may unpack to, together: what one chart may weigh. */
@@ -170,9 +193,9 @@ interface InflateBudget {
 /**
  * A sub-chart's archive held in memory: inflated within what is left of the chart's budget (so a
  * chart of many small archives that each inflate to the limit is refused, not ground through), then
- * read as lookupsInArchive reads a file, its own packaged sub-charts included, down to MAX_ARCHIVE_DEPTH.
+ * read as chartArchiveFiles reads a file, its own packaged sub-charts included, down to MAX_ARCHIVE_DEPTH.
  */
-async function lookupsInArchiveBytes(bytes: Buffer, shown: string, depth: number, budget: InflateBudget): Promise<LookupUse[]> {
+async function archiveBytesFiles(bytes: Buffer, shown: string, wanted: RegExp, depth: number, budget: InflateBudget): Promise<ChartFile[]> {
   if (depth > MAX_ARCHIVE_DEPTH) throw new InputError(`${shown}: refused chart archive: sub-charts packaged more than ${MAX_ARCHIVE_DEPTH} deep`);
   let tarBytes: Buffer;
   try {
@@ -182,24 +205,24 @@ async function lookupsInArchiveBytes(bytes: Buffer, shown: string, depth: number
     const tooLarge = (error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE' || error instanceof RangeError;
     throw new InputError(`${shown}: ${tooLarge ? `refused chart archive: its packaged sub-charts unpack to more than ${MAX_UNPACKED_BYTES / 1048576} MiB` : `not a readable chart archive: ${errorText(error)}`}`);
   }
-  const found: LookupUse[] = [];
+  const files: ChartFile[] = [];
   const nested: { path: string; bytes: Buffer }[] = [];
   const { Parser } = await import('tar');
   await new Promise<void>((resolve, reject) => {
-    const parser = new Parser({ strict: true, onReadEntry: collectEntry(`${shown}:`, found, nested) });
+    const parser = new Parser({ strict: true, onReadEntry: collectEntry(`${shown}:`, wanted, files, nested) });
     parser.on('error', (error: unknown) => reject(new InputError(`${shown}: not a readable chart archive: ${errorText(error)}`)));
     parser.on('end', () => resolve());
     parser.end(tarBytes);
   });
-  for (const archive of nested) found.push(...(await lookupsInArchiveBytes(archive.bytes, `${shown}:${archive.path}`, depth + 1, budget)));
-  return found;
+  for (const archive of nested) files.push(...(await archiveBytesFiles(archive.bytes, `${shown}:${archive.path}`, wanted, depth + 1, budget)));
+  return files;
 }
 
-/** What an archive entry holds for `lookup`: a template's calls, or a packaged sub-chart to read next. */
-function collectEntry(prefix: string, found: LookupUse[], nested: { path: string; bytes: Buffer }[]): (entry: ReadEntry) => void {
+/** What an archive entry holds: a wanted file's text, or a packaged sub-chart to read next. */
+function collectEntry(prefix: string, wanted: RegExp, files: ChartFile[], nested: { path: string; bytes: Buffer }[]): (entry: ReadEntry) => void {
   return (entry) => {
-    const template = TEMPLATE_FILE.test(entry.path);
-    if (entry.type !== 'File' || (!template && !SUBCHART_ARCHIVE.test(entry.path))) {
+    const isWanted = wanted.test(entry.path);
+    if (entry.type !== 'File' || (!isWanted && !SUBCHART_ARCHIVE.test(entry.path))) {
       entry.resume();
       return;
     }
@@ -208,7 +231,7 @@ function collectEntry(prefix: string, found: LookupUse[], nested: { path: string
     entry.on('data', (chunk: Buffer) => chunks.push(chunk));
     entry.on('end', () => {
       const bytes = Buffer.concat(chunks);
-      if (template) found.push(...lookupsInText(bytes.toString('utf8'), `${prefix}${path}`));
+      if (isWanted) files.push({ file: `${prefix}${path}`, text: bytes.toString('utf8') });
       else nested.push({ path, bytes });
     });
   };

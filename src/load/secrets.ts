@@ -117,6 +117,11 @@ export interface HelmSecretSources {
 }
 
 /** What a helm error may quote of the user's values. */
+/** What values files read from a chart's archive hold under secret-looking keys (`file`: where, for parse errors). */
+export function addSensitiveValuesText(values: Set<string>, text: string, file: string): void {
+  for (const document of parseQuietly(text, file)) addSensitive(values, document);
+}
+
 export function helmSecretValues(options: HelmSecretSources): Set<string> {
   const values = new Set<string>();
   for (const argument of [...(options.set ?? []), ...(options.setString ?? [])]) {
@@ -130,7 +135,7 @@ export function helmSecretValues(options: HelmSecretSources): Set<string> {
   }
   for (const file of options.values ?? []) {
     const text = readSmallFile(file);
-    if (text !== undefined) for (const document of parseQuietly(text, file)) addSensitive(values, document);
+    if (text !== undefined) addSensitiveValuesText(values, text, file);
   }
   return values;
 }

@@ -1,4 +1,8 @@
-import { describe, it } from 'vitest';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, it } from 'vitest';
+import { findTool } from '../../src/load/tools.js';
 import { chartYaml, writeTree } from '../helpers/chart.js';
 import { runCli } from '../helpers/cli.js';
 
@@ -37,6 +41,8 @@ const tree = writeTree({
   'defaults/templates/x.yaml': '{{ fail (printf "%s or %s is rejected" .Values.db.password .Values.adminPw) }}\n',
   'values-anchor.yaml': `db:\n  password: *${CANARY}\n`,
   'values-key.yaml': `db:\n  ? [${CANARY}]\n  : x\n`,
+  'parent/Chart.yaml': chartYaml('parent'),
+  'parent/templates/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: parent}\n',
 });
 
 // Each case is a separate process: run them side by side.
@@ -64,6 +70,28 @@ describe.concurrent('errors next to a Secret value never print it', () => {
     const result = await runCli(args, { cwd: tree, input });
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/^kubeward: [^\n]+\n$/);
+    expect(leaked(result.stdout + result.stderr)).toBeUndefined();
+  });
+});
+
+// A packaged chart's default values, and those of a sub-chart packaged in a chart folder's charts/,
+// are read from the archive to be redacted: helm quotes them no less for being packaged.
+describe.concurrent('errors of packaged charts never print their default values', () => {
+  beforeAll(async () => {
+    const helm = await findTool('helm');
+    execFileSync(helm, ['package', join(tree, 'defaults'), '--destination', tree]);
+    mkdirSync(join(tree, 'parent/charts'), { recursive: true });
+    execFileSync(helm, ['package', join(tree, 'defaults'), '--destination', join(tree, 'parent/charts')]);
+  });
+
+  it.for([
+    ['a packaged chart (.tgz) whose template fails with its default password', ['scan', 'defaults-0.1.0.tgz']],
+    ['a chart whose packaged sub-chart (charts/*.tgz) fails with its default password', ['scan', 'parent']],
+  ] as [string, string[]][])('%s', async ([, args], { expect }) => {
+    const result = await runCli(args, { cwd: tree });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/^kubeward: [^\n]+\n$/);
+    expect(result.stderr).toContain('is rejected');
     expect(leaked(result.stdout + result.stderr)).toBeUndefined();
   });
 });
