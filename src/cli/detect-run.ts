@@ -2,7 +2,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { InputError } from '../core/errors.js';
 import { timerDelay } from '../core/limits.js';
-import { escapeControl } from '../core/sanitize.js';
+import { escapeControl, systemErrorText } from '../core/sanitize.js';
 import type { KubeObject } from '../core/object.js';
 import { alertLine } from '../detect/alerts.js';
 import type { DetectedAlert } from '../detect/detector.js';
@@ -211,7 +211,7 @@ function readRequired(path: string | undefined, what: string): Buffer | undefine
   try {
     return readFileSync(path);
   } catch (error) {
-    throw new InputError(`${path}: cannot read ${what} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+    throw new InputError(`${path}: cannot read ${what}: ${systemErrorText(error)}`);
   }
 }
 

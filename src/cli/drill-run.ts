@@ -27,6 +27,7 @@ import { renderDrill } from '../report/drill.js';
 import { failOnOf } from './options.js';
 import { useColor, warnAll, writeOutput } from './output.js';
 import { BUILTIN_POLICIES, type DrillRunFlags } from './drill.js';
+import { systemErrorText } from '../core/sanitize.js';
 
 /** What `drill run --context` reads: the scan's kinds, admission policies, and where the API server is. */
 export const DRILL_CLUSTER_LISTS: readonly ClusterList[] = [
@@ -128,7 +129,7 @@ function writeFolder(target: string, files: ReadonlyMap<string, string>): void {
   try {
     staging = mkdtempSync(join(parent, `.${basename(target)}.kit-`));
   } catch (error) {
-    throw new InputError(`cannot write ${target}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    throw new InputError(`cannot write ${target}: ${systemErrorText(error)}`);
   }
   try {
     for (const [path, text] of files) {
@@ -139,7 +140,7 @@ function writeFolder(target: string, files: ReadonlyMap<string, string>): void {
     renameSync(staging, target);
   } catch (error) {
     rmSync(staging, { recursive: true, force: true });
-    throw new InputError(`cannot write ${target}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    throw new InputError(`cannot write ${target}: ${systemErrorText(error)}`);
   }
 }
 

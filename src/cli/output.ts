@@ -1,7 +1,7 @@
 import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { InputError } from '../core/errors.js';
-import { oneLine } from '../core/sanitize.js';
+import { oneLine, systemErrorText } from '../core/sanitize.js';
 
 /**
  * Writes a report to a file atomically (a temporary file in the same folder, then a rename), or to
@@ -31,7 +31,7 @@ export function writeOutput(text: string | Iterable<string>, file?: string): voi
     } catch {
       // Nothing was created where nothing can be.
     }
-    throw new InputError(`cannot write ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    throw new InputError(`cannot write ${file}: ${systemErrorText(error)}`);
   }
 }
 

@@ -21,6 +21,7 @@ import { inputLimits, loadFromFlagsAndCluster } from './options.js';
 import { warnAll, writeOutput } from './output.js';
 import { withAllowedRegistries } from './policy-run.js';
 import type { ReportCommandFlags, ReportFormat } from './report.js';
+import { systemErrorText } from '../core/sanitize.js';
 
 /** `--format`, else the output file's extension (`.md`, `.json`), else html. */
 function formatOf(flags: ReportCommandFlags): ReportFormat {
@@ -38,7 +39,7 @@ function checkWritable(file: string): void {
     accessSync(folder, constants.W_OK);
   } catch (error) {
     if (error instanceof InputError) throw error;
-    throw new InputError(`cannot write ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    throw new InputError(`cannot write ${file}: ${systemErrorText(error)}`);
   }
   try {
     if (statSync(file).isDirectory()) throw new InputError(`cannot write ${file}: it is a directory`);

@@ -11,6 +11,7 @@
  * Messages kubeward builds from foreign text go through `foreignMessage`; human report formats pass
  * every foreign field through `escapeControl`.
  */
+import { getSystemErrorMap } from 'node:util';
 
 export const REDACTED = '<redacted>';
 
@@ -76,6 +77,19 @@ export function foreignMessage(text: string, options: ForeignOptions = {}): stri
 }
 
 /** The message of anything thrown, as one safe line (an Error's message, or the value itself). */
+/**
+ * A file system or network error in words, its code after them ("no such file or directory
+ * (ENOENT)"), by Node's own table of system errors; any other error: its message, made safe to print.
+ */
+export function systemErrorText(error: unknown): string {
+  const { code, errno } = (error ?? {}) as NodeJS.ErrnoException;
+  if (typeof code === 'string' && typeof errno === 'number') {
+    const known = getSystemErrorMap().get(errno);
+    if (known) return `${known[1]} (${code})`;
+  }
+  return typeof code === 'string' ? code : errorText(error);
+}
+
 export function errorText(error: unknown, options: ForeignOptions = {}): string {
   return foreignMessage(error instanceof Error ? error.message : String(error), options);
 }

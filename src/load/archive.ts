@@ -2,7 +2,7 @@ import { createReadStream, statSync } from 'node:fs';
 import { createGunzip } from 'node:zlib';
 import type { ReadEntry } from 'tar';
 import { InputError } from '../core/errors.js';
-import { errorText, oneLine } from '../core/sanitize.js';
+import { errorText, oneLine, systemErrorText } from '../core/sanitize.js';
 import { MAX_UNPACKED_BYTES } from './helm.js';
 
 const MAX_ENTRIES = 10_000;
@@ -23,7 +23,7 @@ export async function checkChartArchive(file: string): Promise<void> {
     if (!statSync(file).isFile()) throw new InputError(`${file}: a chart archive must be a regular file (helm reads it again)`);
   } catch (error) {
     if (error instanceof InputError) throw error;
-    throw new InputError(`${file}: cannot read chart archive (${(error as NodeJS.ErrnoException).code ?? errorText(error)})`);
+    throw new InputError(`${file}: cannot read chart archive: ${systemErrorText(error)}`);
   }
   let problem: string | undefined;
   let total = 0;

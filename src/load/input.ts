@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { Socket } from 'node:net';
 import type { Readable } from 'node:stream';
 import { InputError } from '../core/errors.js';
+import { systemErrorText } from '../core/sanitize.js';
 
 /**
  * Every input kubeward reads goes through here: files, `-` (stdin), FIFOs and process substitution
@@ -44,7 +45,7 @@ function tooLarge(name: string, limit: number, size?: number): InputError {
 }
 
 function cannotRead(name: string, what: string, error: unknown): InputError {
-  return new InputError(`${name}: cannot read ${what} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+  return new InputError(`${name}: cannot read ${what}: ${systemErrorText(error)}`);
 }
 
 function statOf(path: string, what: string): Stats {
@@ -286,7 +287,7 @@ export function readRegularBytesSync(path: string, maxBytes: number, prefix = pa
     return readFileSync(descriptor);
   } catch (error) {
     if (error instanceof InputError) throw error;
-    throw new InputError(`${prefix}: cannot read: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    throw new InputError(`${prefix}: cannot read: ${systemErrorText(error)}`);
   } finally {
     if (descriptor !== undefined) closeSync(descriptor);
   }

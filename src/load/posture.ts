@@ -10,6 +10,7 @@ import { isRecord } from '../core/object.js';
 import type { HistoryRun } from '../posture/history.js';
 import { POSTURE_SCHEMA, type DrillSummary, type PostureReport } from '../posture/model.js';
 import { readRegularFileSync } from './input.js';
+import { systemErrorText } from '../core/sanitize.js';
 
 const MAX_JSON_BYTES = 64 * 1024 * 1024;
 /** A history folder of years of daily runs is a few thousand files; more is a wrong folder. */
@@ -28,7 +29,7 @@ export function readHistory(dir: string): { runs: HistoryRun[]; warnings: string
   } catch (error) {
     if (error instanceof InputError) throw error;
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { runs: [], warnings: [] };
-    throw new InputError(`--history ${dir}: cannot read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+    throw new InputError(`--history ${dir}: cannot read: ${systemErrorText(error)}`);
   }
   const runs: HistoryRun[] = [];
   const warnings: string[] = [];
@@ -77,7 +78,7 @@ export function historyFile(dir: string, generatedAt: string): string {
   try {
     mkdirSync(dir, { recursive: true });
   } catch (error) {
-    throw new InputError(`--history ${dir}: cannot create (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+    throw new InputError(`--history ${dir}: cannot create: ${systemErrorText(error)}`);
   }
   return join(dir, `kubeward-report-${generatedAt.replace(/[:.]/g, '-')}.json`);
 }

@@ -2,7 +2,7 @@ import { rm } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import { InputError } from '../core/errors.js';
-import { oneLine } from '../core/sanitize.js';
+import { oneLine, systemErrorText } from '../core/sanitize.js';
 import { emptyAuditStats } from '../detect/audit.js';
 import { DetectPipeline, type PipelineOptions } from '../detect/pipeline.js';
 import { NotARegularFile, type FileIo } from './append-file.js';
@@ -105,8 +105,7 @@ function defineMetrics(metrics: Metrics): void {
 /** File system errors at start as one line: which file, what is wrong. */
 function startError(what: string, path: string, error: unknown): InputError {
   if (error instanceof NotARegularFile) return new InputError(`${what} ${path} must be a regular file (it is appended, fsynced and truncated)`);
-  const code = (error as NodeJS.ErrnoException).code;
-  return new InputError(`cannot open ${what} ${path} (${code ?? (error as Error).message})`);
+  return new InputError(`cannot open ${what} ${path}: ${systemErrorText(error)}`);
 }
 
 export async function startAuditWebhook(options: AuditWebhookOptions): Promise<AuditWebhook> {

@@ -113,7 +113,7 @@ describe('writing to a file', () => {
     writeFileSync(join(tree, 'blocker'), '');
     const result = await runCli(['scan', 'a.yaml', '--output', 'blocker/report.json'], { cwd: tree });
     expect(result.code).toBe(2);
-    expect(result.stderr).toMatch(/^kubeward: cannot write blocker\/report\.json: ENOTDIR\n$/);
+    expect(result.stderr).toMatch(/^kubeward: cannot write blocker\/report\.json: not a directory \(ENOTDIR\)\n$/);
   });
 });
 

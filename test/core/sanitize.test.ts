@@ -1,5 +1,7 @@
+import { readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { describe, expect, it } from 'vitest';
-import { errorText, escapeControl, foreignMessage, oneLine, redact, REDACTED } from '../../src/core/sanitize.js';
+import { errorText, escapeControl, foreignMessage, oneLine, redact, REDACTED, systemErrorText } from '../../src/core/sanitize.js';
 
 describe('escapeControl', () => {
   it.each([
@@ -34,5 +36,28 @@ describe('redact', () => {
   it('redacts before folding, so a multi-line secret cannot slip through', () => {
     expect(foreignMessage('Error: -----BEGIN KEY-----\nAAAA\n-----END KEY-----', { secrets: ['-----BEGIN KEY-----\nAAAA\n-----END KEY-----'] })).toBe(`Error: ${REDACTED}`);
     expect(errorText(new Error('first\nsecond'))).toBe('first second');
+  });
+});
+
+describe('systemErrorText', () => {
+  it("says a file system error in words, its code after them; another error by its message", () => {
+    const missing = (() => {
+      try {
+        readFileSync('/no/such/kubeward/file');
+      } catch (error) {
+        return error;
+      }
+    })();
+    expect(systemErrorText(missing)).toBe('no such file or directory (ENOENT)');
+    const directory = (() => {
+      try {
+        readFileSync(tmpdir());
+      } catch (error) {
+        return error;
+      }
+    })();
+    expect(systemErrorText(directory)).toBe('illegal operation on a directory (EISDIR)');
+    expect(systemErrorText(Object.assign(new Error('x'), { code: 'ERR_SOMETHING' }))).toBe('ERR_SOMETHING');
+    expect(systemErrorText(new Error('bad\nthing'))).toBe('bad thing');
   });
 });

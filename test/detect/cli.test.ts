@@ -76,13 +76,13 @@ describe('kubeward detect', () => {
 
   it.each([
     [['detect'], /--audit-log is required/],
-    [['detect', '--audit-log', '/nonexistent/audit.log'], /cannot read audit log \(ENOENT\)/],
+    [['detect', '--audit-log', '/nonexistent/audit.log'], /cannot read audit log: no such file or directory \(ENOENT\)/],
     [['detect', '--audit-log', '-', '--follow'], /--follow needs files/],
     [['detect', '--audit-log', '-', '--internal-zone', 'corp..example'], /--internal-zone needs a DNS zone name/],
     [['detect', '--audit-log', '-', '--internal-zone', '10.0.0.0/8'], /--internal-zone needs a DNS zone name/],
     [['detect', '--audit-log', '-', '--flows', '-'], /only one of --audit-log, --dns-log and --flows can read stdin/],
-    [['detect', '--audit-log', '-', '--flows', '/nonexistent/flows.json'], /cannot read flow log \(ENOENT\)/],
-    [['detect', 'triage', '/nonexistent/alerts.jsonl', '--verdicts', '/nonexistent/v.yaml'], /cannot read alerts \(ENOENT\)/],
+    [['detect', '--audit-log', '-', '--flows', '/nonexistent/flows.json'], /cannot read flow log: no such file or directory \(ENOENT\)/],
+    [['detect', 'triage', '/nonexistent/alerts.jsonl', '--verdicts', '/nonexistent/v.yaml'], /cannot read alerts: no such file or directory \(ENOENT\)/],
     [['detect', '--audit-log', '-', '--rules', '/nonexistent.yaml'], /cannot read rules file/],
     [['detect', 'serve', '--listen', ':0'], /--tls-cert and --tls-key are required/],
   ])('%j exits 2 with one line', async (args, message) => {

@@ -118,7 +118,7 @@ describe('forEachLine and LineSplitter', () => {
     ).rejects.toThrowError(/long\.log:3: a line longer than 1 MiB; raise it with --max-file-size$/);
     expect(before).toEqual(['a', 'b']);
     await expect(readLines('/dev/zero', 'flow log', { maxBytes: MiB }).next()).rejects.toThrowError(/^\/dev\/zero:1: a line longer than 1 MiB/);
-    await expect(readLines(join(tree, 'missing.log'), 'flow log').next()).rejects.toThrowError(/missing\.log: cannot read flow log \(ENOENT\)$/);
+    await expect(readLines(join(tree, 'missing.log'), 'flow log').next()).rejects.toThrowError(/missing\.log: cannot read flow log: no such file or directory \(ENOENT\)$/);
   });
 
   it('readLines waits for the first byte of a FIFO within the timeout, and not for a reader that pauses', async () => {

@@ -172,6 +172,6 @@ describe('kubeward netpol generate', () => {
   it('exits 2 on a flows file it cannot read', async () => {
     const result = await runCli(['netpol', 'generate', SHOP, '--from', '/no/flows.yaml']);
     expect(result.code).toBe(2);
-    expect(result.stderr).toBe('kubeward: /no/flows.yaml: cannot read flows file (ENOENT)\n');
+    expect(result.stderr).toBe('kubeward: /no/flows.yaml: cannot read flows file: no such file or directory (ENOENT)\n');
   });
 });

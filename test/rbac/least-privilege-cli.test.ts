@@ -218,7 +218,7 @@ describe('rbac generate and diff: bad input', () => {
       /^kubeward: subject "ServiceAccount:ops": a ServiceAccount is ServiceAccount:NAMESPACE:NAME$/,
       /^kubeward: subject "Robot:r2" is not one of User:NAME, Group:NAME/,
       /^kubeward: no audit events in .*garbage\.log \(2 lines: 2 not JSON \(truncated\?\)\); .*empty\.log \(empty\)$/,
-      /^kubeward: .*missing\.log: cannot read audit log \(ENOENT\)$/,
+      /^kubeward: .*missing\.log: cannot read audit log: no such file or directory \(ENOENT\)$/,
       /^kubeward: --since must be an RFC 3339 time/,
       /^kubeward: test\/fixtures\/charts\/fast-trace-agent is a directory: --audit-log takes files/,
     ];

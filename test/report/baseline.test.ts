@@ -145,6 +145,6 @@ describe('kubeward scan --baseline', () => {
     expect(result.code).toBe(2);
     expect(result.stdout).toBe('');
     expect(result.stderr.trim().split('\n')).toHaveLength(1);
-    expect(result.stderr).toMatch(/^kubeward: --baseline old\.json( is not a kubeward JSON report|: cannot read: ENOENT)/);
+    expect(result.stderr).toMatch(/^kubeward: --baseline old\.json( is not a kubeward JSON report|: cannot read: no such file or directory \(ENOENT\))/);
   });
 });

@@ -114,8 +114,8 @@ describe('detect serve: starts that cannot succeed', () => {
   }
   const common = (cwd: string) => ['--journal', join(cwd, 'journal.jsonl'), '--sink', `file:${join(cwd, 'alerts.jsonl')}`];
   it.each<[string, (cwd: string) => string[], RegExp]>([
-    ['a missing --rules file', () => ['--insecure-http', '--listen', '127.0.0.1:0', '--rules', '/no/such/rules.yaml'], /^\/no\/such\/rules\.yaml: cannot read rules file \(ENOENT\)$/],
-    ['a missing --falco-rules file', () => ['--insecure-http', '--listen', '127.0.0.1:0', '--falco-rules', '/no/such/falco.yaml'], /cannot read rules file \(ENOENT\)$/],
+    ['a missing --rules file', () => ['--insecure-http', '--listen', '127.0.0.1:0', '--rules', '/no/such/rules.yaml'], /^\/no\/such\/rules\.yaml: cannot read rules file: no such file or directory \(ENOENT\)$/],
+    ['a missing --falco-rules file', () => ['--insecure-http', '--listen', '127.0.0.1:0', '--falco-rules', '/no/such/falco.yaml'], /cannot read rules file: no such file or directory \(ENOENT\)$/],
     ['a missing --pods file', () => ['--insecure-http', '--listen', '127.0.0.1:0', '--pods', '/no/such/pods.json'], /pods\.json/],
     ['a certificate that is not PEM', (cwd) => { writeFileSync(join(cwd, 'bad.crt'), 'not a certificate'); return ['--listen', '127.0.0.1:0', '--tls-cert', join(cwd, 'bad.crt'), '--tls-key', files.key]; }, /^--tls-cert: not a PEM certificate/],
     ['a key that is not the certificate\'s', (cwd) => { writeFileSync(join(cwd, 'other.key'), pki.clientKey); return ['--listen', '127.0.0.1:0', '--tls-cert', files.cert, '--tls-key', join(cwd, 'other.key')]; }, /^--tls-key is not the key of the certificate in --tls-cert$/],
@@ -125,7 +125,7 @@ describe('detect serve: starts that cannot succeed', () => {
     ['a --listen without a port', () => ['--insecure-http', '--listen', 'localhost'], /^--listen must be host:port/],
     ['an unknown host', () => ['--insecure-http', '--listen', 'no-such-host.invalid:0'], /^cannot listen on no-such-host\.invalid:0: unknown host \(ENOTFOUND\)$/],
     ['an address not on this host', () => ['--insecure-http', '--listen', '192.0.2.1:0'], /^cannot listen on 192\.0\.2\.1:0: no such address on this host \(EADDRNOTAVAIL\)$/],
-    ['a sink file in a missing directory', () => ['--insecure-http', '--listen', '127.0.0.1:0', '--sink', 'file:/no/such/dir/alerts.jsonl'], /^cannot open sink file \/no\/such\/dir\/alerts\.jsonl \(ENOENT\)$/],
+    ['a sink file in a missing directory', () => ['--insecure-http', '--listen', '127.0.0.1:0', '--sink', 'file:/no/such/dir/alerts.jsonl'], /^cannot open sink file \/no\/such\/dir\/alerts\.jsonl: no such file or directory \(ENOENT\)$/],
     ['a journal that is a directory', (cwd) => ['--insecure-http', '--listen', '127.0.0.1:0', '--journal', cwd], /must be a regular file/],
     ['an idle timeout past what a timer holds', () => ['--insecure-http', '--listen', '127.0.0.1:0', '--idle-timeout', '3000000'], /^--idle-timeout must be at most 86400 seconds$/],
   ])('%s: one clear input error, no file left', async (_name, args, message) => {
@@ -143,7 +143,7 @@ describe('detect serve: starts that cannot succeed', () => {
       const port = (taken.address() as { port: number }).port;
       const cases: [string[], RegExp][] = [
         [['--insecure-http', '--listen', `127.0.0.1:${port}`], /^kubeward: cannot listen on 127\.0\.0\.1:\d+: the address is in use \(EADDRINUSE\)\n$/],
-        [['--insecure-http', '--listen', '127.0.0.1:0', '--rules', '/no/such/rules.yaml'], /^kubeward: \/no\/such\/rules\.yaml: cannot read rules file \(ENOENT\)\n$/],
+        [['--insecure-http', '--listen', '127.0.0.1:0', '--rules', '/no/such/rules.yaml'], /^kubeward: \/no\/such\/rules\.yaml: cannot read rules file: no such file or directory \(ENOENT\)\n$/],
       ];
       await Promise.all(
         cases.map(async ([args, message]) => {
