@@ -63,7 +63,6 @@ interface PendingBinding {
 }
 
 const SECRET_VERBS = new Set(['get', 'list', 'watch']);
-const CLUSTER_ROLE_KEY = RoleIndex.key('ClusterRole', undefined, '');
 /** Aggregated ClusterRoles learned from the log at most (a cluster has a handful; a flood is bounded). */
 const MAX_LEARNED_AGGREGATORS = 1_000;
 const BINDING_RESOURCES = new Set(['rolebindings', 'clusterrolebindings']);
@@ -119,7 +118,7 @@ export class LearnedContext implements DetectContext {
     if (resource === 'roles') {
       this.roles.learn(event);
       const name = objectName(raw, ref);
-      if (typeof ref.namespace === 'string' && name !== undefined) this.judgePendingBindings(RoleIndex.key('Role', ref.namespace, name));
+      if (typeof ref.namespace === 'string' && name !== undefined) this.judgePendingBindings('Role', ref.namespace, name);
     } else if (resource === 'clusterroles') this.learnClusterRole(event);
     else if (resource === 'secrets') this.learnSecretRead(raw, ref);
     else if (resource === 'serviceaccounts') this.learnServiceAccount(event, ref);
@@ -141,7 +140,7 @@ export class LearnedContext implements DetectContext {
     this.roles.learn(event);
     if (!applies) return;
     const name = objectName(raw, ref);
-    if (name !== undefined) this.judgePendingBindings(RoleIndex.key('ClusterRole', undefined, name));
+    if (name !== undefined) this.judgePendingBindings('ClusterRole', undefined, name);
     if (raw.verb === 'delete') {
       if (typeof ref.name === 'string' && this.isAggregator(ref.name)) this.setAggregator(ref.name, null);
       return;
@@ -162,9 +161,9 @@ export class LearnedContext implements DetectContext {
     if (feeds.length === 0) return;
     const added = risksOfRules(write.rules);
     for (const target of feeds) {
-      const had = this.roleRisks('ClusterRole', undefined, target.name) ?? BUILTIN_ROLE_RISKS.get(target.name) ?? risksOfRules(target.rules);
+      const had = this.knownRisks('ClusterRole', undefined, target.name) ?? risksOfRules(target.rules);
       this.roles.setRisks('ClusterRole', undefined, target.name, [...new Set([...had, ...added])].sort());
-      this.judgePendingBindings(RoleIndex.key('ClusterRole', undefined, target.name));
+      this.judgePendingBindings('ClusterRole', undefined, target.name);
     }
   }
 
@@ -219,18 +218,20 @@ export class LearnedContext implements DetectContext {
     }
     const name = objectName(raw, ref);
     const key = name === undefined ? undefined : bindingKey(ref.resource, namespace, name);
-    const roleKey = RoleIndex.key(kind, kind === 'Role' ? namespace : undefined, roleRef.name);
-    if (this.readsSecrets(roleKey)) {
-      for (const username of serviceAccounts) this.secretReaders.set(username, 'audit-binding');
-      if (key) this.pendingBindings.delete(key);
-    } else if (key && serviceAccounts.length > 0) this.addPendingBinding(key, { role: roleKey, serviceAccounts });
-    else if (key) this.pendingBindings.delete(key);
+    const reads = this.readsSecrets(kind, namespace, roleRef.name);
+    if (reads) for (const username of serviceAccounts) this.secretReaders.set(username, 'audit-binding');
+    if (key === undefined) return;
+    if (!reads && serviceAccounts.length > 0) this.addPendingBinding(key, { role: RoleIndex.key(kind, namespace, roleRef.name), serviceAccounts });
+    else this.pendingBindings.delete(key);
   }
 
-  /** Whether a role reads Secrets, as the log taught or, for Kubernetes' own ClusterRoles, as they ship. */
-  private readsSecrets(roleKey: string): boolean {
-    const risks = this.roles.risksByKey(roleKey) ?? (roleKey.startsWith(CLUSTER_ROLE_KEY) ? BUILTIN_ROLE_RISKS.get(roleKey.slice(CLUSTER_ROLE_KEY.length)) : undefined);
-    return risks?.includes('secrets') ?? false;
+  /** What a role grants, as the log taught or, for Kubernetes' own ClusterRoles, as they ship. */
+  private knownRisks(kind: string, namespace: string | undefined, name: string): readonly string[] | undefined {
+    return this.roleRisks(kind, namespace, name) ?? (kind === 'ClusterRole' ? BUILTIN_ROLE_RISKS.get(name) : undefined);
+  }
+
+  private readsSecrets(kind: string, namespace: string | undefined, name: string): boolean {
+    return this.knownRisks(kind, namespace, name)?.includes('secrets') ?? false;
   }
 
   private addPendingBinding(key: string, binding: PendingBinding): void {
@@ -253,9 +254,10 @@ export class LearnedContext implements DetectContext {
   }
 
   /** A role that now reads Secrets makes the ServiceAccounts of the bindings pending on it readers. */
-  private judgePendingBindings(roleKey: string): void {
+  private judgePendingBindings(kind: string, namespace: string | undefined, name: string): void {
+    const roleKey = RoleIndex.key(kind, namespace, name);
     const keys = this.pendingByRole.get(roleKey);
-    if (!keys || !this.readsSecrets(roleKey)) return;
+    if (!keys || !this.readsSecrets(kind, namespace, name)) return;
     this.pendingByRole.delete(roleKey);
     this.pendingIndexed -= keys.size;
     for (const key of keys) {
