@@ -40,10 +40,12 @@ const DEFAULT_MAX_MEMORY = 2048 * 1024 * 1024;
  */
 export async function renderChart(chart: string, options: HelmOptions, displayName = chart): Promise<ParseResult> {
   const local = existsSync(chart);
-  if (local && /\.(tgz|tar\.gz)$/.test(chart)) {
+  const archive = local && /\.(tgz|tar\.gz)$/.test(chart) ? chart : undefined;
+  const chartDir = local && !archive ? chart : undefined;
+  if (archive) {
     // The archive reader (and node's zlib) loads for archives only.
     const { checkChartArchive } = await import('./archive.js');
-    await checkChartArchive(chart);
+    await checkChartArchive(archive);
   }
   const helm = await findTool('helm');
   const args = ['template', options.release ?? DEFAULT_RELEASE, chart, '--include-crds'];
@@ -62,8 +64,8 @@ export async function renderChart(chart: string, options: HelmOptions, displayNa
     maxMemoryBytes: options.maxMemoryBytes ?? DEFAULT_MAX_MEMORY,
     env: helmEnvironment(options),
   });
-  if (result.code !== 0) throw new InputError(`helm could not render ${displayName}: ${await renderError(toolError(result.stderr), options, local ? chart : undefined)}`);
-  return parseHelmOutput(result.stdout, { chart: displayName, chartDir: local && !/\.(tgz|tar\.gz)$/.test(chart) ? chart : undefined });
+  if (result.code !== 0) throw new InputError(`helm could not render ${displayName}: ${await renderError(toolError(result.stderr), options, chartDir, archive)}`);
+  return parseHelmOutput(result.stdout, { chart: displayName, chartDir });
 }
 
 /**
@@ -73,12 +75,11 @@ export async function renderChart(chart: string, options: HelmOptions, displayNa
  * packaged, and of a packaged chart) hold under secret-looking keys is redacted: a template's `fail`
  * or `required` message may quote it.
  */
-async function renderError(message: string, options: HelmOptions, localChart: string | undefined): Promise<string> {
+async function renderError(message: string, options: HelmOptions, chartDir: string | undefined, archive: string | undefined): Promise<string> {
   const valuesFile = /failed to parse (.+?): cannot unmarshal/.exec(message);
   if (valuesFile) return valuesFileError(valuesFile[1], message);
-  const archive = localChart !== undefined && /\.(tgz|tar\.gz)$/.test(localChart);
-  const secrets = helmSecretValues({ ...options, values: [...chartValuesFiles(archive ? undefined : localChart), ...(options.values ?? [])] });
-  const packaged = await packagedValues(localChart, archive);
+  const secrets = helmSecretValues({ ...options, values: [...chartValuesFiles(chartDir), ...(options.values ?? [])] });
+  const packaged = await packagedValues(chartDir, archive);
   // values that could not be read cannot be redacted: helm's words are then not shown at all
   if (packaged === undefined) return "its message is not shown: the chart's packaged values, which it may quote, could not be read to redact them";
   for (const values of packaged) addSensitiveValuesText(secrets, values.text, values.file);
@@ -90,19 +91,11 @@ async function renderError(message: string, options: HelmOptions, localChart: st
  * or those of the sub-charts packaged in a chart folder's charts/; undefined when an archive cannot
  * be read.
  */
-async function packagedValues(localChart: string | undefined, archive: boolean): Promise<{ file: string; text: string }[] | undefined> {
-  if (localChart === undefined) return [];
-  const { chartArchiveFiles, packagedSubchartFiles, VALUES_FILE } = await import('./render-variants.js');
-  if (archive) return chartArchiveFiles(localChart, VALUES_FILE).catch(() => undefined);
-  let packaged: string[];
-  try {
-    packaged = readdirSync(join(localChart, 'charts'), { withFileTypes: true })
-      .filter((entry) => entry.isFile() && /^[^_.].*\.tgz$/.test(entry.name))
-      .map((entry) => join(localChart, 'charts', entry.name));
-  } catch {
-    return []; // no charts/ folder
-  }
-  return packagedSubchartFiles(packaged, VALUES_FILE).catch(() => undefined);
+async function packagedValues(chartDir: string | undefined, archive: string | undefined): Promise<{ file: string; text: string }[] | undefined> {
+  if (chartDir === undefined && archive === undefined) return [];
+  const { chartArchiveFiles, packagedSubchartFiles, subchartArchivesIn, VALUES_FILE } = await import('./render-variants.js');
+  const files = archive ? chartArchiveFiles(archive, VALUES_FILE) : packagedSubchartFiles(subchartArchivesIn(chartDir!), VALUES_FILE);
+  return files.catch(() => undefined);
 }
 
 function valuesFileError(file: string, message: string): string {

@@ -150,6 +150,17 @@ export async function packagedSubchartFiles(archives: readonly string[], wanted:
   return files;
 }
 
+/** The sub-charts packaged in a chart folder's charts/ that helm renders with it (SUBCHART_ARCHIVE). */
+export function subchartArchivesIn(chartDir: string): string[] {
+  try {
+    return readdirSync(join(chartDir, 'charts'), { withFileTypes: true })
+      .filter((entry) => entry.isFile() && SUBCHART_ARCHIVE.test(`charts/${entry.name}`))
+      .map((entry) => join(chartDir, 'charts', entry.name));
+  } catch {
+    return []; // no charts/ folder
+  }
+}
+
 /** Whether a link leads to a folder (a dangling link does not). */
 function isDirectory(path: string): boolean {
   try {
