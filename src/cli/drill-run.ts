@@ -4,6 +4,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmdirSync,
 import { basename, dirname, join, resolve } from 'node:path';
 import { InputError } from '../core/errors.js';
 import { Inventory } from '../core/inventory.js';
+import { systemErrorText } from '../core/sanitize.js';
 import { VERSION } from '../core/version.js';
 import { FIELD_TABLES } from '../detect/fields.js';
 import { loadFalcoRules } from '../detect/falco.js';
@@ -27,7 +28,6 @@ import { renderDrill } from '../report/drill.js';
 import { failOnOf } from './options.js';
 import { useColor, warnAll, writeOutput } from './output.js';
 import { BUILTIN_POLICIES, type DrillRunFlags } from './drill.js';
-import { systemErrorText } from '../core/sanitize.js';
 
 /** What `drill run --context` reads: the scan's kinds, admission policies, and where the API server is. */
 export const DRILL_CLUSTER_LISTS: readonly ClusterList[] = [

@@ -3,6 +3,7 @@ import { accessSync, constants, statSync } from 'node:fs';
 import { dirname, extname } from 'node:path';
 import { InputError } from '../core/errors.js';
 import { PodIndex } from '../core/pods.js';
+import { systemErrorText } from '../core/sanitize.js';
 import { secretAccessOf } from '../detect/context.js';
 import { DetectPipeline } from '../detect/pipeline.js';
 import { forEachLine, readInput } from '../load/input.js';
@@ -21,7 +22,6 @@ import { inputLimits, loadFromFlagsAndCluster } from './options.js';
 import { warnAll, writeOutput } from './output.js';
 import { withAllowedRegistries } from './policy-run.js';
 import type { ReportCommandFlags, ReportFormat } from './report.js';
-import { systemErrorText } from '../core/sanitize.js';
 
 /** `--format`, else the output file's extension (`.md`, `.json`), else html. */
 function formatOf(flags: ReportCommandFlags): ReportFormat {

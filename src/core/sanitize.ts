@@ -76,7 +76,6 @@ export function foreignMessage(text: string, options: ForeignOptions = {}): stri
   return oneLine(redact(text, options.secrets ?? []), options.maxLength);
 }
 
-/** The message of anything thrown, as one safe line (an Error's message, or the value itself). */
 /**
  * A file system or network error in words, its code after them ("no such file or directory
  * (ENOENT)"), by Node's own table of system errors; any other error: its message, made safe to print.
@@ -90,6 +89,7 @@ export function systemErrorText(error: unknown): string {
   return typeof code === 'string' ? code : errorText(error);
 }
 
+/** The message of anything thrown, as one safe line (an Error's message, or the value itself). */
 export function errorText(error: unknown, options: ForeignOptions = {}): string {
   return foreignMessage(error instanceof Error ? error.message : String(error), options);
 }

@@ -116,12 +116,12 @@ export interface HelmSecretSources {
   setFile?: readonly string[];
 }
 
-/** What a helm error may quote of the user's values. */
 /** What values files read from a chart's archive hold under secret-looking keys (`file`: where, for parse errors). */
 export function addSensitiveValuesText(values: Set<string>, text: string, file: string): void {
   for (const document of parseQuietly(text, file)) addSensitive(values, document);
 }
 
+/** What a helm error may quote of the user's values. */
 export function helmSecretValues(options: HelmSecretSources): Set<string> {
   const values = new Set<string>();
   for (const argument of [...(options.set ?? []), ...(options.setString ?? [])]) {
