@@ -192,8 +192,9 @@ function readContainers(spec: PodSpec, podPath: readonly PathSegment[]): Contain
  */
 export function serviceAccountOf(spec: PodSpec): string {
   // a name that is not a string (`serviceAccountName: 7`) is refused by the API server: unset here, never read as text
-  const name = [spec.serviceAccountName, spec.serviceAccount].find((value) => typeof value === 'string' && value !== '');
-  return name ?? 'default';
+  const { serviceAccountName: name, serviceAccount: deprecated } = spec as { serviceAccountName?: unknown; serviceAccount?: unknown };
+  if (typeof name === 'string' && name !== '') return name;
+  return typeof deprecated === 'string' && deprecated !== '' ? deprecated : 'default';
 }
 
 /** The owner reference marked `controller: true` (a Pod's ReplicaSet, a ReplicaSet's Deployment), if any. */
