@@ -3,8 +3,8 @@
  * last drill's result (`--drill`). Each refuses what it cannot use
  * in one line; a history folder only warns about files that are not runs, and skips them.
  */
-import { mkdirSync, readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { InputError } from '../core/errors.js';
 import { isRecord } from '../core/object.js';
 import type { HistoryRun } from '../posture/history.js';
@@ -28,7 +28,10 @@ export function readHistory(dir: string): { runs: HistoryRun[]; warnings: string
     entries = readdirSync(dir).sort();
   } catch (error) {
     if (error instanceof InputError) throw error;
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { runs: [], warnings: [] };
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+      checkParentFolder(dir);
+      return { runs: [], warnings: [] };
+    }
     throw new InputError(`--history ${dir}: cannot read: ${systemErrorText(error)}`);
   }
   const runs: HistoryRun[] = [];
@@ -73,10 +76,25 @@ function historyRunOf(body: unknown, file: string): HistoryRun | string {
   return { generatedAt: new Date(Date.parse(body.generatedAt)).toISOString(), file, report: { stages } };
 }
 
-/** Where this run is kept in the history folder (created if missing): one file per run, named by its time. */
+/**
+ * A history folder that does not exist yet is created by the run, in a folder that must exist: as
+ * every output of kubeward (`-o`, `drill kit --out`), a typo in the path is refused before any work,
+ * never made into a tree of folders.
+ */
+function checkParentFolder(dir: string): void {
+  const parent = dirname(resolve(dir));
+  try {
+    if (!statSync(parent).isDirectory()) throw new InputError(`--history ${dir}: cannot create: ${parent} is not a directory`);
+  } catch (error) {
+    if (error instanceof InputError) throw error;
+    throw new InputError(`--history ${dir}: cannot create: ${systemErrorText(error)}`);
+  }
+}
+
+/** Where this run is kept in the history folder (created if missing, in a folder that exists): one file per run, named by its time. */
 export function historyFile(dir: string, generatedAt: string): string {
   try {
-    mkdirSync(dir, { recursive: true });
+    if (!existsSync(dir)) mkdirSync(dir);
   } catch (error) {
     throw new InputError(`--history ${dir}: cannot create: ${systemErrorText(error)}`);
   }
