@@ -1,6 +1,6 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { DRILL_FORMATS, type DrillFormat } from '../report/formats.js';
-import { collect, positiveInteger, type LiveFlags } from './options.js';
+import { addConfigOptions, collect, positiveInteger, type LiveFlags } from './options.js';
 
 /** `--policies builtin` names the built-in pack among the team's policies. */
 export const BUILTIN_POLICIES = 'builtin';
@@ -30,13 +30,12 @@ function nonNegative(name: string) {
 
 /** The options of `drill run` (and `drill tabletop`, which runs the same drill). */
 export function addDrillRunOptions(command: Command): Command {
-  return command
+  command
     .option('-n, --namespace <namespace>', "namespace the chart is installed into (default: the scenario's)")
     .option('--cluster <sources...>', "the team's existing objects: NetworkPolicies, RBAC, Namespaces, ValidatingAdmissionPolicies, the kubernetes Service's EndpointSlice (files, folders, dumps)")
     .option('--context <name>', 'read the live cluster of this kubeconfig context (read-only)')
-    .option('--kubeconfig <file>', 'kubeconfig to read the live cluster with')
-    .option('--config <file>', "the team's configuration: suppressions, disabled rules (default: nearest .kubeward.yaml upward)")
-    .option('--no-config', 'ignore .kubeward.yaml')
+    .option('--kubeconfig <file>', 'kubeconfig to read the live cluster with');
+  return addConfigOptions(command, "the team's configuration: suppressions, disabled rules (default: nearest .kubeward.yaml upward)")
     .addOption(new Option('--fail-on <severity>', "the team's CI threshold for scan and gate (default high)").choices(['critical', 'high', 'medium', 'low', 'info', 'none']))
     .option('--policies <path>', `the team's ValidatingAdmissionPolicies (repeatable; "${BUILTIN_POLICIES}": the built-in pack), besides those in --cluster`, collect)
     .option('--params <path>', 'param objects for the policies (repeatable)', collect)

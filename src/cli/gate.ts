@@ -1,7 +1,7 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
 import type { Command } from 'commander';
 import { readInput } from '../load/input.js';
-import { addInputOptions, applyBaselineFlag, exitCodeFor, failOnOf, inputLimits, type InputFlags, type ReportFlags } from './options.js';
+import { addConfigOptions, addInputOptions, applyBaselineFlag, exitCodeFor, failOnOf, inputLimits, type InputFlags, type ReportFlags } from './options.js';
 import { useColor, warnAll, writeOutput } from './output.js';
 
 interface GateFlags extends ReportFlags, InputFlags {
@@ -23,16 +23,14 @@ export function registerGate(program: Command): void {
     .option('--format <format>', 'report format on stderr: table, json, sarif, junit, markdown', 'table')
     .option('-o, --output <file>', 'also write the report to this file')
     .option('--fail-on <severity>', 'block the install when an unsuppressed finding is at or above this (default high)')
-    .option('--baseline <file>', 'an earlier JSON report: only findings absent from it block the install')
-    .option('--config <file>', 'configuration file (default: nearest .kubeward.yaml upward)')
-    .option('--no-config', 'ignore .kubeward.yaml')
-    .addHelpText(
-      'after',
-      `
+    .option('--baseline <file>', 'an earlier JSON report: only findings absent from it block the install');
+  addConfigOptions(command).addHelpText(
+    'after',
+    `
 Helm 4: install the plugin from helm-plugin/kubeward, then: helm install my-release ./chart --post-renderer kubeward
 Helm 3: helm install my-release ./chart -n NS --post-renderer kubeward --post-renderer-args gate --post-renderer-args --namespace=NS
         (before Helm 3.21, hooks never reach a post-renderer: scan the chart with kubeward scan too)`,
-    );
+  );
   addInputOptions(command).action(async (flags: GateFlags) => {
     const [{ loadConfig }, { inventoryFromHelmOutput }, { buildReport, render }, { scanInventory }] = await Promise.all([
       import('../load/config.js'),

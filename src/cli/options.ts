@@ -103,7 +103,7 @@ export function addSourceOptionsWithReleaseNamespace(command: Command): Command 
 }
 
 function addSourceOptionsWith(command: Command, namespaceFlags: string): Command {
-  return addInputOptions(command)
+  addInputOptions(command)
     .option('-f, --values <file>', 'helm values file (repeatable)', collect)
     .option('--set <key=value>', 'helm --set value (repeatable)', collect)
     .option('--set-string <key=value>', 'helm --set-string value (repeatable)', collect)
@@ -115,9 +115,21 @@ function addSourceOptionsWith(command: Command, namespaceFlags: string): Command
     .option('--repo <url>', 'chart repository URL for a remote chart (network is used only then)')
     .option('--chart-version <version>', 'version of a remote chart')
     .option('--timeout <seconds>', 'how long helm or kustomize may run (default 60)', seconds('--timeout'))
-    .option('--max-render-memory <MiB>', 'memory helm or kustomize may use before it is stopped (default 2048)', positiveNumber('--max-render-memory'))
-    .option('--config <file>', 'configuration file (default: nearest .kubeward.yaml upward)')
-    .option('--no-config', 'ignore .kubeward.yaml');
+    .option('--max-render-memory <MiB>', 'memory helm or kustomize may use before it is stopped (default 2048)', positiveNumber('--max-render-memory'));
+  return addConfigOptions(command);
+}
+
+/**
+ * `--config FILE` and `--no-config`. Both write the one value `config`, so commander would take the
+ * last in silence: given together they are a usage error, as commander says of conflicting options.
+ */
+export function addConfigOptions(command: Command, description = 'configuration file (default: nearest .kubeward.yaml upward)'): Command {
+  const given = new Set<string>();
+  const note = (flag: string) => () => {
+    given.add(flag);
+    if (given.size === 2) command.error("error: option '--config <file>' cannot be used with option '--no-config'", { exitCode: 2, code: 'commander.conflictingOption' });
+  };
+  return command.option('--config <file>', description).option('--no-config', 'ignore .kubeward.yaml').on('option:config', note('config')).on('option:no-config', note('no-config'));
 }
 
 export function addReportOptions(command: Command, formats: readonly string[] = FORMATS, defaultFailOn = 'high', baseline = true): Command {
