@@ -73,9 +73,14 @@ export function notKubeObjectReason(value: unknown): string | undefined {
   for (const field of STRING_METADATA) {
     const text = value.metadata[field];
     // null is absent, as Go decodes it (`name:` left empty by a template)
-    if (text !== undefined && text !== null && typeof text !== 'string') return `metadata.${field} is ${Array.isArray(text) ? 'a list' : typeof text === 'object' ? 'a mapping' : `a ${typeof text}`}, not a string: the API server refuses it`;
+    if (text !== undefined && text !== null && typeof text !== 'string') return `metadata.${field} is ${valueKind(text)}, not a string: the API server refuses it`;
   }
   return undefined;
+}
+
+/** What a decoded YAML or JSON value is, in the words of messages: `a list`, `a mapping`, `a number`, `a string`, `a boolean`. */
+export function valueKind(value: unknown): string {
+  return Array.isArray(value) ? 'a list' : value === null ? 'null' : typeof value === 'object' ? 'a mapping' : `a ${typeof value}`;
 }
 
 export function isRecord(value: unknown): value is Record<string, unknown> {

@@ -6,6 +6,9 @@ import { InputError } from '../core/errors.js';
 import { compareStrings } from '../core/order.js';
 import { displayPath } from './paths.js';
 import { Inventory } from '../core/inventory.js';
+import { describeRef, refOf } from '../core/object.js';
+import { locationOf, pathText } from '../core/provenance.js';
+import { mistypedPodFields } from '../core/workload.js';
 import { builtinScope, scopeResolver } from '../core/scope.js';
 import { readChartSource, repositoryOfName } from './charts.js';
 import { parseHelmOutput, pullChart, renderChart, type HelmOptions } from './helm.js';
@@ -95,6 +98,7 @@ export async function loadSources(paths: readonly string[], options: LoadOptions
     for (const chart of result.charts ?? []) charts.push(chart);
   }
   applyDefaultNamespace(loaded, options.namespace ?? 'default');
+  warnMistypedFields(loaded, warnings);
   const result: LoadResult = { inventory: new Inventory(loaded), warnings, sources, charts };
   if (options.probeCharts) {
     result.probes = await Promise.all(probes);
@@ -208,6 +212,7 @@ export function inventoryFromText(text: string, file = 'example.yaml', namespace
 export function inventoryFromHelmOutput(text: string, namespace: string): LoadResult {
   const parsed = parseHelmOutput(text, { chart: 'helm' });
   applyDefaultNamespace(parsed.objects, namespace);
+  warnMistypedFields(parsed.objects, parsed.warnings);
   return { inventory: new Inventory(parsed.objects), warnings: parsed.warnings, sources: [{ path: '-', kind: 'stdin' }] };
 }
 
@@ -230,6 +235,22 @@ function applyDefaultNamespace(entries: readonly LoadedObject[], namespace: stri
       // The API server ignores a namespace on cluster-scoped objects; so do we.
       delete object.metadata.namespace;
     }
+  }
+}
+
+/**
+ * One warning per workload whose pod template holds a field of the wrong type (`containers: 5`,
+ * `volumes: "x"`, `securityContext: []`): the API server refuses such an object, and the checks read
+ * the field as absent, so a clean result must not hide it. The rest of the object is still checked.
+ */
+function warnMistypedFields(entries: readonly LoadedObject[], warnings: string[]): void {
+  for (const { object, provenance } of entries) {
+    const mistyped = mistypedPodFields(object);
+    if (mistyped.length === 0) continue;
+    const location = locationOf(provenance);
+    const where = location ? `${location.file === '-' ? 'stdin' : location.file}${location.line === undefined ? '' : `:${location.line}`}: ` : '';
+    const fields = mistyped.map((field) => `${pathText(field.path)} is ${field.found}, not ${field.expected}`).join('; ');
+    warnings.push(`${where}${describeRef(refOf(object))}: ${fields}: the API server refuses this object (checked without ${mistyped.length === 1 ? 'that field' : 'those fields'})`);
   }
 }
 

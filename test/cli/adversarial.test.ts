@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { cpSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'vitest';
 import { chartYaml, writeTree } from '../helpers/chart.js';
@@ -26,6 +26,7 @@ const tree = writeTree({
   // a credential plugin that fails and prints nothing
   kubeconfig: 'apiVersion: v1\nkind: Config\nclusters: [{name: c, cluster: {server: "https://127.0.0.1:1"}}]\nusers: [{name: u, user: {exec: {apiVersion: client.authentication.k8s.io/v1, command: /bin/false}}}]\ncontexts: [{name: x, context: {cluster: c, user: u}}]\ncurrent-context: x\n',
   'audit.log': '',
+  'config.yaml': 'failOn: critical\n',
   'empty.yaml': '# only a comment\n---\n',
   'coredns.log': '[INFO] plugin/reload: Running configuration SHA512 = 1234\n',
   'templates-only/deployment.yml.j2': 'apiVersion: apps/v1\nkind: Deployment\n',
@@ -52,7 +53,8 @@ describe.concurrent('objects with a metadata field of the wrong type are skipped
   it.for([['scan'], ['audit']])('%s: a pod spec whose serviceAccountName is not a string is read as unset', async ([command], { expect }) => {
     const input = 'apiVersion: batch/v1\nkind: CronJob\nmetadata: {name: c, namespace: a}\nspec: {jobTemplate: {spec: {template: {spec: {serviceAccountName: 7, serviceAccount: [x], containers: [{name: c, image: i}]}}}}}\n';
     const result = await runCli([command, '-'], { cwd: tree, input });
-    expect(result.stderr).toBe('');
+    // and named in a warning: the API server refuses it
+    expect(result.stderr).toBe('kubeward: warning: stdin:1: CronJob a/c: spec.jobTemplate.spec.template.spec.serviceAccountName is a number, not a string; spec.jobTemplate.spec.template.spec.serviceAccount is a list, not a string: the API server refuses this object (checked without those fields)\n');
     expect(result.code).toBe(0);
   });
 
@@ -153,5 +155,81 @@ describe('report', () => {
     expect(result.stderr).toContain('kubeward: warning: name-number.yaml: no CoreDNS queries in it (4 lines read)\n');
     expect(result.stderr).toContain('kubeward: warning: coredns.log: no Hubble flows in it (1 lines read)\n');
     expect((JSON.parse(result.stdout) as { warnings: string[] }).warnings).toContain('coredns.log: no audit events in it (1 lines read)');
+  });
+});
+
+describe.concurrent('outputs refuse a missing folder, --history too', () => {
+  it('report --history DIR whose parent folder does not exist: one line, exit 2, nothing written (it made the whole tree)', async ({ expect }) => {
+    const result = await runCli(['report', 'chart', '--history', 'missing/deeper/history', '-o', 'posture.html'], { cwd: tree });
+    expect(result.stderr).toBe('kubeward: --history missing/deeper/history: cannot create: no such file or directory (ENOENT)\n');
+    expect(result.code).toBe(2);
+    expect(existsSync(join(tree, 'missing'))).toBe(false);
+    expect(existsSync(join(tree, 'posture.html'))).toBe(false);
+  });
+
+  it('report --history DIR that does not exist yet, in a folder that does: created, with the run in it', async ({ expect }) => {
+    const folder = writeTree({});
+    const result = await runCli(['report', join(tree, 'chart'), '--history', 'history', '-o', 'posture.json'], { cwd: folder });
+    expect(result.code).toBe(0);
+    expect(readdirSync(join(folder, 'history'))).toEqual([expect.stringMatching(/^kubeward-report-.*\.json$/)]);
+  });
+});
+
+describe.concurrent('--config FILE with --no-config is a usage error, on every command that has both (the last one won in silence)', () => {
+  it.for([
+    ['scan', ['scan', 'chart', '--config', 'config.yaml', '--no-config']],
+    ['scan, the other order', ['scan', 'chart', '--no-config', '--config', 'config.yaml']],
+    ['gate', ['gate', '--no-config', '--config', 'config.yaml']],
+    ['audit', ['audit', 'chart', '--config', 'config.yaml', '--no-config']],
+    ['report', ['report', 'chart', '--config', 'config.yaml', '--no-config', '-o', '-']],
+    ['drill run', ['drill', 'run', 'trojan-chart', '--config', 'config.yaml', '--no-config']],
+    ['netpol coverage', ['netpol', 'coverage', 'chart', '--no-config', '--config=config.yaml']],
+  ] as [string, string[]][])('%s', async ([, args], { expect }) => {
+    const result = await runCli(args, { cwd: tree, input: '' });
+    expect(result.stderr).toBe("kubeward: option '--config <file>' cannot be used with option '--no-config'; run with --help for usage\n");
+    expect(result.stdout).toBe('');
+    expect(result.code).toBe(2);
+  });
+
+  it('either alone still works', async ({ expect }) => {
+    for (const flags of [['--config', 'config.yaml'], ['--no-config']]) {
+      const result = await runCli(['scan', 'chart', ...flags], { cwd: tree });
+      expect(result.stderr).toBe('');
+      expect(result.code).toBe(0);
+    }
+  });
+});
+
+describe.concurrent('a workload whose pod template holds a field of the wrong type is named in one warning, and the rest is still checked', () => {
+  const privileged = 'apiVersion: v1\nkind: Pod\nmetadata: {name: q, namespace: a}\nspec: {containers: [{name: c, image: i:1, securityContext: {privileged: true}}]}\n';
+  it.for([
+    ['spec: {containers: 5}', 'spec.containers is a number, not a list'],
+    ['spec: {containers: [5]}', 'spec.containers[0] is a number, not a mapping'],
+    ['spec: {containers: [{name: c, image: i}], initContainers: {}}', 'spec.initContainers is a mapping, not a list'],
+    ['spec: {containers: [{name: c, image: i}], volumes: "x"}', 'spec.volumes is a string, not a list'],
+    ['spec: {containers: [{name: c, image: i, securityContext: {privileged: "true"}}], securityContext: []}', 'spec.containers[0].securityContext.privileged is a string, not a boolean; spec.securityContext is a list, not a mapping'],
+  ] as [string, string][])('%s', async ([spec, fields], { expect }) => {
+    const input = `apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: a}\n${spec}\n---\n${privileged}`;
+    const result = await runCli(['scan', '-', '--format', 'json'], { cwd: tree, input });
+    const these = fields.includes(';') ? 'those fields' : 'that field';
+    expect(result.stderr).toBe(`kubeward: warning: stdin:1: Pod a/p: ${fields}: the API server refuses this object (checked without ${these})\n`);
+    expect(result.code).toBe(1);
+    const { findings } = JSON.parse(result.stdout) as { findings: { ruleId: string; object: { name: string } }[] };
+    expect(findings).toContainEqual(expect.objectContaining({ ruleId: 'privileged-container', object: expect.objectContaining({ name: 'q' }) }));
+  });
+
+  it.for([
+    ['a Deployment whose template is a string', 'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d, namespace: a}\nspec: {template: "x"}\n', 'Deployment a/d: spec.template is a string, not a mapping'],
+    ['a CronJob whose jobTemplate spec is a list', 'apiVersion: batch/v1\nkind: CronJob\nmetadata: {name: c, namespace: a}\nspec: {jobTemplate: {spec: []}}\n', 'CronJob a/c: spec.jobTemplate.spec is a list, not a mapping'],
+  ] as [string, string, string][])('gate: %s', async ([, input, fields], { expect }) => {
+    const result = await runCli(['gate'], { cwd: tree, input: `# Source: c/templates/x.yaml\n${input}` });
+    expect(result.stderr).toContain(`: ${fields}: the API server refuses this object (checked without that field)\n`);
+    expect(result.code).toBe(0);
+  });
+
+  it('a well-typed pod and fields set to null (absent, as Go reads them) warn nothing', async ({ expect }) => {
+    const input = 'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d, namespace: a}\nspec: {template: {spec: {containers: [{name: c, image: "i:1", args: null, securityContext: {runAsUser: 1000, capabilities: {drop: [ALL]}}}], volumes: null, hostNetwork: false}}}\n';
+    const result = await runCli(['scan', '-'], { cwd: tree, input });
+    expect(result.stderr).toBe('');
   });
 });
