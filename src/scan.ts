@@ -9,6 +9,7 @@ import { createRuleContext } from './rules/context.js';
 import { runRules } from './rules/engine.js';
 import { builtinRules } from './rules/index.js';
 import { RENDER_RULE_LIST, renderVariantFindings } from './rules/render-variants.js';
+import { suppressionsOf } from './rules/suppress.js';
 import type { RuleMeta } from './rules/rule.js';
 import { sharedCoverage, sharedEngine } from './rules/token-analysis.js';
 import { SUPPLY_RULE_LIST, supplyFindings, type SupplyResult } from './supply/index.js';
@@ -46,12 +47,12 @@ export interface ScanOptions {
  */
 export function scanInventory(
   inventory: Inventory,
-  config: Pick<Config, 'disable' | 'ignore' | 'allowedRegistries' | 'allowedRepositories'>,
+  config: Pick<Config, 'disable' | 'ignore' | 'annotationSuppressions' | 'allowedRegistries' | 'allowedRepositories'>,
   options: ScanOptions = {},
 ): ScanResult {
   const enabled = (id: string) => !config.disable.includes(id);
   const rules = builtinRules.filter((rule) => enabled(rule.meta.id));
-  const suppression = { ignores: config.ignore };
+  const suppression = suppressionsOf(config);
   const context = createRuleContext(inventory);
   const engine = sharedEngine(context);
   const netpol = netpolFindings(inventory, { ...suppression, scan: true, coverage: sharedCoverage(context) });

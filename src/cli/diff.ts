@@ -3,7 +3,7 @@ import type { Config } from '../core/config.js';
 import { InputError, isInputError } from '../core/errors.js';
 import type { DiffSide } from '../diff/index.js';
 import { DIFF_FORMATS } from '../report/formats.js';
-import { addReportOptions, addSourceOptions, exitCodeFor, failOnOf, loadFromFlags, type ReportFlags, type SourceFlags } from './options.js';
+import { addReportOptions, addSourceOptions, addSuppressionOptions, exitCodeFor, failOnOf, loadFromFlags, type ReportFlags, type SourceFlags } from './options.js';
 import { useColor, warnAll, writeOutput } from './output.js';
 
 /** One side, loaded with the shared flags; an error names the side, so "which of the two failed" is never a question. */
@@ -37,6 +37,7 @@ Examples:
   kubeward diff old.yaml new.yaml --format markdown -o pr-comment.md`,
     );
   addSourceOptions(command);
+  addSuppressionOptions(command);
   addReportOptions(command, DIFF_FORMATS, 'high', false);
   command.action(async (oldSource: string, newSource: string, flags: SourceFlags & ReportFlags) => {
     const [{ diffVersions }, { renderDiff }] = await Promise.all([import('../diff/index.js'), import('../report/diff.js')]);

@@ -25,7 +25,7 @@ import { builtinParamsFile, builtinPolicyFiles, checkSet, loadPolicySet, readPol
 import { loadSources, type LoadResult } from '../load/sources.js';
 import type { PolicySetLike } from '../policy/run.js';
 import { renderDrill } from '../report/drill.js';
-import { failOnOf } from './options.js';
+import { failOnOf, withConfigFlags } from './options.js';
 import { useColor, warnAll, writeOutput } from './output.js';
 import { BUILTIN_POLICIES, type DrillRunFlags } from './drill.js';
 
@@ -83,7 +83,8 @@ async function teamDetection(flags: DrillRunFlags, warnings: string[]) {
 export async function drillFromFlags(reference: string, flags: DrillRunFlags): Promise<{ run: DrillRun; scenario: DrillScenario; chart: readonly KubeObject[]; warnings: string[] }> {
   const scenario = await findScenario(reference);
   const namespace = flags.namespace ?? scenario.namespace;
-  const { config, file: configFile } = await loadConfig(flags.config);
+  const { config: fileConfig, file: configFile } = await loadConfig(flags.config);
+  const config = withConfigFlags(fileConfig, flags);
   const failOn = failOnOf({ failOn: flags.failOn }, config);
   const warnings: string[] = [];
   const cluster = await loadTeamCluster(flags);

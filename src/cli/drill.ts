@@ -1,6 +1,6 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { DRILL_FORMATS, type DrillFormat } from '../report/formats.js';
-import { addConfigOptions, collect, positiveInteger, type LiveFlags } from './options.js';
+import { addConfigOptions, addSuppressionOptions, collect, positiveInteger, type LiveFlags } from './options.js';
 
 /** `--policies builtin` names the built-in pack among the team's policies. */
 export const BUILTIN_POLICIES = 'builtin';
@@ -9,6 +9,7 @@ export interface DrillRunFlags extends LiveFlags {
   namespace?: string;
   cluster?: string[];
   config?: string | false;
+  annotationSuppressions?: boolean;
   failOn?: 'critical' | 'high' | 'medium' | 'low' | 'info' | 'none';
   policies?: string[];
   params?: string[];
@@ -35,7 +36,8 @@ export function addDrillRunOptions(command: Command): Command {
     .option('--cluster <sources...>', "the team's existing objects: NetworkPolicies, RBAC, Namespaces, ValidatingAdmissionPolicies, the kubernetes Service's EndpointSlice (files, folders, dumps)")
     .option('--context <name>', 'read the live cluster of this kubeconfig context (read-only)')
     .option('--kubeconfig <file>', 'kubeconfig to read the live cluster with');
-  return addConfigOptions(command, "the team's configuration: suppressions, disabled rules (default: nearest .kubeward.yaml upward)")
+  addConfigOptions(command, "the team's configuration: suppressions, disabled rules (default: nearest .kubeward.yaml upward)");
+  return addSuppressionOptions(command)
     .addOption(new Option('--fail-on <severity>', "the team's CI threshold for scan and gate (default high)").choices(['critical', 'high', 'medium', 'low', 'info', 'none']))
     .option('--policies <path>', `the team's ValidatingAdmissionPolicies (repeatable; "${BUILTIN_POLICIES}": the built-in pack), besides those in --cluster`, collect)
     .option('--params <path>', 'param objects for the policies (repeatable)', collect)

@@ -1,12 +1,13 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
 import type { Command } from 'commander';
 import { readInput } from '../load/input.js';
-import { addConfigOptions, addInputOptions, applyBaselineFlag, exitCodeFor, failOnOf, inputLimits, type InputFlags, type ReportFlags } from './options.js';
+import { addConfigOptions, addInputOptions, addSuppressionOptions, applyBaselineFlag, exitCodeFor, failOnOf, inputLimits, withConfigFlags, type InputFlags, type ReportFlags } from './options.js';
 import { useColor, warnAll, writeOutput } from './output.js';
 
 interface GateFlags extends ReportFlags, InputFlags {
   namespace?: string;
   config?: string | false;
+  annotationSuppressions?: boolean;
 }
 
 /**
@@ -24,7 +25,7 @@ export function registerGate(program: Command): void {
     .option('-o, --output <file>', 'also write the report to this file')
     .option('--fail-on <severity>', 'block the install when an unsuppressed finding is at or above this (default high)')
     .option('--baseline <file>', 'an earlier JSON report: only findings absent from it block the install');
-  addConfigOptions(command).addHelpText(
+  addSuppressionOptions(addConfigOptions(command)).addHelpText(
     'after',
     `
 Helm 4: install the plugin from helm-plugin/kubeward, then: helm install my-release ./chart --post-renderer kubeward
@@ -39,7 +40,7 @@ Helm 3: helm install my-release ./chart -n NS --post-renderer kubeward --post-re
       import('../scan.js'),
     ]);
     const limits = inputLimits(flags);
-    const { config } = await loadConfig(flags.config, limits);
+    const config = withConfigFlags((await loadConfig(flags.config, limits)).config, flags);
     const text = await readInput('-', 'helm output', limits);
     const namespace = flags.namespace ?? process.env.HELM_NAMESPACE ?? 'default';
     const loaded = inventoryFromHelmOutput(text, namespace);

@@ -28,6 +28,7 @@ import {
 } from '../netpol/index.js';
 import { buildReport } from '../report/index.js';
 import { forEachLine, readInput, type ReadLimits } from '../load/input.js';
+import { suppressionsOf } from '../rules/suppress.js';
 import { emitReport, inputLimits, loadFromFlags, type InputFlags, type ReportFlags, type SourceFlags } from './options.js';
 import { warnAll, writeOutput } from './output.js';
 import type { GenerateFlags, OutputFlags, SemanticsFlags } from './netpol.js';
@@ -73,7 +74,7 @@ export async function runReach(src: string, dst: string, sources: string[], flag
 /** `kubeward netpol coverage` */
 export async function runCoverage(sources: string[], flags: SourceFlags & SemanticsFlags & ReportFlags & { clusterDns?: string; internalCidr?: string[] }): Promise<void> {
   const { config, loaded } = await loadFromFlags(sources, flags);
-  const result = netpolFindings(loaded.inventory, { ...analysisOptions(flags), clusterDns: clusterDnsOf(flags.clusterDns), internalCidrs: flags.internalCidr, ignores: config.ignore });
+  const result = netpolFindings(loaded.inventory, { ...analysisOptions(flags), clusterDns: clusterDnsOf(flags.clusterDns), internalCidrs: flags.internalCidr, ...suppressionsOf(config) });
   const rules = result.rules.filter((rule) => !config.disable.includes(rule.id));
   const findings = result.findings.filter((finding) => !config.disable.includes(finding.ruleId));
   const report = buildReport({ sources, findings, rules, warnings: [...loaded.warnings, ...result.warnings], title: 'kubeward netpol coverage' });

@@ -1,6 +1,6 @@
 import { Option, type Command } from 'commander';
 import { CONNLIST_FORMATS, DEFAULT_CLUSTER_DNS, DEFAULT_SKIPPED_NAMESPACES } from '../netpol/defaults.js';
-import { addReportOptions, addSourceOptions, collect } from './options.js';
+import { addReportOptions, addSourceOptions, addSuppressionOptions, collect } from './options.js';
 
 /** The flags for the choices where network plugins disagree (see docs/netpol.md). */
 export interface SemanticsFlags {
@@ -102,6 +102,7 @@ Examples:
   addSemanticsOptions(coverageCommand);
   addReportOptions(coverageCommand);
   addSourceOptions(coverageCommand);
+  addSuppressionOptions(coverageCommand);
   coverageCommand.action(async (sources, flags) => (await run()).runCoverage(sources, flags));
 
   const generate = netpol

@@ -29,6 +29,8 @@ export interface SourceFlags {
   timeout?: number;
   maxRenderMemory?: number;
   config?: string | false;
+  /** false with --no-annotation-suppressions (commands that apply suppressions: addSuppressionOptions). */
+  annotationSuppressions?: boolean;
 }
 
 /** The limits on every input a command reads: --max-file-size (MiB) and --read-timeout (seconds). */
@@ -132,6 +134,20 @@ export function addConfigOptions(command: Command, description = 'configuration 
   return command.option('--config <file>', description).option('--no-config', 'ignore .kubeward.yaml').on('option:config', note('config')).on('option:no-config', note('no-config'));
 }
 
+/**
+ * `--no-annotation-suppressions`, on every command that applies suppressions (scan, gate, diff, audit,
+ * rbac risks, netpol coverage, report, drill run and tabletop): the `kubeward.io/ignore` annotation is
+ * written by the object's author, who in the trojan chart is the attacker.
+ */
+export function addSuppressionOptions(command: Command): Command {
+  return command.option('--no-annotation-suppressions', "the kubeward.io/ignore annotation (written by the object's author) suppresses nothing; only .kubeward.yaml's ignore entries do");
+}
+
+/** The configuration with the flags that override it: today --no-annotation-suppressions (the flag can only turn the annotation off). */
+export function withConfigFlags(config: Config, flags: Pick<SourceFlags, 'annotationSuppressions'>): Config {
+  return flags.annotationSuppressions === false ? { ...config, annotationSuppressions: false } : config;
+}
+
 export function addReportOptions(command: Command, formats: readonly string[] = FORMATS, defaultFailOn = 'high', baseline = true): Command {
   command
     .addOption(new Option('--format <format>', 'output format').choices(formats as string[]))
@@ -188,7 +204,7 @@ export async function loadFromFlagsAndCluster(
     parts.push(fromFiles.loaded);
   } else {
     const { loadConfig } = await import('../load/config.js');
-    config = (await loadConfig(flags.config, inputLimits(flags))).config;
+    config = withConfigFlags((await loadConfig(flags.config, inputLimits(flags))).config, flags);
   }
   if (!live) return { config, loaded: parts[0] };
   const { CLUSTER_LISTS, loadCluster, mergeLoadResults, SCAN_CLUSTER_LISTS } = await import('../load/cluster.js');
@@ -202,7 +218,7 @@ export async function loadFromFlags(sources: string[], flags: SourceFlags & Inpu
   if (sources.length === 0) throw new InputError('no source given: name files, directories, charts, or - for stdin');
   const [{ loadConfig }, { loadSources }] = await Promise.all([import('../load/config.js'), import('../load/sources.js')]);
   const limits = inputLimits(flags);
-  const { config } = await loadConfig(flags.config, limits);
+  const config = withConfigFlags((await loadConfig(flags.config, limits)).config, flags);
   const options: LoadOptions = {
     values: flags.values ?? config.helm.values,
     set: flags.set ?? config.helm.set,

@@ -1,6 +1,7 @@
 /** What the `kubeward rbac` commands and `kubeward audit` do, loaded when one runs (rbac.ts defines them). */
 import { existsSync, statSync } from 'node:fs';
 import type { Config } from '../core/config.js';
+import { suppressionsOf } from '../rules/suppress.js';
 import { escapeControl } from '../core/sanitize.js';
 import { InputError } from '../core/errors.js';
 import { oneLine } from '../core/sanitize.js';
@@ -106,7 +107,7 @@ function whoCanTable(subjects: WhoCanSubject[]): string {
 /** Loads, analyses and builds the findings report shared by `rbac risks` and `audit`. */
 async function riskReport(sources: string[], flags: AnalysisFlags, title: string) {
   const { config, loaded, engine } = await loadRbacSources(sources, flags);
-  const options = { includeDefaults: flags.includeDefaults ?? false, execWithGet: !flags.execRequiresCreate, ignores: config.ignore };
+  const options = { includeDefaults: flags.includeDefaults ?? false, execWithGet: !flags.execRequiresCreate, ...suppressionsOf(config) };
   const report = buildReport({
     sources: loaded.sources.map((source) => source.path),
     findings: rbacFindings(engine, options),

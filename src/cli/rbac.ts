@@ -2,7 +2,7 @@ import { Command, Option } from 'commander';
 import { BUILTIN_ROLES_MODES, type BuiltinRolesMode } from '../rbac/roles.js';
 import { SUBJECT_SYNTAX } from '../rbac/subject.js';
 import { USAGE_FORMATS } from '../report/formats.js';
-import { addLiveOptions, addReportOptions, addSourceOptionsWithReleaseNamespace, collect, type InputFlags, type LiveFlags, type ReportFlags, type SourceFlags } from './options.js';
+import { addLiveOptions, addReportOptions, addSourceOptionsWithReleaseNamespace, addSuppressionOptions, collect, type InputFlags, type LiveFlags, type ReportFlags, type SourceFlags } from './options.js';
 
 export interface RbacSourceFlags extends SourceFlags, InputFlags, LiveFlags {
   releaseNamespace?: string;
@@ -101,6 +101,7 @@ Examples:
 function addAnalysisOptions(command: Command, formats?: readonly string[]): Command {
   addReportOptions(command, formats);
   addRbacSourceOptions(command);
+  addSuppressionOptions(command);
   return command
     .option('--include-defaults', "also report the grants of Kubernetes' own bootstrap bindings (controllers, system:masters)")
     .option('--exec-requires-create', 'the cluster runs Kubernetes 1.35+ with AuthorizePodWebsocketUpgradeCreatePermission on: get on pods/exec and pods/attach no longer allows exec');

@@ -1,5 +1,5 @@
 import { Option, type Command } from 'commander';
-import { addLiveOptions, addSourceOptions, collect, type InputFlags, type LiveFlags, type SourceFlags } from './options.js';
+import { addLiveOptions, addSourceOptions, addSuppressionOptions, collect, type InputFlags, type LiveFlags, type SourceFlags } from './options.js';
 
 export const REPORT_FORMATS = ['html', 'markdown', 'json'] as const;
 export type ReportFormat = (typeof REPORT_FORMATS)[number];
@@ -33,6 +33,7 @@ export function registerReport(program: Command): void {
     .option('--title <text>', 'the report title')
     .option('-q, --quiet', 'do not print warnings');
   addSourceOptions(command);
+  addSuppressionOptions(command);
   addLiveOptions(command);
   command.addHelpText(
     'after',

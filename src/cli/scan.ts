@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { addLiveOptions, addReportOptions, addSourceOptions, emitReport, loadFromFlagsAndCluster, type LiveFlags, type ReportFlags, type SourceFlags } from './options.js';
+import { addLiveOptions, addReportOptions, addSourceOptions, addSuppressionOptions, emitReport, loadFromFlagsAndCluster, type LiveFlags, type ReportFlags, type SourceFlags } from './options.js';
 
 export function registerScan(program: Command): void {
   const command = program
@@ -21,6 +21,7 @@ Examples:
   kubectl get deploy,sa,clusterrolebinding -A -o yaml | kubeward scan - --format json`,
     );
   addSourceOptions(command);
+  addSuppressionOptions(command);
   addLiveOptions(command);
   addReportOptions(command);
   command.action(async (sources: string[], flags: SourceFlags & LiveFlags & ReportFlags) => {

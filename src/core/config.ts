@@ -27,6 +27,12 @@ export interface Config {
   allowedRegistries?: string[];
   /** Chart repositories charts and their dependencies may come from; undefined: any. */
   allowedRepositories?: AllowedRepository[];
+  /**
+   * Whether the `kubeward.io/ignore` annotation suppresses findings (default true). Its author is the
+   * object's, who in the trojan chart is the attacker: a platform team turns it off (`false`, or
+   * `--no-annotation-suppressions`), and only its own `ignore` entries suppress.
+   */
+  annotationSuppressions?: boolean;
 }
 
 /** An `allowedRepositories` entry: a URL (`https://…`, `oci://…`) and, optionally, why it is trusted. */
@@ -46,13 +52,17 @@ export function parseConfig(raw: unknown, file: string): Config {
   const config = emptyConfig();
   if (raw === null || raw === undefined) return config;
   if (!isRecord(raw)) throw new InputError(`${file}: the configuration must be a mapping`);
-  const known = new Set(['failOn', 'format', 'ignore', 'disable', 'helm', 'allowedRegistries', 'allowedRepositories']);
+  const known = new Set(['failOn', 'format', 'ignore', 'disable', 'helm', 'allowedRegistries', 'allowedRepositories', 'annotationSuppressions']);
   for (const key of Object.keys(raw)) if (!known.has(key)) throw new InputError(`${file}: unknown field "${key}" (known: ${[...known].join(', ')})`);
   if (raw.failOn !== undefined) {
     if (!isSeverity(raw.failOn)) throw new InputError(`${file}: failOn must be one of critical, high, medium, low, info`);
     config.failOn = raw.failOn;
   }
   if (raw.format !== undefined) config.format = String(raw.format);
+  if (raw.annotationSuppressions !== undefined) {
+    if (typeof raw.annotationSuppressions !== 'boolean') throw new InputError(`${file}: annotationSuppressions must be true or false`);
+    config.annotationSuppressions = raw.annotationSuppressions;
+  }
   if (raw.disable !== undefined) {
     if (!Array.isArray(raw.disable)) throw new InputError(`${file}: disable must be a list of rule ids`);
     config.disable = raw.disable.map(String);

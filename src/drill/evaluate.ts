@@ -9,6 +9,7 @@
  * `firstStop` nor the exit code.
  */
 import type { Config } from '../core/config.js';
+import { suppressionsOf } from '../rules/suppress.js';
 import type { Finding } from '../core/finding.js';
 import type { Inventory } from '../core/inventory.js';
 import { describeRef, isRecord, type KubeObject } from '../core/object.js';
@@ -30,7 +31,7 @@ export interface EvaluateInput {
 
 /** The options `kubeward audit` runs the RBAC analysis with. */
 export function auditOptions(config: Config) {
-  return { includeDefaults: false, execWithGet: true, ignores: config.ignore };
+  return { includeDefaults: false, execWithGet: true, ...suppressionsOf(config) };
 }
 
 export function evaluateStage(input: EvaluateInput): StageResult {

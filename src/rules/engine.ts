@@ -9,6 +9,8 @@ import { findSuppression, IGNORE_ANNOTATION } from './suppress.js';
 
 export interface SuppressionOptions {
   ignores?: readonly IgnoreEntry[];
+  /** false: the `kubeward.io/ignore` annotation suppresses nothing (`annotationSuppressions: false` in `.kubeward.yaml`). */
+  annotationSuppressions?: boolean;
   /** `YYYY-MM-DD`, for `expires`; defaults to today (UTC). */
   today?: string;
 }
@@ -82,8 +84,9 @@ export function findingFor(meta: RuleMeta, object: KubeObject, violation: Violat
       : { ruleId: meta.id, severity, title: meta.title, message: violation.message, object: facts.ref, stage: meta.stage, suppressed: false, remediation: meta.remediation, fingerprint };
   const ignores = options.ignores ?? [];
   // Most objects carry no ignore annotation and most runs no ignore entries: nothing to look for.
-  if (facts.annotated || ignores.length > 0) {
-    const suppression = findSuppression({ ruleId: meta.id, object, file: location?.file, severity }, ignores, options.today ?? today());
+  const annotations = options.annotationSuppressions !== false;
+  if ((facts.annotated && annotations) || ignores.length > 0) {
+    const suppression = findSuppression({ ruleId: meta.id, object, file: location?.file, severity }, ignores, options.today ?? today(), annotations);
     if (suppression) {
       finding.suppressed = true;
       finding.suppression = suppression;

@@ -1,4 +1,4 @@
-import type { IgnoreEntry } from '../core/config.js';
+import type { Config, IgnoreEntry } from '../core/config.js';
 import type { Suppression } from '../core/finding.js';
 import type { KubeObject } from '../core/object.js';
 import type { Severity } from '../core/severity.js';
@@ -24,16 +24,17 @@ export interface SuppressionTarget {
 }
 
 /**
- * Decides whether a finding is suppressed: the object's annotation first, then the config's
- * `ignore` entries that have not expired on `today` (`YYYY-MM-DD`).
+ * Decides whether a finding is suppressed: the object's annotation first (unless `annotations` is
+ * false), then the config's `ignore` entries that have not expired on `today` (`YYYY-MM-DD`).
  *
  * The annotation is written by whoever wrote the object, and the attack this tool stops is a chart
  * whose author is the attacker: it cannot suppress a `critical` finding (the attack pattern, "do
  * not install"), or a trojan chart would annotate its own sidecar and pass. Those take an `ignore`
- * entry of `.kubeward.yaml`, which is the user's.
+ * entry of `.kubeward.yaml`, which is the user's; a platform team that trusts no author turns the
+ * annotation off (`annotationSuppressions: false`, `--no-annotation-suppressions`).
  */
-export function findSuppression(target: SuppressionTarget, ignores: readonly IgnoreEntry[], today: string): Suppression | undefined {
-  const annotation = target.object.metadata.annotations?.[IGNORE_ANNOTATION];
+export function findSuppression(target: SuppressionTarget, ignores: readonly IgnoreEntry[], today: string, annotations = true): Suppression | undefined {
+  const annotation = annotations ? target.object.metadata.annotations?.[IGNORE_ANNOTATION] : undefined;
   if (typeof annotation === 'string' && target.severity !== 'critical') {
     const { rules, reason } = parseIgnoreAnnotation(annotation);
     if (rules.includes(target.ruleId)) return { source: 'annotation', reason };
@@ -47,6 +48,11 @@ export function findSuppression(target: SuppressionTarget, ignores: readonly Ign
     return suppression;
   }
   return undefined;
+}
+
+/** What suppresses a finding, as the configuration (with the flags that override it) says: its `ignore` entries, and whether annotations count. */
+export function suppressionsOf(config: Pick<Config, 'ignore' | 'annotationSuppressions'>): { ignores: readonly IgnoreEntry[]; annotationSuppressions?: boolean } {
+  return config.annotationSuppressions === false ? { ignores: config.ignore, annotationSuppressions: false } : { ignores: config.ignore };
 }
 
 function matchesObject(match: IgnoreEntry['match'], target: SuppressionTarget): boolean {

@@ -37,6 +37,11 @@ describe('findSuppression', () => {
     expect(findSuppression({ ruleId: 'rule-b', object }, ignores, '2026-01-02')).toBeUndefined();
     expect(findSuppression({ ruleId: 'rule-c', object }, ignores, '2026-01-01')).toBeUndefined();
   });
+  it('with annotations off, only config entries suppress', () => {
+    expect(findSuppression({ ruleId: 'rule-a', object }, [], '2026-01-01', false)).toBeUndefined();
+    const ignores = [{ rule: 'rule-a', match: { name: 'agent' }, reason: 'mine' }];
+    expect(findSuppression({ ruleId: 'rule-a', object }, ignores, '2026-01-01', false)).toEqual({ source: 'config', reason: 'mine' });
+  });
   it('matches on the file too', () => {
     const ignores = [{ rule: 'rule-x', match: { file: 'vendor/*' }, reason: 'vendored' }];
     expect(findSuppression({ ruleId: 'rule-x', object, file: 'vendor/a.yaml' }, ignores, '2026-01-01')?.reason).toBe('vendored');
