@@ -1,4 +1,4 @@
-import { sharedLength, type PathSegment } from '../core/provenance.js';
+import type { PathSegment } from '../core/provenance.js';
 
 /**
  * The line of a field in block-style YAML, found by reading indentation instead of parsing.
@@ -25,13 +25,27 @@ export class BlockIndex {
   /** Where the lines start and their indentation, measured on the first question. */
   lines?: Lines;
   /**
-   * The last walk: the segments it went down, and the node it stood on and the line it had found
-   * before each (one more than segments). Findings on one object ask paths that share most of
-   * their start (`spec.template.spec.containers[0]…`): the next walk goes on from where they part.
+   * The last walk: the segments it went down (the first `depth` of `walked`), and the node it stood
+   * on and the line it had found before each (`depth + 1` of `spans` and `found`). Findings on one
+   * object ask paths that share most of their start (`spec.template.spec.containers[0]…`): the next
+   * walk goes on from where they part. The arrays are written over, never shortened (shortening
+   * gives up their memory, and the next walk allocates it again).
    */
   walked: PathSegment[] = [];
   spans: Span[] = [];
   found: number[] = [];
+  depth = 0;
+
+  /**
+   * Forgets the document, to index another with the same arrays: a stream's documents are asked
+   * about one after another (see yaml.ts), and a scan of the 10,000-object bench mix indexes
+   * thousands of them (new arrays for each were 3 MB of garbage per scan of it).
+   */
+  reset(): void {
+    this.root = undefined;
+    if (this.lines) this.lines.stale = true;
+    this.depth = 0;
+  }
 }
 
 /**
@@ -43,24 +57,28 @@ interface Lines {
   text: string;
   /** How many lines (`\n`-separated, the last one possibly empty). */
   count: number;
-  /** Where line `i` starts; `starts[count]` is one past the text's end, so line `i` ends (before its `\n`) at `starts[i + 1] - 1`. */
+  /** Where line `i` starts; `starts[count]` is one past the text's end, so line `i` ends (before its `\n`) at `starts[i + 1] - 1`. Entries past that are left over from a longer document measured before. */
   starts: number[];
   indents: number[];
+  /** Measured for a document the index has since forgotten (BlockIndex.reset): the arrays are there to be written over. */
+  stale: boolean;
 }
 
 /**
  * One pass over the text, each line read once: its indentation and first character that is not blank
- * by character codes, its end by indexOf. Plain arrays of small integers, grown as the lines come:
- * typed arrays of a document's size needed a first pass to count the lines, and memory outside the heap.
+ * by character codes, its end by indexOf. Plain arrays of small integers, grown as the lines come
+ * (typed arrays of a document's size needed a first pass to count the lines, and memory outside the
+ * heap), or written over when `reuse` holds those of a document measured before.
  */
-function linesOf(text: string): Lines {
-  const starts: number[] = [];
-  const indents: number[] = [];
+function linesOf(text: string, reuse?: Lines): Lines {
+  const starts = reuse?.starts ?? [];
+  const indents = reuse?.indents ?? [];
   const length = text.length;
+  let count = 0;
   let at = 0;
   for (;;) {
     const start = at;
-    starts.push(start);
+    starts[count] = start;
     while (at < length && text.charCodeAt(at) === 32) at++;
     let indent = at - start;
     // The first character that is not blank (a tab, a carriage return, a space after a tab), 10 at the line's end.
@@ -68,7 +86,7 @@ function linesOf(text: string): Lines {
     while (char === 32 || char === 9 || char === 13) char = ++at < length ? text.charCodeAt(at) : 10;
     // Only blanks, perhaps a comment: -1.
     if (char === 10 || char === 35 /* # */) indent = -1;
-    indents.push(indent);
+    indents[count++] = indent;
     if (char !== 10) {
       at = text.indexOf('\n', at);
       if (at < 0) at = length;
@@ -76,8 +94,12 @@ function linesOf(text: string): Lines {
     if (at >= length) break;
     at++;
   }
-  starts.push(length + 1);
-  return { text, count: indents.length, starts, indents };
+  starts[count] = length + 1;
+  if (!reuse) return { text, count, starts, indents, stale: false };
+  reuse.text = text;
+  reuse.count = count;
+  reuse.stale = false;
+  return reuse;
 }
 
 /** Where line `line` ends: its `\n`, or the end of the text. */
@@ -144,20 +166,22 @@ interface Entry {
 
 /** Returns the 0-based line of the deepest existing field on `path`, or FALLBACK. */
 export function locateBlockYaml(text: string, path: readonly PathSegment[], index = new BlockIndex()): number | typeof FALLBACK {
-  const doc = (index.lines ??= linesOf(text));
+  const doc = index.lines && !index.lines.stale ? index.lines : (index.lines = linesOf(text, index.lines));
   if (index.root === undefined) {
     const rootLine = nextContentLine(doc, 0, doc.count);
     index.root = rootLine < 0 ? null : spanAt(rootLine, doc.indents[rootLine], doc.count);
   }
   if (!index.root) return FALLBACK;
   const { walked, spans, found } = index;
-  let depth = sharedLength(walked, path);
+  // Where this path parts from the last walk.
+  const shared = Math.min(index.depth, path.length);
+  let depth = 0;
+  while (depth < shared && walked[depth] === path[depth]) depth++;
   if (depth === 0) {
     spans[0] = index.root;
     found[0] = index.root.first;
   }
-  walked.length = depth;
-  spans.length = found.length = depth + 1;
+  index.depth = depth;
   let span = spans[depth];
   let line = found[depth];
   for (; depth < path.length; depth++) {
@@ -183,9 +207,10 @@ export function locateBlockYaml(text: string, path: readonly PathSegment[], inde
       if (!value) return line;
       span = value;
     }
-    walked.push(segment);
-    spans.push(span);
-    found.push(line);
+    walked[depth] = segment;
+    spans[depth + 1] = span;
+    found[depth + 1] = line;
+    index.depth = depth + 1;
   }
   return line;
 }

@@ -267,9 +267,9 @@ function loaded(object: KubeObject, options: ParseOptions, document: RawDocument
 
 /**
  * The block index of the document of a stream asked last, shared by the stream's locators: findings
- * come object after object, so a document's index serves all of its findings and is garbage soon
- * after, instead of every index of the stream living as long as the objects (a document asked again
- * later is indexed again).
+ * come object after object, so a document's index serves all of its findings and is then reset for
+ * the next document (its arrays written over), instead of every index of the stream living as long
+ * as the objects (a document asked again later is indexed again).
  */
 interface IndexedDocument {
   document: RawDocument | undefined;
@@ -294,11 +294,12 @@ function lazyLocator(document: RawDocument, json = false, indexed: IndexedDocume
         fast = () => FALLBACK;
       } else {
         fast = (at) => {
-          if (indexed.document !== document || !indexed.index) {
+          const index = (indexed.index ??= new BlockIndex());
+          if (indexed.document !== document) {
             indexed.document = document;
-            indexed.index = new BlockIndex();
+            index.reset();
           }
-          return locateBlockYaml(document.text, at, indexed.index);
+          return locateBlockYaml(document.text, at, index);
         };
       }
     }
