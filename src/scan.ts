@@ -57,13 +57,17 @@ export function scanInventory(
   const engine = sharedEngine(context);
   const netpol = netpolFindings(inventory, { ...suppression, scan: true, coverage: sharedCoverage(context) });
   const supply = supplyFindings(inventory, options.charts ?? [], { ...suppression, allowedRegistries: config.allowedRegistries, allowedRepositories: config.allowedRepositories });
-  const findings = [
-    ...runRules(inventory, rules, { ...suppression, context }),
-    ...rbacFindings(engine, { ...suppression, perGrant: true, releaseNamespace: options.releaseNamespace, disable: config.disable }),
-    ...netpol.findings,
-    ...supply.findings,
-    ...renderVariantFindings(inventory, options.probes ?? [], suppression),
-  ].filter((finding) => enabled(finding.ruleId));
+  // The pack runs the enabled rules only; the engines' findings are filtered as they are added to
+  // the pack's list (a scan of the 10,000-object bench mix has 19,046 findings: spread into a new
+  // list and filtered into another, they were copied twice).
+  const findings = runRules(inventory, rules, { ...suppression, context });
+  const fromEngines = [
+    rbacFindings(engine, { ...suppression, perGrant: true, releaseNamespace: options.releaseNamespace, disable: config.disable }),
+    netpol.findings,
+    supply.findings,
+    renderVariantFindings(inventory, options.probes ?? [], suppression),
+  ];
+  for (const found of fromEngines) for (const finding of found) if (enabled(finding.ruleId)) findings.push(finding);
   const metas = [...rules.map((rule) => rule.meta), ...rbacRuleMetas({ perGrant: true }), ...NETPOL_SCAN_RULE_LIST, ...SUPPLY_RULE_LIST, ...RENDER_RULE_LIST].filter((meta) => enabled(meta.id));
   const skipped = (options.probes ?? []).flatMap((probe) => probe.skipped.map((reason) => `${probe.chart}: not compared with a render in ${reason}`));
   return { findings, rules: metas, warnings: [...engine.warnings, ...netpol.warnings, ...skipped], metrics: supply.metrics };
