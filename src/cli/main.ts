@@ -1,3 +1,4 @@
+import { constants } from 'node:os';
 import { Command, CommanderError } from 'commander';
 import { isInputError } from '../core/errors.js';
 import { oneLine } from '../core/sanitize.js';
@@ -79,10 +80,12 @@ function usageError(text: string): string {
  * (already printed), InputErrors (bad input), and anything else (a bug: the stack only with KUBEWARD_DEBUG).
  */
 export async function main(argv: string[]): Promise<void> {
-  // `kubeward … | head` closes the pipe early: that is the reader's choice, not an error.
+  // `kubeward … | head` closes the pipe early: that is the reader's choice, not an error, so nothing
+  // is printed. The run ends as the tools of the field do (Go and C programs die of SIGPIPE): with the
+  // status a shell gives that, 141, never 0, which would let `set -o pipefail` take a cut-off scan for a pass.
   for (const stream of [process.stdout, process.stderr]) {
     stream.on('error', (error: NodeJS.ErrnoException) => {
-      if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+      if (error.code === 'EPIPE') process.exit(128 + constants.signals.SIGPIPE);
       throw error;
     });
   }

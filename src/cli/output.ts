@@ -1,20 +1,34 @@
-import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, constants, fsyncSync, openSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { InputError } from '../core/errors.js';
 import { oneLine, systemErrorText } from '../core/sanitize.js';
 
 /**
  * Writes a report to a file atomically (a temporary file in the same folder, then a rename), or to
- * stdout. A failed run never leaves a partial report behind.
+ * stdout. A failed run never leaves a partial report behind. A path that is neither a regular file
+ * nor a folder (`/dev/null`, `/dev/stdout`, a FIFO, `-o >(jq .)`) is written as it is, never replaced.
  */
 export function writeOutput(text: string | Iterable<string>, file?: string): void {
   const parts = typeof text === 'string' ? [text] : text;
-  if (!file || file === '-') {
-    for (const chunk of utf8Chunks(parts)) process.stdout.write(chunk);
+  const named = file === undefined || file === '-' ? 1 : descriptorNamed(file);
+  // the standard streams, whatever they are (a socket cannot be opened again by its /proc path)
+  if (file === undefined || named === 1 || named === 2) {
+    const stream = named === 2 ? process.stderr : process.stdout;
+    for (const chunk of utf8Chunks(parts)) stream.write(chunk);
     return;
   }
   // A file is written synchronously: one chunk serves every write (no megabyte left for the collector per chunk).
   const chunks = utf8Chunks(parts, true);
+  // `-o /dev/fd/N` (`-o >(jq .)`): a descriptor kubeward was given is written as it is
+  if (named !== undefined) {
+    writeAll(file, named, chunks);
+    return;
+  }
+  const kind = specialFileKind(file);
+  if (kind) {
+    writeInPlace(file, kind, chunks);
+    return;
+  }
   const temporary = join(dirname(file), `.${basename(file)}.${process.pid}.tmp`);
   try {
     const descriptor = openSync(temporary, 'w', 0o644);
@@ -31,6 +45,56 @@ export function writeOutput(text: string | Iterable<string>, file?: string): voi
     } catch {
       // Nothing was created where nothing can be.
     }
+    throw new InputError(`cannot write ${file}: ${systemErrorText(error)}`);
+  }
+}
+
+/** The descriptor a path names: `/dev/stdout` 1, `/dev/stderr` 2, `/dev/fd/N` and `/proc/self/fd/N` N. */
+function descriptorNamed(file: string): number | undefined {
+  const named = /^\/(?:dev\/std(out|err)|dev\/fd\/(\d+)|proc\/self\/fd\/(\d+))$/.exec(file);
+  if (!named) return undefined;
+  return named[1] ? (named[1] === 'out' ? 1 : 2) : Number(named[2] ?? named[3]);
+}
+
+/** 'fifo' or 'device' when the path names one (following links: `/dev/stdout`, `/dev/fd/N`), else undefined. */
+function specialFileKind(file: string): 'fifo' | 'device' | undefined {
+  try {
+    const stat = statSync(file);
+    if (stat.isFIFO() || stat.isSocket()) return 'fifo';
+    return stat.isCharacterDevice() || stat.isBlockDevice() ? 'device' : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Writes into a device or FIFO. Renaming a file over it would replace `/dev/null` for every program
+ * (as root) or fail; and there is no half file to leave. A FIFO that no process reads would block
+ * the open for ever: it is opened without waiting first, which fails at once then (ENXIO), and kept
+ * open while the waiting open is made, so that a reader never sees the end of the stream between the two.
+ */
+function writeInPlace(file: string, kind: 'fifo' | 'device', chunks: Iterable<Buffer>): void {
+  let probe: number | undefined;
+  let descriptor: number;
+  try {
+    if (kind === 'fifo') probe = openSync(file, constants.O_WRONLY | constants.O_NONBLOCK);
+    descriptor = openSync(file, constants.O_WRONLY);
+  } catch (error) {
+    throw new InputError(`cannot write ${file}: ${(error as NodeJS.ErrnoException).code === 'ENXIO' ? 'no process reads it' : systemErrorText(error)}`);
+  } finally {
+    if (probe !== undefined) closeSync(probe);
+  }
+  try {
+    writeAll(file, descriptor, chunks);
+  } finally {
+    closeSync(descriptor);
+  }
+}
+
+function writeAll(file: string, descriptor: number, chunks: Iterable<Buffer>): void {
+  try {
+    for (const chunk of chunks) for (let written = 0; written < chunk.length; ) written += writeSync(descriptor, chunk, written);
+  } catch (error) {
     throw new InputError(`cannot write ${file}: ${systemErrorText(error)}`);
   }
 }

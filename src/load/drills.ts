@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import jsYaml from 'js-yaml';
 import { InputError } from '../core/errors.js';
 import { parseScenarioFile, type DrillScenario } from '../drill/scenario.js';
+import { onInterrupt } from './interrupt.js';
 import { readInput } from './input.js';
 import { loadSources, type LoadOptions, type LoadResult } from './sources.js';
 import { parseYamlDocument } from './yaml-document.js';
@@ -63,11 +64,13 @@ export async function renderScenarioChart(scenario: DrillScenario, namespace: st
   const chart = scenarioChartPath(scenario);
   if (!existsSync(join(chart, 'Chart.yaml'))) throw new InputError(`${scenario.file ?? scenario.name}: chart.path: ${chart} is not a chart directory (no Chart.yaml)`);
   const folder = mkdtempSync(join(tmpdir(), 'kubeward-drill-'));
+  const forget = onInterrupt(() => rmSync(folder, { recursive: true, force: true }));
   try {
     const values = join(folder, 'values.yaml');
     writeFileSync(values, jsYaml.dump(scenario.chart.values));
     return await loadSources([chart], { namespace, release: scenario.chart.release, values: [values], timeoutMs: options.timeoutMs ?? 60_000, probeCharts: options.probeCharts });
   } finally {
+    forget();
     rmSync(folder, { recursive: true, force: true });
   }
 }

