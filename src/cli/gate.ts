@@ -1,13 +1,14 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
 import type { Command } from 'commander';
 import { readInput } from '../load/input.js';
-import { addConfigOptions, addInputOptions, addSuppressionOptions, applyBaselineFlag, exitCodeFor, failOnOf, inputLimits, withConfigFlags, type InputFlags, type ReportFlags } from './options.js';
+import { addConfigOptions, addInputOptions, addRenderObjectsOption, addSuppressionOptions, applyBaselineFlag, exitCodeFor, failOnOf, inputLimits, withConfigFlags, type InputFlags, type ReportFlags } from './options.js';
 import { useColor, warnAll, writeOutput } from './output.js';
 
 interface GateFlags extends ReportFlags, InputFlags {
   namespace?: string;
   config?: string | false;
   annotationSuppressions?: boolean;
+  maxRenderObjects?: number;
 }
 
 /**
@@ -32,7 +33,7 @@ Helm 4: install the plugin from helm-plugin/kubeward, then: helm install my-rele
 Helm 3: helm install my-release ./chart -n NS --post-renderer kubeward --post-renderer-args gate --post-renderer-args --namespace=NS
         (before Helm 3.21, hooks never reach a post-renderer: scan the chart with kubeward scan too)`,
   );
-  addInputOptions(command).action(async (flags: GateFlags) => {
+  addRenderObjectsOption(addInputOptions(command)).action(async (flags: GateFlags) => {
     const [{ loadConfig }, { inventoryFromHelmOutput }, { buildReport, render }, { scanInventory }] = await Promise.all([
       import('../load/config.js'),
       import('../load/sources.js'),
@@ -43,7 +44,7 @@ Helm 3: helm install my-release ./chart -n NS --post-renderer kubeward --post-re
     const config = withConfigFlags((await loadConfig(flags.config, limits)).config, flags);
     const text = await readInput('-', 'helm output', limits);
     const namespace = flags.namespace ?? process.env.HELM_NAMESPACE ?? 'default';
-    const loaded = inventoryFromHelmOutput(text, namespace);
+    const loaded = inventoryFromHelmOutput(text, namespace, flags.maxRenderObjects);
     const { findings, rules, warnings } = scanInventory(loaded.inventory, config, { releaseNamespace: namespace });
     const report = await applyBaselineFlag(buildReport({ sources: ['helm post-renderer input'], findings, rules, warnings: [...loaded.warnings, ...warnings], title: 'kubeward gate' }), flags);
     const code = exitCodeFor(report.findings, failOnOf(flags, config));

@@ -2,7 +2,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import type { Config } from '../core/config.js';
 import { InputError } from '../core/errors.js';
 import { blockingFindings, type Finding } from '../core/finding.js';
-import { checkSeconds, MAX_DURATION_SECONDS } from '../core/limits.js';
+import { checkSeconds, DEFAULT_MAX_RENDER_OBJECTS, MAX_DURATION_SECONDS } from '../core/limits.js';
 import { isSeverity, type Severity } from '../core/severity.js';
 import { DEFAULT_MAX_FILE_BYTES, DEFAULT_READ_TIMEOUT_MS, MAX_TEXT_BYTES, type ReadLimits } from '../load/input.js';
 import type { LoadOptions, LoadResult } from '../load/sources.js';
@@ -28,6 +28,7 @@ export interface SourceFlags {
   chartVersion?: string;
   timeout?: number;
   maxRenderMemory?: number;
+  maxRenderObjects?: number;
   config?: string | false;
   /** false with --no-annotation-suppressions (commands that apply suppressions: addSuppressionOptions). */
   annotationSuppressions?: boolean;
@@ -118,7 +119,13 @@ function addSourceOptionsWith(command: Command, namespaceFlags: string): Command
     .option('--chart-version <version>', 'version of a remote chart')
     .option('--timeout <seconds>', 'how long helm or kustomize may run (default 60)', seconds('--timeout'))
     .option('--max-render-memory <MiB>', 'memory helm or kustomize may use before it is stopped (default 2048)', positiveNumber('--max-render-memory'));
+  addRenderObjectsOption(command);
   return addConfigOptions(command);
+}
+
+/** `--max-render-objects`: the most objects a chart or kustomization may render (also `gate`'s input). */
+export function addRenderObjectsOption(command: Command): Command {
+  return command.option('--max-render-objects <count>', `most objects a chart or kustomization may render (default ${DEFAULT_MAX_RENDER_OBJECTS})`, positiveInteger('--max-render-objects'));
 }
 
 /**
@@ -234,6 +241,8 @@ export async function loadFromFlags(sources: string[], flags: SourceFlags & Inpu
     maxFileBytes: limits.maxBytes,
     readTimeoutMs: limits.timeoutMs,
     maxMemoryBytes: flags.maxRenderMemory ? flags.maxRenderMemory * 1048576 : undefined,
+    maxOutputBytes: limits.maxBytes,
+    maxObjects: flags.maxRenderObjects,
     ...extra,
   };
   const loaded = await loadSources(sources, options);

@@ -1,15 +1,16 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { InputError, isInputError } from '../core/errors.js';
+import { DEFAULT_MAX_RENDER_OBJECTS } from '../core/limits.js';
 import { isRecord } from '../core/object.js';
 import { helmHooksOf } from '../core/hooks.js';
 import { displayPath } from './paths.js';
 import type { PathSegment, Provenance } from '../core/provenance.js';
 import { foreignMessage } from '../core/sanitize.js';
 import { addSensitiveValuesText, helmSecretValues, parseDocuments, readSmallFile } from './secrets.js';
-import { readRegularFileSync } from './input.js';
+import { DEFAULT_MAX_FILE_BYTES, readRegularFileSync } from './input.js';
 import { findTool, runTool, toolError } from './tools.js';
-import { parseYamlStream, type LoadedObject, type ParseResult } from './yaml.js';
+import { parseYamlStream, type LoadedObject, type ParseOptions, type ParseResult } from './yaml.js';
 
 /** What `helm template` is given: the user's values and release settings, exactly as for `helm install`. */
 export interface HelmOptions {
@@ -25,14 +26,33 @@ export interface HelmOptions {
   repo?: string;
   version?: string;
   timeoutMs?: number;
+  /** Bytes a render may print (--max-file-size, as every input read whole). */
   maxOutputBytes?: number;
   maxMemoryBytes?: number;
+  /** Objects a render may hold (--max-render-objects). */
+  maxObjects?: number;
 }
 
 export const DEFAULT_RELEASE = 'release-name';
 const DEFAULT_TIMEOUT_MS = 60_000;
-const DEFAULT_MAX_OUTPUT = 256 * 1024 * 1024;
 const DEFAULT_MAX_MEMORY = 2048 * 1024 * 1024;
+/**
+ * The bound on a render's objects: its documents are counted before they are parsed (its `---` lines),
+ * so that a template that loops is refused before its objects fill the memory, and the parser stops
+ * at one object past it (a List holds many objects in one document). Returns the parser's limit.
+ */
+export function renderLimit(what: string, limit: number, text: string): NonNullable<ParseOptions['limit']> {
+  const tooMany = () => new InputError(`${what} renders more than ${limit} objects (a template that loops?); refused: raise the limit with --max-render-objects`);
+  if (documentsIn(text) > limit) throw tooMany();
+  return { objects: limit, tooMany };
+}
+
+/** How many YAML documents a text may hold: its lines that start with `---`. */
+function documentsIn(text: string): number {
+  let count = text.startsWith('---') ? 1 : 0;
+  for (let at = text.indexOf('\n---'); at >= 0; at = text.indexOf('\n---', at + 4)) count++;
+  return count;
+}
 
 /**
  * Renders a chart (directory, `.tgz`, or remote reference) with the real helm binary and parses
@@ -60,12 +80,14 @@ export async function renderChart(chart: string, options: HelmOptions, displayNa
   if (options.version) args.push('--version', options.version);
   const result = await runTool(helm, args, {
     timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
-    maxOutputBytes: options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT,
+    maxOutputBytes: options.maxOutputBytes ?? DEFAULT_MAX_FILE_BYTES,
+    maxOutputFlag: '--max-file-size',
     maxMemoryBytes: options.maxMemoryBytes ?? DEFAULT_MAX_MEMORY,
     env: helmEnvironment(options),
   });
   if (result.code !== 0) throw new InputError(`helm could not render ${displayName}: ${await renderError(toolError(result.stderr), options, chartDir, archive)}`);
-  return parseHelmOutput(result.stdout, { chart: displayName, chartDir });
+  const limit = renderLimit(displayName, options.maxObjects ?? DEFAULT_MAX_RENDER_OBJECTS, result.stdout);
+  return parseHelmOutput(result.stdout, { chart: displayName, chartDir, limit });
 }
 
 /**
@@ -135,7 +157,7 @@ export async function pullChart(reference: string, directory: string, options: H
   if (options.version) args.push('--version', options.version);
   const result = await runTool(await findTool('helm'), args, {
     timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
-    maxOutputBytes: options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT,
+    maxOutputBytes: options.maxOutputBytes ?? DEFAULT_MAX_FILE_BYTES,
     maxMemoryBytes: options.maxMemoryBytes ?? DEFAULT_MAX_MEMORY,
     env: helmEnvironment(options),
   });
@@ -166,6 +188,8 @@ interface RenderContext {
   chart: string;
   /** The chart's directory when it is local, so findings can name the template file on disk. */
   chartDir?: string;
+  /** At most this many objects in all (renderLimit). */
+  limit?: ParseOptions['limit'];
 }
 
 const SOURCE_COMMENT = /^# Source: (.+)$/;
@@ -183,11 +207,14 @@ export function parseHelmOutput(output: string, context: RenderContext): ParseRe
     const text = lines.slice(start, end).join('\n');
     if (!text.trim()) return;
     const templatePath = template ?? 'unknown';
+    const { limit } = context;
     const parsed = parseYamlStream(text, {
       file: templatePath,
       origin: 'chart',
       firstLine: start + 1,
       extra: { template: templatePath, source: context.chart },
+      // what the templates before this one rendered counts too
+      ...(limit ? { limit: { objects: limit.objects - result.objects.length, tooMany: limit.tooMany } } : {}),
     });
     for (const warning of parsed.warnings) result.warnings.push(`${context.chart}: ${warning}`);
     for (const entry of parsed.objects) result.objects.push(withTemplateLocation(entry, templatePath, context, ordinals, lines));

@@ -1,9 +1,11 @@
 import { existsSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import { InputError } from '../core/errors.js';
+import { DEFAULT_MAX_RENDER_OBJECTS } from '../core/limits.js';
 import { isRecord } from '../core/object.js';
 import { foreignMessage } from '../core/sanitize.js';
-import type { HelmOptions } from './helm.js';
+import { renderLimit, type HelmOptions } from './helm.js';
+import { DEFAULT_MAX_FILE_BYTES } from './input.js';
 import { displayPath } from './paths.js';
 import { addSecretObjects, addStrings, addValue, parseQuietly, readSmallFile } from './secrets.js';
 import { findTool, runTool, toolError } from './tools.js';
@@ -21,11 +23,12 @@ const MAX_KUSTOMIZATIONS = 64;
 const KUSTOMIZE_SECRET_PATTERNS: readonly RegExp[] = [/(?<=literal sources \[)[^\]]*(?=\])/g, /(?<=invalid literal source ).*?(?=, expected key=value|$)/gm];
 
 /** Renders a kustomization with `kubectl kustomize`; findings point at the kustomization file. */
-export async function renderKustomization(directory: string, options: Pick<HelmOptions, 'timeoutMs' | 'maxOutputBytes' | 'maxMemoryBytes'>): Promise<ParseResult> {
+export async function renderKustomization(directory: string, options: Pick<HelmOptions, 'timeoutMs' | 'maxOutputBytes' | 'maxMemoryBytes' | 'maxObjects'>): Promise<ParseResult> {
   const kubectl = await findTool('kubectl');
   const run = await runTool(kubectl, ['kustomize', directory], {
     timeoutMs: options.timeoutMs ?? 60_000,
-    maxOutputBytes: options.maxOutputBytes ?? 256 * 1024 * 1024,
+    maxOutputBytes: options.maxOutputBytes ?? DEFAULT_MAX_FILE_BYTES,
+    maxOutputFlag: '--max-file-size',
     maxMemoryBytes: options.maxMemoryBytes ?? 2048 * 1024 * 1024,
   });
   if (run.code !== 0) {
@@ -33,7 +36,8 @@ export async function renderKustomization(directory: string, options: Pick<HelmO
     throw new InputError(`kustomize could not build ${directory}: ${foreignMessage(toolError(run.stderr), { secrets })}`);
   }
   const kustomization = KUSTOMIZATION_FILES.map((name) => join(directory, name)).find((file) => existsSync(file)) ?? directory;
-  const parsed = parseYamlStream(run.stdout, { file: displayPath(kustomization), origin: 'kustomize', extra: { source: directory } });
+  const limit = renderLimit(directory, options.maxObjects ?? DEFAULT_MAX_RENDER_OBJECTS, run.stdout);
+  const parsed = parseYamlStream(run.stdout, { file: displayPath(kustomization), origin: 'kustomize', extra: { source: directory }, limit });
   // Rendered lines do not exist on disk: findings point at the kustomization file itself.
   for (const entry of parsed.objects) {
     entry.provenance.line = undefined;

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { extname, join } from 'node:path';
 import { ociRepositoryOf, type ChartSource } from '../core/chart.js';
 import { InputError } from '../core/errors.js';
+import { DEFAULT_MAX_RENDER_OBJECTS } from '../core/limits.js';
 import { compareStrings } from '../core/order.js';
 import { displayPath } from './paths.js';
 import { Inventory } from '../core/inventory.js';
@@ -11,7 +12,7 @@ import { locationOf, pathText } from '../core/provenance.js';
 import { mistypedPodFields } from '../core/workload.js';
 import { builtinScope, scopeResolver } from '../core/scope.js';
 import { readChartSource, repositoryOfName } from './charts.js';
-import { parseHelmOutput, pullChart, renderChart, type HelmOptions } from './helm.js';
+import { parseHelmOutput, pullChart, renderChart, renderLimit, type HelmOptions } from './helm.js';
 import { onInterrupt } from './interrupt.js';
 import { DEFAULT_MAX_FILE_BYTES, readInput } from './input.js';
 import { KUSTOMIZATION_FILES, renderKustomization } from './kustomize.js';
@@ -211,9 +212,9 @@ export function inventoryFromText(text: string, file = 'example.yaml', namespace
   return { inventory: new Inventory(parsed.objects), warnings: parsed.warnings, sources: [{ path: file, kind: 'manifests' }] };
 }
 
-/** Reads what helm hands a post-renderer: its rendered manifests with `# Source:` headers. */
-export function inventoryFromHelmOutput(text: string, namespace: string): LoadResult {
-  const parsed = parseHelmOutput(text, { chart: 'helm' });
+/** Reads what helm hands a post-renderer: its rendered manifests with `# Source:` headers, at most `maxObjects` of them. */
+export function inventoryFromHelmOutput(text: string, namespace: string, maxObjects = DEFAULT_MAX_RENDER_OBJECTS): LoadResult {
+  const parsed = parseHelmOutput(text, { chart: 'helm', limit: renderLimit('the chart', maxObjects, text) });
   applyDefaultNamespace(parsed.objects, namespace);
   warnMistypedFields(parsed.objects, parsed.warnings);
   return { inventory: new Inventory(parsed.objects), warnings: parsed.warnings, sources: [{ path: '-', kind: 'stdin' }] };

@@ -127,6 +127,8 @@ export interface RunOptions {
   timeoutMs: number;
   /** Stop and fail when stdout grows past this many bytes (a template that loops writing). */
   maxOutputBytes: number;
+  /** The flag that raises maxOutputBytes, for the message. */
+  maxOutputFlag?: string;
   /** Kill the tool when its resident memory passes this (Linux; a template that builds a huge string). */
   maxMemoryBytes?: number;
   cwd?: string;
@@ -173,7 +175,7 @@ export function runTool(binary: string, args: string[], options: RunOptions): Pr
     child.stdout.on('data', (chunk: Buffer) => {
       outBytes += chunk.length;
       if (outBytes > options.maxOutputBytes) {
-        kill(new InputError(`${name} wrote more than ${Math.round(options.maxOutputBytes / 1048576)} MiB of output (a template that loops?); refused`));
+        kill(new InputError(`${name} wrote more than ${Math.round(options.maxOutputBytes / 1048576)} MiB of output (a template that loops?); refused${options.maxOutputFlag ? `: raise the limit with ${options.maxOutputFlag}` : ''}`));
         return;
       }
       stdout.push(chunk);

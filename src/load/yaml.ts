@@ -34,6 +34,8 @@ export interface ParseOptions {
   firstLine?: number;
   /** Extra provenance for every object (template, source, hooks…). */
   extra?: Partial<Provenance>;
+  /** At most this many objects (a render's --max-render-objects, a List's items too): one more throws what `tooMany` makes. */
+  limit?: { objects: number; tooMany: () => Error };
 }
 
 interface RawDocument {
@@ -233,6 +235,7 @@ function collect(value: unknown, document: RawDocument, options: ParseOptions, r
         result.warnings.push(`${options.file}:${document.contentLine}: skipped items[${index}] of ${value.kind}: not a Kubernetes object${reason.startsWith('metadata') ? ` (${reason})` : ''}`);
         return;
       }
+      checkLimit(result, options);
       result.objects.push(loaded(item, options, document, (path) => locateInDocument([...itemPath, ...path])));
     });
     return;
@@ -242,7 +245,12 @@ function collect(value: unknown, document: RawDocument, options: ParseOptions, r
     result.warnings.push(`${options.file}:${document.contentLine}: skipped a document that is not a Kubernetes object (${reason})`);
     return;
   }
+  checkLimit(result, options);
   result.objects.push(loaded(value as KubeObject, options, document, prefix.length ? (path) => locateInDocument([...prefix, ...path]) : locateInDocument));
+}
+
+function checkLimit(result: ParseResult, options: ParseOptions): void {
+  if (options.limit && result.objects.length >= options.limit.objects) throw options.limit.tooMany();
 }
 
 /**

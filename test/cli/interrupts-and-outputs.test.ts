@@ -1,12 +1,11 @@
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { createReadStream, existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createReadStream, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { findTool } from '../../src/load/tools.js';
 import { chartYaml, writeTree } from '../helpers/chart.js';
 import { REPO, runCli } from '../helpers/cli.js';
+import { serveFiles, type FileServer } from '../helpers/http.js';
 
 /**
  * What happens around the output: a reader that goes away (`kubeward scan … | head -1`), outputs that
@@ -166,22 +165,16 @@ async function interruptRender(args: string[], signal: NodeJS.Signals): Promise<
 }
 
 describe.concurrent('an interrupt during a chart render', () => {
-  let server: Server;
-  let repository: string;
+  let server: FileServer;
   beforeAll(async () => {
     // a chart repository on loopback, serving the looping chart as helm pulls it
+    const helm = await findTool('helm');
     const www = writeTree({});
-    execFileSync(await findTool('helm'), ['package', join(tree, 'loopy'), '--destination', www]);
-    server = createServer((request, response) => {
-      const file = join(www, (request.url ?? '/').slice(1));
-      if (request.url === '/index.yaml') response.end(`apiVersion: v1\nentries:\n  loopy:\n  - {apiVersion: v2, name: loopy, version: 0.1.0, urls: ["${repository}/loopy-0.1.0.tgz"]}\n`);
-      else if (existsSync(file)) response.end(readFileSync(file));
-      else response.writeHead(404).end();
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    repository = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    execFileSync(helm, ['package', join(tree, 'loopy'), '--destination', www]);
+    server = await serveFiles(www);
+    execFileSync(helm, ['repo', 'index', www, '--url', server.url]);
   });
-  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  afterAll(() => server.close());
 
   it('SIGINT: helm (in a process group of its own, which Ctrl-C does not reach) is stopped, and kubeward ends by the signal', async ({ expect }) => {
     const result = await interruptRender(['scan', 'loop'], 'SIGINT');
@@ -192,7 +185,7 @@ describe.concurrent('an interrupt during a chart render', () => {
   });
 
   it('SIGTERM: the pulled remote chart (its temporary folder) is removed, and helm stopped', async ({ expect }) => {
-    const result = await interruptRender(['scan', 'loopy', '--repo', repository], 'SIGTERM');
+    const result = await interruptRender(['scan', 'loopy', '--repo', server.url], 'SIGTERM');
     expect(result.signal).toBe('SIGTERM');
     await until(() => (result.helm.some(running) ? undefined : true), 'helm to stop');
     expect(readdirSync(result.temporary)).toEqual([]);
