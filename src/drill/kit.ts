@@ -187,7 +187,7 @@ spec:
           image: {{ .Values.images.agent }}
           command: ["/bin/sh", "-c"]
           args:
-            - echo "kubeward drill: the tracing agent would listen for spans"; exec sleep 86400
+            - 'echo "kubeward drill: the tracing agent would listen for spans"; exec sleep 86400'
 ${SECURITY_CONTEXT}
         - name: ${KIT_NAMES.container}
           image: {{ .Values.images.sidecar }}
