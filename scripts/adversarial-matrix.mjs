@@ -5,13 +5,17 @@
 // Records each run's exit code and stderr shape and prints the runs that break a rule of the project:
 // STACK, INTERNAL (an internal error), ERRLINES/ERRSHAPE (an error that is not one `kubeward: ` line),
 // PARTIAL-OUTPUT (a failed run left its -o file), LEAK (the canary or its base64 in any output),
-// TIMEOUT, RSS over 1.5 GB, an exit code other than 0, 1, 2.
+// TIMEOUT, RSS over 1.5 GB, an exit code other than 0, 1, 2; TMPDIR-LEFT (each run has a TMPDIR of its
+// own, which must be empty when it ends, however it ends), DEVICE-REPLACED and FIFO-REPLACED (-o onto
+// /dev/null, /dev/full, a FIFO), EPIPE-EXIT/EPIPE-MESSAGE (stdout closed after the first chunk, as by
+// `| head -1`: status 141, 0 or 1 and no error), TOOL-LEFT-RUNNING and ENDED … NOT BY (SIGINT, SIGTERM or
+// SIGHUP sent once kubeward has started helm: helm gone, kubeward ended by the signal).
 //
 //   npm run build && node scripts/adversarial-matrix.mjs [regexp over command and arguments]
 //
 // Fixtures and outputs go to $TMPDIR/kubeward-matrix; results.json there holds every run. About
 // 3,500 runs: 15-25 minutes on 2 cores (CONC=3 by default). Not part of npm test.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -190,6 +194,8 @@ async function writeFixtures() {
   w('baseline-garbage.json', 'not json at all');
   w('baseline-ok-empty.json', '{}');
   w('history-file', 'x');
+  w('many.yaml', Array.from({ length: 2000 }, (_, i) => `---\napiVersion: v1\nkind: Pod\nmetadata: {name: p${i}, namespace: a}\nspec: {serviceAccountName: s, containers: [{name: c, image: nginx}]}\n---\napiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\nmetadata: {name: b${i}, namespace: a}\nroleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: admin}\nsubjects: [{kind: ServiceAccount, name: s, namespace: a}]\n`).join(''));
+  w('many-alerts.log', Array.from({ length: 3000 }, (_, i) => JSON.stringify({ kind: 'Event', apiVersion: 'audit.k8s.io/v1', level: 'Metadata', auditID: `m${i}`, stage: 'ResponseComplete', verb: 'list', requestURI: '/api/v1/secrets', user: { username: `system:serviceaccount:a:s${i}` }, objectRef: { resource: 'secrets', apiVersion: 'v1' }, responseStatus: { code: 200 }, requestReceivedTimestamp: '2024-01-01T00:00:00.000000Z', stageTimestamp: '2024-01-01T00:00:00.100000Z' })).join('\n') + '\n');
   // wrong types of the fields every engine reads as text
   for (const [k, v] of Object.entries({
     'sa-name': 'apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: a}\nspec: {serviceAccountName: 7, serviceAccount: [1], containers: [{name: c, image: i}]}\n',
@@ -343,6 +349,27 @@ for (let i = 1; i <= 12; i++) { const f = fs.readdirSync(FX).find((x) => x.start
 add('trojan-self-suppressed', ['scan', 'fx/trojan-annotated', '-n', 'checkout'], { expectCode: 1 });
 add('trojan-self-suppressed-gate', ['scan', 'fx/trojan-annotated', '--format', 'json', '--fail-on', 'critical'], { expectCode: 1 });
 add('leak-chart-default-pw', ['scan', 'fx/chart-pw']);
+// session 8: pod-spec fields of the wrong type, a render past --max-render-objects, --config with --no-config,
+// --history in a missing folder, the annotation switch
+for (const c of [['scan'], ['audit'], ['pss', '--level', 'baseline'], ['report', '-o', '@OUT/w.html']]) add('wrong-podspec-' + c[0], [...c, 'fx/wrong/containers-5.yaml', 'fx/wrong/containers-items.yaml', 'fx/wrong/container-fields.yaml', 'fx/wrong/secctx-weird.yaml', 'fx/wrong/template-str.yaml']);
+for (const c of [['scan'], ['audit'], ['pss', '--level', 'baseline'], ['netpol', 'connlist'], ['report', '-o', '@OUT/b.html']]) add('render-objects-' + c[0], [...c, 'fx/chart-bigout'], { expectCode: 2 });
+add('render-objects-gate', ['gate', '--max-render-objects', '3'], { stdin: 'fx/many.yaml', expectCode: 2 });
+for (const c of [['scan', 'fx/chart-ok'], ['gate'], ['audit', 'fx/chart-ok'], ['report', 'fx/chart-ok', '-o', '@OUT/c.html'], ['drill', 'run', 'trojan-chart'], ['netpol', 'coverage', 'fx/chart-ok']]) add('config-conflict-' + c[0], [...c, '--config', 'fx/config-bad.yaml', '--no-config'], { expectCode: 2 });
+add('history-missing-parent', ['report', 'fx/chart-ok', '--history', '@OUT/missing/deeper/h', '-o', '@OUT/h.html'], { expectCode: 2 });
+add('trojan-no-annotation-suppressions', ['scan', 'fx/trojan-annotated', '-n', 'checkout', '--no-annotation-suppressions', '--format', 'json'], { expectCode: 1 });
+// outputs that fail or are not files, a reader that closes stdout early, interrupts during a render
+const OUTPUT_COMMANDS = [['scan', 'fx/many.yaml'], ['audit', 'fx/many.yaml'], ['rbac', 'risks', 'fx/many.yaml'], ['pss', 'fx/many.yaml', '--level', 'restricted'], ['netpol', 'connlist', 'fx/many.yaml'], ['netpol', 'coverage', 'fx/many.yaml'], ['netpol', 'generate', 'fx/many.yaml'], ['policy', 'test', '--resources', 'fx/many.yaml'], ['policy', 'export'], ['report', 'fx/many.yaml', '--format', 'json'], ['diff', 'fx/chart-ok', 'fx/many.yaml'], ['drill', 'run', 'trojan-chart'], ['drill', 'tabletop', 'trojan-chart'], ['rbac', 'generate', '--audit-log', 'fx/audit-secret.log', '--subject', 'ServiceAccount:a:b'], ['rbac', 'diff', 'fx/many.yaml', '--audit-log', 'fx/audit-secret.log', '--subject', 'ServiceAccount:a:b']];
+for (const c of OUTPUT_COMMANDS) {
+  const name = c.slice(0, 2).join('-');
+  add('out-full-' + name, [...c, '-o', '/dev/full'], { expectCode: 2 });
+  add('out-null-' + name, [...c, '-o', '/dev/null'], { devicesIntact: true });
+  add('out-dir-' + name, [...c, '-o', 'fx/emptydir'], { expectCode: 2 });
+  add('out-fifo-' + name, [...c, '-o', '@OUT/fifo'], { fifo: '@OUT/fifo', expectCode: 2 });
+  add('out-readonly-' + name, [...c, '-o', '/proc/version'], { expectCode: 2 });
+  add('epipe-' + name, c[0] === 'report' ? [...c, '-o', '-'] : c, { closeStdout: true });
+}
+for (const c of [['detect', '--audit-log', 'fx/many-alerts.log'], ['detect', '--audit-log', 'fx/many-alerts.log', '--format', 'table'], ['policy', 'export'], ['rbac', 'who-can', 'list', 'secrets', 'fx/many.yaml', '-A'], ['netpol', 'connlist', 'fx/many.yaml', '--format', 'json']]) add('epipe-' + c.slice(0, 2).join('-'), c, { closeStdout: true });
+for (const [signal, c] of [['SIGINT', ['scan', 'fx/chart-loop']], ['SIGTERM', ['audit', 'fx/chart-loop']], ['SIGINT', ['report', 'fx/chart-loop', '-o', '@OUT/s.html']], ['SIGTERM', ['diff', 'fx/chart-ok', 'fx/chart-loop']], ['SIGHUP', ['pss', 'fx/chart-loop', '--level', 'baseline']], ['SIGINT', ['drill', 'run', 'trojan-chart', '--cluster', 'fx/chart-loop']]]) add(`signal-${signal}-${c[0]}`, c, { signal });
 fs.rmSync(OUT, { recursive: true, force: true }); fs.mkdirSync(OUT, { recursive: true });
 const sel = cases.filter((c) => !filter || filter.test(c.cmd + ' ' + c.args.join(' ')));
 let idx = 0; const results = [];
@@ -352,20 +379,37 @@ async function run(c) {
   const outs = args.filter((a, i) => args[i - 1] === '-o' || args[i - 1] === '--output' || args[i - 1] === '--metrics' || args[i - 1] === '--out').filter((a) => a.startsWith(OUT));
   for (const o of outs) fs.rmSync(o, { recursive: true, force: true });
   const t0 = Date.now();
+  // each run its own TMPDIR, which must be empty again when it ends, however it ends
+  const tmp = `${caseOut}/tmp`; fs.mkdirSync(tmp, { recursive: true });
+  if (c.fifo) { const fifo = c.fifo.replace('@OUT', caseOut); fs.rmSync(fifo, { force: true }); spawnSync('mkfifo', [fifo]); }
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...process.env, NO_COLOR: '1', KUBECONFIG: '/nonexistent-kubeconfig' }, stdio: ['pipe', 'pipe', 'pipe'] });
-    let so = '', se = ''; let killed = false; let peak = 0;
-    child.stdout.on('data', (d) => { if (so.length < 50e6) so += d; }); child.stderr.on('data', (d) => { if (se.length < 1e6) se += d; });
+    const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...process.env, NO_COLOR: '1', KUBECONFIG: '/nonexistent-kubeconfig', TMPDIR: tmp }, stdio: ['pipe', 'pipe', 'pipe'] });
+    let so = '', se = ''; let killed = false; let peak = 0; let signalled = false; const helpers = new Set();
+    child.stdout.on('data', (d) => { if (c.closeStdout) { so += d; child.stdout.destroy(); return; } if (so.length < 50e6) so += d; }); child.stderr.on('data', (d) => { if (se.length < 1e6) se += d; });
+    // the signal is sent once kubeward has started a tool (helm), a state, never a delay
+    const watch = c.signal ? setInterval(() => { let kids = []; try { kids = fs.readdirSync(`/proc/${child.pid}/task`).flatMap((t) => fs.readFileSync(`/proc/${child.pid}/task/${t}/children`, 'utf8').trim().split(/\s+/).filter(Boolean)); } catch {} for (const k of kids) helpers.add(k); if (kids.length && !signalled) { signalled = true; child.kill(c.signal); } }, 50) : undefined;
     const timer = setTimeout(() => { killed = true; child.kill('SIGKILL'); }, /serve/.test(args.join(' ')) ? 8000 : TIMEOUT);
     const mem = setInterval(() => { try { const s = fs.readFileSync(`/proc/${child.pid}/status`, 'utf8'); const m = /VmRSS:\s+(\d+)/.exec(s); if (m) peak = Math.max(peak, +m[1]); } catch {} }, 200);
     child.stdin.on('error', () => {}); if (c.stdin) fs.createReadStream(path.join(ROOT, c.stdin)).on('error', () => child.stdin.end()).pipe(child.stdin); else child.stdin.end();
     child.on('close', (code, sig) => {
-      clearTimeout(timer); clearInterval(mem);
+      clearTimeout(timer); clearInterval(mem); clearInterval(watch);
       let outText = ''; for (const o of [...outs, ...(c.readOut ? [c.readOut.replace('@OUT', caseOut)] : [])]) { try { const st = fs.statSync(o); if (st.isFile()) outText += fs.readFileSync(o, 'utf8'); else outText += fs.readdirSync(o, { recursive: true }).map((f) => { try { return fs.readFileSync(path.join(o, f), 'utf8'); } catch { return ''; } }).join(''); } catch {} }
       const lines = se.split('\n').filter(Boolean);
       const issues = [];
       if (killed) issues.push(/serve/.test(args.join(' ')) ? 'STILL-RUNNING' : 'TIMEOUT');
-      if (sig && !killed) issues.push('SIGNAL ' + sig);
+      if (sig && !killed && !(c.signal && sig === c.signal)) issues.push('SIGNAL ' + sig);
+      if (c.signal && !signalled) issues.push('NO-TOOL-STARTED');
+      if (c.signal && signalled && sig !== c.signal) issues.push(`ENDED ${code ?? sig}, NOT BY ${c.signal}`);
+      const running = () => [...helpers].filter((pid) => { try { return !/^[ZX]$/.test(fs.readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '')[0]); } catch { return false; } });
+      // a SIGKILL is delivered, not awaited: give the tools up to 2 s to be gone
+      let alive = running(); for (let i = 0; alive.length && i < 40; i++) { Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50); alive = running(); }
+      if (alive.length) { issues.push("TOOL-LEFT-RUNNING:" + alive.map((pid) => { try { return pid + " " + fs.readFileSync(`/proc/${pid}/stat`, "utf8").slice(0, 80) + " " + fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").replace(/\0/g, " ").slice(0, 120); } catch { return pid; } }).join("; ")); for (const pid of alive) try { process.kill(Number(pid), 'SIGKILL'); } catch {} }
+      const left = fs.existsSync(tmp) ? fs.readdirSync(tmp) : [];
+      if (left.length) issues.push('TMPDIR-LEFT:' + left.slice(0, 3).join(','));
+      if (c.closeStdout && code !== 141 && code !== 0 && code !== 1) issues.push(`EPIPE-EXIT${code ?? sig}`);
+      if (c.closeStdout && (/EPIPE/.test(se) || lines.some((l) => l.startsWith('kubeward: ') && !l.startsWith('kubeward: warning: ')))) issues.push('EPIPE-MESSAGE');
+      if (c.devicesIntact && !(fs.statSync('/dev/null').isCharacterDevice() && fs.statSync('/dev/full').isCharacterDevice())) issues.push('DEVICE-REPLACED');
+      if (c.fifo && !fs.statSync(c.fifo.replace('@OUT', caseOut)).isFIFO()) issues.push('FIFO-REPLACED');
       if (/\n\s+at .*\(|node:internal|^\s+at /m.test(se)) issues.push('STACK');
       if (/internal error/.test(se)) issues.push('INTERNAL');
       if (code === 2 && lines.length !== 1) issues.push(`ERRLINES=${lines.length}`);
@@ -374,7 +418,7 @@ async function run(c) {
       const leakText = (c.stdoutIsPassthrough || args[0] === 'gate' ? '' : so) + se + outText;
       let leak = leaks(c.dnsCanaryOk ? leakText.replace(new RegExp(CANARY.toLowerCase() + '\\.evil', 'g'), '') : leakText);
       if (leak) issues.push('LEAK:' + leak);
-      if (code !== 0 && code !== 1 && code !== 2 && !killed) issues.push('CODE' + code);
+      if (code !== 0 && code !== 1 && code !== 2 && !killed && !(c.closeStdout && code === 141) && !(c.signal && code === null)) issues.push('CODE' + code);
       if (c.expectCode !== undefined && code !== c.expectCode) issues.push(`EXIT${code}!=${c.expectCode}`);
       if (peak > 1_500_000) issues.push(`RSS=${Math.round(peak / 1024)}MB`);
       resolve({ cmd: c.cmd, args: c.args.join(' ').slice(0, 160), stdin: c.stdin, code, ms: Date.now() - t0, issues, err: lines.slice(0, 3).map((l) => l.slice(0, 300)), nlines: lines.length });

@@ -63,14 +63,16 @@ export function scenarioChartPath(scenario: DrillScenario): string {
 export async function renderScenarioChart(scenario: DrillScenario, namespace: string, options: Pick<LoadOptions, 'timeoutMs' | 'probeCharts'> = {}): Promise<LoadResult> {
   const chart = scenarioChartPath(scenario);
   if (!existsSync(join(chart, 'Chart.yaml'))) throw new InputError(`${scenario.file ?? scenario.name}: chart.path: ${chart} is not a chart directory (no Chart.yaml)`);
-  const folder = mkdtempSync(join(tmpdir(), 'kubeward-drill-'));
-  const forget = onInterrupt(() => rmSync(folder, { recursive: true, force: true }));
+  // in place before the folder is made: with no handler, a signal ends the process at once
+  let folder = '';
+  const forget = onInterrupt(() => folder && rmSync(folder, { recursive: true, force: true }));
   try {
+    folder = mkdtempSync(join(tmpdir(), 'kubeward-drill-'));
     const values = join(folder, 'values.yaml');
     writeFileSync(values, jsYaml.dump(scenario.chart.values));
     return await loadSources([chart], { namespace, release: scenario.chart.release, values: [values], timeoutMs: options.timeoutMs ?? 60_000, probeCharts: options.probeCharts });
   } finally {
     forget();
-    rmSync(folder, { recursive: true, force: true });
+    if (folder) rmSync(folder, { recursive: true, force: true });
   }
 }

@@ -12,9 +12,15 @@
  */
 const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 const pending = new Set<() => void>();
+/** Set once an interrupt has run the cleanups: whatever starts after it is undone at once. */
+let stopping = false;
 
 /** Runs `cleanup` if the process is interrupted before the returned function is called (which forgets it). */
 export function onInterrupt(cleanup: () => void): () => void {
+  if (stopping) {
+    cleanup();
+    return () => undefined;
+  }
   pending.add(cleanup);
   if (pending.size === 1) for (const signal of SIGNALS) process.on(signal, interrupted);
   return () => {
@@ -24,6 +30,7 @@ export function onInterrupt(cleanup: () => void): () => void {
 }
 
 function interrupted(signal: NodeJS.Signals): void {
+  stopping = true;
   // the newest first: a folder is removed after the tool that was writing into it is stopped
   for (const cleanup of [...pending].reverse()) {
     try {

@@ -133,9 +133,11 @@ async function loadSource(path: string, kind: SourceKind, options: LoadOptions):
 
 /** A chart from a repository: pulled into a temporary folder, read and rendered from there, then removed. */
 async function loadRemoteChart(reference: string, options: LoadOptions): Promise<SourceResult> {
-  const directory = mkdtempSync(join(tmpdir(), 'kubeward-chart-'));
-  const forget = onInterrupt(() => rmSync(directory, { recursive: true, force: true }));
+  // in place before the folder is made: with no handler, a signal ends the process at once
+  let directory = '';
+  const forget = onInterrupt(() => directory && rmSync(directory, { recursive: true, force: true }));
   try {
+    directory = mkdtempSync(join(tmpdir(), 'kubeward-chart-'));
     const archive = await pullChart(reference, directory, options);
     const rendered: SourceResult = await renderChart(archive, { ...options, repo: undefined, version: undefined }, reference);
     const chart = await readChartSource(archive, { source: reference, archive: true, remote: true, repository: await remoteRepositoryOf(reference, options) });
@@ -143,7 +145,7 @@ async function loadRemoteChart(reference: string, options: LoadOptions): Promise
     return rendered;
   } finally {
     forget();
-    rmSync(directory, { recursive: true, force: true });
+    if (directory) rmSync(directory, { recursive: true, force: true });
   }
 }
 

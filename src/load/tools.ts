@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -149,9 +149,18 @@ export interface RunResult {
 export function runTool(binary: string, args: string[], options: RunOptions): Promise<RunResult> {
   const name = binary.split('/').pop() ?? binary;
   return new Promise((resolve, reject) => {
-    const child = spawn(binary, args, { cwd: options.cwd, env: options.env ?? process.env, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
-    // its own process group, which an interrupt of kubeward does not reach: stopped with it
-    const forget = onInterrupt(() => killGroup(child));
+    // The tool runs in a process group of its own, which an interrupt of kubeward does not reach: it is
+    // stopped with kubeward. The handler is in place before the fork, or a signal between the fork and
+    // the next line would end kubeward by default and leave the tool running.
+    let started: ChildProcess | undefined;
+    const forget = onInterrupt(() => started && killGroup(started));
+    let child: ChildProcessWithoutNullStreams;
+    try {
+      child = started = spawn(binary, args, { cwd: options.cwd, env: options.env ?? process.env, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
+    } catch (error) {
+      forget();
+      throw error;
+    }
     const stdout: Buffer[] = [];
     const stderr: Buffer[] = [];
     let outBytes = 0;
