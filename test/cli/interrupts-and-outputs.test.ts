@@ -82,7 +82,7 @@ describe.concurrent('outputs that are not regular files, or cannot be written', 
     expect(alone.code).toBe(2);
     let read = '';
     const reader = createReadStream(fifo, 'utf8').on('data', (chunk) => (read += chunk));
-    const [result] = await Promise.all([runCli(['scan', join(tree, 'pod.yaml'), '--format', 'json', '-o', fifo, '--fail-on', 'none'], { cwd: folder }), new Promise((resolve) => reader.on('close', resolve))]);
+    const [result] = await Promise.all([runCli(['scan', join(tree, 'pod.yaml'), '--format', 'json', '-o', fifo, '--fail-on', 'none'], { cwd: folder }), new Promise<void>((resolve) => reader.on('close', () => resolve()))]);
     expect(result).toMatchObject({ code: 0, stderr: '' });
     expect(JSON.parse(read)).toHaveProperty('findings');
     expect(statSync(fifo).isFIFO()).toBe(true);
