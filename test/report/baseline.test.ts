@@ -2,9 +2,12 @@
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { compareWithBaseline } from '../../src/core/baseline.js';
 import { fieldPathText, fingerprintOf, type Finding } from '../../src/core/finding.js';
+import { isRecord } from '../../src/core/object.js';
+import type { PathSegment } from '../../src/core/provenance.js';
 import { inventoryFromText } from '../../src/load/sources.js';
 import { parseBaseline } from '../../src/load/baseline.js';
 import { scanInventory } from '../../src/scan.js';
@@ -41,6 +44,36 @@ describe('fingerprints', () => {
     const object = { spec: { containers: [{ name: 'a' }, { name: 'helper', ports: [{ containerPort: 80 }] }] } };
     expect(fieldPathText(object, ['spec', 'containers', 1, 'ports', 0, 'containerPort'])).toBe('spec.containers[name=helper].ports[0].containerPort');
     expect(fieldPathText(object, [])).toBe('');
+  });
+
+  it('write the text of any sequence of paths, on one object or several, as each alone (walks go on from the last one) (property)', () => {
+    // The text each path gets from a walk of its own, for comparison.
+    const alone = (root: unknown, path: readonly PathSegment[]): string => {
+      let node = root;
+      let text = '';
+      for (const segment of path) {
+        if (typeof segment === 'string') {
+          text = text ? `${text}.${segment}` : segment;
+          node = isRecord(node) ? node[segment] : undefined;
+        } else {
+          const item: unknown = Array.isArray(node) ? node[segment] : undefined;
+          text = isRecord(item) && typeof item.name === 'string' && item.name ? `${text}[name=${item.name}]` : `${text}[${segment}]`;
+          node = item;
+        }
+      }
+      return text;
+    };
+    const objects = [
+      { spec: { template: { spec: { containers: [{ name: 'app', env: [{ name: 'A' }, {}] }, { name: '' }, { image: 'x' }], volumes: [{ name: 'data' }] } } } },
+      { spec: { containers: [{ name: 'app' }], '': { containers: [{ name: 'b' }] } } },
+      [{ name: 'top' }, 'text'],
+    ];
+    const segment = fc.constantFrom<PathSegment>('spec', 'template', 'containers', 'env', 'volumes', 'name', 'image', '', 0, 1, 2, 5);
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.nat(objects.length - 1), fc.array(segment, { maxLength: 8 })), { minLength: 1, maxLength: 20 }), (questions) => {
+        for (const [which, path] of questions) expect(fieldPathText(objects[which], path)).toBe(alone(objects[which], path));
+      }),
+    );
   });
 
   it('survive moved lines and reordered containers, and differ by rule, object and field', () => {
