@@ -137,9 +137,14 @@ interface Span {
   shape?: Shape;
   /** The lines (their indices) at the node's column: a mapping's keys, a sequence's items. */
   rows?: number[];
-  /** A mapping's entries by key, as far as read (`keysRead` rows), never past an explicit key (`? `): the first of a repeated key. */
+  /**
+   * A mapping of more than FEW_KEYS rows: its entries by key, as far as read (`keysRead` rows), never
+   * past an explicit key (`? `): the first of a repeated key.
+   */
   entries?: Map<string, Entry>;
   keysRead: number;
+  /** A mapping of a few rows: the entries asked for so far (a chain through `next`); the other keys are compared in place, never cut out. */
+  asked?: Entry;
   /** The mapping has an explicit key, which this locator does not read: keys not found before it go to the parser. */
   explicitKey?: boolean;
   /** How many rows are sequence items (`- `) before the first that is not. */
@@ -149,14 +154,17 @@ interface Span {
 
 /** A node not yet read (every field present from the start: one object shape for all nodes keeps the walk fast). */
 function spanAt(first: number, column: number, end: number): Span {
-  return { first, column, end, shape: undefined, rows: undefined, entries: undefined, keysRead: 0, explicitKey: undefined, length: undefined, items: undefined };
+  return { first, column, end, shape: undefined, rows: undefined, entries: undefined, keysRead: 0, asked: undefined, explicitKey: undefined, length: undefined, items: undefined };
 }
 
 /** `flow`: a flow collection closed on its line; `other`: anything the locator does not read (tags, anchors, block scalars, multi-line flow). */
 type Shape = 'flow' | 'other' | 'sequence' | 'mapping';
 
-/** A mapping entry: the line of its key and what its value is (a block node, a flow collection, a scalar). */
+/** A mapping entry: its key, the line of its key and what its value is (a block node, a flow collection, a scalar). */
 interface Entry {
+  name: string;
+  /** The entry asked for before it, in a mapping of a few rows (Span.asked). */
+  next: Entry | undefined;
   keyLine: number;
   /** `fallback`: an anchor or a tag on the value. */
   kind: 'block' | 'flow' | 'scalar' | 'fallback';
@@ -231,32 +239,70 @@ const KEY = /^(?:"((?:[^"\\]|\\.)*)"|'((?:[^']|'')*)'|([^\s'"#][^#]*?))[ \t]*:(?
 
 /**
  * The entry `key` of the mapping in `span`, undefined when it has none, FALLBACK when the mapping is
- * not plainly readable. Keys are read in order up to the one asked for and kept: the next question
- * on the same mapping goes on from there (most findings ask for the first few keys of a node).
+ * not plainly readable (an explicit key before it).
  */
 function mappingEntry(doc: Lines, span: Span, key: string): Entry | undefined | typeof FALLBACK {
+  const rows = rowsOf(doc, span);
+  const entry = rows.length > FEW_KEYS ? indexedEntry(doc, span, rows, key) : askedEntry(doc, span, rows, key);
+  if (entry === FALLBACK || entry === undefined) return entry;
+  return entry.kind === 'fallback' ? FALLBACK : entry;
+}
+
+/**
+ * How many rows a mapping may have to be read afresh for each key asked (most have a handful: a
+ * container's, a pod spec's), its keys compared in place; a longer one (labels, a ConfigMap's data)
+ * is indexed as it is read. Cutting every key out and indexing it was two thirds of the garbage of
+ * locating a scan's findings, for keys no finding asks about.
+ */
+const FEW_KEYS = 16;
+
+/** The entry `key` of a mapping of a few rows: asked before, else found by reading its rows from the first (the first of a repeated key). */
+function askedEntry(doc: Lines, span: Span, rows: readonly number[], key: string): Entry | undefined | typeof FALLBACK {
+  for (let entry = span.asked; entry; entry = entry.next) if (entry.name === key) return entry;
+  const { text } = doc;
+  for (let row = 0; row < rows.length; row++) {
+    const index = rows[row];
+    const start = doc.starts[index] + span.column;
+    const end = lineEnd(doc, index);
+    if (isExplicitKey(text, start, end)) return FALLBACK;
+    const keyEnd = keyEndIfNamed(text, start, end, key);
+    if (keyEnd < 0) continue;
+    const entry = entryAt(doc, index, key, keyEnd);
+    entry.next = span.asked;
+    span.asked = entry;
+    return entry;
+  }
+  return undefined;
+}
+
+/**
+ * The entry `key` of a mapping of many rows. Keys are read in order up to the one asked for and
+ * kept: the next question on the same mapping goes on from there.
+ */
+function indexedEntry(doc: Lines, span: Span, rows: readonly number[], key: string): Entry | undefined | typeof FALLBACK {
   const entries = (span.entries ??= new Map());
   let entry = entries.get(key);
-  if (!entry) {
-    const rows = rowsOf(doc, span);
-    const { text } = doc;
-    while (!entry && !span.explicitKey && span.keysRead < rows.length) {
-      const index = rows[span.keysRead++];
-      const start = doc.starts[index] + span.column;
-      const end = lineEnd(doc, index);
-      if (charAt(text, start, end) === 63 /* ? */ && (start + 1 === end || text.charCodeAt(start + 1) === 32)) span.explicitKey = true;
-      else entry = readEntry(doc, index, span.column, entries, key);
-    }
+  const { text } = doc;
+  while (!entry && !span.explicitKey && span.keysRead < rows.length) {
+    const index = rows[span.keysRead++];
+    const start = doc.starts[index] + span.column;
+    const end = lineEnd(doc, index);
+    if (isExplicitKey(text, start, end)) span.explicitKey = true;
+    else entry = readEntry(doc, index, span.column, entries, key);
   }
   if (!entry) return span.explicitKey ? FALLBACK : undefined;
-  return entry.kind === 'fallback' ? FALLBACK : entry;
+  return entry;
+}
+
+/** Whether the line from `start` to `end` starts with an explicit key (`? `), which this locator does not read. */
+function isExplicitKey(text: string, start: number, end: number): boolean {
+  return charAt(text, start, end) === 63 /* ? */ && (start + 1 === end || text.charCodeAt(start + 1) === 32);
 }
 
 /** Reads the key of the line `index`, at `column`, into `entries` (the first of a repeated key wins); returns its entry when it is `wanted`. */
 function readEntry(doc: Lines, index: number, column: number, entries: Map<string, Entry>, wanted: string): Entry | undefined {
   const { text } = doc;
-  const lineStart = doc.starts[index];
-  const start = lineStart + column;
+  const start = doc.starts[index] + column;
   const end = lineEnd(doc, index);
   let name: string;
   // Where the key and its `:` end (an offset in the text).
@@ -266,7 +312,7 @@ function readEntry(doc: Lines, index: number, column: number, entries: Map<strin
     const match = KEY.exec(text.slice(start, end));
     // Not a key: a compact sequence item of the previous key (`- x` at the key column) or a continuation.
     if (!match) return undefined;
-    name = match[1] !== undefined ? unescapeDouble(match[1]) : match[2] !== undefined ? match[2].replace(/''/g, "'") : match[3];
+    name = keyName(match);
     keyEnd = start + match[0].length;
   } else {
     if (colon < 0) return undefined;
@@ -274,18 +320,41 @@ function readEntry(doc: Lines, index: number, column: number, entries: Map<strin
     keyEnd = colon + 1;
   }
   if (entries.has(name)) return undefined;
+  const entry = entryAt(doc, index, name, keyEnd);
+  entries.set(name, entry);
+  return name === wanted ? entry : undefined;
+}
+
+/** Where the key of the line from `start` to `end`, and its `:`, end when the key is `key`; -1 when the line holds another key or none. */
+function keyEndIfNamed(text: string, start: number, end: number, key: string): number {
+  const colon = plainKeyColon(text, start, end);
+  if (colon === NOT_PLAIN) {
+    const match = KEY.exec(text.slice(start, end));
+    return match && keyName(match) === key ? start + match[0].length : -1;
+  }
+  if (colon < 0) return -1;
+  return trimEndBlanks(text, start, colon) - start === key.length && text.startsWith(key, start) ? colon + 1 : -1;
+}
+
+/** The key a KEY match reads: double-quoted (escapes decoded), single-quoted (`''` is `'`), or plain. */
+function keyName(match: RegExpExecArray): string {
+  return match[1] !== undefined ? unescapeDouble(match[1]) : match[2] !== undefined ? match[2].replace(/''/g, "'") : match[3];
+}
+
+/** The entry of the key `name` on line `index`, whose key and `:` end at `keyEnd`: what its value is, by the value's first character. */
+function entryAt(doc: Lines, index: number, name: string, keyEnd: number): Entry {
+  const { text } = doc;
+  const lineStart = doc.starts[index];
+  const end = lineEnd(doc, index);
   // The value's first character: a `#` there (after blanks, or right after the `:`) starts a comment, so the value is empty.
   const valueStart = skipSpace(text, keyEnd, end);
   const first = charAt(text, valueStart, end);
-  let entry: Entry;
-  if (valueStart === end || first === 35 /* # */) entry = { keyLine: index, kind: 'block', value: undefined };
-  else if (first === 38 /* & */ || first === 33 /* ! */) entry = { keyLine: index, kind: 'fallback', value: undefined };
+  if (valueStart === end || first === 35 /* # */) return { name, next: undefined, keyLine: index, kind: 'block', value: undefined };
+  if (first === 38 /* & */ || first === 33 /* ! */) return { name, next: undefined, keyLine: index, kind: 'fallback', value: undefined };
   // A flow collection: a node starting at its bracket, which the walk hands to the full parser if it goes on.
-  else if (first === 91 /* [ */ || first === 123 /* { */) entry = { keyLine: index, kind: 'flow', value: spanAt(index, valueStart - lineStart, index + 1) };
+  if (first === 91 /* [ */ || first === 123 /* { */) return { name, next: undefined, keyLine: index, kind: 'flow', value: spanAt(index, valueStart - lineStart, index + 1) };
   // A scalar or a block scalar (`|`, `>`): nothing block-structured below it.
-  else entry = { keyLine: index, kind: 'scalar', value: undefined };
-  entries.set(name, entry);
-  return name === wanted ? entry : undefined;
+  return { name, next: undefined, keyLine: index, kind: 'scalar', value: undefined };
 }
 
 const NOT_PLAIN = -2;

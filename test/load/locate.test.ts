@@ -156,6 +156,37 @@ describe('locateBlockYaml agrees with the yaml document model', () => {
     );
   });
 
+  it('reads mappings of a few keys and of many alike, keys asked in any order: the first of a repeated key, quoted keys, comments, nothing after an explicit key (property)', () => {
+    // A mapping of `count` keys (some repeated, some quoted, an explicit key at `explicitAt`), asked about `asked` in order, on one index.
+    const mapping = (count: number, explicitAt: number) => {
+      const lines = ['data:'];
+      for (let key = 0; key < count; key++) {
+        if (key === explicitAt) lines.push('  ? complex', '  : value');
+        const name = `k${key % Math.max(1, count - 3)}`;
+        if (key % 5 === 1) lines.push(`  "${name}": {a: 1}`);
+        else if (key % 7 === 2) lines.push(`  '${name}' :`, '    nested: 1');
+        else lines.push(`  ${name}: v${key} # ${key}`);
+      }
+      return `${lines.join('\n')}\nafter: 1\n`;
+    };
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 40 }), fc.integer({ min: -1, max: 40 }), fc.array(fc.oneof(fc.integer({ min: 0, max: 42 }).map((key) => `k${key}`), fc.constantFrom('nested', 'a', 'complex')), { minLength: 1, maxLength: 25 }), (count, explicitAt, asked) => {
+        const text = mapping(count, explicitAt);
+        const index = new BlockIndex();
+        const byParser = parserLocator(text);
+        for (const key of asked) {
+          for (const path of [['data', key], ['data', key, 'nested'], ['data', key, 'a']] as PathSegment[][]) {
+            const line = locateBlockYaml(text, path, index);
+            // FALLBACK: the question goes to the parser (an explicit key before the key).
+            if (line !== FALLBACK) expect(line).toBe(byParser(path));
+            expect(line).toBe(locateBlockYaml(text, path));
+          }
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   it('answers a flow collection on one line with that line, and hands multi-line ones to the parser', () => {
     const oneLine = 'x: 1\na: {b: {c: "}]", d: [1, 2]}, e: \'it\'\'s\'}\n';
     for (const path of [['a', 'b', 'c'], ['a', 'b', 'd', 1], ['a', 'missing', 'deeper'], ['a', 'e']]) {
