@@ -227,90 +227,101 @@ export function tokenAutomounted(spec: PodSpec, serviceAccount: KubeObject | und
 }
 
 /** The shape the API server requires of a field kubeward reads: a scalar type, a mapping of known fields, or a list of one shape. */
-type Shape = 'string' | 'boolean' | 'integer' | { mapping: Readonly<Record<string, Shape>> } | { list: Shape };
+type Shape = 'string' | 'boolean' | 'integer' | { mapping: readonly (readonly [field: string, shape: Shape])[] } | { list: Shape };
 
-const SECURITY_CONTEXT_FIELDS = { runAsNonRoot: 'boolean', runAsUser: 'integer', runAsGroup: 'integer', seccompProfile: { mapping: { type: 'string' } } } as const;
-const CONTAINER_SHAPE: Shape = {
-  mapping: {
-    name: 'string',
-    image: 'string',
-    command: { list: 'string' },
-    args: { list: 'string' },
-    env: { list: { mapping: { name: 'string' } } },
-    envFrom: { list: { mapping: {} } },
-    ports: { list: { mapping: { containerPort: 'integer', hostPort: 'integer' } } },
-    volumeMounts: { list: { mapping: { name: 'string', mountPath: 'string' } } },
-    resources: { mapping: { limits: { mapping: {} }, requests: { mapping: {} } } },
-    securityContext: {
-      mapping: {
-        ...SECURITY_CONTEXT_FIELDS,
-        privileged: 'boolean',
-        allowPrivilegeEscalation: 'boolean',
-        readOnlyRootFilesystem: 'boolean',
-        capabilities: { mapping: { add: { list: 'string' }, drop: { list: 'string' } } },
-      },
-    },
-  },
-};
-const POD_SPEC_SHAPE: Shape = {
-  mapping: {
-    containers: { list: CONTAINER_SHAPE },
-    initContainers: { list: CONTAINER_SHAPE },
-    ephemeralContainers: { list: CONTAINER_SHAPE },
-    volumes: { list: { mapping: { name: 'string' } } },
-    securityContext: { mapping: SECURITY_CONTEXT_FIELDS },
-    serviceAccountName: 'string',
-    serviceAccount: 'string',
-    automountServiceAccountToken: 'boolean',
-    hostNetwork: 'boolean',
-    hostPID: 'boolean',
-    hostIPC: 'boolean',
-  },
-};
+const mapping = (fields: Record<string, Shape>): Shape => ({ mapping: Object.entries(fields) });
+const SECURITY_CONTEXT_FIELDS: Record<string, Shape> = { runAsNonRoot: 'boolean', runAsUser: 'integer', runAsGroup: 'integer', seccompProfile: mapping({ type: 'string' }) };
+const CONTAINER_SHAPE = mapping({
+  name: 'string',
+  image: 'string',
+  command: { list: 'string' },
+  args: { list: 'string' },
+  env: { list: mapping({ name: 'string' }) },
+  envFrom: { list: mapping({}) },
+  ports: { list: mapping({ containerPort: 'integer', hostPort: 'integer' }) },
+  volumeMounts: { list: mapping({ name: 'string', mountPath: 'string' }) },
+  resources: mapping({ limits: mapping({}), requests: mapping({}) }),
+  securityContext: mapping({
+    ...SECURITY_CONTEXT_FIELDS,
+    privileged: 'boolean',
+    allowPrivilegeEscalation: 'boolean',
+    readOnlyRootFilesystem: 'boolean',
+    capabilities: mapping({ add: { list: 'string' }, drop: { list: 'string' } }),
+  }),
+});
+const POD_SPEC_SHAPE = mapping({
+  containers: { list: CONTAINER_SHAPE },
+  initContainers: { list: CONTAINER_SHAPE },
+  ephemeralContainers: { list: CONTAINER_SHAPE },
+  volumes: { list: mapping({ name: 'string' }) },
+  securityContext: mapping(SECURITY_CONTEXT_FIELDS),
+  serviceAccountName: 'string',
+  serviceAccount: 'string',
+  automountServiceAccountToken: 'boolean',
+  hostNetwork: 'boolean',
+  hostPID: 'boolean',
+  hostIPC: 'boolean',
+});
+
+export interface MistypedField {
+  path: PathSegment[];
+  found: string;
+  expected: string;
+}
 
 /**
  * The fields of a workload's pod template that kubeward reads and that hold the wrong type
  * (`containers: 5`, `containers: [5]`, `initContainers: {}`, `volumes: "x"`, `securityContext: []`,
  * `privileged: "true"`, a `template` that is a string): the API server refuses such an object, and the
  * checks read the field as absent, so the loaders warn. Paths from the object's root, at most `most`.
+ * Read at every load: one path, grown and shrunk as the walk goes, is copied only for a mistake.
  */
-export function mistypedPodFields(object: KubeObject, most = 3): { path: PathSegment[]; found: string; expected: string }[] {
+export function mistypedPodFields(object: KubeObject, most = 3): MistypedField[] {
   const templatePath = TEMPLATE_PATHS[object.kind];
   if (!templatePath) return [];
-  const found: { path: PathSegment[]; found: string; expected: string }[] = [];
   // the way down to the pod spec: every step a mapping
   let node: unknown = object;
   const path: PathSegment[] = [];
   for (const segment of [...templatePath, 'spec']) {
     const next: unknown = (node as Record<string, unknown>)[segment];
     path.push(segment);
-    if (next === undefined || next === null) return found;
+    if (next === undefined || next === null) return [];
     if (!isRecord(next)) return [{ path, found: valueKind(next), expected: 'a mapping' }];
     node = next;
   }
+  const found: MistypedField[] = [];
   visitShape(node, POD_SPEC_SHAPE, path, found, most);
   return found;
 }
 
-function visitShape(value: unknown, shape: Shape, path: PathSegment[], found: { path: PathSegment[]; found: string; expected: string }[], most: number): void {
+function visitShape(value: unknown, shape: Shape, path: PathSegment[], found: MistypedField[], most: number): void {
   // null is absent, as Go decodes it (a field a template left empty)
   if (value === null || value === undefined || found.length >= most) return;
   if (typeof shape === 'string') {
-    const fits = shape === 'integer' ? Number.isInteger(value) : typeof value === shape;
-    if (!fits) found.push({ path, found: valueKind(value), expected: shape === 'integer' ? 'a whole number' : `a ${shape}` });
+    if (shape === 'integer' ? !Number.isInteger(value) : typeof value !== shape) found.push({ path: [...path], found: valueKind(value), expected: shape === 'integer' ? 'a whole number' : `a ${shape}` });
     return;
   }
   if ('list' in shape) {
     if (!Array.isArray(value)) {
-      found.push({ path, found: valueKind(value), expected: 'a list' });
+      found.push({ path: [...path], found: valueKind(value), expected: 'a list' });
       return;
     }
-    value.forEach((item, index) => visitShape(item, shape.list, [...path, index], found, most));
+    for (let index = 0; index < value.length; index++) {
+      path.push(index);
+      visitShape(value[index], shape.list, path, found, most);
+      path.pop();
+    }
     return;
   }
   if (!isRecord(value)) {
-    found.push({ path, found: valueKind(value), expected: 'a mapping' });
+    found.push({ path: [...path], found: valueKind(value), expected: 'a mapping' });
     return;
   }
-  for (const [field, fieldShape] of Object.entries(shape.mapping)) visitShape(value[field], fieldShape, [...path, field], found, most);
+  for (const [field, fieldShape] of shape.mapping) {
+    const fieldValue = value[field];
+    if (fieldValue === undefined) continue;
+    path.push(field);
+    visitShape(fieldValue, fieldShape, path, found, most);
+    path.pop();
+  }
 }
