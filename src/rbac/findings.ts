@@ -23,6 +23,9 @@ import { PRIVILEGED_NAMESPACES, evaluateRisk, evaluateRisks, riskCatalogue, type
 import { builtinRoleRules, pathLeavesNamespace, risksOfRules, scopedSeverity, tokenHoldersByAccount, worstSeverity, type AccountHolder } from './reach.js';
 import { boundSubject, describeSubject, subjectJson, subjectKey, type SubjectRef } from './subject.js';
 
+/** The workloads a finding's `evidence.heldBy` lists; past it, `heldByTotal` says how many hold the token. */
+const MAX_HELD_BY = 20;
+
 export interface FindingOptions extends RiskOptions, SuppressionOptions {
   /**
    * `kubeward scan`: one finding per subject and binding listing every risk the grant carries, at
@@ -302,7 +305,9 @@ function grantFinding(engine: RbacEngine, entries: GrantEntry[], holders: () => 
       grants: grantsJson(entry.hit.matches),
     })),
   };
-  if (held.length) evidence.heldBy = held.map((holder) => ({ workload: refOf(holder.workload), containers: holder.containers }));
+  // every finding of the subject lists its holders: all of them, a chart of many bindings and pods made the report quadratic (2,000 of each: 1 GB)
+  if (held.length) evidence.heldBy = held.slice(0, MAX_HELD_BY).map((holder) => ({ workload: refOf(holder.workload), containers: holder.containers }));
+  if (held.length > MAX_HELD_BY) evidence.heldByTotal = held.length;
   if (hidden.reasons.length) evidence.hidden = hidden.reasons;
   if (lead.hit.path) evidence.escalationPath = { goal: lead.hit.path.goal, steps: pathLabels(lead.hit.path) };
   const finding: Finding = {
