@@ -125,7 +125,7 @@ function addSourceOptionsWith(command: Command, namespaceFlags: string): Command
 
 /** `--max-render-objects`: the most objects a chart or kustomization may render (also `gate`'s input). */
 export function addRenderObjectsOption(command: Command): Command {
-  return command.option('--max-render-objects <count>', `most objects a chart or kustomization may render (default ${DEFAULT_MAX_RENDER_OBJECTS})`, positiveInteger('--max-render-objects'));
+  return command.option('--max-render-objects <count>', `most objects, and most containers of their pod templates, a chart or kustomization may render (default ${DEFAULT_MAX_RENDER_OBJECTS})`, positiveInteger('--max-render-objects'));
 }
 
 /**

@@ -4,7 +4,7 @@ import { InputError } from '../core/errors.js';
 import { DEFAULT_MAX_RENDER_OBJECTS } from '../core/limits.js';
 import { isRecord } from '../core/object.js';
 import { foreignMessage } from '../core/sanitize.js';
-import { renderLimit, type HelmOptions } from './helm.js';
+import { checkRenderedContainers, renderLimit, type HelmOptions } from './helm.js';
 import { DEFAULT_MAX_FILE_BYTES } from './input.js';
 import { displayPath } from './paths.js';
 import { addSecretObjects, addStrings, addValue, parseQuietly, readSmallFile } from './secrets.js';
@@ -38,6 +38,7 @@ export async function renderKustomization(directory: string, options: Pick<HelmO
   const kustomization = KUSTOMIZATION_FILES.map((name) => join(directory, name)).find((file) => existsSync(file)) ?? directory;
   const limit = renderLimit(directory, options.maxObjects ?? DEFAULT_MAX_RENDER_OBJECTS, run.stdout);
   const parsed = parseYamlStream(run.stdout, { file: displayPath(kustomization), origin: 'kustomize', extra: { source: directory }, limit });
+  checkRenderedContainers(directory, limit.objects, parsed);
   // Rendered lines do not exist on disk: findings point at the kustomization file itself.
   for (const entry of parsed.objects) {
     entry.provenance.line = undefined;

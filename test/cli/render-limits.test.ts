@@ -23,6 +23,9 @@ const tree = writeTree({
   'default/templates/a.yaml': configMaps('10001'),
   'big/Chart.yaml': chartYaml('big'),
   'big/templates/a.yaml': `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: big}\ndata: {x: "{{ repeat 1200000 "A" }}"}\n`,
+  // what a scan costs grows with containers: 3 Deployments of 5 containers each
+  'dense/Chart.yaml': chartYaml('dense'),
+  'dense/templates/a.yaml': '{{ range $i := until 3 }}---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d{{ $i }}}\nspec:\n  selector: {matchLabels: {app: d}}\n  template:\n    metadata: {labels: {app: d}}\n    spec:\n      containers:\n{{- range $c := until 5 }}\n      - {name: c{{ $c }}, image: "i:1", securityContext: {privileged: true}}\n{{- end }}\n{{ end }}',
   'kustomized/kustomization.yaml': 'resources: [a.yaml]\n',
   'kustomized/a.yaml': Array.from({ length: 5 }, (_, index) => `---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: c${index}}\n`).join(''),
 });
@@ -48,6 +51,15 @@ describe.concurrent('a render holds at most --max-render-objects objects', () =>
     const result = await runCli(['audit', 'list', '--max-render-objects', '29'], { cwd: tree });
     expect(result.stderr).toBe(refused('list', 29));
     expect(result.code).toBe(2);
+  });
+
+  it.for([
+    [14, 2],
+    [15, 1],
+  ] as [number, number][])('the containers of the pod templates count against the limit too: 15 containers, --max-render-objects %i', async ([limit, code], { expect }) => {
+    const result = await runCli(['scan', 'dense', '--max-render-objects', String(limit), '--format', 'json'], { cwd: tree });
+    expect(result.stderr).toBe(code === 2 ? `kubeward: dense renders more than ${limit} containers in its pod templates (a template that loops?); refused: raise the limit with --max-render-objects\n` : '');
+    expect(result.code).toBe(code);
   });
 
   it('kubectl kustomize', async ({ expect }) => {
