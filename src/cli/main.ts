@@ -1,7 +1,7 @@
 import { constants } from 'node:os';
 import { Command, CommanderError } from 'commander';
 import { isInputError } from '../core/errors.js';
-import { oneLine } from '../core/sanitize.js';
+import { oneLine, systemErrorText } from '../core/sanitize.js';
 import { VERSION } from '../core/version.js';
 import { registerDetect } from './detect.js';
 import { registerDiff } from './diff.js';
@@ -83,10 +83,13 @@ export async function main(argv: string[]): Promise<void> {
   // `kubeward … | head` closes the pipe early: that is the reader's choice, not an error, so nothing
   // is printed. The run ends as the tools of the field do (Go and C programs die of SIGPIPE): with the
   // status a shell gives that, 141, never 0, which would let `set -o pipefail` take a cut-off scan for a pass.
+  // Any other failure to write them (`kubeward scan > /dev/full`, a disk that fills) is the user's to act on:
+  // one line naming it on stderr (if stderr itself can still be written) and exit 2, never node's stack trace.
   for (const stream of [process.stdout, process.stderr]) {
     stream.on('error', (error: NodeJS.ErrnoException) => {
       if (error.code === 'EPIPE') process.exit(128 + constants.signals.SIGPIPE);
-      throw error;
+      if (stream === process.stdout) process.stderr.write(`kubeward: cannot write the standard output: ${systemErrorText(error)}\n`);
+      process.exit(2);
     });
   }
   const program = buildProgram(argv[2]);

@@ -1,5 +1,5 @@
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { createReadStream, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { closeSync, createReadStream, mkdirSync, openSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { findTool } from '../../src/load/tools.js';
@@ -57,6 +57,22 @@ describe.concurrent('a reader that closes stdout early (kubeward … | head -1)'
 });
 
 describe.concurrent('outputs that are not regular files, or cannot be written', () => {
+  it('stdout onto a full device (kubeward scan > /dev/full): one line, exit 2, no stack trace', async ({ expect }) => {
+    const full = openSync('/dev/full', 'w');
+    try {
+      for (const args of [['scan', 'pod.yaml'], ['scan', 'pods.yaml', '--format', 'json'], ['detect', '--audit-log', 'audit.log', '--format', 'json']]) {
+        const run = spawnSync(process.execPath, [BIN, ...args], { cwd: tree, stdio: ['ignore', full, 'pipe'], encoding: 'utf8' });
+        // (detect's summary goes to stderr, as always, before the failed write is reported)
+        expect(run.stderr.match(/^kubeward: .*$/gm)).toEqual(['kubeward: cannot write the standard output: no space left on device (ENOSPC)']);
+        expect(run.stderr.endsWith('kubeward: cannot write the standard output: no space left on device (ENOSPC)\n')).toBe(true);
+        expect(run.stderr).not.toMatch(/\n\s+at |ENOSPC: no space/);
+        expect(run.status).toBe(2);
+      }
+    } finally {
+      closeSync(full);
+    }
+  });
+
   it('-o /dev/full: one line, exit 2 (it was renamed over by a file, as root, and the run passed)', async ({ expect }) => {
     const result = await runCli(['scan', 'pods.yaml', '-o', '/dev/full'], { cwd: tree });
     expect(result.stderr).toBe('kubeward: cannot write /dev/full: no space left on device (ENOSPC)\n');
