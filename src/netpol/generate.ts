@@ -9,7 +9,7 @@ import { serviceReferences, type ServiceReference } from './clients.js';
 import { ConnectionSet, type Protocol } from './connections.js';
 import { DEFAULT_CLUSTER_DNS, type ClusterDns } from './coverage.js';
 import { resolveFlowEnd, type DeclaredFlow, type FlowEnd } from './flows.js';
-import type { ObservedTraffic, OutsideLookups } from './observed.js';
+import { firstNames, plural, type ObservedTraffic, type OutsideLookups } from './observed.js';
 import type { PolicyVerification } from './verify.js';
 import { backendsOf, servicesOf, type ServiceInfo } from './ingress.js';
 import { NO_IPS, rangeToCidrs, setOfCidrs, type IpSet } from './ip.js';
@@ -100,11 +100,15 @@ export function generatePolicies(inventory: Inventory, options: GenerateOptions 
   const skipped = new Set(options.skipNamespaces ?? DEFAULT_SKIPPED_NAMESPACES);
   const inScope = workloads.filter((workload) => !skipped.has(workload.namespace));
   const selectors = new Map<Workload, LabelSelector>();
+  const unlabelled: string[] = [];
   for (const workload of workloads) {
     const selector = podSelectorFor(workload);
     if (selector) selectors.set(workload, selector);
-    else if (!skipped.has(workload.namespace)) warnings.push(`${workload.id} has no pod labels to select it by: no policy allows anything for it (default deny applies)`);
+    else if (!skipped.has(workload.namespace)) unlabelled.push(workload.id);
   }
+  // one line for all of them: a dump of 2,000 bare pods printed 2,000 warnings
+  if (unlabelled.length === 1) warnings.push(`${unlabelled[0]} has no pod labels to select it by: no policy allows anything for it (default deny applies)`);
+  else if (unlabelled.length > 1) warnings.push(`${plural(unlabelled.length, 'workload', 'workloads')} have no pod labels to select them by: no policy allows anything for them (default deny applies): ${firstNames(unlabelled)}`);
   warnOverlaps(inScope, selectors, warnings);
   const clusterDns = options.clusterDns ?? DEFAULT_CLUSTER_DNS;
   const services = servicesOf(inventory);

@@ -78,11 +78,16 @@ export function mergeTraffic(a: ObservedTraffic, b: ObservedTraffic): ObservedTr
   return { dnsClients, serviceLookups: [...a.serviceLookups, ...b.serviceLookups], outsideLookups: [...a.outsideLookups, ...b.outsideLookups], connections: [...a.connections, ...b.connections], warnings: [...a.warnings, ...b.warnings] };
 }
 
-const plural = (count: number, one: string, many: string) => `${count} ${count === 1 ? one : many}`;
+export const plural = (count: number, one: string, many: string) => `${count} ${count === 1 ? one : many}`;
+
+/** The first five names, for a warning about many of them (one line, not one per name). */
+export function firstNames(names: readonly string[]): string {
+  return `${names.slice(0, 5).join(', ')}${names.length > 5 ? ', …' : ''}`;
+}
 
 function unknownPodsWarning(what: string, pods: readonly string[]): string[] {
   if (pods.length === 0) return [];
-  return [`${plural(pods.length, `pod that ${what} is`, `pods that ${what} are`)} no workload of the sources (nothing is allowed for them): ${pods.slice(0, 5).join(', ')}${pods.length > 5 ? ', …' : ''}`];
+  return [`${plural(pods.length, `pod that ${what} is`, `pods that ${what} are`)} no workload of the sources (nothing is allowed for them): ${firstNames(pods)}`];
 }
 
 /** Distinct names kept per (pod, domain): enough to tell a tunnel from an API, bounded for a tunnel's millions. */

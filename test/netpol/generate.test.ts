@@ -114,3 +114,18 @@ spec:
     expect(() => generatePolicies(inventory, { flows: parseFlows(text, 'flows.yaml') })).toThrow(message);
   });
 });
+
+describe('netpol generate: workloads without pod labels', () => {
+  const bare = (count: number) =>
+    Array.from({ length: count }, (_, index) => `---\napiVersion: v1\nkind: Pod\nmetadata: {name: p${index}, namespace: a}\nspec: {containers: [{name: c, image: nginx}]}\n`).join('');
+  const unlabelledWarnings = (count: number) => generatePolicies(inventoryFromText(bare(count)).inventory).warnings.filter((warning) => warning.includes('no pod labels'));
+
+  it('one is named in its own warning', () => {
+    expect(unlabelledWarnings(1)).toEqual(['a/p0[Pod] has no pod labels to select it by: no policy allows anything for it (default deny applies)']);
+  });
+
+  it('many are one warning, counted, naming the first five (2,000 bare pods printed 2,000 lines)', () => {
+    expect(unlabelledWarnings(2000)).toEqual(['2000 workloads have no pod labels to select them by: no policy allows anything for them (default deny applies): a/p0[Pod], a/p1[Pod], a/p2[Pod], a/p3[Pod], a/p4[Pod], …']);
+    expect(unlabelledWarnings(2)).toEqual(['2 workloads have no pod labels to select them by: no policy allows anything for them (default deny applies): a/p0[Pod], a/p1[Pod]']);
+  });
+});
