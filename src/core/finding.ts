@@ -1,6 +1,6 @@
 import { hash } from 'node:crypto';
 import { apiGroupOf, isRecord, type ObjectRef } from './object.js';
-import type { PathSegment } from './provenance.js';
+import { sharedLength, type PathSegment } from './provenance.js';
 import { atOrAbove, emptySeverityCounts, type Severity, type SeverityCounts, type Stage } from './severity.js';
 
 /** What a suppression says and where it came from. */
@@ -61,8 +61,7 @@ export function fieldPathText(root: unknown, path: readonly PathSegment[]): stri
   // Where the path parts from the last one asked about the same object: the text and node before it are known.
   let depth = 0;
   if (walk.root === root) {
-    const shared = Math.min(walk.depth, path.length);
-    while (depth < shared && walk.segments[depth] === path[depth]) depth++;
+    depth = sharedLength(walk.segments, path, walk.depth);
   } else {
     walk.root = root;
     walk.nodes[0] = root;

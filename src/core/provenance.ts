@@ -13,9 +13,12 @@ export function pathText(path: readonly PathSegment[]): string {
   }, '');
 }
 
-/** How many leading segments two paths share: where they part (equal paths share all of theirs). */
-export function sharedLength(a: readonly PathSegment[], b: readonly PathSegment[]): number {
-  const most = Math.min(a.length, b.length);
+/**
+ * How many leading segments two paths share: where they part (equal paths share all of theirs). `aLength`
+ * reads `a` as its first so many segments (a walk that keeps its arrays and writes over them).
+ */
+export function sharedLength(a: readonly PathSegment[], b: readonly PathSegment[], aLength = a.length): number {
+  const most = Math.min(aLength, b.length);
   let length = 0;
   while (length < most && a[length] === b[length]) length++;
   return length;

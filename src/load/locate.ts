@@ -1,4 +1,4 @@
-import type { PathSegment } from '../core/provenance.js';
+import { sharedLength, type PathSegment } from '../core/provenance.js';
 
 /**
  * The line of a field in block-style YAML, found by reading indentation instead of parsing.
@@ -182,9 +182,7 @@ export function locateBlockYaml(text: string, path: readonly PathSegment[], inde
   if (!index.root) return FALLBACK;
   const { walked, spans, found } = index;
   // Where this path parts from the last walk.
-  const shared = Math.min(index.depth, path.length);
-  let depth = 0;
-  while (depth < shared && walked[depth] === path[depth]) depth++;
+  let depth = sharedLength(walked, path, index.depth);
   if (depth === 0) {
     spans[0] = index.root;
     found[0] = index.root.first;
