@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import jsYaml from 'js-yaml';
 import { InputError } from '../core/errors.js';
 import { parseScenarioFile, type DrillScenario } from '../drill/scenario.js';
+import { DEFAULT_TIMEOUT_MS } from './helm.js';
 import { onInterrupt } from './interrupt.js';
 import { readInput } from './input.js';
 import { loadSources, type LoadOptions, type LoadResult } from './sources.js';
@@ -70,7 +71,7 @@ export async function renderScenarioChart(scenario: DrillScenario, namespace: st
     folder = mkdtempSync(join(tmpdir(), 'kubeward-drill-'));
     const values = join(folder, 'values.yaml');
     writeFileSync(values, jsYaml.dump(scenario.chart.values));
-    return await loadSources([chart], { namespace, release: scenario.chart.release, values: [values], timeoutMs: options.timeoutMs ?? 60_000, probeCharts: options.probeCharts });
+    return await loadSources([chart], { namespace, release: scenario.chart.release, values: [values], timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS, probeCharts: options.probeCharts });
   } finally {
     forget();
     if (folder) rmSync(folder, { recursive: true, force: true });

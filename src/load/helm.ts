@@ -35,14 +35,27 @@ export interface HelmOptions {
 }
 
 export const DEFAULT_RELEASE = 'release-name';
-const DEFAULT_TIMEOUT_MS = 60_000;
-const DEFAULT_MAX_MEMORY = 2048 * 1024 * 1024;
+/** How long helm or kustomize may run, and the memory they may use (--timeout, --max-render-memory). */
+export const DEFAULT_TIMEOUT_MS = 60_000;
+export const DEFAULT_MAX_MEMORY = 2048 * 1024 * 1024;
+
+/**
+ * Parses what a chart or kustomization rendered (`parse`, given the parser's limit) within
+ * --max-render-objects: at most `limit` objects, and as many containers in their pod templates.
+ * The one way renders are held to it (charts, kustomizations, `gate`'s input).
+ */
+export function parseRender(what: string, text: string, limit: number, parse: (limit: NonNullable<ParseOptions['limit']>) => ParseResult): ParseResult {
+  const parsed = parse(renderLimit(what, limit, text));
+  checkRenderedContainers(what, limit, parsed);
+  return parsed;
+}
+
 /**
  * The bound on a render's objects: its documents are counted before they are parsed (its `---` lines),
  * so that a template that loops is refused before its objects fill the memory, and the parser stops
  * at one object past it (a List holds many objects in one document). Returns the parser's limit.
  */
-export function renderLimit(what: string, limit: number, text: string): NonNullable<ParseOptions['limit']> {
+function renderLimit(what: string, limit: number, text: string): NonNullable<ParseOptions['limit']> {
   const tooMany = () => new InputError(`${what} renders more than ${limit} objects (a template that loops?); refused: raise the limit with --max-render-objects`);
   if (documentsIn(text) > limit) throw tooMany();
   return { objects: limit, tooMany };
@@ -53,7 +66,7 @@ export function renderLimit(what: string, limit: number, text: string): NonNulla
  * grows with containers, not objects (10,000 Deployments of 20 privileged containers, within the
  * object limit, took 2.1 GB and aborted node with a 512 MB heap). Real charts hold a few hundred.
  */
-export function checkRenderedContainers(what: string, limit: number, parsed: ParseResult): void {
+function checkRenderedContainers(what: string, limit: number, parsed: ParseResult): void {
   let containers = 0;
   for (const { object } of parsed.objects) {
     containers += containersOf(object).length;
@@ -100,10 +113,7 @@ export async function renderChart(chart: string, options: HelmOptions, displayNa
     env: helmEnvironment(options),
   });
   if (result.code !== 0) throw new InputError(`helm could not render ${displayName}: ${await renderError(toolError(result.stderr), options, chartDir, archive)}`);
-  const limit = renderLimit(displayName, options.maxObjects ?? DEFAULT_MAX_RENDER_OBJECTS, result.stdout);
-  const parsed = parseHelmOutput(result.stdout, { chart: displayName, chartDir, limit });
-  checkRenderedContainers(displayName, limit.objects, parsed);
-  return parsed;
+  return parseRender(displayName, result.stdout, options.maxObjects ?? DEFAULT_MAX_RENDER_OBJECTS, (limit) => parseHelmOutput(result.stdout, { chart: displayName, chartDir, limit }));
 }
 
 /**

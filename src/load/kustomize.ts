@@ -4,7 +4,7 @@ import { InputError } from '../core/errors.js';
 import { DEFAULT_MAX_RENDER_OBJECTS } from '../core/limits.js';
 import { isRecord } from '../core/object.js';
 import { foreignMessage } from '../core/sanitize.js';
-import { checkRenderedContainers, renderLimit, type HelmOptions } from './helm.js';
+import { DEFAULT_MAX_MEMORY, DEFAULT_TIMEOUT_MS, parseRender, type HelmOptions } from './helm.js';
 import { DEFAULT_MAX_FILE_BYTES } from './input.js';
 import { displayPath } from './paths.js';
 import { addSecretObjects, addStrings, addValue, parseQuietly, readSmallFile } from './secrets.js';
@@ -26,19 +26,19 @@ const KUSTOMIZE_SECRET_PATTERNS: readonly RegExp[] = [/(?<=literal sources \[)[^
 export async function renderKustomization(directory: string, options: Pick<HelmOptions, 'timeoutMs' | 'maxOutputBytes' | 'maxMemoryBytes' | 'maxObjects'>): Promise<ParseResult> {
   const kubectl = await findTool('kubectl');
   const run = await runTool(kubectl, ['kustomize', directory], {
-    timeoutMs: options.timeoutMs ?? 60_000,
+    timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
     maxOutputBytes: options.maxOutputBytes ?? DEFAULT_MAX_FILE_BYTES,
     maxOutputFlag: '--max-file-size',
-    maxMemoryBytes: options.maxMemoryBytes ?? 2048 * 1024 * 1024,
+    maxMemoryBytes: options.maxMemoryBytes ?? DEFAULT_MAX_MEMORY,
   });
   if (run.code !== 0) {
     const secrets = [...kustomizeSecretValues(directory), ...KUSTOMIZE_SECRET_PATTERNS];
     throw new InputError(`kustomize could not build ${directory}: ${foreignMessage(toolError(run.stderr), { secrets })}`);
   }
   const kustomization = KUSTOMIZATION_FILES.map((name) => join(directory, name)).find((file) => existsSync(file)) ?? directory;
-  const limit = renderLimit(directory, options.maxObjects ?? DEFAULT_MAX_RENDER_OBJECTS, run.stdout);
-  const parsed = parseYamlStream(run.stdout, { file: displayPath(kustomization), origin: 'kustomize', extra: { source: directory }, limit });
-  checkRenderedContainers(directory, limit.objects, parsed);
+  const parsed = parseRender(directory, run.stdout, options.maxObjects ?? DEFAULT_MAX_RENDER_OBJECTS, (limit) =>
+    parseYamlStream(run.stdout, { file: displayPath(kustomization), origin: 'kustomize', extra: { source: directory }, limit }),
+  );
   // Rendered lines do not exist on disk: findings point at the kustomization file itself.
   for (const entry of parsed.objects) {
     entry.provenance.line = undefined;

@@ -12,7 +12,7 @@ import { locationOf, pathText } from '../core/provenance.js';
 import { mistypedPodFields } from '../core/workload.js';
 import { builtinScope, scopeResolver } from '../core/scope.js';
 import { readChartSource, repositoryOfName } from './charts.js';
-import { checkRenderedContainers, parseHelmOutput, pullChart, renderChart, renderLimit, type HelmOptions } from './helm.js';
+import { parseHelmOutput, parseRender, pullChart, renderChart, type HelmOptions } from './helm.js';
 import { onInterrupt } from './interrupt.js';
 import { DEFAULT_MAX_FILE_BYTES, readInput } from './input.js';
 import { KUSTOMIZATION_FILES, renderKustomization } from './kustomize.js';
@@ -216,8 +216,7 @@ export function inventoryFromText(text: string, file = 'example.yaml', namespace
 
 /** Reads what helm hands a post-renderer: its rendered manifests with `# Source:` headers, at most `maxObjects` of them. */
 export function inventoryFromHelmOutput(text: string, namespace: string, maxObjects = DEFAULT_MAX_RENDER_OBJECTS): LoadResult {
-  const parsed = parseHelmOutput(text, { chart: 'helm', limit: renderLimit('the chart', maxObjects, text) });
-  checkRenderedContainers('the chart', maxObjects, parsed);
+  const parsed = parseRender('the chart', text, maxObjects, (limit) => parseHelmOutput(text, { chart: 'helm', limit }));
   applyDefaultNamespace(parsed.objects, namespace);
   warnMistypedFields(parsed.objects, parsed.warnings);
   return { inventory: new Inventory(parsed.objects), warnings: parsed.warnings, sources: [{ path: '-', kind: 'stdin' }] };
